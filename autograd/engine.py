@@ -1,0 +1,197 @@
+"""Reverse-mode differentiation: walk the graph from the outputs back to the inputs.
+
+The walk is iterative (no recursion limit: a million-op chain is fine) and linear
+in the size of the graph: one topological sort, then one backward call per op.
+Gradients of intermediate tensors live only in a dict for the duration of one
+walk, so a second backward never double-counts them; only leaves (and tensors
+that asked with ``retain_grad()``) keep a ``.grad``, which accumulates.
+"""
+import numpy as np
+
+from autograd.function import _modes, _check_anomaly, enable_grad, reduce_broadcast
+from autograd.tensor import Tensor
+
+__all__ = ["backward", "grad"]
+
+
+def _topological_order(roots):
+    """Tensors reachable from ``roots`` that require grad, each before its parents."""
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)          # all of t's parents are already in order
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if t.op is not None:
+            for p in t.op.parents:
+                if p.requires_grad and id(p) not in seen:
+                    stack.append((p, False))
+    order.reverse()
+    return order
+
+
+def _seed_gradients(roots, grads, create_graph, fn_name):
+    """Initial upstream gradients: ones for one-element outputs, else the given ``grads``."""
+    if grads is None:
+        grads = [None] * len(roots)
+    if len(grads) != len(roots):
+        raise ValueError(f"{fn_name}: got {len(grads)} gradients for {len(roots)} outputs")
+    seeds = []
+    for r, g in zip(roots, grads):
+        if not isinstance(r, Tensor):
+            raise TypeError(f"{fn_name}: outputs must be Tensors, got {type(r).__name__}")
+        if not r.requires_grad:
+            raise RuntimeError(f"{fn_name}: output of shape {r.shape} does not require grad and has no op "
+                               "(did you compute it under no_grad, or from tensors without requires_grad=True?)")
+        if g is None:
+            if r.size != 1:
+                raise RuntimeError(f"{fn_name}: grad can be omitted only for one-element outputs; "
+                                   f"got shape {r.shape}, pass grad= of that shape")
+            g, owned = np.ones(r.shape, dtype=r.dtype), True
+        else:
+            g_data = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=r.dtype)
+            if g_data.shape != r.shape:
+                raise ValueError(f"{fn_name}: grad of shape {g_data.shape} does not match output shape {r.shape}")
+            g, owned = (g if create_graph and isinstance(g, Tensor) else g_data.astype(r.dtype, copy=False)), False
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._from_op(g, None)
+        seeds.append((r, g, owned))
+    return seeds
+
+
+def _run(seeds, retain_graph, create_graph, capture=None):
+    """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given."""
+    grads = {}
+    for r, g, owned in seeds:
+        prev = grads.get(id(r))
+        grads[id(r)] = (g, owned) if prev is None else (prev[0] + g, True)
+    anomaly = _modes.anomaly
+    for t in _topological_order([r for r, _, _ in seeds]):
+        entry = grads.pop(id(t), None)
+        if entry is None:
+            continue
+        g, owned = entry
+        if capture is not None:
+            if id(t) in capture:
+                capture[id(t)] = g
+        elif t.op is None or t._retains_grad:
+            _accumulate(t, g, owned)
+        op = t.op
+        if op is None:
+            continue
+        if op.released:
+            raise RuntimeError(
+                f"backward through {op.name!r} a second time: its graph was released by the previous "
+                "backward; pass retain_graph=True to the first backward to backpropagate twice")
+        parents = op.parents
+        if create_graph:
+            input_grads = op.backward(g, t, *parents)
+        else:
+            input_grads = op.backward(g, t.data, *[p.data for p in parents])
+        if anomaly:
+            _check_anomaly("backward", op, [gi for gi in input_grads if gi is not None], [g])
+        if not retain_graph:
+            op.released = True
+        if len(input_grads) != len(parents):
+            raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
+                               f"for {len(parents)} inputs")
+        for p, gi in zip(parents, input_grads):
+            if gi is None or not p.requires_grad:
+                continue
+            if gi.shape != p.shape:
+                try:
+                    gi = reduce_broadcast(gi, p.shape)
+                except ValueError:
+                    raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
+                                       f"for an input of shape {p.shape}") from None
+            if gi.dtype != p.data.dtype:
+                gi = gi.astype(p.data.dtype)
+            # An array we may hand out as a leaf's .grad without copying: freshly made by
+            # this backward, not the upstream gradient itself and not a view of anything.
+            fresh = not create_graph and gi is not g and gi.base is None
+            prev = grads.get(id(p))
+            grads[id(p)] = (gi, fresh) if prev is None else (prev[0] + gi, True)
+
+
+def _accumulate(t, g, owned):
+    """Add ``g`` into ``t.grad``; the first write copies unless the array is exclusively ours."""
+    if t.grad is None:
+        t.grad = g if owned and type(g) is np.ndarray else np.array(g, dtype=t.data.dtype)
+    else:
+        t.grad = t.grad + g
+
+
+def backward(tensors, grad_tensors=None, retain_graph=False):
+    """Accumulate the gradients of ``tensors`` into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    seeds = _seed_gradients(list(tensors), grad_tensors, False, "backward")
+    _run(seeds, retain_graph=retain_graph, create_graph=False)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs`` as Tensors; ``.grad`` is untouched.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+    inputs : Tensor or sequence of Tensor
+        Tensors (leaves or not) that require grad.
+    grad_outputs : array_like or Tensor, or a sequence of them, optional
+        Upstream gradients; may be omitted for one-element outputs.
+    retain_graph : bool, optional
+        Defaults to ``create_graph``.
+    create_graph : bool
+        Record the backward pass itself, so the returned gradients can be
+        differentiated again (higher-order derivatives, Hessian-vector products).
+    allow_unused : bool
+        Return None for inputs the outputs do not depend on, instead of raising.
+
+    Returns
+    -------
+    tuple of Tensor
+
+    Examples
+    --------
+    >>> from autograd import Tensor, grad
+    >>> x = Tensor(2.0, requires_grad=True)
+    >>> (dx,) = grad(x ** 3, x, create_graph=True)     # 3 x^2 = 12
+    >>> (d2x,) = grad(dx, x)                            # 6 x = 12
+    >>> dx.item(), d2x.item()
+    (12.0, 12.0)
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
+        grad_outputs = [grad_outputs]
+    for x in inputs:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise ValueError("grad: every input must be a Tensor that requires grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {id(x): None for x in inputs}
+    with enable_grad() if create_graph else _nothing():
+        seeds = _seed_gradients(outputs, grad_outputs, create_graph, "grad")
+        _run(seeds, retain_graph=retain_graph, create_graph=create_graph, capture=capture)
+    results = []
+    for i, x in enumerate(inputs):
+        g = capture[id(x)]
+        if g is None:
+            if not allow_unused:
+                raise ValueError(f"grad: input {i} (shape {x.shape}) is not used by the outputs; "
+                                 "pass allow_unused=True to get None for it")
+            results.append(None)
+        else:
+            results.append(g if isinstance(g, Tensor) else Tensor._from_op(g, None))
+    return tuple(results)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

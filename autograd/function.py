@@ -1,0 +1,232 @@
+"""The op protocol: one small class per primitive, forward on numpy, backward on gradients.
+
+A primitive subclasses :class:`Function` and writes two methods:
+
+``forward(self, *arrays, **params)``
+    Computes the output from raw numpy arrays. Non-array parameters (an axis, a
+    slope, an index) are stored on ``self``: they label the op in graph pictures
+    and parametrise its backward.
+
+``backward(self, g, out, *inputs)``
+    Returns one gradient (or ``None``) per input: the vector-Jacobian product of
+    the upstream gradient ``g`` with the op's local derivative, written in full
+    view (``g * out`` for ``exp``). ``out`` is the op's output and ``inputs`` are
+    its inputs. The engine calls it with numpy arrays on the fast path, and with
+    :class:`~autograd.Tensor` objects under ``create_graph=True``, so a backward
+    written with operators, ``numpy`` functions that tensors dispatch
+    (``np.exp``, ``np.where``, ...) and array methods (``.sum``, ``.reshape``)
+    is differentiable again for free.
+
+A backward may return a gradient in the broadcast shape of the output: the
+engine reduces it to the input's shape in exactly one place
+(:func:`reduce_broadcast`) and checks the shape afterwards.
+
+Example
+-------
+>>> import numpy as np
+>>> from autograd import Tensor
+>>> from autograd.function import Function
+>>> class Cube(Function):
+...     name = "cube"
+...     def forward(self, x):
+...         return x ** 3
+...     def backward(self, g, out, x):
+...         return (g * 3 * x * x,)        # d(x^3)/dx = 3 x^2
+>>> x = Tensor(2.0, requires_grad=True)
+>>> y = Cube.apply(x)
+>>> y.backward()
+>>> x.grad
+array(12.)
+"""
+import numpy as np
+
+__all__ = [
+    "Function", "reduce_broadcast", "no_grad", "enable_grad", "is_grad_enabled",
+    "detect_anomaly", "AnomalyError",
+]
+
+
+# --- global modes -------------------------------------------------------------------
+
+class _Modes:
+    """Process-wide switches read on every op (kept in one object for speed and clarity)."""
+    grad_enabled = True
+    anomaly = False
+
+
+_modes = _Modes()
+
+
+def is_grad_enabled():
+    """Return True when new ops record the graph."""
+    return _modes.grad_enabled
+
+
+class _GradMode:
+    """Set grad recording to ``self.enabled`` inside a ``with`` block or a decorated function."""
+    enabled = True
+
+    def __enter__(self):
+        self._previous = _modes.grad_enabled
+        _modes.grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        _modes.grad_enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        import functools
+
+        mode = type(self)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with mode():
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator: ops inside record no graph.
+
+    >>> from autograd import Tensor, no_grad
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
+    enabled = True
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under :func:`detect_anomaly` by the first op that produces nan or inf."""
+
+
+class detect_anomaly:
+    """Context manager: the first op whose forward or backward *creates* a nan/inf raises.
+
+    An op creates a non-finite value when its inputs (or upstream gradient) are
+    all finite and its output (or an input gradient) is not; the error names the op.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor, detect_anomaly
+    >>> with detect_anomaly():
+    ...     Tensor([0.0, 1.0]).log()
+    Traceback (most recent call last):
+    ...
+    autograd.function.AnomalyError: forward of 'log' produced non-finite values (-inf) from finite inputs of shapes [(2,)]
+    """
+
+    def __enter__(self):
+        self._previous = _modes.anomaly
+        _modes.anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        _modes.anomaly = self._previous
+        return False
+
+
+def _first_bad(array):
+    bad = np.asarray(array)[~np.isfinite(array)]
+    return bad.flat[0] if bad.size else None
+
+
+def _check_anomaly(stage, fn, produced, sources):
+    """Raise AnomalyError if ``produced`` has nan/inf while every source array is finite."""
+    produced = [np.asarray(p) for p in produced if p is not None]
+    if all(np.isfinite(p).all() for p in produced):
+        return
+    if all(np.isfinite(s).all() for s in sources if np.issubdtype(np.asarray(s).dtype, np.number)):
+        bad = next(_first_bad(p) for p in produced if not np.isfinite(p).all())
+        shapes = [np.shape(s) for s in sources]
+        raise AnomalyError(
+            f"{stage} of {fn.name!r} produced non-finite values ({bad}) from finite inputs of shapes {shapes}")
+
+
+# --- the one place broadcasting is undone --------------------------------------------
+
+def reduce_broadcast(grad, shape):
+    """Sum ``grad`` over the axes numpy broadcasting added or stretched to reach its shape.
+
+    Works on numpy arrays and, for higher-order gradients, on Tensors.
+
+    >>> reduce_broadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
+    [[12.0], [12.0]]
+    """
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if lead < 0 or any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
+        raise ValueError(f"reduce_broadcast: gradient of shape {gshape} cannot be reduced to shape {shape}")
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+# --- the op base class ---------------------------------------------------------------
+
+class Function:
+    """Base class of every primitive op; see the module docstring for the protocol.
+
+    Attributes
+    ----------
+    name : str
+        Display name of the op (``"+"``, ``"matmul"``, ``"relu"``), used in errors and graph pictures.
+    parents : tuple of Tensor
+        The op's inputs, in argument order; the graph is walked through them.
+    released : bool
+        True once a backward ran without ``retain_graph``: a second backward raises.
+    """
+    name = "function"
+    released = False
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run ``forward`` on the inputs' arrays and wrap the result, recording the graph if needed."""
+        fn = cls()
+        data = fn.forward(*[t.data for t in inputs], **params)
+        if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
+            data = np.asarray(data)
+        if _modes.anomaly:
+            _check_anomaly("forward", fn, [data], [t.data for t in inputs])
+        if _modes.grad_enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    fn.parents = inputs
+                    return Tensor._from_op(data, fn)
+        return Tensor._from_op(data, None)
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does that input want a gradient? Lets a backward skip work."""
+        return tuple(p.requires_grad for p in self.parents)
+
+    @property
+    def params(self):
+        """The op's non-tensor parameters (axis, slope, ...), for labels and reprs."""
+        return {k: v for k, v in vars(self).items() if k != "parents" and not k.startswith("_")}
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, g, out, *inputs):
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if not isinstance(v, np.ndarray))
+        return f"<{type(self).__name__} {self.name!r}{' ' + params if params else ''}>"
+
+
+# tensor.py imports this module at its end, after the Tensor class exists.
+from autograd.tensor import Tensor  # noqa: E402

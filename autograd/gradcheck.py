@@ -1,0 +1,101 @@
+"""Gradient checking: analytic gradients against central finite differences.
+
+>>> import numpy as np
+>>> from autograd import Tensor, gradcheck
+>>> x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+>>> gradcheck(lambda t: (t * t).sigmoid(), x)
+True
+"""
+import numpy as np
+
+__all__ = ["gradcheck", "GradcheckError", "numerical_gradient"]
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagrees with finite differences."""
+
+
+def numerical_gradient(f, x, h=1e-5, verbose=False):
+    """Central-difference gradient of a scalar function ``f`` at the ndarray ``x``.
+
+    The seeds' ``eval_numerical_gradient``: ``x`` is perturbed in place one
+    element at a time (and restored), ``f(x)`` must return a number.
+
+    >>> numerical_gradient(lambda v: (v ** 2).sum(), np.array([1.0, -3.0])).round(6)
+    array([ 2., -6.])
+    """
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"numerical_gradient: x must be a float array, got dtype {x.dtype}")
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = float(f(x))
+        x[ix] = old - h
+        fxmh = float(f(x))
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        if verbose:
+            print(ix, grad[ix])
+        it.iternext()
+    return grad
+
+
+def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Check ``fn``'s analytic gradients against central finite differences, in float64.
+
+    ``fn`` takes the inputs (Tensors or arrays) and returns a Tensor. Every
+    input that requires grad is checked over every element, for the scalar
+    ``sum(fn(*inputs) * u)`` with a random upstream gradient ``u``, so every
+    entry of the Jacobian matters. The inputs are copied to float64 first; the
+    caller's tensors are not modified.
+
+    Returns True, or raises :class:`GradcheckError` naming the input, the index,
+    and the analytic and numeric values.
+    """
+    from autograd.engine import grad
+    from autograd.tensor import Tensor
+
+    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64),
+                 requires_grad=isinstance(x, Tensor) and x.requires_grad) for x in inputs]
+    checked = [i for i, x in enumerate(xs) if x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad")
+
+    out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    u = np.random.default_rng(seed).standard_normal(out.shape)
+    if out.requires_grad:
+        analytic = grad(out, [xs[i] for i in checked], grad_outputs=u, allow_unused=True)
+    else:
+        analytic = [None] * len(checked)
+
+    def objective():
+        return float(np.sum(np.asarray(fn(*xs).data, dtype=np.float64) * u))
+
+    for i, a in zip(checked, analytic):
+        x = xs[i].data
+        a = np.zeros_like(x) if a is None else a.data
+        if a.shape != x.shape:
+            raise GradcheckError(f"gradcheck: gradient of input {i} has shape {a.shape}, expected {x.shape}")
+        numeric = np.zeros_like(x)
+        for ix in np.ndindex(x.shape):
+            old = x[ix]
+            x[ix] = old + eps
+            plus = objective()
+            x[ix] = old - eps
+            minus = objective()
+            x[ix] = old
+            numeric[ix] = (plus - minus) / (2 * eps)
+        bad = ~(np.abs(a - numeric) <= atol + rtol * np.abs(numeric))
+        if bad.any():
+            ix = tuple(int(j) for j in np.argwhere(bad)[0])
+            raise GradcheckError(
+                f"gradcheck: gradient of input {i} (shape {x.shape}) differs at index {ix}: "
+                f"analytic {a[ix]!r} vs numeric {numeric[ix]!r} "
+                f"({int(bad.sum())} of {bad.size} elements differ; atol={atol}, rtol={rtol})")
+    return True

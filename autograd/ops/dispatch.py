@@ -1,0 +1,31 @@
+"""Which numpy functions a Tensor answers, so ``np.exp(t)`` and ``ndarray + t`` give Tensors.
+
+This is also what lets one backward formula, written with numpy calls, run on
+arrays (first-order gradients) and on Tensors (``create_graph=True``).
+"""
+import numpy as np
+
+from autograd.ops import elementwise as ew, linalg, reduce, shape
+
+__all__ = ["UFUNCS", "FUNCTIONS"]
+
+UFUNCS = {
+    np.add: ew.add, np.subtract: ew.sub, np.multiply: ew.mul, np.true_divide: ew.div,
+    np.power: ew.pow, np.negative: ew.neg, np.matmul: linalg.matmul,
+    np.exp: ew.exp, np.log: ew.log, np.sqrt: ew.sqrt, np.absolute: ew.abs, np.tanh: ew.tanh,
+    np.maximum: ew.maximum, np.minimum: ew.minimum, np.sign: ew.sign,
+    np.isfinite: ew.isfinite, np.isnan: ew.isnan,
+    np.equal: ew.equal, np.not_equal: ew.not_equal, np.less: ew.less, np.less_equal: ew.less_equal,
+    np.greater: ew.greater, np.greater_equal: ew.greater_equal,
+}
+
+FUNCTIONS = {
+    np.sum: reduce.sum, np.mean: reduce.mean, np.max: reduce.max, np.min: reduce.min,
+    np.amax: reduce.max, np.amin: reduce.min, np.var: reduce.var,
+    np.where: ew.where, np.clip: ew.clip,
+    np.reshape: lambda a, shape: shape.reshape(a, shape),
+    np.transpose: lambda a, axes=None: shape.transpose(a, axes),
+    np.swapaxes: shape.swapaxes, np.broadcast_to: shape.broadcast_to,
+    np.expand_dims: shape.unsqueeze, np.squeeze: shape.squeeze,
+    np.concatenate: shape.concatenate, np.stack: shape.stack,
+}

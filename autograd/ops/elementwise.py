@@ -1,0 +1,331 @@
+"""Elementwise ops: arithmetic, activations, comparisons.
+
+Each primitive states its local derivative in ``backward``. Binary ops broadcast
+as numpy does and return gradients in the output's shape; the engine reduces
+them to each input's shape (``reduce_broadcast``). Derived ops (``-``, ``sqrt``,
+``clip``) are composed from primitives.
+"""
+import numpy as np
+
+from autograd.function import Function
+from autograd.tensor import Tensor, as_tensor
+
+__all__ = [
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
+    "relu", "leaky_relu", "maximum", "minimum", "clip", "where", "astype", "sign",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite", "isnan",
+]
+
+
+def _operands(a, b):
+    """Both operands as Tensors; a Python scalar takes the other operand's float dtype."""
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, a)
+    b = as_tensor(b)
+    return as_tensor(a, b), b
+
+
+# --- arithmetic -------------------------------------------------------------------------
+
+class Add(Function):
+    name = "+"
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g, out, a, b):
+        return g, g                                   # d(a+b)/da = d(a+b)/db = 1
+
+
+class Mul(Function):
+    name = "*"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g, out, a, b):
+        need_a, need_b = self.needs_input_grad
+        return (g * b if need_a else None,            # d(ab)/da = b
+                g * a if need_b else None)            # d(ab)/db = a
+
+
+class Div(Function):
+    name = "/"
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g, out, a, b):
+        need_a, need_b = self.needs_input_grad
+        return (g / b if need_a else None,            # d(a/b)/da = 1/b
+                -g * out / b if need_b else None)     # d(a/b)/db = -a/b^2 = -out/b
+
+
+class Pow(Function):
+    name = "**"
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, g, out, a, b):
+        need_a, need_b = self.needs_input_grad
+        # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log(a), taken as 0 where a == 0
+        return (g * b * a ** (b - 1) if need_a else None,
+                g * out * np.log(np.where(a == 0, 1, a)) if need_b else None)
+
+
+class Neg(Function):
+    name = "neg"
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g, out, a):
+        return (-g,)
+
+
+# --- unary functions --------------------------------------------------------------------
+
+class Exp(Function):
+    name = "exp"
+
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, g, out, a):
+        return (g * out,)                             # d e^a/da = e^a
+
+
+class Log(Function):
+    name = "log"
+
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, g, out, a):
+        return (g / a,)                               # d log(a)/da = 1/a
+
+
+class Abs(Function):
+    name = "abs"
+
+    def forward(self, a):
+        return np.abs(a)
+
+    def backward(self, g, out, a):
+        return (g * np.sign(a),)                      # d|a|/da = sign(a), 0 at 0
+
+
+class Tanh(Function):
+    name = "tanh"
+
+    def forward(self, a):
+        return np.tanh(a)                             # saturates to +-1, never overflows
+
+    def backward(self, g, out, a):
+        return (g * (1 - out * out),)                 # d tanh/da = 1 - tanh^2
+
+
+class Sigmoid(Function):
+    name = "sigmoid"
+
+    def forward(self, a):
+        # exp of a non-positive number only: no overflow at +-1e4 or +-inf
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1, e) / (1 + e)
+
+    def backward(self, g, out, a):
+        return (g * out * (1 - out),)                 # d s/da = s (1 - s)
+
+
+class ReLU(Function):
+    name = "relu"
+
+    def forward(self, a):
+        return np.maximum(a, 0)
+
+    def backward(self, g, out, a):
+        return (np.where(a > 0, g, 0),)               # 1 where a > 0, else 0
+
+
+class LeakyReLU(Function):
+    name = "leaky_relu"
+
+    def forward(self, a, negative_slope=0.01):
+        self.negative_slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    def backward(self, g, out, a):
+        return (np.where(a > 0, g, g * self.negative_slope),)
+
+
+class Maximum(Function):
+    name = "maximum"
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, g, out, a, b):
+        # 1 to the larger input; ties split evenly (what central differences measure)
+        ga = np.where(a > b, g, np.where(a == b, g * 0.5, 0))
+        return ga, g - ga
+
+
+class Minimum(Function):
+    name = "minimum"
+
+    def forward(self, a, b):
+        return np.minimum(a, b)
+
+    def backward(self, g, out, a, b):
+        ga = np.where(a < b, g, np.where(a == b, g * 0.5, 0))
+        return ga, g - ga
+
+
+class Where(Function):
+    name = "where"
+
+    def forward(self, a, b, condition=None):
+        self.condition = condition
+        return np.where(condition, a, b)
+
+    def backward(self, g, out, a, b):
+        return np.where(self.condition, g, 0), np.where(self.condition, 0, g)
+
+
+class Cast(Function):
+    name = "astype"
+
+    def forward(self, a, dtype=None):
+        self.dtype = np.dtype(dtype)
+        return a.astype(self.dtype)
+
+    def backward(self, g, out, a):
+        return (g,)                                   # the engine casts back to a's dtype
+
+
+# --- public functions -------------------------------------------------------------------
+
+def add(a, b):
+    """``a + b`` with numpy broadcasting."""
+    return Add.apply(*_operands(a, b))
+
+
+def sub(a, b):
+    """``a - b``, composed as ``a + (-b)``."""
+    a, b = _operands(a, b)
+    return Add.apply(a, Neg.apply(b))
+
+
+def mul(a, b):
+    """``a * b`` with numpy broadcasting."""
+    return Mul.apply(*_operands(a, b))
+
+
+def div(a, b):
+    """``a / b`` with numpy broadcasting."""
+    return Div.apply(*_operands(a, b))
+
+
+def pow(a, b):
+    """``a ** b``; the exponent may be a scalar or a tensor."""
+    return Pow.apply(*_operands(a, b))
+
+
+def neg(a):
+    return Neg.apply(as_tensor(a))
+
+
+def exp(a):
+    return Exp.apply(as_tensor(a))
+
+
+def log(a):
+    """Natural logarithm."""
+    return Log.apply(as_tensor(a))
+
+
+def sqrt(a):
+    """Square root, composed as ``a ** 0.5``."""
+    return pow(as_tensor(a), 0.5)
+
+
+def abs(a):
+    return Abs.apply(as_tensor(a))
+
+
+def tanh(a):
+    return Tanh.apply(as_tensor(a))
+
+
+def sigmoid(a):
+    """Logistic function ``1 / (1 + exp(-a))``, computed without overflow."""
+    return Sigmoid.apply(as_tensor(a))
+
+
+def relu(a):
+    return ReLU.apply(as_tensor(a))
+
+
+def leaky_relu(a, negative_slope=0.01):
+    return LeakyReLU.apply(as_tensor(a), negative_slope=negative_slope)
+
+
+def maximum(a, b):
+    """Elementwise maximum; at ties each input gets half the gradient."""
+    return Maximum.apply(*_operands(a, b))
+
+
+def minimum(a, b):
+    """Elementwise minimum; at ties each input gets half the gradient."""
+    return Minimum.apply(*_operands(a, b))
+
+
+def clip(a, min=None, max=None):
+    """Limit values to ``[min, max]``, composed from ``maximum`` and ``minimum``."""
+    a = as_tensor(a)
+    if min is not None:
+        a = maximum(a, min)
+    if max is not None:
+        a = minimum(a, max)
+    return a
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
+    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    a, b = _operands(a, b)
+    return Where.apply(a, b, condition=condition)
+
+
+def astype(a, dtype):
+    """Cast to ``dtype``; the gradient is cast back."""
+    return Cast.apply(as_tensor(a), dtype=dtype)
+
+
+# --- non-differentiable: results carry no graph ------------------------------------------
+
+def _constant(ufunc, *args):
+    data = ufunc(*[x.data for x in args])
+    return Tensor._from_op(np.asarray(data), None)
+
+
+def sign(a):
+    return _constant(np.sign, as_tensor(a))
+
+
+def isfinite(a):
+    return _constant(np.isfinite, as_tensor(a))
+
+
+def isnan(a):
+    return _constant(np.isnan, as_tensor(a))
+
+
+def equal(a, b): return _constant(np.equal, *_operands(a, b))
+def not_equal(a, b): return _constant(np.not_equal, *_operands(a, b))
+def less(a, b): return _constant(np.less, *_operands(a, b))
+def less_equal(a, b): return _constant(np.less_equal, *_operands(a, b))
+def greater(a, b): return _constant(np.greater, *_operands(a, b))
+def greater_equal(a, b): return _constant(np.greater_equal, *_operands(a, b))
+

@@ -1,0 +1,232 @@
+"""Shape ops: reshape, transpose, broadcast, indexing, concatenation.
+
+They move values around without changing them, so each backward moves the
+gradient back: reshape it, transpose it by the inverse permutation, sum it over
+broadcast axes, scatter it into the indexed positions.
+"""
+import numpy as np
+
+from autograd.function import Function
+from autograd.tensor import Tensor, as_tensor
+
+__all__ = [
+    "reshape", "transpose", "permute", "swapaxes", "broadcast_to", "squeeze", "unsqueeze", "flatten",
+    "getitem", "concatenate", "stack",
+]
+
+
+class Reshape(Function):
+    name = "reshape"
+
+    def forward(self, a, shape=None):
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} "
+                             f"({a.size} elements) into shape {shape}") from None
+
+    def backward(self, g, out, a):
+        return (g.reshape(a.shape),)
+
+
+class Transpose(Function):
+    name = "transpose"
+
+    def forward(self, a, axes=None):
+        if axes is None:
+            axes = tuple(reversed(range(a.ndim)))
+        in_range = all(-a.ndim <= i < a.ndim for i in axes)
+        if not in_range or sorted(i % a.ndim for i in axes) != list(range(a.ndim)):
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
+                             f"{a.ndim} axes of shape {a.shape}")
+        self.axes = tuple(int(i) % a.ndim for i in axes)
+        return a.transpose(self.axes)
+
+    def backward(self, g, out, a):
+        return (g.transpose(tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    name = "broadcast_to"
+
+    def forward(self, a, shape=None):
+        try:
+            return np.broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {tuple(shape)}") from None
+
+    def backward(self, g, out, a):
+        return (g,)                      # the engine sums it back over the broadcast axes
+
+
+def _plain_index(index):
+    """The index with Tensors and lists turned into arrays; True if it uses advanced indexing."""
+    items = index if isinstance(index, tuple) else (index,)
+    plain, advanced = [], False
+    for i in items:
+        if isinstance(i, Tensor):
+            i = i.data
+        if isinstance(i, (list, np.ndarray)):
+            i = np.asarray(i)
+            advanced = True
+        plain.append(i)
+    return (tuple(plain) if isinstance(index, tuple) else plain[0]), advanced
+
+
+def _scatter_add(g, index, shape, advanced):
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices accumulate)."""
+    if isinstance(g, Tensor):
+        return ScatterAdd.apply(g, index=index, shape=shape, advanced=advanced)
+    z = np.zeros(shape, dtype=g.dtype)
+    if advanced:
+        np.add.at(z, index, g)
+    else:
+        z[index] = g
+    return z
+
+
+class GetItem(Function):
+    name = "getitem"
+
+    def forward(self, a, index=None, advanced=False):
+        self.index, self.advanced = index, advanced
+        try:
+            return a[index]
+        except (IndexError, TypeError) as e:
+            raise IndexError(f"getitem: index {index!r} is invalid for shape {a.shape} ({e})") from None
+
+    def backward(self, g, out, a):
+        return (_scatter_add(g, self.index, a.shape, self.advanced),)
+
+
+class ScatterAdd(Function):
+    """The transpose of indexing, needed to differentiate indexing's backward again."""
+    name = "scatter_add"
+
+    def forward(self, g, index=None, shape=None, advanced=False):
+        self.index, self.shape, self.advanced = index, shape, advanced
+        return _scatter_add(g, index, shape, advanced)
+
+    def backward(self, g2, out, g):
+        return (g2[self.index],)
+
+
+class Concatenate(Function):
+    name = "concatenate"
+
+    def forward(self, *arrays, axis=0):
+        try:
+            out = np.concatenate(arrays, axis=axis)
+        except (ValueError, np.exceptions.AxisError) as e:
+            raise ValueError(f"concatenate: cannot join shapes {[x.shape for x in arrays]} "
+                             f"along axis {axis} ({e})") from None
+        self.axis = axis % out.ndim
+        return out
+
+    def backward(self, g, out, *inputs):
+        grads, start, lead = [], 0, (slice(None),) * self.axis
+        for x in inputs:
+            n = x.shape[self.axis]
+            grads.append(g[lead + (slice(start, start + n),)])
+            start += n
+        return tuple(grads)
+
+
+# --- public functions -------------------------------------------------------------------
+
+def _shape_arg(shape):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(a, *shape):
+    """Same values in a new shape (one dimension may be -1)."""
+    return Reshape.apply(as_tensor(a), shape=_shape_arg(shape))
+
+
+def transpose(a, *axes):
+    """Permute axes as numpy does: no axes reverses them."""
+    axes = _shape_arg(axes) if axes and axes != (None,) else None
+    return Transpose.apply(as_tensor(a), axes=axes)
+
+
+def permute(a, *axes):
+    """Reorder the axes (PyTorch's name): ``permute(t, 2, 0, 1)``."""
+    return Transpose.apply(as_tensor(a), axes=_shape_arg(axes))
+
+
+def swapaxes(a, axis1, axis2):
+    a = as_tensor(a)
+    axes = list(range(a.ndim))
+    try:
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    except IndexError:
+        raise ValueError(f"swapaxes: axes {axis1}, {axis2} out of range for shape {a.shape}") from None
+    return Transpose.apply(a, axes=tuple(axes))
+
+
+def broadcast_to(a, shape):
+    """Repeat along new or size-1 axes to reach ``shape`` (numpy rules)."""
+    return BroadcastTo.apply(as_tensor(a), shape=tuple(shape))
+
+
+def squeeze(a, axis=None):
+    """Drop size-1 axes (all of them, or the given ones), composed from reshape."""
+    a = as_tensor(a)
+    axes = range(a.ndim) if axis is None else [ax % max(a.ndim, 1) for ax in np.atleast_1d(axis)]
+    drop = [ax for ax in axes if a.shape[ax] == 1]
+    if axis is not None and len(drop) != len(axes):
+        raise ValueError(f"squeeze: axis {axis!r} of shape {a.shape} does not have size 1")
+    return reshape(a, tuple(n for i, n in enumerate(a.shape) if i not in drop))
+
+
+def unsqueeze(a, axis):
+    """Insert a size-1 axis at ``axis`` (numpy's expand_dims), composed from reshape."""
+    a = as_tensor(a)
+    ndim = a.ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"unsqueeze: axis {axis} out of range for a result with {ndim} dimensions")
+    shape = list(a.shape)
+    shape.insert(axis % ndim, 1)
+    return reshape(a, tuple(shape))
+
+
+def flatten(a, start_axis=0, end_axis=-1):
+    """Merge axes ``start_axis..end_axis`` into one (PyTorch's flatten), composed from reshape."""
+    a = as_tensor(a)
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    s, e = start_axis % a.ndim, end_axis % a.ndim
+    if s > e:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {a.shape}")
+    return reshape(a, a.shape[:s] + (-1,) + a.shape[e + 1:])
+
+
+def getitem(a, index):
+    """``a[index]``: ints, slices, ``...``, None, integer arrays and boolean masks.
+
+    Repeated integer indices accumulate in the gradient.
+    """
+    index, advanced = _plain_index(index)
+    return GetItem.apply(as_tensor(a), index=index, advanced=advanced)
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: need at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join equally shaped tensors along a new axis, composed from unsqueeze and concatenate."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: need at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)

@@ -1,0 +1,285 @@
+"""The Tensor: a numpy array that remembers how it was computed.
+
+A leaf tensor is made by the user (``Tensor(data, requires_grad=True)``); every
+op on tensors returns a new tensor whose ``op`` is the :class:`~autograd.function.Function`
+that made it and whose ``parents`` are that op's inputs. ``backward()`` walks
+this graph from the output to the leaves (iteratively, see ``engine.py``) and
+accumulates ``d output / d leaf`` into each leaf's ``.grad``.
+
+>>> from autograd import Tensor
+>>> x = Tensor(-2.0, requires_grad=True, name="x")
+>>> y = Tensor(5.0, requires_grad=True, name="y")
+>>> z = Tensor(-4.0, requires_grad=True, name="z")
+>>> f = (x + y) * z
+>>> f.backward()
+>>> x.grad, y.grad, z.grad
+(array(-4.), array(-4.), array(3.))
+"""
+import numbers
+
+import numpy as np
+
+__all__ = ["Tensor", "as_tensor"]
+
+
+class Tensor:
+    """An n-d array (0-d scalars included) that records the ops applied to it.
+
+    Parameters
+    ----------
+    data : array_like
+        Values; kept as a numpy array without copying when possible.
+    requires_grad : bool
+        Record ops on this tensor and give it a ``.grad`` on backward. Integer
+        and bool data that requires grad becomes float64.
+    dtype : numpy dtype, optional
+        Cast the data to this dtype.
+    name : str, optional
+        Shown in reprs and graph pictures.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values.
+    grad : numpy.ndarray or None
+        ``d output / d self`` accumulated by ``backward`` (same shape and dtype as
+        ``data``); None until a backward reaches this tensor.
+    op : Function or None
+        The op that computed this tensor, None for a leaf (made by the user).
+    parents : tuple of Tensor
+        The op's inputs (empty for a leaf).
+    name : str or None
+        Optional label.
+    """
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000          # ndarray <op> Tensor defers to Tensor
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        data = np.asarray(data, dtype=dtype)
+        if data.dtype == object or data.dtype.kind in "USVMm":
+            raise TypeError(f"Tensor: unsupported dtype {data.dtype} (numeric or bool data only)")
+        if requires_grad and data.dtype.kind != "f":
+            if data.dtype.kind == "c":
+                raise TypeError(f"Tensor: complex dtype {data.dtype} cannot require grad")
+            data = data.astype(np.float64)
+        self.data = data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.op = None
+        self.name = name
+        self._retains_grad = False
+
+    @classmethod
+    def _from_op(cls, data, op):
+        """Fast constructor for op outputs (no validation): requires grad iff it has an op."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = op is not None
+        t.op = op
+        t.name = None
+        t._retains_grad = False
+        return t
+
+    # --- array-like attributes -------------------------------------------------------
+    shape = property(lambda self: self.data.shape, doc="Shape tuple, as numpy.")
+    ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
+    dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
+    size = property(lambda self: self.data.size, doc="Number of elements.")
+    parents = property(lambda self: self.op.parents if self.op is not None else (),
+                       doc="Inputs of the op that made this tensor (empty for a leaf).")
+    is_leaf = property(lambda self: self.op is None, doc="True for tensors made by the user.")
+
+    @property
+    def T(self):
+        """The tensor with its axes reversed (numpy's ``.T``)."""
+        return self.transpose()
+
+    def item(self):
+        """The single value as a Python number."""
+        return self.data.item()
+
+    def numpy(self):
+        """The data array (shared, not copied)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self.data, dtype=dtype)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    __hash__ = object.__hash__          # == is elementwise, identity is the hash
+
+    def __repr__(self):
+        extra = []
+        if self.data.dtype != np.float64 and self.data.dtype != np.int64 and self.data.dtype != np.bool_:
+            extra.append(f"dtype={self.data.dtype}")
+        if self.op is not None:
+            extra.append(f"op={self.op.name!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        if self.name is not None:
+            extra.append(f"name={self.name!r}")
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20, edgeitems=3)
+        return f"Tensor({body}{''.join(', ' + e for e in extra)})"
+
+    # --- autograd --------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate ``d self / d leaf`` into the ``.grad`` of every leaf that requires grad.
+
+        Parameters
+        ----------
+        grad : array_like, optional
+            Upstream gradient ``d L / d self``; required unless ``self`` has one element.
+        retain_graph : bool
+            Keep the graph usable for another backward. Otherwise each op is
+            released and a second backward through it raises.
+        """
+        engine.backward([self], None if grad is None else [grad], retain_graph=retain_graph)
+
+    def retain_grad(self):
+        """Also store ``.grad`` on this non-leaf tensor during backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: tensor does not require grad")
+        self._retains_grad = True
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the accumulated gradient (``None``, or zeros if ``set_to_none=False``)."""
+        self.grad = None if set_to_none or self.grad is None else np.zeros_like(self.grad)
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place on a leaf (int/bool data becomes float64); returns self."""
+        if self.op is not None:
+            if not requires_grad:
+                raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf; use .detach()")
+            return self
+        if requires_grad and self.data.dtype.kind != "f":
+            self.data = self.data.astype(np.float64)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def draw(self, **kwargs):
+        """Render the graph behind this tensor (see :func:`autograd.viz.draw`)."""
+        from autograd import viz
+        return viz.draw(self, **kwargs)
+
+    # --- arithmetic (operators mix with Python scalars and ndarrays from either side) --
+    def __add__(self, other): return ew.add(self, other)
+    def __radd__(self, other): return ew.add(other, self)
+    def __sub__(self, other): return ew.sub(self, other)
+    def __rsub__(self, other): return ew.sub(other, self)
+    def __mul__(self, other): return ew.mul(self, other)
+    def __rmul__(self, other): return ew.mul(other, self)
+    def __truediv__(self, other): return ew.div(self, other)
+    def __rtruediv__(self, other): return ew.div(other, self)
+    def __pow__(self, other): return ew.pow(self, other)
+    def __rpow__(self, other): return ew.pow(other, self)
+    def __matmul__(self, other): return linalg.matmul(self, other)
+    def __rmatmul__(self, other): return linalg.matmul(other, self)
+    def __neg__(self): return ew.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return ew.abs(self)
+
+    # comparisons: elementwise, non-differentiable bool tensors
+    def __eq__(self, other): return ew.equal(self, other)
+    def __ne__(self, other): return ew.not_equal(self, other)
+    def __lt__(self, other): return ew.less(self, other)
+    def __le__(self, other): return ew.less_equal(self, other)
+    def __gt__(self, other): return ew.greater(self, other)
+    def __ge__(self, other): return ew.greater_equal(self, other)
+
+    def __getitem__(self, index): return shape_ops.getitem(self, index)
+
+    # --- methods (each one line: the functions live in autograd/ops) --------------------
+    def exp(self): return ew.exp(self)
+    def log(self): return ew.log(self)
+    def sqrt(self): return ew.sqrt(self)
+    def abs(self): return ew.abs(self)
+    def tanh(self): return ew.tanh(self)
+    def sigmoid(self): return ew.sigmoid(self)
+    def relu(self): return ew.relu(self)
+    def leaky_relu(self, negative_slope=0.01): return ew.leaky_relu(self, negative_slope)
+    def clip(self, min=None, max=None): return ew.clip(self, min, max)
+    def maximum(self, other): return ew.maximum(self, other)
+    def minimum(self, other): return ew.minimum(self, other)
+    def astype(self, dtype): return ew.astype(self, dtype)
+    def matmul(self, other): return linalg.matmul(self, other)
+
+    def sum(self, axis=None, keepdims=False): return reduce.sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return reduce.mean(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return reduce.max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return reduce.min(self, axis, keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False): return reduce.var(self, axis, ddof, keepdims)
+    def logsumexp(self, axis=None, keepdims=False): return reduce.logsumexp(self, axis, keepdims)
+    def softmax(self, axis=-1): return reduce.softmax(self, axis)
+    def log_softmax(self, axis=-1): return reduce.log_softmax(self, axis)
+
+    def reshape(self, *shape): return shape_ops.reshape(self, *shape)
+    def transpose(self, *axes): return shape_ops.transpose(self, *axes)
+    def permute(self, *axes): return shape_ops.permute(self, *axes)
+    def swapaxes(self, axis1, axis2): return shape_ops.swapaxes(self, axis1, axis2)
+    def broadcast_to(self, shape): return shape_ops.broadcast_to(self, shape)
+    def squeeze(self, axis=None): return shape_ops.squeeze(self, axis)
+    def unsqueeze(self, axis): return shape_ops.unsqueeze(self, axis)
+    def flatten(self, start_axis=0, end_axis=-1): return shape_ops.flatten(self, start_axis, end_axis)
+
+    # --- numpy interoperability: np.exp(t), ndarray + t, np.sum(t) give Tensors -------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        impl = _UFUNCS.get(ufunc)
+        if method != "__call__" or impl is None or kwargs:
+            return NotImplemented
+        return impl(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        impl = _FUNCTIONS.get(func)
+        if impl is None:
+            return NotImplemented
+        return impl(*args, **kwargs)
+
+
+def as_tensor(value, like=None):
+    """Return ``value`` as a Tensor (unchanged if it already is one).
+
+    Python scalars take the dtype of ``like`` when that is a float tensor, so
+    ``float32_tensor * 2.0`` stays float32 (numpy's rules for Python scalars).
+    """
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and isinstance(value, numbers.Number) and not isinstance(value, np.generic):
+        dtype = like.data.dtype
+        if dtype.kind != "f":
+            dtype = np.result_type(dtype, value)
+        return Tensor._from_op(np.asarray(value, dtype=dtype), None)
+    return Tensor(value)
+
+
+# Imported last: these modules build on the Tensor class defined above.
+from autograd import engine  # noqa: E402
+from autograd.ops import elementwise as ew, linalg, reduce  # noqa: E402
+from autograd.ops import shape as shape_ops  # noqa: E402
+from autograd.ops.dispatch import UFUNCS as _UFUNCS, FUNCTIONS as _FUNCTIONS  # noqa: E402
