@@ -1,0 +1,419 @@
+"""Pictures of computation graphs with graphviz: forward values and backward gradients on one drawing.
+
+Like the lecture figures of backprop: every tensor shows its value (green,
+above the line) and its gradient (red, below), every op sits between its inputs
+and its output, so a hand computation can be checked by eye.
+
+>>> from autograd import Tensor
+>>> from autograd import viz
+>>> x = Tensor(-2.0, requires_grad=True, name="x")
+>>> y = Tensor(5.0, requires_grad=True, name="y")
+>>> z = Tensor(-4.0, requires_grad=True, name="z")
+>>> q = x + y
+>>> f = q * z
+>>> f.backward()
+>>> g = viz.draw(f, names=locals())      # a graphviz.Digraph; displays inline in Jupyter
+>>> print(g.source.count("->"), "edges")
+6 edges
+
+``viz.save(g, "graph.svg")`` writes a picture (``.svg``, ``.png``, ``.pdf``, or
+``.dot`` source); ``python -m autograd.viz --out docs`` renders the seed exercises.
+"""
+import contextlib
+import functools
+import html
+import pathlib
+
+import numpy as np
+
+from autograd.tensor import Tensor
+from autograd.trace import _walk, backward_steps, format_array, graph_tensors, tensor_names
+
+__all__ = ["draw", "save", "backward_steps"]
+
+INSTALL_HINT = ("Rendering needs the Graphviz 'dot' program: install it with 'apt-get install graphviz' "
+                "(Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install graphviz'. "
+                "Building the graph and reading its .source work without it.")
+
+_COMMUTATIVE = {"+", "*", "maximum", "minimum"}
+_GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#777777"
+_STYLE = {  # tensor node kinds: graphviz attributes
+    "output": dict(style="rounded,filled,bold", fillcolor="#fff1b8", penwidth="2"),
+    "parameter": dict(style="rounded,filled", fillcolor="#dbe8f7"),
+    "intermediate": dict(style="rounded"),
+    "constant": dict(style="rounded,dashed", color="#999999", fontcolor=_GREY, fontsize="9"),
+}
+
+
+def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_elements=6,
+         group_by_module=False, max_nodes=1000, highlight=(), color_by_grad=False):
+    """Draw the graph behind ``roots``: tensors with values and gradients, ops between them.
+
+    Legend
+    ------
+    Tensor nodes (boxes), top to bottom: name; shape (and dtype unless float64);
+    value in green; a line; gradient in red.
+
+    - blue fill: parameter (a leaf that requires grad);
+    - yellow fill, thick border: output (one of ``roots``);
+    - white: intermediate tensor;
+    - grey dashed, small, no gradient row: constant (requires no grad);
+    - orange border: tensor listed in ``highlight``.
+
+    Values and gradients with at most ``max_elements`` elements are shown in
+    full, larger ones as ``min / mean / max``. A gradient that was never
+    computed shows as ``—`` (distinct from ``0``).
+
+    Op nodes (grey ellipses) show the op name (``+``, ``*``, ``/``, ``**``,
+    ``neg``, ``matmul``, ``relu``, ``sum``...) and its parameters (``axis=1``).
+    ``a - b`` is recorded as ``a + neg(b)``. When argument order matters
+    (``/``, ``**``, ``matmul``, ``where``...) the input edges are labelled
+    ``a`` and ``b`` (or 0, 1, 2...).
+
+    Gradients: leaves (and tensors that called ``retain_grad``) show their
+    ``.grad``. Intermediate tensors keep none, so ``draw`` computes
+    ``d root / d t`` for them with a backward walk of its own that changes
+    nothing and also works after the graph was released: no ``retain_grad``
+    needed. It does so when every root has one element and the leaves hold
+    exactly the gradients one backward of the roots gives (e.g. right after
+    ``f.backward()``); otherwise (before any backward, or after gradients
+    accumulated over several backward calls) intermediates show ``—``, so the
+    picture never mixes gradients of different backward passes.
+
+    Parameters
+    ----------
+    *roots : Tensor
+        The outputs whose graph is drawn.
+    names : mapping or iterable of (name, Tensor) pairs, optional
+        Labels, e.g. ``locals()`` or ``dict(model.named_parameters())``; they win
+        over ``Tensor.name``. Other tensors that require grad get ``t0``, ``t1``...
+    show_data, show_grad : bool
+        Show the value / gradient rows.
+    rankdir : {"LR", "TB", "RL", "BT"}
+        Direction of the forward pass.
+    max_elements : int
+        Largest tensor shown element by element.
+    group_by_module : bool
+        Wrap each module's parameters and the ops that consume them in a
+        labelled cluster. The hook is the dotted parameter name (from ``names``,
+        e.g. ``dict(model.named_parameters())``, or ``Tensor.name``):
+        ``"layers.2.bias"`` belongs to module ``layers.2``. An op joins the
+        module of the first parameter it consumes, directly or through a unary
+        op such as ``W.T``; ops consuming no parameter (activations, the loss)
+        stay outside.
+    max_nodes : int
+        Refuse (``ValueError``) graphs with more tensor + op nodes, before
+        walking all of them: dot needs about a second for 1000 nodes in a chain,
+        half a minute for 4000, and longer when a tensor feeds many ops.
+    highlight : Tensor, str, or iterable of them
+        Tensors (or names) to mark with an orange border.
+    color_by_grad : bool
+        Colour each edge by the mean ``|grad|`` of its tensor, labelled with it:
+        blue below 1e-6 (vanishing), green around 1e-2, yellow around 1, red
+        above 1e2 (exploding); dashed where the gradient is exactly zero.
+
+    Returns
+    -------
+    graphviz.Digraph
+        ``.source`` is the DOT text; rendering (Jupyter display, ``.pipe``,
+        ``.render``, :func:`save`) needs the ``dot`` program and otherwise raises
+        ``graphviz.ExecutableNotFound`` with the install commands.
+    """
+    gv = _graphviz()
+    roots = _check_roots(roots, "draw")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
+    order = graph_tensors(roots, max_nodes, "draw")
+    label_of = tensor_names(order, names)
+    grads = _gradients(order, roots) if show_grad or color_by_grad else {}
+    marked = _highlighted(highlight, order, label_of)
+    module_of = _modules(order, label_of) if group_by_module else {}
+    index = {id(t): i for i, t in enumerate(order)}
+    outputs = {id(r) for r in roots}
+
+    Graph, _ = _classes(gv)
+    caption = ", ".join(["green: value"] * show_data + ["red: gradient (—: never computed)"] * show_grad)
+    g = Graph(name="autograd", graph_attr=dict(rankdir=rankdir, nodesep="0.25", ranksep="0.35", label=caption,
+                                               labelloc="b", fontsize="9", fontcolor=_GREY, fontname="Helvetica"),
+              node_attr=dict(shape="box", fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
+              edge_attr=dict(arrowsize="0.6", color="#555555", fontname="Helvetica", fontsize="8"))
+    clusters = {}
+
+    def body(t):
+        path = module_of.get(id(t))
+        if path is None:
+            return g
+        if path not in clusters:
+            clusters[path] = gv.Digraph(name=f"cluster_{len(clusters)}", graph_attr=dict(
+                label=path, style="rounded,dashed", color="#888888", fontcolor="#555555", fontname="Helvetica"))
+        return clusters[path]
+
+    for t in order:
+        i, where = index[id(t)], body(t)
+        kind = ("output" if id(t) in outputs else "constant" if not t.requires_grad
+                else "parameter" if t.op is None else "intermediate")
+        attrs = dict(_STYLE[kind])
+        if id(t) in marked:
+            attrs.update(color="#ff7f0e", penwidth="3")
+        grad_row = show_grad and t.requires_grad
+        where.node(f"t{i}", _tensor_label(t, label_of[id(t)], show_data, grad_row,
+                                          grads.get(id(t)), max_elements), **attrs)
+        if t.op is None:
+            continue
+        symbol = len(t.op.name) <= 2                  # "+", "*", "/", "**": bigger, in a circle
+        where.node(f"op{i}", _op_label(t.op), shape="circle" if symbol else "ellipse", style="filled",
+                   fillcolor="#eeeeee", color="#aaaaaa", fontsize="14" if symbol else "10",
+                   width="0.3", height="0.3", margin="0.02,0.02")
+        ordered = len(t.op.parents) > 1 and t.op.name not in _COMMUTATIVE
+        for k, p in enumerate(t.op.parents):
+            attrs = _grad_edge(grads.get(id(p))) if color_by_grad and p.requires_grad else {}
+            if ordered:
+                attrs.update(headlabel=("ab"[k] if len(t.op.parents) == 2 else str(k)), fontcolor=_GREY)
+            g.edge(f"t{index[id(p)]}", f"op{i}", **attrs)
+        g.edge(f"op{i}", f"t{i}", **(_grad_edge(grads.get(id(t))) if color_by_grad else {}))
+    for sub in clusters.values():
+        g.subgraph(sub)
+    return g
+
+
+def save(graph, path, **draw_kwargs):
+    """Write a graph (or the graph behind a Tensor, drawn with ``draw_kwargs``) to ``path``.
+
+    The extension picks the format: ``.svg``, ``.png``, ``.pdf`` are rendered
+    by ``dot``; ``.dot`` / ``.gv`` write the DOT source as text (no ``dot``
+    needed). Nothing is written if rendering fails. Returns the path.
+    """
+    if isinstance(graph, Tensor):
+        graph = draw(graph, **draw_kwargs)
+    elif draw_kwargs:
+        raise TypeError(f"save: draw options {sorted(draw_kwargs)} apply only when saving a Tensor")
+    if not hasattr(graph, "source"):
+        raise TypeError(f"save: expected a graphviz graph or a Tensor, got {type(graph).__name__}")
+    path = pathlib.Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt in ("dot", "gv"):
+        path.write_text(graph.source, encoding="utf-8")
+    elif fmt in ("svg", "png", "pdf"):
+        with _dot_hint(_graphviz()):
+            data = graph.pipe(format=fmt)
+        path.write_bytes(data)
+    else:
+        raise ValueError(f"save: unknown extension {path.suffix!r} in {str(path)!r}; "
+                         "use .svg, .png, .pdf, or .dot/.gv for the source")
+    return path
+
+
+# --- graphviz, imported lazily ---------------------------------------------------------
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("autograd.viz needs the graphviz Python package: pip install graphviz. "
+                          + INSTALL_HINT) from None
+    return graphviz
+
+
+@functools.lru_cache(maxsize=None)
+def _classes(gv):
+    """A ``graphviz.Digraph`` subclass whose rendering errors carry the install hint, and that error."""
+
+    class DotNotFound(gv.ExecutableNotFound):
+        def __init__(self, message):
+            RuntimeError.__init__(self, message)
+
+    class Graph(gv.Digraph):
+        def pipe(self, *args, **kwargs):
+            with _dot_hint(gv):
+                return super().pipe(*args, **kwargs)
+
+        def render(self, *args, **kwargs):
+            with _dot_hint(gv):
+                return super().render(*args, **kwargs)
+
+    Graph.__qualname__, DotNotFound.__qualname__ = "Graph", "DotNotFound"
+    return Graph, DotNotFound
+
+
+@contextlib.contextmanager
+def _dot_hint(gv):
+    try:
+        yield
+    except gv.ExecutableNotFound as e:
+        _, DotNotFound = _classes(gv)
+        if isinstance(e, DotNotFound):
+            raise
+        raise DotNotFound(f"{e}. {INSTALL_HINT}") from e
+
+
+# --- what goes on the picture ----------------------------------------------------------
+
+def _check_roots(roots, caller):
+    if len(roots) == 1 and isinstance(roots[0], (list, tuple)):
+        roots = tuple(roots[0])
+    if not roots:
+        raise ValueError(f"{caller}: give at least one Tensor to draw")
+    for r in roots:
+        if not isinstance(r, Tensor):
+            raise TypeError(f"{caller}: roots must be Tensors, got {type(r).__name__}")
+    return list({id(r): r for r in roots}.values())
+
+
+def _gradients(order, roots):
+    """Gradient per tensor id: stored ``.grad``, and ``d root / d t`` for intermediates when consistent."""
+    stored = {id(t): t.grad for t in order if t.grad is not None}
+    if not stored or not all(r.requires_grad and r.size == 1 for r in roots):
+        return stored
+    computed = _walk(roots, [np.ones(r.shape, r.dtype) for r in roots])
+    for t in order:    # only if the leaves hold exactly what one backward of the roots gives
+        if t.op is None and id(t) in computed:
+            s = stored.get(id(t))
+            if s is None or not np.allclose(s, computed[id(t)], rtol=1e-4, atol=1e-6 * np.abs(s).max(initial=0)):
+                return stored
+    for t in order:
+        if t.op is not None and id(t) not in stored and id(t) in computed:
+            stored[id(t)] = computed[id(t)]
+    return stored
+
+
+def _highlighted(highlight, order, label_of):
+    if highlight is None or isinstance(highlight, (Tensor, str)):
+        highlight = [] if highlight is None else [highlight]
+    in_graph = {id(t) for t in order}
+    by_name = {label_of[id(t)]: id(t) for t in order if label_of[id(t)] is not None}
+    marked = set()
+    for h in highlight:
+        if isinstance(h, Tensor) and id(h) in in_graph:
+            marked.add(id(h))
+        elif isinstance(h, str) and h in by_name:
+            marked.add(by_name[h])
+        else:
+            what = repr(h) if isinstance(h, str) else f"a tensor of shape {getattr(h, 'shape', '?')}"
+            raise ValueError(f"draw: highlight {what} is not in the graph")
+    return marked
+
+
+def _modules(order, label_of):
+    """Module path per tensor id: dotted-name leaves, the ops consuming them, and those ops' outputs."""
+    owner, module = {}, {}          # owner: the parameter itself, or it through a unary op (W.T)
+    for t in order:
+        if t.op is None:
+            name = label_of[id(t)]
+            if name and "." in name:
+                owner[id(t)] = module[id(t)] = name.rpartition(".")[0]
+            continue
+        paths = [owner[id(p)] for p in t.op.parents if id(p) in owner]
+        if paths:
+            module[id(t)] = paths[0]
+            if len(t.op.parents) == 1:
+                owner[id(t)] = paths[0]
+    return module
+
+
+def _tensor_label(t, name, show_data, grad_row, grad, max_elements):
+    rows = []
+    if name:
+        rows.append(f"<B>{html.escape(name)}</B>")
+    meta = " ".join(([str(t.shape)] if t.ndim else []) + ([str(t.dtype)] if t.dtype != np.float64 else []))
+    if meta:
+        rows.append(f'<FONT POINT-SIZE="9" COLOR="{_GREY}">{html.escape(meta)}</FONT>')
+    if show_data:
+        rows.append(f'<FONT COLOR="{_GREEN}">{_html_text(format_array(t.data, max_elements))}</FONT>')
+    cells = [f"<TR><TD>{r}</TD></TR>" for r in rows]
+    if grad_row:
+        text = "—" if grad is None else _html_text(format_array(grad, max_elements))
+        cells += ["<HR/>"] * bool(cells) + [f'<TR><TD><FONT COLOR="{_RED}">{text}</FONT></TD></TR>']
+    if not cells:
+        cells = ["<TR><TD> </TD></TR>"]
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
+
+
+def _html_text(text):
+    return "<BR/>".join(html.escape(line) for line in text.splitlines())
+
+
+def _op_label(op):
+    parts = []
+    for key, value in op.params.items():
+        if value is None or value is False or isinstance(value, np.ndarray) or key == "advanced":
+            continue
+        if key == "axis" and value == tuple(range(op.parents[0].ndim)):
+            continue                                  # all axes: the default
+        if key == "index":
+            text = f"[{_index_text(value)}]"
+        else:
+            if isinstance(value, tuple) and len(value) == 1:
+                value = value[0]
+            text = f"{key}={value if isinstance(value, np.dtype) else repr(value)}"
+        parts.append(text if len(text) <= 24 else text[:23] + "…")
+    label = html.escape(op.name)
+    if parts:
+        label += f'<BR/><FONT POINT-SIZE="8">{html.escape(" ".join(parts))}</FONT>'
+    return f"<{label}>"
+
+
+def _index_text(index):
+    if isinstance(index, tuple):
+        return ", ".join(_index_text(i) for i in index)
+    if isinstance(index, slice):
+        text = f"{'' if index.start is None else index.start}:{'' if index.stop is None else index.stop}"
+        return text + (f":{index.step}" if index.step is not None else "")
+    if index is Ellipsis:
+        return "..."
+    if isinstance(index, np.ndarray):
+        return f"<{index.dtype} array {index.shape}>"
+    return repr(index)
+
+
+def _grad_edge(grad):
+    """Edge attributes for mean |grad|: colour from blue (1e-6) through green (1e-2) to red (1e2)."""
+    if grad is None:
+        return {}
+    m = float(np.abs(grad).mean()) if grad.size else 0.0
+    attrs = dict(label=f"{m:.1e}", penwidth="1.5")
+    if not np.isfinite(m):
+        return dict(attrs, color="#d00000", penwidth="3")
+    if m == 0:
+        return dict(attrs, color="#1f4fd0", style="dashed")
+    s = min(max((np.log10(m) + 6) / 8, 0.0), 1.0)
+    return dict(attrs, color=f"{0.66 * (1 - s):.3f} 0.85 0.80")
+
+
+# --- python -m autograd.viz ----------------------------------------------------------
+
+def _seed_exercises():
+    """The seeds' two backprop exercises with the lecture numbers, backpropagated: {file stem: (root, names)}."""
+    x = Tensor(-2.0, requires_grad=True, name="x")
+    y = Tensor(5.0, requires_grad=True, name="y")
+    z = Tensor(-4.0, requires_grad=True, name="z")
+    q = x + y
+    f = q * z
+    f.backward()
+    graph = (f, dict(q=q, f=f))
+
+    w0, x0 = Tensor(2.0, requires_grad=True, name="w0"), Tensor(-1.0, requires_grad=True, name="x0")
+    w1, x1 = Tensor(-3.0, requires_grad=True, name="w1"), Tensor(-2.0, requires_grad=True, name="x1")
+    w2 = Tensor(-3.0, requires_grad=True, name="w2")
+    z = w0 * x0 + w1 * x1 + w2
+    y = z.sigmoid()
+    y.backward()
+    return {"computational_graph": graph, "sigmoid_neuron": (y, dict(z=z, y=y))}
+
+
+def _main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m autograd.viz",
+                                     description="Render the seed backprop exercises with values and gradients.")
+    parser.add_argument("--out", default="docs", help="output directory (default: docs)")
+    parser.add_argument("--format", default="svg", choices=["svg", "png", "pdf", "dot"])
+    args = parser.parse_args(argv)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, (root, names) in _seed_exercises().items():
+        path = save(draw(root, names=names), out / f"{stem}.{args.format}")
+        print(f"wrote {path}\n{backward_steps(root, names=names)}\n")
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,406 @@
+"""autograd.viz and autograd.trace: graph pictures (checked on the DOT source) and backprop step tables."""
+import html
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, viz
+from autograd.trace import backward_steps, format_array
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' not installed")
+
+
+# --- reading the DOT source -------------------------------------------------------------
+
+def nodes(g):
+    """{node id: (text cells of its label, attribute text)}."""
+    found = re.findall(r"^\t+(\w+) \[label=<(.*)> (.*)\]$", g.source, flags=re.M)
+    return {nid: ([html.unescape(c) for c in re.findall(r">([^<>]+)<", f">{label}<")], attrs)
+            for nid, label, attrs in found}
+
+
+def edges(g):
+    return re.findall(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$", g.source, flags=re.M)
+
+
+def tensor_cells(g):
+    """{tensor name: its label cells}, for named tensor nodes."""
+    return {cells[0]: cells for nid, (cells, _) in nodes(g).items() if nid.startswith("t")}
+
+
+def ops(g):
+    return sorted(cells[0] for nid, (cells, _) in nodes(g).items() if nid.startswith("op"))
+
+
+def lecture():
+    """The seeds' first exercise: f = (x + y) * z at x=-2, y=5, z=-4."""
+    x = Tensor(-2.0, requires_grad=True, name="x")
+    y = Tensor(5.0, requires_grad=True, name="y")
+    z = Tensor(-4.0, requires_grad=True, name="z")
+    q = x + y
+    f = q * z
+    return x, y, z, q, f
+
+
+def neuron():
+    w0, x0 = Tensor(2.0, requires_grad=True, name="w0"), Tensor(-1.0, requires_grad=True, name="x0")
+    w1, x1 = Tensor(-3.0, requires_grad=True, name="w1"), Tensor(-2.0, requires_grad=True, name="x1")
+    w2 = Tensor(-3.0, requires_grad=True, name="w2")
+    z = w0 * x0 + w1 * x1 + w2
+    y = z.sigmoid()
+    return (w0, x0, w1, x1, w2), z, y
+
+
+def mlp(batch=64, seed=0):
+    """A 784-25-15-1 MLP's binary cross-entropy (log and clip ops), parameters named like nn's."""
+    rng = np.random.default_rng(seed)
+    x = Tensor(rng.standard_normal((batch, 784)), dtype=np.float32)
+    y = Tensor(rng.random((batch, 1)) < 0.5, dtype=np.float32)
+    sizes = [784, 25, 15, 1]
+    params = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        params[f"layers.{i}.weight"] = Tensor(rng.standard_normal((n_in, n_out)) * np.sqrt(2 / n_in),
+                                              requires_grad=True, dtype=np.float32)
+        params[f"layers.{i}.bias"] = Tensor(np.zeros(n_out), requires_grad=True, dtype=np.float32)
+    h = x
+    for i in range(3):
+        h = h @ params[f"layers.{i}.weight"] + params[f"layers.{i}.bias"]
+        h = h.relu() if i < 2 else h.sigmoid()
+    p = h.clip(1e-7, 1 - 1e-7)
+    loss = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    return loss, params
+
+
+# --- structure --------------------------------------------------------------------------
+
+def test_lecture_graph_before_backward_shows_values_and_dashes():
+    x, y, z, q, f = lecture()
+    g = viz.draw(f, names=locals())
+    assert len(nodes(g)) == 7 and len(edges(g)) == 6          # 5 tensors, 2 ops
+    assert ops(g) == ["*", "+"]
+    cells = tensor_cells(g)
+    assert {k: v[1] for k, v in cells.items()} == {"x": "-2", "y": "5", "z": "-4", "q": "3", "f": "-12"}
+    assert all(v[2] == "—" for v in cells.values())            # no backward yet: never computed
+
+
+def test_lecture_graph_after_backward_shows_every_gradient():
+    x, y, z, q, f = lecture()
+    f.backward()
+    cells = tensor_cells(f.draw(names=dict(q=q, f=f)))
+    assert {k: v[1:] for k, v in cells.items()} == {
+        "x": ["-2", "-4"], "y": ["5", "-4"], "z": ["-4", "3"], "q": ["3", "-4"], "f": ["-12", "1"]}
+    assert q.grad is None                                      # draw stored nothing
+
+
+def test_sigmoid_neuron_matches_the_lecture_numbers():
+    (w0, x0, w1, x1, w2), z, y = neuron()
+    y.backward()
+    cells = tensor_cells(viz.draw(y, names=dict(z=z, y=y)))
+    got = {k: (float(v[1]), float(v[2])) for k, v in cells.items()}
+    want = {"w0": (2, -0.1966), "x0": (-1, 0.3932), "w1": (-3, -0.3932), "x1": (-2, -0.5898),
+            "w2": (-3, 0.1966), "z": (1, 0.1966), "y": (0.7311, 1)}
+    for name, pair in want.items():
+        np.testing.assert_allclose(got[name], pair, atol=1e-4)
+    auto = sorted(k for k in cells if k not in want)
+    assert auto == ["t0", "t1", "t2"]                          # w0*x0, w1*x1, their sum
+
+
+def test_gradient_zero_is_not_a_dash():
+    w = Tensor([-1.0, 2.0], requires_grad=True, name="w")
+    b = Tensor(3.0, requires_grad=True, name="b")               # used by nothing below
+    loss = w.relu().sum()
+    loss.backward()
+    cells = tensor_cells(viz.draw(loss, b * 1.0, names={"loss": loss}))
+    assert cells["w"][1:] == ["(2,)", "[-1, 2]", "[0, 1]"] and cells["b"][1:] == ["3", "—"]
+
+
+def test_intermediate_gradients_only_when_consistent_with_the_leaves():
+    x = Tensor(3.0, requires_grad=True, name="x")
+    h = x * x
+    loss = h + 1.0
+    names = dict(h=h, loss=loss)
+    loss.backward(retain_graph=True)
+    assert tensor_cells(viz.draw(loss, names=names))["h"][2] == "1"
+    loss.backward()                                            # leaf grads accumulate to 12
+    cells = tensor_cells(viz.draw(loss, names=names))
+    assert cells["x"][2] == "12" and cells["h"][2] == "—" and cells["loss"][2] == "—"
+    x.zero_grad()
+    y = Tensor(2.0, requires_grad=True, name="y")
+    m = y * 5.0
+    out = m * m
+    m.retain_grad()
+    out.backward()
+    assert m.grad is not None and tensor_cells(viz.draw(out, names=dict(m=m)))["m"][2] == "20"
+
+
+def test_argument_order_is_visible_where_it_matters():
+    a = Tensor(6.0, requires_grad=True, name="a")
+    b = Tensor(2.0, requires_grad=True, name="b")
+    g = viz.draw(a / b - b)
+    by_id = {nid: cells[0] for nid, (cells, _) in nodes(g).items()}
+    labelled = {(by_id[s], by_id[d], attrs) for s, d, attrs in edges(g) if by_id[d] == "/"}
+    assert {(s, re.search(r"headlabel=(\w)", attrs).group(1)) for s, _, attrs in labelled} == {("a", "a"), ("b", "b")}
+    assert ops(g) == ["+", "/", "neg"]                          # a/b - b == a/b + neg(b)
+    neg_in = [by_id[s] for s, d, _ in edges(g) if by_id[d] == "neg"]
+    assert neg_in == ["b"]
+    plus = [attrs for s, d, attrs in edges(g) if by_id[d] == "+"]
+    assert plus == ["", ""]                                     # + is commutative: no labels
+
+
+def test_matmul_edges_are_ordered_and_params_are_labelled():
+    w = Tensor(np.ones((3, 2)), requires_grad=True, name="W")
+    x = Tensor(np.ones((4, 3)), name="X")
+    out = (x @ w)[:, 0].sum(axis=0)
+    g = viz.draw(out)
+    by_id = {nid: cells for nid, (cells, _) in nodes(g).items()}
+    mm = [(by_id[s][0], attrs) for s, d, attrs in edges(g) if by_id[d][0] == "matmul"]
+    assert [(n, re.search(r"headlabel=(\w)", a).group(1)) for n, a in mm] == [("X", "a"), ("W", "b")]
+    op_labels = [cells for cells in by_id.values() if cells[0] in ("getitem", "sum")]
+    assert ["getitem", "[:, 0]"] in op_labels and ["sum"] in op_labels   # sum over all axes: no axis=
+    h = Tensor(np.ones((2, 3)), requires_grad=True).sum(axis=1)
+    assert ["sum", "axis=1"] in [c for c, _ in nodes(viz.draw(h)).values()]
+
+
+def test_shapes_dtypes_and_summaries():
+    small = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, dtype=np.float32, name="small")
+    big = Tensor(np.arange(100.0), requires_grad=True, name="big")
+    out = small.sum() + big.sum()
+    cells = tensor_cells(viz.draw(out, names={"out": out}))
+    assert cells["small"][1] == "(2, 3) float32"
+    assert cells["small"][2:4] == ["[[0, 1, 2],", " [3, 4, 5]]"]      # full value, one row per line
+    assert cells["big"][1:3] == ["(100,)", "min 0  mean 49.5  max 99"]  # float64: no dtype
+    assert cells["out"][1] == "4965"                                      # shapeless, float64: no meta row
+    cells = tensor_cells(viz.draw(out, names={"out": out}, max_elements=2))
+    assert cells["small"][2] == "min 0  mean 2.5  max 5"
+    assert format_array(np.array(-0.0)) == "0"
+
+
+def test_kinds_look_different():
+    w = Tensor(2.0, requires_grad=True, name="w")
+    h = w * 3.0
+    out = h + w
+    g = viz.draw(out, names=locals())
+    attrs = {cells[0] if cells[0] != "3" else "const": a for nid, (cells, a) in nodes(g).items() if nid.startswith("t")}
+    assert "fillcolor=\"#dbe8f7\"" in attrs["w"]                 # parameter
+    assert "dashed" in attrs["const"] and len(nodes(g)) == 6     # constant: no name, no gradient row
+    assert "bold" in attrs["out"] and attrs["h"] == "style=rounded"
+    assert "penwidth=3" in nodes(viz.draw(out, names=locals(), highlight=[h, "w"]))["t0"][1]
+    marked = [nid for nid, (_, a) in nodes(viz.draw(out, names=locals(), highlight="h")).items() if "#ff7f0e" in a]
+    assert len(marked) == 1
+    with pytest.raises(ValueError, match="highlight 'nope' is not in the graph"):
+        viz.draw(out, highlight="nope")
+
+
+def test_names_precedence_and_forms():
+    a = Tensor(1.0, requires_grad=True, name="own")
+    b = Tensor(2.0, requires_grad=True)
+    out = a * b
+    assert set(tensor_cells(viz.draw(out))) == {"own", "t0", "t1"}
+    assert set(tensor_cells(viz.draw(out, names={"_": b, "b": b, "A": a}))) == {"A", "b", "t0"}
+    assert set(tensor_cells(viz.draw(out, names=[("B", b), ("out", out), ("n", 3)]))) == {"own", "B", "out"}
+    assert set(tensor_cells(viz.draw(out, names={b: "bee"}))) == {"own", "bee", "t0"}
+
+
+def test_color_by_grad_marks_vanishing_and_exploding():
+    w = Tensor(1.0, requires_grad=True, name="w")
+    tiny = (w * 1e-9).sum()
+    tiny.backward()
+    g = viz.draw(tiny, color_by_grad=True)
+    from_w = [a for s, _, a in edges(g) if s == "t0"]
+    assert len(from_w) == 1 and 'color="0.660' in from_w[0] and 'label="1.0e-09"' in from_w[0]
+    assert sum('color="0.660' in a for *_, a in edges(g)) == 1       # the rest carry gradient 1
+    v = Tensor(1.0, requires_grad=True, name="v")
+    huge = (v * 1e6).sum()
+    huge.backward()
+    from_v = [a for s, _, a in edges(viz.draw(huge, color_by_grad=True)) if s == "t0"]
+    assert len(from_v) == 1 and 'color="0.000' in from_v[0] and 'label="1.0e+06"' in from_v[0]
+    d = Tensor([-1.0], requires_grad=True)
+    dead = d.relu().sum()
+    dead.backward()
+    assert any("dashed" in a for *_, a in edges(viz.draw(dead, color_by_grad=True)))
+
+
+def test_show_flags_and_rankdir():
+    x, y, z, q, f = lecture()
+    f.backward()
+    g = viz.draw(f, show_data=False, show_grad=False, rankdir="TB")
+    assert "rankdir=TB" in g.source and "-12" not in g.source and "<HR/>" not in g.source
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.draw(f, rankdir="up")
+    with pytest.raises(ValueError, match="at least one Tensor"):
+        viz.draw()
+    with pytest.raises(TypeError, match="roots must be Tensors"):
+        viz.draw(np.ones(2))
+
+
+# --- size guard, iteration ------------------------------------------------------------
+
+def test_size_guard_refuses_huge_graphs_quickly():
+    x = Tensor(1.0, requires_grad=True)
+    h = x
+    for _ in range(50_000):                                    # 100,001 nodes
+        h = h + 1.0
+    with pytest.raises(ValueError, match=r"more than max_nodes=1000 nodes"):
+        viz.draw(h)
+    with pytest.raises(ValueError, match="max_nodes=10"):
+        viz.draw(h, max_nodes=10)
+
+
+def test_deep_graphs_are_walked_without_recursion():
+    x = Tensor(0.5, requires_grad=True, name="x")
+    h = x
+    for _ in range(600):                                       # 1200 deep: past Python's recursion limit
+        h = (h * 1.0).tanh()
+    h.backward()
+    g = viz.draw(h, max_nodes=10_000)
+    assert len(edges(g)) == 5 * 600 and len(nodes(g)) == 1 + 5 * 600       # per step: 3 tensors, 2 ops
+    assert tensor_cells(g)["t0"][2] != "—"
+
+
+# --- module grouping ------------------------------------------------------------------
+
+def clusters(g):
+    blocks = re.findall(r"subgraph (cluster_\d+) \{\n(.*?)\n\t\}", g.source, flags=re.S)
+    out = {}
+    for _, body in blocks:
+        label = re.search(r"label=\"?([\w.]+)\"?", body).group(1)
+        out[label] = [c[0] for c in (re.findall(r">([^<>]+)<", f">{lab}<")
+                                     for lab in re.findall(r"label=<(.*)> ", body))]
+    return out
+
+
+def test_mlp_draws_ops_not_scalars_and_groups_by_module():
+    loss, params = mlp()
+    loss.backward()
+    g = viz.draw(loss, names=params)
+    n = nodes(g)
+    assert len(n) < 60
+    assert ops(g).count("matmul") == 3 and ops(g).count("relu") == 2 and ops(g).count("log") == 2
+    cells = tensor_cells(g)
+    assert cells["layers.0.weight"][1] == "(784, 25) float32" and cells["layers.0.weight"][2].startswith("min ")
+    assert not any("—" in c for c in cells.values())            # one backward: every gradient shown
+    grouped = clusters(viz.draw(loss, names=params, group_by_module=True))
+    assert sorted(grouped) == ["layers.0", "layers.1", "layers.2"]
+    for i in range(3):
+        members = ["+", "matmul", f"layers.{i}.bias", f"layers.{i}.weight", f"t{3 * i}", f"t{3 * i + 1}"]
+        assert sorted(grouped[f"layers.{i}"]) == sorted(members)    # relu t2, t5 stay outside
+    assert not clusters(viz.draw(loss, names=params))
+
+
+def test_group_by_module_follows_parameters_through_unary_ops():
+    w = Tensor(np.ones((2, 3)), requires_grad=True, name="enc.proj.weight")
+    x = Tensor(np.ones((4, 3)))
+    out = (x @ w.T).relu().sum()
+    grouped = clusters(viz.draw(out, group_by_module=True))
+    assert sorted(grouped) == ["enc.proj"]
+    assert sorted(grouped["enc.proj"]) == ["enc.proj.weight", "matmul", "t0", "t1", "transpose"]
+
+
+# --- rendering ------------------------------------------------------------------------
+
+@needs_dot
+def test_renders_svg_png_pdf_with_dot(tmp_path):
+    loss, params = mlp()
+    loss.backward()
+    g = viz.draw(loss, names=params, group_by_module=True, color_by_grad=True)
+    svg = viz.save(g, tmp_path / "mlp.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "layers.2.bias" in svg
+    x, y, z, q, f = lecture()
+    f.backward()
+    assert viz.save(f, tmp_path / "f.png", names=locals()).read_bytes()[:4] == b"\x89PNG"
+    assert viz.save(f, tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF"
+    assert "-12" in viz.save(f, tmp_path / "f.svg").read_text()
+    assert "image/svg+xml" in g._repr_mimebundle_()          # Jupyter's inline display
+
+
+def test_save_dot_source_and_bad_paths(tmp_path):
+    x, y, z, q, f = lecture()
+    g = viz.draw(f)
+    assert viz.save(g, tmp_path / "f.dot").read_text() == g.source
+    with pytest.raises(ValueError, match="unknown extension '.txt'"):
+        viz.save(g, tmp_path / "f.txt")
+    with pytest.raises(TypeError, match="apply only when saving a Tensor"):
+        viz.save(g, tmp_path / "f.svg", rankdir="TB")
+    assert not (tmp_path / "f.txt").exists()
+
+
+def test_without_dot_the_graph_builds_and_rendering_says_how_to_install(tmp_path, monkeypatch):
+    import graphviz
+
+    monkeypatch.setenv("PATH", str(tmp_path))                   # no dot on PATH
+    x, y, z, q, f = lecture()
+    g = viz.draw(f, names=locals())
+    assert "-12" in g.source and isinstance(g, graphviz.Digraph)
+    for render in (lambda: g.pipe(format="svg"), g._repr_mimebundle_, lambda: viz.save(g, tmp_path / "f.svg")):
+        with pytest.raises(graphviz.ExecutableNotFound) as e:
+            render()
+        msg = str(e.value)
+        assert "apt-get install graphviz" in msg and "brew install graphviz" in msg and "conda install graphviz" in msg
+    assert not (tmp_path / "f.svg").exists()
+    assert viz.save(g, tmp_path / "f.dot").read_text() == g.source
+
+
+def test_without_the_graphviz_package_draw_says_pip_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    x, y, z, q, f = lecture()
+    with pytest.raises(ImportError, match="pip install graphviz"):
+        viz.draw(f)
+    with pytest.raises(ImportError, match="pip install graphviz"):
+        f.draw()
+    assert len(backward_steps(f)) == 4                          # the step table needs no graphviz
+
+
+def test_module_entry_point_renders_the_seed_exercises(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "autograd.viz", "--out", str(tmp_path), "--format", "dot"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    assert "f = q * z" in run.stdout and "y = sigmoid(z)" in run.stdout
+    lecture_dot = (tmp_path / "computational_graph.dot").read_text()
+    assert all(v in lecture_dot for v in (">-12<", ">3<", ">-4<"))
+    neuron_dot = (tmp_path / "sigmoid_neuron.dot").read_text()
+    assert all(v in neuron_dot for v in (">0.7311<", ">-0.1966<", ">0.3932<", ">-0.3932<", ">-0.5898<"))
+
+
+# --- backward_steps -------------------------------------------------------------------
+
+def test_backward_steps_follow_the_chain_rule_in_backward_order():
+    x, y, z, q, f = lecture()
+    steps = backward_steps(f, names=locals())
+    rows = [(s.op.name, s.input.name or "q", float(s.upstream), float(s.local), float(s.passed), float(s.accumulated))
+            for s in steps]
+    assert rows == [("*", "q", 1, -4, -4, -4), ("*", "z", 1, 3, 3, 3),
+                    ("+", "x", -4, 1, -4, -4), ("+", "y", -4, 1, -4, -4)]
+    assert x.grad is None and steps.grad(q) == -4 and steps.grad(f) == 1
+    assert "3  q = x + y  -4        x      1      -4           -4" in str(steps)
+    f.backward()                                               # released: steps still replay
+    assert float(backward_steps(f).grad(x)) == -4.0 and x.grad == -4.0
+
+
+def test_backward_steps_accumulate_shared_inputs_and_take_a_seed():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    out = w * w
+    steps = backward_steps(out, grad=[1.0, 10.0])
+    assert [s.accumulated.tolist() for s in steps] == [[1.0, 20.0], [2.0, 40.0]]
+    np.testing.assert_array_equal(steps.grad(w), [2.0, 40.0])
+    with pytest.raises(ValueError, match=r"root has shape \(2,\); pass grad="):
+        backward_steps(out)
+    with pytest.raises(ValueError, match="does not match root shape"):
+        backward_steps(out, grad=[1.0])
+    with pytest.raises(ValueError, match="does not require grad"):
+        backward_steps(Tensor(1.0))
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        backward_steps(1.0)
+
+
+def test_backward_steps_gradients_match_the_engine_on_the_mlp():
+    loss, params = mlp(batch=8)
+    steps = backward_steps(loss, names=params)
+    loss.backward()
+    for p in params.values():
+        np.testing.assert_allclose(steps.grad(p), p.grad, rtol=1e-6)
+    assert "layers.0.weight" in str(steps)
