@@ -1,0 +1,239 @@
+"""The training loop, written once: ``fit``, ``evaluate`` and ``predict``.
+
+One step is the lab's recipe and nothing more: slice a minibatch, forward,
+loss, ``zero_grad``, ``backward``, ``optimizer.step()``. Losses are recorded
+with ``loss.item()`` (a float, so no graph is kept alive by the history).
+
+>>> import numpy as np, nn
+>>> from nn import functional as F
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(200, 2)).astype(np.float32); y = (X[:, 0] > X[:, 1]).astype(np.int64)
+>>> model = nn.Linear(2, 2, rng=0)
+>>> history = fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.5), (X, y),
+...               epochs=5, batch_size=20, seed=0, progress=False)
+>>> sorted(history), len(history["train_loss"])
+(['epoch_time', 'train_acc', 'train_loss'], 5)
+>>> evaluate(model, F.cross_entropy, (X, y))["acc"] > 0.9
+True
+"""
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from autograd import Tensor, no_grad
+from nn.data import DataLoader
+from nn.metrics import accuracy
+
+__all__ = ["fit", "evaluate", "predict"]
+
+_METRICS = {"accuracy": ("acc", accuracy)}        # name -> (history key suffix, fn(outputs, y))
+
+
+def _metric_fns(metrics):
+    out = []
+    for m in metrics or ():
+        if isinstance(m, str) and m in _METRICS:
+            out.append(_METRICS[m])
+        elif isinstance(m, tuple) and len(m) == 2 and isinstance(m[0], str) and callable(m[1]):
+            out.append(m)
+        elif callable(m) and hasattr(m, "__name__"):
+            out.append((m.__name__, m))
+        else:
+            raise ValueError(f"unknown metric {m!r}: use one of {sorted(_METRICS)}, a function f(outputs, y), "
+                             "or a (name, f) pair")
+    if len({k for k, _ in out}) != len(out):
+        raise ValueError(f"metrics: two metrics share a name in {[k for k, _ in out]}")
+    return out
+
+
+def _as_loader(data, batch_size, shuffle, seed, fn, role):
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return DataLoader(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
+    raise TypeError(f"{fn}: {role} must be an (X, y) pair or a DataLoader, got {type(data).__name__}")
+
+
+def _progress_bar(progress):
+    """tqdm's class if a bar is wanted and possible, else None."""
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        if progress:
+            warnings.warn("fit(progress=True) needs tqdm, an optional extra (pip install tqdm); "
+                          "training without a progress bar", stacklevel=3)
+        return None
+    return tqdm
+
+
+def _run(model, loader, with_targets=True):
+    """Model outputs (and targets) over a loader, in eval mode under no_grad; restores the mode."""
+    was_training = model.training
+    model.eval()
+    outs, ys = [], []
+    try:
+        with no_grad():
+            for batch in loader:
+                xb, yb = batch if loader.y is not None else (batch, None)
+                outs.append(np.asarray(model(Tensor(xb))))
+                ys.append(yb)
+    finally:
+        model.train(was_training)
+    out = np.concatenate(outs)
+    return (out, np.concatenate(ys)) if with_targets else out
+
+
+def evaluate(model, loss_fn, data, batch_size=256, metrics=("accuracy",)):
+    """Loss and metrics of ``model`` on ``data``, in eval mode under ``no_grad``.
+
+    Parameters
+    ----------
+    model : Module
+    loss_fn : callable or None
+        ``loss_fn(outputs, y)`` returning a mean loss Tensor (None: no loss).
+    data : (X, y) pair or DataLoader
+    batch_size : int
+        Batch size of the forward passes (ignored for a DataLoader).
+    metrics : sequence
+        As for :func:`fit`.
+
+    Returns
+    -------
+    dict
+        ``{"loss": float, "acc": float, ...}`` over all samples (the model's
+        mode is restored afterwards).
+    """
+    metric_fns = _metric_fns(metrics)
+    loader = _as_loader(data, batch_size, False, None, "evaluate", "data")
+    if loader.y is None:
+        raise ValueError("evaluate: data has no targets (build the DataLoader with y)")
+    out, y = _run(model, loader)
+    result = {}
+    if loss_fn is not None:
+        with no_grad():
+            result["loss"] = float(loss_fn(Tensor(out), y).item())
+    for key, fn in metric_fns:
+        result[key] = float(fn(out, y))
+    return result
+
+
+def predict(model, X, batch_size=256):
+    """Model outputs for ``X`` as one numpy array (eval mode, ``no_grad``, in batches).
+
+    For class labels take ``predict(model, X).argmax(axis=1)`` (or
+    :func:`nn.metrics.to_labels`, which also thresholds sigmoid outputs).
+
+    Parameters
+    ----------
+    model : Module
+    X : array_like or DataLoader
+    batch_size : int
+    """
+    loader = X if isinstance(X, DataLoader) else DataLoader(X, batch_size=batch_size)
+    return _run(model, loader, with_targets=False)
+
+
+def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_size=64, shuffle=True,
+        seed=None, progress=None, metrics=("accuracy",)):
+    """Train ``model`` for ``epochs`` passes over ``train_data``; return the per-epoch history.
+
+    Parameters
+    ----------
+    model : Module
+        Called as ``model(Tensor(xb))``; put in training mode for the epochs,
+        evaluation mode for validation, and left in the mode it came in.
+    loss_fn : callable
+        ``loss_fn(outputs, yb)`` returning the batch's *mean* loss as a scalar Tensor
+        (e.g. ``nn.functional.cross_entropy``); ``yb`` is a numpy array.
+    optimizer
+        Has ``zero_grad()`` and ``step()`` (``nn.SGD``, ``nn.Adam``).
+    train_data, val_data : (X, y) pair or DataLoader
+        Pairs are batched with ``batch_size`` (``shuffle``/``seed`` for training);
+        a DataLoader is used as given. Validation runs after every epoch.
+    epochs : int
+    batch_size : int
+    shuffle : bool
+        Reshuffle the training samples every epoch.
+    seed : int, optional
+        Seed of the shuffling, for reproducible runs (the model's initial weights
+        are seeded where it is built).
+    progress : bool or None
+        tqdm bar per epoch (batches, live loss). None: only when stderr is a
+        terminal and tqdm is installed (an optional extra).
+    metrics : sequence
+        ``"accuracy"`` (history key ``acc``), a function ``f(outputs, y) -> float``
+        on numpy arrays (keyed by its ``__name__``), or a ``(name, f)`` pair.
+        ``"accuracy"`` thresholds one-column outputs at 0.5, i.e. reads them as
+        sigmoid probabilities; for a model that outputs logits (trained with
+        ``BCEWithLogitsLoss``) pass ``("acc", functools.partial(nn.metrics.accuracy,
+        threshold=0.0))``.
+
+    Returns
+    -------
+    dict of lists, one entry per epoch
+        ``train_loss``, ``train_acc`` (per metric), then ``val_loss``, ``val_acc``
+        when ``val_data`` is given, and ``epoch_time`` (seconds, validation
+        included). Train values are averages over the epoch's batches, weighted
+        by batch size, of the outputs computed before each step; validation
+        values use the model at the end of the epoch.
+    """
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
+    loader = _as_loader(train_data, batch_size, shuffle, seed, "fit", "train_data")
+    if loader.y is None:
+        raise ValueError("fit: train_data has no targets (build the DataLoader with y)")
+    if len(loader) == 0:
+        raise ValueError(f"fit: no training batches ({loader.num_samples} samples, batch_size="
+                         f"{loader.batch_size}, drop_last=True)")
+    val_loader = None if val_data is None else _as_loader(val_data, batch_size, False, None, "fit", "val_data")
+    metric_fns = _metric_fns(metrics)
+    keys = ["loss"] + [k for k, _ in metric_fns]
+    history = {f"train_{k}": [] for k in keys}
+    if val_loader is not None:
+        history.update({f"val_{k}": [] for k in keys})
+    history["epoch_time"] = []
+    bar_class = _progress_bar(progress)
+    was_training, bar = model.training, None
+
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            model.train()
+            bar = None if bar_class is None else bar_class(
+                total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="batch", leave=True)
+            seen, loss_sum, metric_sums = 0, 0.0, [0.0] * len(metric_fns)
+            for xb, yb in loader:                  # the hot path
+                out = model(Tensor(xb))
+                loss = loss_fn(out, yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                n, value = len(xb), loss.item()
+                seen += n
+                loss_sum += value * n
+                for i, (_, fn) in enumerate(metric_fns):
+                    metric_sums[i] += fn(out.data, yb) * n
+                if bar is not None:
+                    bar.update()
+                    bar.set_postfix_str(f"loss={value:.4f}", refresh=False)
+            epoch_values = {"train_loss": loss_sum / seen}
+            epoch_values.update({f"train_{k}": s / seen for (k, _), s in zip(metric_fns, metric_sums)})
+            if val_loader is not None:
+                epoch_values.update({f"val_{k}": v for k, v in
+                                     evaluate(model, loss_fn, val_loader, metrics=metrics).items()})
+            for k, v in epoch_values.items():
+                history[k].append(float(v))
+            history["epoch_time"].append(time.perf_counter() - start)
+            if bar is not None:
+                summary = (f"{k.removeprefix('train_')}={v:.4f}" for k, v in epoch_values.items())
+                bar.set_postfix_str(", ".join(summary))
+                bar.close()
+    finally:
+        if bar is not None:
+            bar.close()                             # no-op if the epoch closed it
+        model.train(was_training)
+    return history
