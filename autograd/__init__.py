@@ -14,9 +14,10 @@ from autograd.engine import grad
 from autograd.ops import *  # noqa: F401,F403
 from autograd.ops import __all__ as _ops_all
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_gradient
+from autograd import viz  # graphviz itself is imported only when drawing
 
 __all__ = [
     "Tensor", "as_tensor", "Function", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "AnomalyError", "reduce_broadcast", "gradcheck", "GradcheckError",
-    "numerical_gradient",
+    "numerical_gradient", "viz",
 ] + list(_ops_all)

@@ -1,0 +1,394 @@
+"""Layers: Linear, activations, Dropout, BatchNorm1d, Flatten, Identity, Sequential, MLP.
+
+Every layer is a :class:`~nn.Module` whose ``forward`` composes autograd ops,
+so gradients come from the ops' own backward formulas. Inputs may be Tensors
+or numpy arrays.
+
+>>> import numpy as np
+>>> import nn
+>>> model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.ReLU(), nn.Linear(8, 2, rng=1))
+>>> model(np.zeros((5, 4), dtype=np.float32)).shape
+(5, 2)
+>>> [name for name, _ in model.named_parameters()]
+['0.weight', '0.bias', '2.weight', '2.bias']
+"""
+import numbers
+
+import numpy as np
+
+from autograd import as_tensor
+from nn import functional as F
+from nn import init as init_
+from nn.module import Module, Parameter
+
+__all__ = [
+    "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
+    "Flatten", "Identity", "Sequential", "MLP",
+]
+
+
+def _positive_int(value, what, layer):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer}: {what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _float_dtype(dtype, layer):
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{layer}: dtype must be a float dtype, got {dtype}")
+    return dtype
+
+
+class Linear(Module):
+    """Fully connected layer ``X @ W + b``, with ``weight`` of shape (in, out) as in the labs.
+
+    (PyTorch stores ``(out, in)`` and computes ``X @ W.T``; transpose its weights to load them here.)
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool
+        Add a learned bias of shape ``(out_features,)``.
+    init : str or callable
+        Weight initialiser (see :mod:`nn.init`): ``"he"`` (default), ``"xavier_uniform"``,
+        ``"xavier_normal"``, ``"normal"``, ``"randn"``, ``"small_randn"``, ``"zeros"``, or
+        ``f(shape, rng=None) -> array``.
+    bias_init : str or callable
+        Bias initialiser, ``"zeros"`` by default. Drawn after the weight.
+    dtype : numpy float dtype
+        float32 by default.
+    rng : None, np.random, int, or numpy Generator
+        Random source for the initialisers (None: numpy's global state, as ``np.random.seed`` sets).
+
+    >>> import numpy as np
+    >>> import nn
+    >>> layer = nn.Linear(784, 10)
+    >>> layer.weight.shape, layer.bias.shape, layer.weight.dtype
+    ((784, 10), (10,), dtype('float32'))
+    >>> layer(np.zeros((64, 100)))
+    Traceback (most recent call last):
+    ...
+    ValueError: Linear(in_features=784, out_features=10): expected input of shape (..., 784), got (64, 100)
+    """
+
+    def __init__(self, in_features, out_features, bias=True, init="he", bias_init="zeros",
+                 dtype=np.float32, rng=None):
+        super().__init__()
+        self.in_features = _positive_int(in_features, "in_features", "Linear")
+        self.out_features = _positive_int(out_features, "out_features", "Linear")
+        dtype = _float_dtype(dtype, "Linear")
+        rng = init_.as_rng(rng)
+        self.weight = Parameter(_draw(init, (self.in_features, self.out_features), rng, dtype, "Linear weight"))
+        self.bias = Parameter(_draw(bias_init, (self.out_features,), rng, dtype, "Linear bias")) if bias else None
+
+    def forward(self, x):
+        x = as_tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
+                             f"expected input of shape (..., {self.in_features}), got {x.shape}")
+        out = x @ self.weight
+        return out if self.bias is None else out + self.bias
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def _draw(init, shape, rng, dtype, what):
+    values = np.asarray(init_.get(init)(shape, rng=rng))
+    if values.shape != shape:
+        raise ValueError(f"{what}: initialiser returned shape {values.shape}, expected {shape}")
+    return values.astype(dtype)
+
+
+# --- activations ------------------------------------------------------------------------
+
+class ReLU(Module):
+    """``max(x, 0)`` elementwise."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    >>> import nn
+    >>> nn.LeakyReLU(0.2)(np.array([-1.0, 2.0]))
+    Tensor([-0.2,  2. ])
+    """
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """``1 / (1 + exp(-x))``, computed without overflow."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Softmax(Module):
+    """Softmax along ``axis`` (the last by default): rows become probabilities."""
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x):
+        return F.softmax(x, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Softmax):
+    """``log(softmax(x))`` along ``axis``, computed stably (pair it with ``NLLLoss``)."""
+
+    def forward(self, x):
+        return F.log_softmax(x, self.axis)
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer)."""
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge axes ``start_axis..end_axis`` (all but the batch axis by default): (N, 28, 28) -> (N, 784)."""
+
+    def __init__(self, start_axis=1, end_axis=-1):
+        super().__init__()
+        self.start_axis, self.end_axis = start_axis, end_axis
+
+    def forward(self, x):
+        return as_tensor(x).flatten(self.start_axis, self.end_axis)
+
+    def extra_repr(self):
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+
+
+# --- regularisation and normalisation ---------------------------------------------------
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability ``p`` and scale the rest by 1/(1-p).
+
+    In evaluation mode (``model.eval()``) it returns its input unchanged.
+
+    Parameters
+    ----------
+    p : float in [0, 1]
+    rng : None, np.random, int, or numpy Generator
+        Source of the masks; an int seeds a generator owned by the layer.
+
+    >>> import nn
+    >>> d = nn.Dropout(0.5, rng=0)
+    >>> d(np.ones(6)).tolist()
+    [2.0, 0.0, 0.0, 0.0, 2.0, 2.0]
+    >>> d.eval()(np.ones(6)).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        super().__init__()
+        self.p = F._dropout_p(p, "Dropout")
+        self.rng = init_.as_rng(rng)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation over the batch axis of (N, C) or (N, C, L) inputs, as PyTorch's.
+
+    Training mode normalises with the batch mean and biased variance and updates
+    the running statistics: ``running = (1 - momentum) * running + momentum * batch``,
+    with the *unbiased* batch variance for ``running_var`` (``momentum=None``: a
+    cumulative average). Evaluation mode normalises with the running statistics.
+    Then ``y = x_hat * weight + bias`` when ``affine``.
+
+    >>> import nn
+    >>> bn = nn.BatchNorm1d(2)
+    >>> y = bn(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> np.round(y.data, 3).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> bn.running_mean, bn.running_var                  # momentum 0.1; unbiased variance [2, 200]
+    (array([0.2, 2. ], dtype=float32), array([ 1.1, 20.9], dtype=float32))
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
+        super().__init__()
+        self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
+        self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
+        dtype = _float_dtype(dtype, "BatchNorm1d")
+        self.weight = Parameter(np.ones(self.num_features, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(self.num_features, dtype)) if affine else None
+        self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
+        self.register_buffer("running_var", np.ones(self.num_features, dtype))
+        self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+
+    def forward(self, x):
+        x = as_tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) "
+                             f"or (N, {self.num_features}, L), got {x.shape}")
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (1, -1) if x.ndim == 2 else (1, -1, 1)        # per-channel values broadcast over N (and L)
+        if self.training:
+            n = x.size // self.num_features
+            if n < 2:
+                raise ValueError(f"BatchNorm1d({self.num_features}): need more than 1 value per channel in "
+                                 f"training mode, got input of shape {x.shape}")
+            mean = x.mean(axes, keepdims=True)
+            d = x - mean
+            var = (d * d).mean(axes, keepdims=True)                 # biased: what normalises
+            inv_std = (var + self.eps) ** -0.5
+            self._update_running(mean.data.reshape(-1), var.data.reshape(-1) * (n / (n - 1)))
+        else:
+            d = x - self.running_mean.reshape(shape)
+            inv_std = ((self.running_var + self.eps) ** -0.5).reshape(shape)
+        if not self.affine:
+            return d * inv_std
+        # x_hat * weight + bias, with the scale folded per channel first: one full-size product, not two
+        return d * (inv_std * self.weight.reshape(shape)) + self.bias.reshape(shape)
+
+    def _update_running(self, mean, unbiased_var):
+        self.num_batches_tracked += 1
+        m = 1.0 / int(self.num_batches_tracked) if self.momentum is None else self.momentum
+        self.running_mean *= 1 - m
+        self.running_mean += m * mean
+        self.running_var *= 1 - m
+        self.running_var += m * unbiased_var
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+# --- containers ---------------------------------------------------------------------------
+
+class Sequential(Module):
+    """Modules applied in order; children are named ``"0"``, ``"1"``, ...
+
+    Indexable (``model[0]``, ``model[-1]``, ``model[1:]`` is a new Sequential of
+    the same modules), sized and iterable.
+
+    >>> import nn
+    >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    >>> len(model), type(model[1]).__name__
+    (2, 'Tanh')
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        for m in modules:
+            self.append(m)
+
+    def append(self, module):
+        """Add ``module`` at the end (named by its position); returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: expected a Module, got {type(module).__name__}")
+        setattr(self, str(len(self._modules)), module)
+        return self
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        try:
+            return modules[index]
+        except (IndexError, TypeError):
+            raise IndexError(f"Sequential: index {index!r} out of range for {len(modules)} modules") from None
+
+
+_ACTIVATIONS = {
+    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax,
+    "log_softmax": LogSoftmax, "identity": Identity,
+}
+
+
+def _activation(spec, what):
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec not in _ACTIVATIONS:
+            raise ValueError(f"MLP: unknown {what} {spec!r}; use one of {sorted(_ACTIVATIONS)}, "
+                             "a Module class, or None")
+        return _ACTIVATIONS[spec]()
+    if isinstance(spec, Module):
+        raise TypeError(f"MLP: pass the {what} as a name or a class (one instance per layer is made), "
+                        f"not the instance {spec!r}")
+    module = spec()
+    if not isinstance(module, Module):
+        raise TypeError(f"MLP: {what} factory returned {type(module).__name__}, not a Module")
+    return module
+
+
+class MLP(Sequential):
+    """Multi-layer perceptron: Linear layers of the given sizes with an activation between them.
+
+    ``MLP([784, 25, 15, 1], out_activation="sigmoid")`` is lab 000's network:
+    Linear(784, 25), ReLU, Linear(25, 15), ReLU, Linear(15, 1), Sigmoid.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Input size, hidden sizes..., output size (at least two numbers).
+    activation : str, Module class or None
+        After every hidden layer: ``"relu"`` (default), ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ...
+    out_activation : str, Module class or None
+        After the last layer (None: raw scores, what the ``*WithLogits`` / cross-entropy losses want).
+    init, dtype, rng
+        As for :class:`Linear`; one random source is shared so every layer gets fresh draws.
+
+    >>> import nn
+    >>> mlp = nn.MLP([784, 25, 15, 1], out_activation="sigmoid", rng=0)
+    >>> [type(m).__name__ for m in mlp]
+    ['Linear', 'ReLU', 'Linear', 'ReLU', 'Linear', 'Sigmoid']
+    """
+
+    def __init__(self, sizes, activation="relu", out_activation=None, init="he", dtype=np.float32, rng=None):
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs an input and an output size, got {sizes}")
+        super().__init__()
+        rng = init_.as_rng(rng)
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            self.append(Linear(n_in, n_out, init=init, dtype=dtype, rng=rng))
+            act = _activation(activation if i < len(sizes) - 2 else out_activation,
+                              "activation" if i < len(sizes) - 2 else "out_activation")
+            if act is not None:
+                self.append(act)
+

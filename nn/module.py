@@ -1,0 +1,298 @@
+"""``Module`` and ``Parameter``: the containers every layer and model is built from.
+
+A module registers what it is given by plain assignment: a :class:`Parameter`
+becomes one of its parameters, a :class:`Module` one of its children, and an
+array passed to :meth:`Module.register_buffer` a buffer (state that is saved
+but not trained, like BatchNorm's running statistics). Names are dotted paths
+from the root (``"0.weight"``, ``"layers.2.bias"``), stable across runs.
+
+Registered values also live in the instance ``__dict__``, so ``self.weight``
+in a ``forward`` is an ordinary attribute read: the module machinery adds
+nothing to the hot path (``__call__`` is just ``forward``).
+
+Graph pictures: no op is tagged at run time (zero cost). Modules are recovered
+from the dotted parameter names instead: ``autograd.viz.draw(loss,
+names=dict(model.named_parameters()), group_by_module=True)`` puts the ops that
+consume ``"layers.2.weight"`` in a cluster for module ``"layers.2"``.
+
+>>> import numpy as np
+>>> import nn
+>>> class Net(nn.Module):
+...     def __init__(self):
+...         super().__init__()
+...         self.hidden = nn.Linear(3, 4, rng=0)
+...         self.out = nn.Linear(4, 1, rng=1)
+...     def forward(self, x):
+...         return self.out(self.hidden(x).relu())
+>>> net = Net()
+>>> [name for name, p in net.named_parameters()]
+['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+>>> net(np.ones((2, 3), dtype=np.float32)).shape
+(2, 1)
+>>> net
+Net(
+  (hidden): Linear(in_features=3, out_features=4, bias=True)
+  (out): Linear(in_features=4, out_features=1, bias=True)
+)
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from autograd import Tensor
+
+__all__ = ["Module", "Parameter", "LoadResult"]
+
+
+class Parameter(Tensor):
+    """A Tensor that a :class:`Module` registers as trainable: ``requires_grad=True`` by default.
+
+    >>> import nn
+    >>> w = nn.Parameter([1.0, 2.0])
+    >>> w.requires_grad, w.is_leaf
+    (True, True)
+    """
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True, dtype=None, name=None):
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+LoadResult = namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
+LoadResult.__doc__ = "What ``load_state_dict(strict=False)`` skipped: names missing from / unknown to the model."
+
+
+def _indent(text, spaces=2):
+    """Indent every line but the first (for nested reprs)."""
+    return text.replace("\n", "\n" + " " * spaces)
+
+
+class Module:
+    """Base class of layers and models: subclass it, assign parts in ``__init__``, write ``forward``.
+
+    Attributes
+    ----------
+    training : bool
+        True in training mode (the default), False after :meth:`eval`. Dropout
+        and BatchNorm behave differently in the two modes.
+    """
+
+    def __init__(self):
+        d = self.__dict__
+        d["_parameters"] = {}         # name -> Parameter (or None: a slot like a disabled bias)
+        d["_buffers"] = {}            # name -> ndarray
+        d["_modules"] = {}            # name -> Module
+        d["training"] = True
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # --- registration -----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
+        if params is None:
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before Module.__init__() "
+                                     f"runs: call super().__init__() first in {type(self).__name__}.__init__")
+        else:
+            if isinstance(value, Parameter):
+                target = params
+            elif isinstance(value, Module):
+                target = modules
+            elif name in buffers:
+                if value is not None and not isinstance(value, np.ndarray):
+                    raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to buffer "
+                                    f"{name!r} (numpy array or None expected)")
+                target = buffers
+            elif name in params:
+                if value is not None:
+                    raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to parameter "
+                                    f"{name!r} (nn.Parameter or None expected; to change its values in place "
+                                    f"use self.{name}.data[...] = ...)")
+                target = params
+            else:
+                target = None
+            for registry in (params, buffers, modules):
+                if registry is not target:
+                    registry.pop(name, None)
+            if target is not None:
+                target[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        for key in ("_parameters", "_buffers", "_modules"):
+            self.__dict__.get(key, {}).pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name, array):
+        """Register ``array`` (an ndarray, or None) as saved, untrained state named ``name``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError(f"cannot register buffer {name!r} before Module.__init__() runs")
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"{type(self).__name__}.register_buffer: invalid name {name!r} (non-empty, no dots)")
+        if name in self.__dict__ and name not in self._buffers:
+            raise ValueError(f"{type(self).__name__}.register_buffer: attribute {name!r} already exists")
+        if array is not None and not isinstance(array, np.ndarray):
+            raise TypeError(f"{type(self).__name__}.register_buffer: {name!r} must be a numpy array or None, "
+                            f"got {type(array).__name__}")
+        self._buffers[name] = array
+        object.__setattr__(self, name, array)
+
+    # --- traversal --------------------------------------------------------------------
+    def named_modules(self, prefix=""):
+        """``(dotted name, module)`` for this module (name ``prefix``) and all below, each once."""
+        seen, stack = set(), [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            yield name, m
+            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
+            stack.extend(reversed(children))          # pre-order, in registration order
+
+    def modules(self):
+        """This module and every module below it."""
+        return (m for _, m in self.named_modules())
+
+    def named_children(self):
+        """``(name, module)`` for the direct children, in registration order."""
+        return ((k, c) for k, c in self._modules.items() if c is not None)
+
+    def children(self):
+        return (c for _, c in self.named_children())
+
+    def _named_members(self, registry):
+        seen = set()
+        for prefix, m in self.named_modules():
+            for k, v in m.__dict__[registry].items():
+                if v is None or id(v) in seen:
+                    continue
+                seen.add(id(v))
+                yield (f"{prefix}.{k}" if prefix else k), v
+
+    def named_parameters(self):
+        """``(dotted name, Parameter)`` for every parameter, each once (shared ones under their first name)."""
+        return self._named_members("_parameters")
+
+    def parameters(self):
+        """Every parameter, each once: what an optimiser takes."""
+        return (p for _, p in self.named_parameters())
+
+    def named_buffers(self):
+        return self._named_members("_buffers")
+
+    def buffers(self):
+        return (b for _, b in self.named_buffers())
+
+    # --- modes and gradients ------------------------------------------------------------
+    def train(self, mode=True):
+        """Set training mode on this module and all below (``mode=False``: evaluation); returns self."""
+        for m in self.modules():
+            m.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (``None``, or zeros if ``set_to_none=False``)."""
+        for p in self.parameters():
+            p.zero_grad(set_to_none)
+
+    # --- saving and loading -------------------------------------------------------------
+    def _state_entries(self):
+        """name -> (owner module, attribute, current array) for every parameter and buffer."""
+        entries = {}
+        for prefix, m in self.named_modules():
+            for registry in ("_parameters", "_buffers"):
+                for k, v in m.__dict__[registry].items():
+                    name = f"{prefix}.{k}" if prefix else k
+                    if v is not None and name not in entries:
+                        entries[name] = (m, k, v.data if isinstance(v, Tensor) else v)
+        return entries
+
+    def state_dict(self):
+        """Copies of every parameter and buffer as numpy arrays, keyed by dotted name.
+
+        >>> import nn
+        >>> {k: v.shape for k, v in nn.Linear(3, 2).state_dict().items()}
+        {'weight': (3, 2), 'bias': (2,)}
+        """
+        return {name: np.array(array, copy=True) for name, (_, _, array) in self._state_entries().items()}
+
+    def load_state_dict(self, state, strict=True):
+        """Copy values from ``state`` (name -> array or Tensor) into the parameters and buffers.
+
+        Every name, shape and dtype is checked before anything is written: on any
+        problem a ValueError lists the missing, unexpected, mis-shaped and
+        uncastable entries and the module is left unchanged. Values are cast to
+        the model's dtypes (``same_kind`` casting, so float64 -> float32 is fine).
+
+        Parameters
+        ----------
+        state : mapping
+        strict : bool
+            If False, names missing from ``state`` or unknown to the model are
+            skipped (and reported in the result) instead of refused; shapes must
+            still match.
+
+        Returns
+        -------
+        LoadResult
+            ``(missing_keys, unexpected_keys)``, both empty when ``strict``.
+        """
+        entries = self._state_entries()
+        missing = [k for k in entries if k not in state]
+        unexpected = [k for k in state if k not in entries]
+        problems, values = [], {}
+        for name, (_, _, current) in entries.items():
+            if name not in state:
+                continue
+            value = state[name]
+            value = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if value.shape != current.shape:
+                hint = " (transposed? nn.Linear weights are (in, out), PyTorch's are (out, in))" \
+                    if value.ndim == 2 and value.shape == current.shape[::-1] else ""
+                problems.append(f"{name}: expected shape {current.shape}, got {value.shape}{hint}")
+            elif not np.can_cast(value.dtype, current.dtype, casting="same_kind"):
+                problems.append(f"{name}: cannot cast dtype {value.dtype} to {current.dtype}")
+            else:
+                values[name] = value
+        if problems or (strict and (missing or unexpected)):
+            parts = []
+            if strict and missing:
+                parts.append(f"missing keys {missing}")
+            if strict and unexpected:
+                parts.append(f"unexpected keys {unexpected}")
+            parts += problems
+            raise ValueError(f"{type(self).__name__}.load_state_dict: nothing was loaded: " + "; ".join(parts))
+        for name, value in values.items():
+            m, k, current = entries[name]
+            fresh = value.astype(current.dtype, copy=True)
+            if k in m._parameters:
+                m._parameters[k].data = fresh
+            else:
+                setattr(m, k, fresh)
+        return LoadResult(missing if not strict else [], unexpected if not strict else [])
+
+    # --- display ------------------------------------------------------------------------
+    def extra_repr(self):
+        """The text inside the parentheses of this module's repr (its settings)."""
+        return ""
+
+    def __repr__(self):
+        lines = [f"({k}): {_indent(repr(c))}" for k, c in self.named_children()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"

@@ -1,0 +1,330 @@
+"""Optimisers (SGD, Adam, AdamW) and learning-rate schedules (StepLR, CosineAnnealingLR).
+
+The updates follow PyTorch's documented algorithms exactly. A step works on
+``p.data`` in place with numpy (no graph, no Tensors made), and skips
+parameters whose ``grad`` is None.
+
+>>> import numpy as np
+>>> import nn
+>>> from autograd import Tensor
+>>> w = nn.Parameter(np.array([1.0, -2.0]))
+>>> opt = nn.optim.SGD([w], lr=0.1)
+>>> loss = (w * w).sum()            # gradient 2 w
+>>> loss.backward()
+>>> opt.step()
+>>> w.data                          # w - 0.1 * 2 w
+array([ 0.8, -1.6])
+>>> opt.zero_grad()
+>>> w.grad is None
+True
+
+Parameters can also be given as groups with their own settings:
+``SGD([{"params": body.parameters()}, {"params": head.parameters(), "lr": 0.1}], lr=0.01)``.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from autograd import Tensor
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR"]
+
+
+def _number(value, name, owner, low=0.0, high=math.inf, high_open=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and low <= value and (
+        value < high if high_open else value <= high)
+    if not ok:
+        interval = f"[{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{owner}: {name} must be a number in {interval}, got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: holds parameter groups and per-parameter state; subclasses write ``_update``.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        Each has ``"params"`` (a list of Parameters) and the hyper-parameters
+        (``"lr"``, ...); a schedule changes ``group["lr"]``.
+    state : dict
+        Per-parameter state (momentum buffers, Adam moments, step counts), keyed by the Parameter.
+    """
+    defaults = {}
+
+    def __init__(self, params, **hyper):
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name}: params must be an iterable of Parameters (e.g. model.parameters()), "
+                            "got a single Tensor; wrap it in a list")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        self.param_groups, seen = [], set()
+        for group in groups:
+            group = {**hyper, **group}
+            unknown = set(group) - set(hyper) - {"params"}
+            if unknown:
+                raise ValueError(f"{name}: unknown hyper-parameters {sorted(unknown)} in a parameter group")
+            params = group["params"]
+            params = [params] if isinstance(params, Tensor) else list(params)
+            for p in params:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"{name}: expected Parameters/Tensors, got {type(p).__name__}")
+                if not (p.is_leaf and p.requires_grad):
+                    raise ValueError(f"{name}: can only optimise leaf tensors that require grad "
+                                     f"(got one of shape {p.shape})")
+                if id(p) in seen:
+                    raise ValueError(f"{name}: a parameter of shape {p.shape} appears more than once")
+                seen.add(id(p))
+            self._check(group)
+            self.param_groups.append({**group, "params": params})
+        self.state = {}
+
+    def _check(self, group):
+        """Validate one group's hyper-parameters (ValueError naming the optimiser)."""
+
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient (``None``, or zeros if ``set_to_none=False``)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.zero_grad(set_to_none)
+
+    def step(self):
+        """Update every parameter that has a gradient, in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update(p, p.grad, self.state.setdefault(p, {}), group)
+
+    def _update(self, p, grad, state, group):
+        raise NotImplementedError
+
+    # --- saving and loading -------------------------------------------------------------
+    def state_dict(self):
+        """``{"state": {index: {...}}, "param_groups": [...]}`` with copies of the arrays.
+
+        Parameters are numbered in order across the groups, as in PyTorch.
+        """
+        index, groups = {}, []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index[p] = len(index)
+                ids.append(index[p])
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
+        state = {index[p]: {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+                 for p, s in self.state.items() if p in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore what :meth:`state_dict` returned; on any mismatch raise ValueError and change nothing."""
+        name = type(self).__name__
+        try:
+            groups, state = state_dict["param_groups"], state_dict["state"]
+        except (KeyError, TypeError):
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups'") from None
+        params = [p for group in self.param_groups for p in group["params"]]
+        sizes = [len(g["params"]) for g in self.param_groups]
+        if [len(g.get("params", ())) for g in groups] != sizes:
+            raise ValueError(f"{name}.load_state_dict: parameter groups of sizes "
+                             f"{[len(g.get('params', ())) for g in groups]} do not match this optimiser's {sizes}")
+        new_state = {}
+        for i, s in state.items():
+            if not isinstance(i, numbers.Integral) or not 0 <= i < len(params):
+                raise ValueError(f"{name}.load_state_dict: state for unknown parameter index {i!r}")
+            p = params[i]
+            for k, v in s.items():
+                if isinstance(v, np.ndarray) and v.shape != p.shape:
+                    raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape}, "
+                                     f"the parameter has shape {p.shape}")
+            new_state[p] = {k: v.astype(p.dtype) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+        new_groups = []
+        for mine, theirs in zip(self.param_groups, groups):
+            hyper = {k: v for k, v in theirs.items() if k != "params"}
+            self._check(hyper)
+            new_groups.append({**hyper, "params": mine["params"]})
+        self.param_groups, self.state = new_groups, new_state
+
+    def __repr__(self):
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, dampening, Nesterov and L2 weight decay.
+
+    PyTorch's algorithm, for each parameter ``p`` with gradient ``g`` at step t::
+
+        g = g + weight_decay * p
+        if momentum:
+            b = g                                  (t = 1)
+            b = momentum * b + (1 - dampening) * g (t > 1)
+            g = g + momentum * b  if nesterov else  b
+        p = p - lr * g
+    """
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                         weight_decay=weight_decay)
+
+    def _check(self, group):
+        for key in ("lr", "momentum", "dampening", "weight_decay"):
+            if key in group:
+                group[key] = _number(group[key], key, "SGD")
+        if group.get("nesterov") and (group.get("momentum", 0) <= 0 or group.get("dampening", 0) != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
+
+    def _update(self, p, grad, state, group):
+        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        g = grad + wd * p.data if wd else grad          # a new array: p.grad keeps the true gradient
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * g
+            g = g + momentum * buf if group["nesterov"] else buf
+        p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, and L2 ``weight_decay`` added to the gradient (PyTorch's Adam).
+
+    For each parameter at step t (``m``, ``v`` start at zero)::
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+    """
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def _check(self, group):
+        name = type(self).__name__
+        for key in ("lr", "eps", "weight_decay"):
+            if key in group:
+                group[key] = _number(group[key], key, name)
+        if "betas" in group:
+            betas = group["betas"]
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+            group["betas"] = tuple(_number(b, f"betas[{i}]", name, 0.0, 1.0, high_open=True)
+                                   for i, b in enumerate(betas))
+
+    def _update(self, p, grad, state, group):
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p.data)
+            state["exp_avg_sq"] = np.zeros_like(p.data)
+        state["step"] += 1
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        if self.decoupled and wd:
+            p.data *= 1 - lr * wd                        # AdamW: decay the weights, not the gradient
+        elif wd:
+            grad = grad + wd * p.data
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        # lr * m_hat / (sqrt(v_hat) + eps), arranged as PyTorch does it
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1 - beta2 ** t)
+        denom += eps
+        p.data -= (lr / (1 - beta1 ** t)) * m / denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): ``p = p - lr * weight_decay * p`` first,
+    then the Adam step on the plain gradient."""
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+# --- learning-rate schedules --------------------------------------------------------------
+
+class LRScheduler:
+    """Sets each group's ``lr`` from its initial value and the epoch count; call ``step()`` once per epoch.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> opt = nn.optim.SGD([nn.Parameter(np.zeros(1))], lr=1.0)
+    >>> schedule = nn.optim.StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(schedule.get_last_lr()[0])   # train an epoch, then
+    ...     schedule.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._apply()
+
+    def lr_at(self, base_lr, epoch):
+        raise NotImplementedError
+
+    def _apply(self):
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self.lr_at(base, self.last_epoch)
+
+    def step(self):
+        """Advance one epoch and set the new learning rates."""
+        self.last_epoch += 1
+        self._apply()
+
+    def get_last_lr(self):
+        """The learning rate of each group now."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self):
+        return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state):
+        self.last_epoch, self.base_lrs = int(state["last_epoch"]), list(state["base_lrs"])
+        self._apply()
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs: ``lr0 * gamma ** (epoch // step_size)``."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if not isinstance(step_size, numbers.Integral) or step_size <= 0:
+            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        self.step_size, self.gamma = int(step_size), _number(gamma, "gamma", "StepLR")
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, epoch):
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine decay from the initial rate to ``eta_min`` over ``T_max`` epochs (SGDR without restarts):
+    ``eta_min + (lr0 - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if not isinstance(T_max, numbers.Integral) or T_max <= 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
+        self.T_max, self.eta_min = int(T_max), _number(eta_min, "eta_min", "CosineAnnealingLR")
+        super().__init__(optimizer)
+
+    def lr_at(self, base_lr, epoch):
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2

@@ -1,0 +1,320 @@
+"""Optimisers and schedules: hand-computed steps from the published update rules, PyTorch when installed."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from autograd import Tensor
+
+
+def _param(values, dtype=np.float64):
+    return nn.Parameter(np.array(values, dtype=dtype))
+
+
+def _run(opt, params, grads):
+    """Apply the given gradients (one list per step) and return the parameter values after each step."""
+    history = []
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = None if g is None else np.array(g, dtype=p.dtype)
+        opt.step()
+        history.append([p.data.copy() for p in params])
+    return history
+
+
+# --- SGD: hand-computed steps (p0 = 1, gradients 1 then 2, lr = 0.1) ----------------------------
+
+@pytest.mark.parametrize("options, expected", [
+    ({}, [0.9, 0.7]),                                                    # p -= lr g
+    ({"momentum": 0.9}, [0.9, 0.61]),                                    # b = g; then b = 0.9 * 1 + 2 = 2.9
+    ({"momentum": 0.9, "dampening": 0.5}, [0.9, 0.71]),                  # first b = g undamped; 0.9 + 0.5 * 2
+    ({"momentum": 0.9, "nesterov": True}, [0.81, 0.349]),                # g + 0.9 b: 1.9, then 2 + 0.9 * 2.9
+    ({"weight_decay": 0.1}, [0.89, 0.89 - 0.1 * (2 + 0.1 * 0.89)]),      # g + wd p
+    ({"momentum": 0.5, "weight_decay": 0.1}, [0.89, 0.89 - 0.1 * (0.5 * 1.1 + 2 + 0.1 * 0.89)]),
+])
+def test_sgd_hand_computed_steps(options, expected):
+    p = _param([1.0])
+    history = _run(nn.SGD([p], lr=0.1, **options), [p], [[[1.0]], [[2.0]]])
+    np.testing.assert_allclose([h[0][0] for h in history], expected, rtol=1e-14)
+
+
+# --- Adam / AdamW: hand-computed steps (lr = 0.1, betas = (0.9, 0.999), eps = 1e-8) -------------
+
+def test_adam_first_step_is_lr_times_sign_thanks_to_bias_correction():
+    p = _param([1.0, -3.0, 0.5])
+    _run(nn.Adam([p], lr=0.1), [p], [[[2.0, -0.001, 50.0]]])
+    # m_hat = g and v_hat = g^2, so the step is lr * g / (|g| + eps)
+    np.testing.assert_allclose(p.data, [1 - 0.1 * 2 / (2 + 1e-8), -3 + 0.1 * 0.001 / (0.001 + 1e-8),
+                                        0.5 - 0.1 * 50 / (50 + 1e-8)], rtol=1e-14)
+
+
+def test_adam_two_hand_computed_steps():
+    p = _param([1.0])
+    history = _run(nn.Adam([p], lr=0.1), [p], [[[2.0]], [[-1.0]]])
+    p1 = 1 - 0.1 * 2 / (math.sqrt(4) + 1e-8)
+    m = 0.9 * (0.1 * 2) + 0.1 * -1                                     # 0.08
+    v = 0.999 * (0.001 * 4) + 0.001 * 1                                # 0.004996
+    p2 = p1 - 0.1 * (m / (1 - 0.9 ** 2)) / (math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8)
+    np.testing.assert_allclose([h[0][0] for h in history], [p1, p2], rtol=1e-14)
+
+
+def test_adam_weight_decay_is_l2_added_to_the_gradient():
+    p = _param([1.0])
+    _run(nn.Adam([p], lr=0.1, weight_decay=0.5), [p], [[[2.0]]])
+    np.testing.assert_allclose(p.data, [1 - 0.1 * 2.5 / (2.5 + 1e-8)], rtol=1e-14)     # g = 2 + 0.5 * 1
+
+
+def test_adamw_decay_is_decoupled():
+    p = _param([1.0])
+    history = _run(nn.AdamW([p], lr=0.1, weight_decay=0.5), [p], [[[2.0]], [[-1.0]]])
+    p1 = 1 * (1 - 0.1 * 0.5) - 0.1 * 2 / (2 + 1e-8)                   # decay, then the plain Adam step
+    m, v = 0.9 * 0.2 - 0.1, 0.999 * 0.004 + 0.001
+    p2 = p1 * (1 - 0.05) - 0.1 * (m / 0.19) / (math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8)
+    np.testing.assert_allclose([h[0][0] for h in history], [p1, p2], rtol=1e-14)
+    assert nn.AdamW([p]).param_groups[0]["weight_decay"] == 1e-2
+
+
+# --- a literal transcription of the published algorithms, for longer random runs --------------------
+
+def _reference(kind, p, grads, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
+               betas=(0.9, 0.999), eps=1e-8):
+    p, out = np.array(p, dtype=np.float64), []
+    b = m = v = None
+    for t, g in enumerate(grads, start=1):
+        g = np.array(g, dtype=np.float64)
+        if kind == "sgd":
+            if weight_decay:
+                g = g + weight_decay * p
+            if momentum:
+                b = g if t == 1 else momentum * b + (1 - dampening) * g
+                g = g + momentum * b if nesterov else b
+            p = p - lr * g
+        else:
+            if kind == "adamw":
+                p = p - lr * weight_decay * p
+            elif weight_decay:
+                g = g + weight_decay * p
+            m = (1 - betas[0]) * g if t == 1 else betas[0] * m + (1 - betas[0]) * g
+            v = (1 - betas[1]) * g * g if t == 1 else betas[1] * v + (1 - betas[1]) * g * g
+            m_hat, v_hat = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
+            p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        out.append(p)
+    return out
+
+
+CONFIGS = [
+    ("sgd", nn.SGD, dict(lr=0.05)),
+    ("sgd", nn.SGD, dict(lr=0.05, momentum=0.9)),
+    ("sgd", nn.SGD, dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.01)),
+    ("sgd", nn.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    ("adam", nn.Adam, dict(lr=0.01)),
+    ("adam", nn.Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    ("adamw", nn.AdamW, dict(lr=0.01, weight_decay=1e-2)),
+    ("adamw", nn.AdamW, dict(lr=0.02, betas=(0.5, 0.9), weight_decay=0.3)),
+]
+
+
+@pytest.mark.parametrize("kind, cls, options", CONFIGS)
+def test_random_runs_follow_the_published_algorithms(kind, cls, options):
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((3, 2))
+    grads = [rng.standard_normal((3, 2)) for _ in range(6)]
+    p = _param(p0)
+    history = _run(cls([p], **options), [p], [[g] for g in grads])
+    expected = _reference(kind, p0, grads, **options)
+    for got, want in zip(history, expected):
+        np.testing.assert_allclose(got[0], want, rtol=1e-12, atol=1e-14)
+
+
+@given(seed=st.integers(0, 2 ** 16), steps=st.integers(1, 5), config=st.sampled_from(CONFIGS))
+def test_random_runs_property(seed, steps, config):
+    kind, cls, options = config
+    rng = np.random.default_rng(seed)
+    p0 = rng.standard_normal(4) * 3
+    grads = [rng.standard_normal(4) * 10 ** rng.uniform(-3, 2) for _ in range(steps)]
+    p = _param(p0)
+    history = _run(cls([p], **options), [p], [[g] for g in grads])
+    np.testing.assert_allclose(history[-1][0], _reference(kind, p0, grads, **options)[-1], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind, cls, options", CONFIGS)
+def test_matches_torch(kind, cls, options):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    p0 = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    ours = [_param(v) for v in p0]
+    theirs = [torch.tensor(v, requires_grad=True) for v in p0]
+    torch_cls = {nn.SGD: torch.optim.SGD, nn.Adam: torch.optim.Adam, nn.AdamW: torch.optim.AdamW}[cls]
+    opt, ref = cls(ours, **options), torch_cls(theirs, **options)
+    for _ in range(5):
+        grads = [rng.standard_normal(v.shape) for v in p0]
+        for p, t, g in zip(ours, theirs, grads):
+            p.grad, t.grad = g.copy(), torch.tensor(g)
+        opt.step()
+        ref.step()
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+# --- mechanics -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, cls, options", CONFIGS)
+def test_step_is_in_place_float32_and_skips_missing_gradients(kind, cls, options):
+    a, b = _param([1.0, 2.0], np.float32), _param([3.0], np.float32)
+    data_a, data_b = a.data, b.data
+    opt = cls([a, b], **options)
+    a.grad = np.array([0.5, -0.5], np.float32)
+    opt.step()
+    assert a.data is data_a and a.dtype == np.float32
+    assert not np.array_equal(a.data, [1.0, 2.0])
+    assert b.data is data_b and b.data.tolist() == [3.0]           # grad None: untouched, even by weight decay
+    assert b not in opt.state
+    assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values() if isinstance(v, np.ndarray))
+
+
+def test_step_does_not_touch_the_gradient():
+    p = _param([1.0, 2.0])
+    p.grad = np.array([0.5, 0.5])
+    nn.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.5).step()
+    np.testing.assert_array_equal(p.grad, [0.5, 0.5])
+
+
+def test_zero_grad_and_training_a_linear_regression():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
+    model = nn.Linear(3, 1, dtype=np.float64, rng=0)
+    opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(500):
+        opt.zero_grad()
+        assert all(p.grad is None for p in model.parameters())
+        nn.MSELoss()(model(X), y).backward()
+        opt.step()
+    np.testing.assert_allclose(model.weight.data.ravel(), [1.0, -2.0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(model.bias.data, [0.3], atol=1e-6)
+
+
+def test_param_groups_have_their_own_settings():
+    a, b = _param([1.0]), _param([1.0])
+    opt = nn.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    _run(opt, [a, b], [[[1.0], [1.0]]])
+    assert a.data.tolist() == [0.9] and b.data.tolist() == [0.5]
+    with pytest.raises(ValueError, match=r"unknown hyper-parameters \['betas'\]"):
+        nn.SGD([{"params": [a], "betas": (0.9, 0.99)}], lr=0.1)
+
+
+def test_constructor_validation():
+    p = _param([1.0])
+    with pytest.raises(ValueError, match="SGD: lr must be a number in"):
+        nn.SGD([p], lr=-1)
+    with pytest.raises(ValueError, match="SGD: nesterov needs momentum > 0 and dampening = 0"):
+        nn.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match=r"Adam: betas\[1\] must be a number in \[0.0, 1.0\)"):
+        nn.Adam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="AdamW: eps must be"):
+        nn.AdamW([p], eps=-1e-8)
+    with pytest.raises(ValueError, match="Adam: got an empty parameter list"):
+        nn.Adam([])
+    with pytest.raises(TypeError, match="single Tensor; wrap it in a list"):
+        nn.Adam(p)
+    with pytest.raises(TypeError, match="expected Parameters/Tensors, got ndarray"):
+        nn.SGD([np.zeros(2)], lr=0.1)
+    with pytest.raises(ValueError, match="leaf tensors that require grad"):
+        nn.SGD([Tensor([1.0])], lr=0.1)
+    with pytest.raises(ValueError, match="appears more than once"):
+        nn.SGD([p, p], lr=0.1)
+
+
+# --- state_dict ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, cls, options", CONFIGS)
+def test_state_dict_round_trip_continues_identically(kind, cls, options):
+    rng = np.random.default_rng(2)
+    p0 = rng.standard_normal(5)
+    grads = [[rng.standard_normal(5)] for _ in range(6)]
+    a = _param(p0)
+    opt_a = cls([a], **options)
+    _run(opt_a, [a], grads[:3])
+    saved = opt_a.state_dict()
+    b = _param(a.data.copy())
+    opt_b = cls([b], lr=0.123)                       # hyper-parameters come back from the state too
+    opt_b.load_state_dict(saved)
+    for arr in (v for s in saved["state"].values() for v in s.values() if isinstance(v, np.ndarray)):
+        arr[...] = 1e9                               # the saved copies are independent of both
+    np.testing.assert_array_equal(_run(opt_a, [a], grads[3:])[-1][0], _run(opt_b, [b], grads[3:])[-1][0])
+
+
+def test_refused_optimizer_load_changes_nothing():
+    p, q = _param([1.0, 2.0]), _param([3.0])
+    opt = nn.Adam([p, q], lr=0.1)
+    _run(opt, [p, q], [[[1.0, 1.0], [1.0]]])
+    before = opt.state_dict()
+    bad = opt.state_dict()
+    bad["state"][0]["exp_avg"] = np.zeros(3)
+    bad["param_groups"][0]["lr"] = 0.5
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 0 has shape \(3,\)"):
+        opt.load_state_dict(bad)
+    with pytest.raises(ValueError, match=r"parameter groups of sizes \[1\] do not match this optimiser's \[2\]"):
+        opt.load_state_dict({"state": {}, "param_groups": [{"params": [0], "lr": 0.5}]})
+    with pytest.raises(ValueError, match="unknown parameter index 5"):
+        opt.load_state_dict({"state": {5: {}}, "param_groups": before["param_groups"]})
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    for i in before["state"]:
+        for k, v in before["state"][i].items():
+            np.testing.assert_array_equal(after["state"][i][k], v)
+
+
+# --- learning-rate schedules -----------------------------------------------------------------------
+
+def _lrs(scheduler, epochs):
+    out = []
+    for _ in range(epochs):
+        out.append(scheduler.get_last_lr()[0])
+        scheduler.step()
+    return out
+
+
+def test_step_lr_and_cosine_values():
+    opt = nn.SGD([_param([0.0])], lr=0.1)
+    np.testing.assert_allclose(_lrs(nn.StepLR(opt, step_size=3, gamma=0.5), 7),
+                               [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025], rtol=1e-15)
+    opt = nn.SGD([_param([0.0])], lr=1.0)
+    lrs = _lrs(nn.CosineAnnealingLR(opt, T_max=4, eta_min=0.2), 5)
+    np.testing.assert_allclose(lrs, [1.0, 0.2 + 0.8 * (1 + math.cos(math.pi / 4)) / 2, 0.6,
+                                     0.2 + 0.8 * (1 + math.cos(3 * math.pi / 4)) / 2, 0.2], rtol=1e-15)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.2 + 0.8 * (1 + math.cos(5 * math.pi / 4)) / 2)
+
+
+def test_schedule_drives_the_optimizer_and_round_trips():
+    p = _param([1.0])
+    opt = nn.SGD([p], lr=1.0)
+    sched = nn.StepLR(opt, step_size=1, gamma=0.1)
+    sched.step()
+    _run(opt, [p], [[[1.0]]])
+    np.testing.assert_allclose(p.data, [0.9])                        # the step used lr = 0.1
+    other = nn.StepLR(nn.SGD([_param([0.0])], lr=1.0), step_size=1, gamma=0.1)
+    other.load_state_dict(sched.state_dict())
+    assert other.get_last_lr() == sched.get_last_lr()
+    with pytest.raises(ValueError, match="StepLR: step_size must be a positive int"):
+        nn.StepLR(opt, step_size=0)
+    with pytest.raises(TypeError, match="expected an Optimizer"):
+        nn.CosineAnnealingLR("sgd", T_max=3)
+
+
+def test_schedules_match_torch():
+    torch = pytest.importorskip("torch")
+    for ours_cls, torch_cls, kwargs in [(nn.StepLR, torch.optim.lr_scheduler.StepLR, dict(step_size=2, gamma=0.7)),
+                                        (nn.CosineAnnealingLR, torch.optim.lr_scheduler.CosineAnnealingLR,
+                                         dict(T_max=5, eta_min=0.01))]:
+        ours = ours_cls(nn.SGD([_param([0.0])], lr=0.5), **kwargs)
+        t_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+        theirs = torch_cls(t_opt, **kwargs)
+        for _ in range(6):
+            assert ours.get_last_lr()[0] == pytest.approx(theirs.get_last_lr()[0], rel=1e-12)
+            t_opt.step()
+            ours.step()
+            theirs.step()
