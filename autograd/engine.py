@@ -71,16 +71,18 @@ def _run(seeds, retain_graph, create_graph, capture=None):
         prev = grads.get(id(r))
         grads[id(r)] = (g, owned) if prev is None else (prev[0] + g, True)
     anomaly = _modes.anomaly
+    # .grad writes and releases wait until the walk succeeds: a failure changes nothing
+    finished, visited = [], []
     for t in _topological_order([r for r, _, _ in seeds]):
         entry = grads.pop(id(t), None)
         if entry is None:
             continue
         g, owned = entry
         if capture is not None:
-            if id(t) in capture:
-                capture[id(t)] = g
+            if id(t) in capture:        # handed to the caller: must not alias another result
+                capture[id(t)] = g if owned or create_graph else np.array(g)
         elif t.op is None or t._retains_grad:
-            _accumulate(t, g, owned)
+            finished.append((t, g, owned))
         op = t.op
         if op is None:
             continue
@@ -94,9 +96,9 @@ def _run(seeds, retain_graph, create_graph, capture=None):
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
         if anomaly:
-            _check_anomaly("backward", op, [gi for gi in input_grads if gi is not None], [g])
-        if not retain_graph:
-            op.released = True
+            _check_anomaly("backward", op, [gi for gi in input_grads if gi is not None],
+                           [g] + [p.data for p in parents])
+        visited.append(op)
         if len(input_grads) != len(parents):
             raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
                                f"for {len(parents)} inputs")
@@ -116,6 +118,11 @@ def _run(seeds, retain_graph, create_graph, capture=None):
             fresh = not create_graph and gi is not g and gi.base is None
             prev = grads.get(id(p))
             grads[id(p)] = (gi, fresh) if prev is None else (prev[0] + gi, True)
+    if not retain_graph:
+        for op in visited:
+            op.released = True
+    for t, g, owned in finished:
+        _accumulate(t, g, owned)
 
 
 def _accumulate(t, g, owned):

@@ -195,7 +195,14 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run ``forward`` on the inputs' arrays and wrap the result, recording the graph if needed."""
         fn = cls()
-        data = fn.forward(*[t.data for t in inputs], **params)
+        try:
+            data = fn.forward(*[t.data for t in inputs], **params)
+        except ValueError as e:
+            if str(e).startswith(f"{fn.name}:"):     # our ops' errors already name the op
+                raise
+            # numpy's (e.g. broadcasting) do not say which op failed
+            shapes = ", ".join(str(t.shape) for t in inputs)
+            raise ValueError(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
         if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
             data = np.asarray(data)
         if _modes.anomaly:
@@ -215,7 +222,7 @@ class Function:
     @property
     def params(self):
         """The op's non-tensor parameters (axis, slope, ...), for labels and reprs."""
-        return {k: v for k, v in vars(self).items() if k != "parents" and not k.startswith("_")}
+        return {k: v for k, v in vars(self).items() if k not in ("parents", "released") and not k.startswith("_")}
 
     def forward(self, *arrays, **params):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")

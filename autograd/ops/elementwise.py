@@ -306,7 +306,11 @@ def astype(a, dtype):
 # --- non-differentiable: results carry no graph ------------------------------------------
 
 def _constant(ufunc, *args):
-    data = ufunc(*[x.data for x in args])
+    try:
+        data = ufunc(*[x.data for x in args])
+    except ValueError as e:
+        shapes = ", ".join(str(x.shape) for x in args)
+        raise ValueError(f"{ufunc.__name__}: {str(e).strip()} (inputs of shapes {shapes})") from None
     return Tensor._from_op(np.asarray(data), None)
 
 

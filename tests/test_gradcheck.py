@@ -1,0 +1,229 @@
+"""gradcheck, numerical_gradient, and higher-order gradients against finite differences."""
+import re
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import GradcheckError, Tensor, gradcheck, grad, numerical_gradient
+from autograd.function import Function
+
+
+class WrongSquare(Function):
+    """x**2 with a backward that forgets the factor 2."""
+    name = "wrong_square"
+
+    def forward(self, a):
+        return a * a
+
+    def backward(self, g, out, a):
+        return (g * a,)
+
+
+class ForgetsSecondInput(Function):
+    """a * b whose backward claims b gets no gradient."""
+    name = "forgets_b"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g, out, a, b):
+        return g * b, None
+
+
+def _floats_after(word, message):
+    """The number printed after ``word`` (plain or as np.float64(...))."""
+    m = re.search(word + r"\s+(?:np\.float\d+\()?([-+0-9.eE]+|nan|inf)", message)
+    assert m, f"no value after {word!r} in {message!r}"
+    return float(m.group(1))
+
+
+# --- gradcheck -----------------------------------------------------------------------------
+
+CORRECT_FUNCTIONS = {
+    "broadcasting arithmetic": (lambda a, b: (a * b + a / (b * b + 1.0)) ** 2, [(2, 3), (3,)]),
+    "activations": (lambda a: a.tanh() * a.sigmoid() + a.exp() * 0.1, [(4,)]),
+    "softmax cross-entropy": (lambda z: -z.log_softmax(axis=1)[np.arange(3), [0, 2, 1]].mean(), [(3, 4)]),
+    "matmul chain": (lambda x, w, b: (x @ w + b).tanh() @ w.T, [(2, 3), (3, 3), (3,)]),
+    "reductions": (lambda a: a.var(axis=0) + a.logsumexp(axis=0) + a.mean(), [(5, 2)]),
+    "shape ops": (lambda a: autograd.stack([a.T, a.T * 2], axis=1).reshape(3, -1)[1:], [(2, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", CORRECT_FUNCTIONS)
+def test_gradcheck_passes_correct_functions(name):
+    fn, shapes = CORRECT_FUNCTIONS[name]
+    rng = np.random.default_rng(0)
+    inputs = [Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    assert gradcheck(fn, *inputs) is True
+
+
+def test_gradcheck_reports_input_index_element_and_values():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = np.zeros((2, 3))
+    b[1] = [1.5, -2.0, 0.5]                           # row 0 is 0: there the wrong grad is right too
+    y = Tensor(b, requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda u, v: u.sum() + WrongSquare.apply(v), x, y)
+    message = str(info.value)
+    assert "input 1" in message and "(1, 0)" in message
+    analytic, numeric = _floats_after("analytic", message), _floats_after("numeric", message)
+    assert numeric != 0 and numeric == pytest.approx(2 * analytic, rel=1e-6)   # the missing factor 2
+    assert "3 of 6" in message                        # how many elements are wrong
+
+
+def test_gradcheck_catches_a_missing_gradient():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, -4.0], requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"input 1 .*index \(0,\)"):
+        gradcheck(lambda u, v: ForgetsSecondInput.apply(u, v), a, b)
+    assert gradcheck(lambda u, v: ForgetsSecondInput.apply(u, v), a, Tensor([3.0, -4.0])) is True
+
+
+def test_gradcheck_checks_every_jacobian_entry():
+    # only the off-diagonal mixing is wrong: a sum-only check (u = ones) would still pass
+    class WrongSwap(Function):
+        name = "wrong_swap"
+
+        def forward(self, a):
+            return a[::-1].copy()
+
+        def backward(self, g, out, a):
+            return (g,)                               # should be g[::-1]
+
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(GradcheckError, match="wrong|differs"):
+        gradcheck(lambda t: WrongSwap.apply(t), x)
+
+
+def test_gradcheck_runs_in_float64_for_float32_inputs():
+    seen = []
+
+    def fn(t):
+        seen.append(t.dtype)
+        return (t * t * t).exp().sum()                # eps=1e-6 is below float32 resolution
+
+    data = np.array([0.3, -0.7, 1.1], dtype=np.float32)
+    x = Tensor(data, requires_grad=True)
+    assert gradcheck(fn, x) is True
+    assert seen and all(d == np.float64 for d in seen)
+
+
+def test_gradcheck_does_not_modify_the_callers_tensors():
+    data = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
+    original = data.copy()
+    x = Tensor(data, requires_grad=True)
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert gradcheck(lambda a, b: (a @ b).sigmoid(), x, w)
+    assert x.data is data and x.dtype == np.float32
+    np.testing.assert_array_equal(x.data, original)
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    assert x.grad is None and w.grad is None and x.op is None and x.requires_grad
+
+
+def test_gradcheck_bad_usage():
+    with pytest.raises(ValueError, match="no input requires grad"):
+        gradcheck(lambda t: t * 2, Tensor([1.0]))
+    with pytest.raises(TypeError, match="Tensor"):
+        gradcheck(lambda t: 1.0, Tensor([1.0], requires_grad=True))
+
+
+# --- numerical_gradient ------------------------------------------------------------------------
+
+def test_numerical_gradient_of_a_quadratic_matches_analytic():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 4))
+    b = rng.standard_normal(4)
+    x = rng.standard_normal(4)
+    x_before = x.copy()
+    seen = []
+
+    def f(v):
+        seen.append(type(v))
+        return v @ a @ v + b @ v
+
+    numeric = numerical_gradient(f, x)
+    np.testing.assert_allclose(numeric, (a + a.T) @ x + b, rtol=1e-7, atol=1e-8)
+    np.testing.assert_array_equal(x, x_before)        # every perturbation was undone
+    assert seen and all(t is np.ndarray for t in seen)
+    assert len(seen) == 2 * x.size                    # central differences: two calls per element
+
+
+def test_numerical_gradient_like_eval_numerical_gradient_of_the_seeds():
+    # the seeds' usage: eval_numerical_gradient(lambda x: layer.forward(x).mean(), x=points)
+    points = np.linspace(-1, 1, 10 * 4).reshape([10, 4])
+    points_before = points.copy()
+    numeric = numerical_gradient(lambda x: np.maximum(x, 0).mean(), x=points)
+    analytic = (points > 0) / points.size
+    assert numeric.shape == points.shape
+    np.testing.assert_allclose(numeric, analytic, rtol=1e-3, atol=0)
+    np.testing.assert_array_equal(points, points_before)
+
+
+def test_numerical_gradient_agrees_with_backward():
+    x = np.array([[0.2, -0.4, 1.3], [0.7, 0.0, -2.0]])
+    t = Tensor(x.copy(), requires_grad=True)
+    (t.tanh() * t).softmax(axis=1)[:, 0].sum().backward()
+    numeric = numerical_gradient(lambda v: (Tensor(v).tanh() * Tensor(v)).softmax(axis=1)[:, 0].sum().item(), x)
+    np.testing.assert_allclose(numeric, t.grad, rtol=1e-6, atol=1e-9)
+
+
+def test_numerical_gradient_rejects_integer_arrays():
+    with pytest.raises(TypeError, match="float"):
+        numerical_gradient(lambda v: v.sum(), np.array([1, 2]))
+
+
+# --- higher order against finite differences ---------------------------------------------------
+
+def _mlp_params(rng):
+    return [Tensor(rng.standard_normal((5, 4)) * 0.5, requires_grad=True),
+            Tensor(rng.standard_normal(4) * 0.1, requires_grad=True),
+            Tensor(rng.standard_normal((4, 3)) * 0.5, requires_grad=True),
+            Tensor(rng.standard_normal(3) * 0.1, requires_grad=True)]
+
+
+def _mlp_loss(params, x, y, hidden):
+    w1, b1, w2, b2 = params
+    h = getattr(x @ w1 + b1, hidden)()
+    logits = h @ w2 + b2
+    return -logits.log_softmax(axis=1)[np.arange(len(y)), y].mean()
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "sigmoid"])
+def test_hessian_vector_product_of_mlp_cross_entropy_matches_finite_differences(hidden):
+    rng = np.random.default_rng(42)
+    x = Tensor(rng.standard_normal((6, 5)))
+    y = np.array([0, 2, 1, 1, 0, 2])
+    params = _mlp_params(rng)
+    vs = [rng.standard_normal(p.shape) for p in params]
+
+    loss = _mlp_loss(params, x, y, hidden)
+    grads = grad(loss, params, create_graph=True)
+    assert all(g.requires_grad for g in grads)
+    gv = sum((g * v).sum() for g, v in zip(grads, vs))
+    hvp = [h.data for h in grad(gv, params)]
+
+    def gradient_at(shift):
+        shifted = [Tensor(p.data + shift * v, requires_grad=True) for p, v in zip(params, vs)]
+        return [g.data for g in grad(_mlp_loss(shifted, x, y, hidden), shifted)]
+
+    eps = 1e-5
+    plus, minus = gradient_at(eps), gradient_at(-eps)
+    for h, gp, gm in zip(hvp, plus, minus):
+        np.testing.assert_allclose(h, (gp - gm) / (2 * eps), rtol=1e-5, atol=1e-8)
+    assert any(np.abs(h).max() > 1e-3 for h in hvp)   # not trivially zero
+    assert all(p.grad is None for p in params)
+
+
+def test_gradient_of_the_gradient_passes_gradcheck():
+    # gradcheck of x -> d loss / d w1 (as a function of w1): second derivatives of every op used
+    rng = np.random.default_rng(7)
+    x = Tensor(rng.standard_normal((4, 5)))
+    y = np.array([2, 0, 1, 2])
+    params = _mlp_params(rng)
+
+    def grad_w1(w1):
+        loss = _mlp_loss([w1] + params[1:], x, y, "tanh")
+        return grad(loss, w1, create_graph=True)[0]
+
+    assert gradcheck(grad_w1, params[0])
