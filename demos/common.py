@@ -1,0 +1,354 @@
+"""What every demo shares: one command line, one way to find data, one output folder.
+
+Conventions for ``demos/<name>.py`` (the lab demos follow them; new demos should too):
+
+* **Entry point.** ``main(argv=None) -> int`` (exit code: 0 ok, 1 a lab check
+  failed, 2 data not found), and ``if __name__ == "__main__": raise SystemExit(main())``.
+  The module docstring's first paragraph is the ``--help`` description. Run the body
+  inside ``with blas_threads(args):`` (numpy's BLAS at ``--blas-threads``, default 1:
+  on 2 busy cores, 2 BLAS threads made a 784-25-15-1 epoch over 10x slower).
+* **Command line.** ``parser = make_parser(name, description, epochs=..., batch_size=...,
+  lr=..., default_data=..., quick_epochs=...)`` gives ``--help --epochs --batch-size
+  --lr --seed --data {mnist,fashion-mnist,digits} --data-dir DIR --download --out DIR
+  --quick --no-progress --blas-threads N``. ``--quick`` sets the epochs to ``quick_epochs`` (unless
+  ``--epochs`` is given) and tells the demo to use small subsets: it is the mode the
+  smoke tests run, seconds long, and its numbers are not results. Add demo-specific
+  options to ``parser`` before ``parse_args``.
+* **Data.** ``data = load_data(args)`` returns a :class:`Data` (``X_train, y_train,
+  X_test, y_test`` with ``X`` float32 in [0, 1] flattened, ``y`` int64; ``name``,
+  ``source``, ``image_shape``, ``classes``) and prints one line saying exactly what
+  was loaded from where. MNIST and Fashion-MNIST come through ``nn.data``: ``--data-dir``
+  (then *only* that folder), else ``$LABGRAD_MNIST_DIR`` / ``$LABGRAD_FASHION_MNIST_DIR``,
+  ``$LABGRAD_DATA/<name>``, Debian's ``/usr/share/datasets/fashion-mnist`` and
+  ``~/.cache/labgrad/<name>``; ``--download`` also allows the official mirrors.
+  If the files are not there, ``load_data`` prints every place it looked, how to get
+  the files, and the same command with ``--data digits`` (the 8x8 scikit-learn digits
+  that ship with scikit-learn, no download), then returns None: ``main`` returns 2.
+  A demo never swaps the data set on its own, since that changes what is measured.
+* **Output.** ``out = output_dir(args)`` is ``--out`` or ``out/<name>``, created and
+  announced. :func:`save_history` (``nn.plot.plot_history``), :func:`save_images`
+  (``nn.plot.plot_images``) and :func:`save_graph` (``autograd.viz.save``, SVG and
+  PNG) write files and print ``wrote <path>``; no display is needed. A file written
+  another way is announced with ``wrote(path)``. End with :func:`finish`, which lists
+  what was written.
+* **Progress.** ``nn.fit(..., progress=fit_progress(args))``, or for a loop of your
+  own ``progress_bar(args, desc)(iterable)``: a tqdm bar on stderr when it is a
+  terminal, none with ``--no-progress``/``--quick``; stdout holds only the results.
+* **Printed numbers.** One fact per line, ``name: value`` (``test accuracy: 0.9981``,
+  ``training: 2.61 s (0.087 s/epoch)``), so that the smoke tests and the README can quote them.
+
+A skeleton::
+
+    def main(argv=None):
+        parser = common.make_parser("my_demo", __doc__.split("\n\n")[0], epochs=10, batch_size=64,
+                                    lr=0.1, default_data="mnist", quick_epochs=1)
+        args = parser.parse_args(argv)
+        with common.blas_threads(args):
+            out = common.output_dir(args)
+            data = common.load_data(args)
+            if data is None:
+                return 2                    # load_data said what was missing and what to do
+            ...                             # train; with --quick use data.X_train[:512] etc.
+            print(f"test accuracy: {acc:.4f}")
+            common.save_history(history, out / "loss.png")
+            common.finish(args)
+        return 0
+"""
+import argparse
+import contextlib
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import nn.data
+
+__all__ = [
+    "Data", "DATASETS", "make_parser", "blas_threads", "load_data", "output_dir", "progress_bar", "fit_progress",
+    "save_history", "save_images", "save_graph", "wrote", "finish",
+]
+
+#: ``--data`` choice -> (nn.data loader name, title, environment variable or None)
+DATASETS = {
+    "mnist": ("load_mnist", "MNIST", "LABGRAD_MNIST_DIR"),
+    "fashion-mnist": ("load_fashion_mnist", "Fashion-MNIST", "LABGRAD_FASHION_MNIST_DIR"),
+    "digits": ("load_digits", "scikit-learn digits (8x8)", None),
+}
+
+_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+              "t10k-labels-idx1-ubyte")
+_DIGITS_TEST = 360            # fixed 20 % stratified test split of the 1,797 digits (seed 0)
+_written = []                 # files written by this process, for finish()
+
+
+@dataclasses.dataclass
+class Data:
+    """A train/test split of images: ``X`` float32 in [0, 1], flattened; ``y`` int64 class ids."""
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    name: str                 # "MNIST", "Fashion-MNIST", "scikit-learn digits (8x8)"
+    source: str               # where it came from, e.g. "/usr/share/datasets/fashion-mnist"
+    image_shape: tuple        # (28, 28) or (8, 8)
+    classes: tuple            # class names, index = label
+
+
+def make_parser(name, description, *, epochs, batch_size, lr, default_data="mnist", quick_epochs=1, prog=None):
+    """The shared ``argparse`` parser of a demo (see the module docstring).
+
+    >>> p = make_parser("x", "A demo.", epochs=30, batch_size=64, lr=0.1, quick_epochs=2)
+    >>> a = p.parse_args(["--quick"]); (a.epochs, a.batch_size, a.lr, a.data, a.out)
+    (2, 64, 0.1, 'mnist', 'out/x')
+    >>> p.parse_args(["--epochs", "5", "--quick"]).epochs
+    5
+    """
+    prog = prog or f"python -m demos.{name}"
+    parser = _Parser(prog, prog=prog, description=description,
+                     epilog="Data: MNIST/Fashion-MNIST are looked for in --data-dir (only there, if given), "
+                            "else $LABGRAD_MNIST_DIR / $LABGRAD_FASHION_MNIST_DIR, $LABGRAD_DATA/<name>, "
+                            "/usr/share/datasets/fashion-mnist (Debian: apt-get install dataset-fashion-mnist) "
+                            "and ~/.cache/labgrad/<name>. '--data digits' uses scikit-learn's 8x8 digits, "
+                            "no download.")
+    parser.add_argument("--epochs", type=_positive_int, default=None,
+                        help=f"training epochs (default {epochs}; {quick_epochs} with --quick)")
+    parser.add_argument("--batch-size", type=_positive_int, default=batch_size,
+                        help=f"mini-batch size (default {batch_size})")
+    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffles (default 0)")
+    parser.add_argument("--data", choices=sorted(DATASETS), default=default_data,
+                        help=f"data set (default {default_data})")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder holding the four standard IDX files (train-images-idx3-ubyte.gz, ...)")
+    parser.add_argument("--download", action="store_true",
+                        help="if the files are not found, download them from the official mirrors "
+                             "into ~/.cache/labgrad/<name>")
+    parser.add_argument("--out", default=f"out/{name}", help=f"folder for the figures (default out/{name})")
+    parser.add_argument("--quick", action="store_true",
+                        help="a few seconds on small subsets (smoke test; the numbers are not results)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--blas-threads", type=int, default=1,
+                        help="threads of numpy's BLAS during the demo (default 1: the labs' matrices are small, "
+                             "and with 2 threads on 2 busy cores a 784-25-15-1 epoch was over 10x slower; "
+                             "0 = numpy's default)")
+    parser.set_defaults(_default_epochs=epochs, _quick_epochs=quick_epochs)
+    return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """Fills in the epochs (which depend on --quick) and remembers the command line for messages."""
+
+    def __init__(self, command, **kwargs):
+        super().__init__(**kwargs)
+        self.command = command
+
+    def parse_args(self, args=None, namespace=None):
+        argv = list(sys.argv[1:] if args is None else args)
+        ns = super().parse_args(argv, namespace)
+        if ns.epochs is None:
+            ns.epochs = ns._quick_epochs if ns.quick else ns._default_epochs
+        ns._command = " ".join([self.command] + _without_data_options(argv))
+        return ns
+
+
+def _without_data_options(argv):
+    """The arguments minus --data/--data-dir/--download (to print the '--data digits' variant)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--data", "--data-dir"):
+            skip = True
+        elif not (a.startswith("--data=") or a.startswith("--data-dir=") or a == "--download"):
+            out.append(a)
+    return out
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+# --- data ---------------------------------------------------------------------------------
+
+def _find_idx(folder, stem):
+    """``folder/stem`` gzipped or raw, with '-' or '.' before 'idx' (the spellings nn.data accepts)."""
+    for base in (stem, stem.replace("-idx", ".idx")):
+        for suffix in (".gz", ""):
+            if (folder / (base + suffix)).is_file():
+                return folder / (base + suffix)
+    return None
+
+
+def _how_to_get(choice, args):
+    _, title, env = DATASETS[choice]
+    lines = [f"How to get {title}:"]
+    if choice == "fashion-mnist":
+        lines.append("  - Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist "
+                     "(installs /usr/share/datasets/fashion-mnist)")
+    lines += [f"  - rerun with --download (official mirrors, checked by MD5, saved in ~/.cache/labgrad/{choice})",
+              "  - put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
+              f"t10k-labels-idx1-ubyte.gz in a folder and pass --data-dir FOLDER (or set ${env})",
+              "Or run on the 8x8 digits that ship with scikit-learn (no download; a smaller, easier data set):",
+              f"  {getattr(args, '_command', 'python -m demos.<name>')} --data digits"]
+    return "\n".join(lines)
+
+
+def _locate(choice, args):
+    """(train folder, test folder, description) of the IDX files, or raise FileNotFoundError saying where we looked."""
+    _, title, _ = DATASETS[choice]
+    if args.data_dir:                                 # an explicit folder is the only place looked at
+        folder = Path(args.data_dir)
+        missing = [s for s in _IDX_FILES if _find_idx(folder, s) is None]
+        if missing:
+            state = "is not a folder" if not folder.is_dir() else \
+                "lacks " + ", ".join(m + "[.gz]" for m in missing)
+            raise FileNotFoundError(f"{title}: --data-dir {folder} {state}.")
+        return folder, folder, f"{folder.resolve()} (--data-dir)"
+    # nn.data's search: environment variables, system folder, user cache (and mirrors with --download)
+    train = nn.data._load_split(choice, None, "train", args.download)[0].parent
+    test = nn.data._load_split(choice, None, "test", args.download)[0].parent
+    return train, test, str(train) if train == test else f"{train} (train), {test} (test)"
+
+
+def load_data(args):
+    """Load ``args.data`` as a :class:`Data`, or print why not and how to fix it and return None.
+
+    Nothing is downloaded unless ``args.download``; another data set is never substituted.
+    """
+    choice = args.data
+    loader, title, _ = DATASETS[choice]
+    if choice == "digits":
+        if args.data_dir:
+            print(f"error: --data-dir {args.data_dir} was given with --data digits, which reads no files; "
+                  "use --data mnist or --data fashion-mnist with --data-dir", file=sys.stderr)
+            return None
+        (Xtr, ytr), (Xte, yte) = nn.data.load_digits(test_size=_DIGITS_TEST, seed=0)
+        data = Data(Xtr, ytr, Xte, yte, title, "sklearn.datasets.load_digits (ships with scikit-learn; "
+                    f"fixed stratified split, {_DIGITS_TEST} test images)", (8, 8), tuple(str(i) for i in range(10)))
+    else:
+        try:
+            train_dir, test_dir, source = _locate(choice, args)
+        except FileNotFoundError as e:
+            print(f"error: {e}\n\n{_how_to_get(choice, args)}", file=sys.stderr)
+            return None
+        load = getattr(nn.data, loader)
+        Xtr, ytr = load(train_dir, "train", download=False)
+        Xte, yte = load(test_dir, "test", download=False)
+        classes = nn.data.FASHION_MNIST_CLASSES if choice == "fashion-mnist" else tuple(str(i) for i in range(10))
+        data = Data(Xtr, ytr, Xte, yte, title, source, (28, 28), tuple(classes))
+    print(f"data: {data.name} from {data.source}: {len(data.X_train)} train / {len(data.X_test)} test images "
+          f"of {data.image_shape[0]}x{data.image_shape[1]}")
+    return data
+
+
+# --- threads --------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def blas_threads(args):
+    """Run the body with numpy's BLAS limited to ``args.blas_threads`` threads (0: unchanged).
+
+    The labs multiply small matrices (64 x 784 by 784 x 25): one thread does that
+    in microseconds, and several threads waiting for each other on cores that are
+    busy with other work can make each product 10-50x slower. Uses threadpoolctl
+    (installed with scikit-learn); without it the setting is left alone, and said so.
+    """
+    n = getattr(args, "blas_threads", 0)
+    if not n:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("note: threadpoolctl is not installed, so --blas-threads is ignored (pip install threadpoolctl)")
+        yield
+        return
+    with threadpool_limits(limits=n, user_api="blas"):
+        print(f"numpy BLAS threads: {n} (--blas-threads)")
+        yield
+
+
+# --- output -------------------------------------------------------------------------------
+
+def output_dir(args):
+    """Create ``args.out`` and say where the figures go."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"figures go to {out}/")
+    return out
+
+
+def progress_bar(args, desc):
+    """A function wrapping an iterable in a tqdm bar on stderr; the identity when bars are off.
+
+    Bars are off with ``--no-progress`` or ``--quick``, when stderr is not a terminal
+    (logs, tests) and without tqdm.
+    """
+    if fit_progress(args) is False or not sys.stderr.isatty():
+        return lambda iterable: iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return lambda iterable: iterable
+    return lambda iterable: tqdm(iterable, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+def fit_progress(args):
+    """The ``progress=`` argument for ``nn.fit``: False when bars are off, else None (a bar on a terminal)."""
+    return False if getattr(args, "no_progress", False) or getattr(args, "quick", False) else None
+
+
+def save_history(history, path):
+    """Loss (and accuracy) per epoch, ``nn.plot.plot_history`` of a ``fit``-style history dict; print the path."""
+    from nn.plot import plot_history
+    plot_history(history, path)
+    return wrote(path)
+
+
+def save_images(X, y_true, y_pred, path, **kwargs):
+    """Images with their labels and predictions (``nn.plot.plot_images``; wrong ones in red); print the path."""
+    from nn.plot import plot_images
+    plot_images(X, y_true, y_pred, path, **kwargs)
+    return wrote(path)
+
+
+def save_graph(graph, path_stem, formats=("svg", "png")):
+    """Render a ``graphviz.Digraph`` to ``path_stem.<format>`` for each format; print each path.
+
+    Without Graphviz's ``dot`` program the DOT source (``.dot``) is written instead
+    and the message says how to install ``dot``.
+    """
+    import graphviz
+    from autograd import viz
+    path_stem = Path(path_stem)
+    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        try:
+            written.append(wrote(viz.save(graph, path_stem.with_suffix("." + fmt))))
+        except graphviz.ExecutableNotFound as e:
+            dot = viz.save(graph, path_stem.with_suffix(".dot"))
+            print(f"{e}\nwrote the graph source {dot} instead")
+            return written + [wrote(dot, quiet=True)]
+    return written
+
+
+def wrote(path, quiet=False):
+    """Record a file the demo wrote by other means (listed by :func:`finish`) and announce it."""
+    _written.append(Path(path))
+    if not quiet:
+        print(f"wrote {path}")
+    return Path(path)
+
+
+_wrote = wrote                # older spelling, used by demos written before the public name
+
+
+def finish(args=None):
+    """Print the files this run wrote (and forget them); ``args`` is accepted so every demo ends alike."""
+    if _written:
+        print("files written: " + ", ".join(str(p) for p in _written))
+    _written.clear()
