@@ -1,8 +1,18 @@
 """Hypothesis profiles: 'dev' (default, quick) and 'ci' (no deadline, more examples; set by CI=true)."""
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture
+def no_data_env(monkeypatch, tmp_path):
+    """Only what a test passes is reachable: dataset variables cleared, user cache redirected."""
+    for var in ("LABGRAD_MNIST_DIR", "LABGRAD_FASHION_MNIST_DIR", "LABGRAD_DATA"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))

@@ -1,11 +1,11 @@
 """Smoke tests of the lab demos and the tour: each runs with ``--quick`` on data the test makes
 (tiny IDX files) or on scikit-learn's digits, and the printed numbers and written files are checked."""
-import gzip
 import re
 import shutil
 
 import numpy as np
 import pytest
+from demo_helpers import fake_mnist, number
 
 from demos import common
 
@@ -18,46 +18,6 @@ def _picture(path_stem, fmt="svg"):
     path = path_stem.with_suffix("." + fmt) if HAVE_DOT else path_stem.with_suffix(".dot")
     assert path.is_file() and path.stat().st_size > 0, path
     return path
-
-
-def _write_idx(path, array):
-    """An IDX file (gzipped): two zero bytes, type 0x08 (uint8), ndim, big-endian sizes, data."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.tobytes())
-
-
-def _fake_mnist(folder, n_train=300, n_test=120, seed=0):
-    """Tiny MNIST-format folder: 0s are rings, 1s are bars, other digits are blobs; a little noise."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:28, :28]
-    ring = (np.abs(np.hypot(yy - 14, xx - 14) - 8) < 2) * 220
-    bar = (np.abs(xx - 14) < 2) & (yy > 4) & (yy < 24)
-    blob = np.hypot(yy - 10, xx - 18) < 5
-    shapes = {0: ring, 1: bar * 220, 2: blob * 220}
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        labels = rng.integers(0, 3, size=n).astype(np.uint8)
-        images = np.stack([shapes[int(k)] for k in labels]).astype(np.float64)
-        images += rng.integers(0, 30, size=images.shape)
-        _write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.clip(images, 0, 255))
-        _write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels)
-    return folder
-
-
-@pytest.fixture
-def no_data_env(monkeypatch, tmp_path):
-    """No dataset folder reachable except what a test passes: env vars cleared, cache redirected."""
-    for var in ("LABGRAD_MNIST_DIR", "LABGRAD_FASHION_MNIST_DIR", "LABGRAD_DATA"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
-
-
-def _number(pattern, text):
-    m = re.search(pattern, text)
-    assert m, f"{pattern!r} not in output:\n{text}"
-    return float(m.group(1))
 
 
 # --- computational_graphs -----------------------------------------------------------------------
@@ -90,8 +50,8 @@ def test_layers_lab_quick(tmp_path, capsys):
     assert [int(r[0]) for r in rows] == [1, 2, 3]
     for _, lab, eng, diff in rows:
         assert abs(float(lab) - float(eng)) < 1e-11 and float(diff) < 1e-12
-    assert _number(r"largest difference between the final weights: ([\d.e+-]+)", out) < 1e-12
-    assert 0.5 < _number(r"test accuracy \(even vs odd, labgrad model\): ([\d.]+)", out) <= 1
+    assert number(r"largest difference between the final weights: ([\d.e+-]+)", out) < 1e-12
+    assert 0.5 < number(r"test accuracy \(even vs odd, labgrad model\): ([\d.]+)", out) <= 1
     assert (tmp_path / "loss.png").stat().st_size > 0
 
 
@@ -99,7 +59,7 @@ def test_layers_lab_quick(tmp_path, capsys):
 
 def test_mnist_binary_quick_on_idx_files(tmp_path, capsys, no_data_env):
     from demos import mnist_binary
-    data_dir = _fake_mnist(tmp_path / "mnist")
+    data_dir = fake_mnist(tmp_path / "mnist")
     out_dir = tmp_path / "out"
     code = mnist_binary.main(["--quick", "--data-dir", str(data_dir), "--out", str(out_dir), "--epochs", "3",
                               "--batch-size", "16"])
@@ -107,16 +67,16 @@ def test_mnist_binary_quick_on_idx_files(tmp_path, capsys, no_data_env):
     assert code == 0, out
     assert "8/8 pass" in out and "FAIL" not in out
     for ex in ("Ex5", "Ex6", "Ex7"):
-        assert _number(ex + r" parameters \(m = 2\): engine = 2 x lab for all six gradients, "
+        assert number(ex + r" parameters \(m = 2\): engine = 2 x lab for all six gradients, "
                        r"max \|engine - 2 lab\| = ([\d.e+-]+)", out) < 1e-12
-    assert _number(r"SGD\(lr=0\.1/m\) step: max parameter difference ([\d.e+-]+)", out) < 1e-14
+    assert number(r"SGD\(lr=0\.1/m\) step: max parameter difference ([\d.e+-]+)", out) < 1e-14
     assert f"data: MNIST from {data_dir.resolve()} (--data-dir): 300 train / 120 test images of 28x28" in out
-    n_train = int(_number(r"digits 0 and 1: (\d+) train", out))
+    n_train = int(number(r"digits 0 and 1: (\d+) train", out))
     assert 0 < n_train < 300                                  # the 2s (blobs) were filtered out
     losses = [float(v) for v in re.findall(r"epoch\s+\d+\s+loss ([\d.]+)", out)]
     assert len(losses) == 3 and losses[-1] < losses[0]
-    assert _number(r"test accuracy: ([\d.]+)", out) >= 0.95   # rings vs bars: easy
-    assert _number(r"\(([\d.]+) s/epoch\)", out) > 0
+    assert number(r"test accuracy: ([\d.]+)", out) >= 0.95   # rings vs bars: easy
+    assert number(r"\(([\d.]+) s/epoch\)", out) > 0
     for name in ("loss.png", "train_images.png", "test_images.png"):
         assert (out_dir / name).stat().st_size > 0
 
@@ -142,7 +102,7 @@ def test_mnist_binary_search_lists_every_place(tmp_path, capsys, no_data_env):
 
 
 def test_data_env_variable_is_used_and_named(tmp_path, capsys, no_data_env, monkeypatch):
-    data_dir = _fake_mnist(tmp_path / "via-env", n_train=40, n_test=20)
+    data_dir = fake_mnist(tmp_path / "via-env", n_train=40, n_test=20)
     monkeypatch.setenv("LABGRAD_MNIST_DIR", str(data_dir))
     args = common.make_parser("t", "t", epochs=1, batch_size=8, lr=0.1).parse_args([])
     data = common.load_data(args)
@@ -169,7 +129,7 @@ def test_tour_quick(tmp_path, capsys):
     assert "seed 001 (layers_lab): 9/9 asserts pass" in out
     assert "seed 000 (mnist_binary): 8/8 test cases pass" in out
     assert "data: scikit-learn digits (8x8)" in out
-    acc = _number(r"test accuracy: ([\d.]+) on 360 test images", out)
+    acc = number(r"test accuracy: ([\d.]+) on 360 test images", out)
     assert 0.3 < acc <= 1.0                                    # 2 epochs on 300 images: well above 1/10
     for stem in ("graphs/f_xyz", "graphs/sigmoid_neuron_gates", "graphs/sigmoid_neuron", "mlp_graph"):
         _picture(tmp_path / stem)

@@ -1,50 +1,12 @@
 """Smoke tests of demos.mnist_mlp, demos.tanh_softmax and demos.fashion_mnist: each runs with ``--quick``
 on tiny IDX files the test writes or on scikit-learn's digits; printed numbers and written files are checked."""
-import gzip
 import re
 
 import numpy as np
 import pytest
+from demo_helpers import fake_mnist, number
 
 pytest.importorskip("matplotlib")
-
-
-def _write_idx(path, array):
-    """A gzipped IDX file: two zero bytes, type 0x08 (uint8), ndim, big-endian sizes, then the data."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.tobytes())
-
-
-def _fake_idx_folder(folder, n_train=300, n_test=120, seed=0):
-    """An MNIST-format folder of 28x28 images: class 0 rings, 1 bars, 2 blobs, with noise."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:28, :28]
-    shapes = [np.abs(np.hypot(yy - 14, xx - 14) - 8) < 2,
-              (np.abs(xx - 14) < 2) & (yy > 4) & (yy < 24),
-              np.hypot(yy - 10, xx - 18) < 5]
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        labels = rng.integers(0, 3, size=n)
-        images = np.stack([shapes[k] * 220.0 for k in labels]) + rng.integers(0, 30, size=(n, 28, 28))
-        _write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.clip(images, 0, 255))
-        _write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels)
-    return folder
-
-
-@pytest.fixture
-def no_data_env(monkeypatch, tmp_path):
-    """Only what a test passes is reachable: dataset variables cleared, user cache redirected."""
-    for var in ("LABGRAD_MNIST_DIR", "LABGRAD_FASHION_MNIST_DIR", "LABGRAD_DATA"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
-
-
-def _number(pattern, text):
-    m = re.search(pattern, text)
-    assert m, f"{pattern!r} not in output:\n{text}"
-    return float(m.group(1))
 
 
 def _files(folder, *names):
@@ -67,13 +29,13 @@ def test_mnist_mlp_quick_on_digits(tmp_path, capsys):
     epochs = re.findall(r"^epoch +\d+: loss ([\d.]+), train accuracy ([\d.]+), val accuracy ([\d.]+)", out, re.M)
     assert len(epochs) == 20
     assert float(epochs[-1][0]) < float(epochs[0][0])
-    assert _number(r"(?m)^val accuracy: ([\d.]+)", out) == float(epochs[-1][2])
-    assert _number(r"test accuracy: ([\d.]+)", out) > 0.85
+    assert number(r"(?m)^val accuracy: ([\d.]+)", out) == float(epochs[-1][2])
+    assert number(r"test accuracy: ([\d.]+)", out) > 0.85
     assert "hidden representations: forward(network, X)[2], shape (1000, 40) (train), (300, 40) (test)" in out
-    raw = _number(r"parity test accuracy, raw pixels \(64-d\): ([\d.]+)", out)
-    learned = _number(r"parity test accuracy, learned features \(40-d\): ([\d.]+)", out)
+    raw = number(r"parity test accuracy, raw pixels \(64-d\): ([\d.]+)", out)
+    learned = number(r"parity test accuracy, learned features \(40-d\): ([\d.]+)", out)
     assert 0.7 < raw <= 1 and 0.7 < learned <= 1
-    assert _number(r"learned features minus raw pixels: ([+-][\d.]+) points", out) == pytest.approx(
+    assert number(r"learned features minus raw pixels: ([+-][\d.]+) points", out) == pytest.approx(
         100 * (learned - raw), abs=0.02)
     assert "t-SNE: skipped (--tsne-points 0)" in out                # --quick: no t-SNE unless asked
     _files(out_dir, "samples.png", "accuracy.png")
@@ -95,7 +57,7 @@ def test_mnist_mlp_tsne_figure(tmp_path):
 
 def test_mnist_mlp_on_idx_files_says_it_is_not_full_mnist(tmp_path, capsys, no_data_env):
     from demos import mnist_mlp
-    data_dir = _fake_idx_folder(tmp_path / "mnist")
+    data_dir = fake_mnist(tmp_path / "mnist")
     code = mnist_mlp.main(["--quick", "--data-dir", str(data_dir), "--out", str(tmp_path / "o"), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -104,34 +66,34 @@ def test_mnist_mlp_on_idx_files_says_it_is_not_full_mnist(tmp_path, capsys, no_d
     assert "split: 250 train / 50 validation / 120 test" in out
     assert "t-SNE: skipped" in out
     assert len(re.findall(r"^epoch +\d+:", out, re.M)) == 2          # --quick: 2 epochs
-    assert 0 <= _number(r"test accuracy: ([\d.]+)", out) <= 1
+    assert 0 <= number(r"test accuracy: ([\d.]+)", out) <= 1
 
 
 # --- tanh_softmax (seed 003) ---------------------------------------------------------------------
 
 def test_tanh_softmax_quick_on_idx_files(tmp_path, capsys, no_data_env):
     from demos import tanh_softmax
-    data_dir = _fake_idx_folder(tmp_path / "mnist")
+    data_dir = fake_mnist(tmp_path / "mnist")
     out_dir = tmp_path / "out"
     code = tanh_softmax.main(["--quick", "--data-dir", str(data_dir), "--out", str(out_dir)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert ("{'W1': array([[ 0.14901425, -0.04147929]]), 'b1': array([[0.19430656, 0.45690896]]), "
             "'W2': array([[-0.07024601],\n       [-0.07024109]]), 'b2': array([[0.47376384]])}") in out
-    assert _number(r"hand-written backward vs labgrad autograd .*: max \|difference\| ([\d.e+-]+)", out) < 1e-12
+    assert number(r"hand-written backward vs labgrad autograd .*: max \|difference\| ([\d.e+-]+)", out) < 1e-12
     assert "network: 784-128-10, tanh hidden layer" in out
     assert "3 batches per epoch cover all 300 training images" in out
     rows = re.findall(r"^epoch +\d+: train loss ([\d.]+), train accuracy ([\d.]+), test loss ([\d.]+), "
                       r"test accuracy ([\d.]+)", out, re.M)
     assert len(rows) == 3 and float(rows[-1][0]) < float(rows[0][0])
-    assert _number(r"(?m)^test accuracy: ([\d.]+)", out) == float(rows[-1][3])
+    assert number(r"(?m)^test accuracy: ([\d.]+)", out) == float(rows[-1][3])
     assert float(rows[-1][3]) > 0.9                          # rings, bars and blobs
     _files(out_dir, "samples.png", "curves.png")
 
 
 def test_tanh_softmax_lab_loop_visits_only_the_first_batches(tmp_path, capsys, no_data_env):
     from demos import tanh_softmax
-    data_dir = _fake_idx_folder(tmp_path / "mnist", n_train=1000, n_test=50)
+    data_dir = fake_mnist(tmp_path / "mnist", n_train=1000, n_test=50)
     code = tanh_softmax.main(["--quick", "--lab-loop", "--epochs", "1", "--data-dir", str(data_dir),
                               "--out", str(tmp_path / "o")])
     out = capsys.readouterr().out
@@ -162,7 +124,7 @@ def test_exercise_1b_numbers():
 
 def test_fashion_mnist_quick_on_idx_files(tmp_path, capsys, no_data_env):
     from demos import fashion_mnist
-    data_dir = _fake_idx_folder(tmp_path / "fashion")
+    data_dir = fake_mnist(tmp_path / "fashion")
     out_dir = tmp_path / "out"
     code = fashion_mnist.main(["--quick", "--epochs", "2", "--data-dir", str(data_dir), "--out", str(out_dir),
                                "--no-progress"])
@@ -174,8 +136,8 @@ def test_fashion_mnist_quick_on_idx_files(tmp_path, capsys, no_data_env):
         assert line in out, line
     assert f"data: Fashion-MNIST from {data_dir.resolve()} (--data-dir): 300 train / 120 test" in out
     assert len(re.findall(r"^  Epoch \d: labgrad loss [\d.]+", out, re.M)) == 4    # 2 models x 2 epochs
-    net_acc = _number(r"Net: SGD.*\n(?:.*\n)*?  labgrad: test accuracy ([\d.]+)%", out)
-    complex_acc = _number(r"ComplexNet: Adam.*\n(?:.*\n)*?  labgrad: test accuracy ([\d.]+)%", out)
+    net_acc = number(r"Net: SGD.*\n(?:.*\n)*?  labgrad: test accuracy ([\d.]+)%", out)
+    complex_acc = number(r"ComplexNet: Adam.*\n(?:.*\n)*?  labgrad: test accuracy ([\d.]+)%", out)
     assert 0 <= net_acc <= 100 and complex_acc > 90          # 3 easy classes; BatchNorm + Adam learn fast
     table = (out_dir / "results.md").read_text()
     assert "| Net | test accuracy | 84.47% |" in table and "| ComplexNet | test accuracy | 88.66% |" in table
@@ -186,7 +148,7 @@ def test_fashion_mnist_quick_on_idx_files(tmp_path, capsys, no_data_env):
 def test_fashion_mnist_compare_torch_trains_the_same_models(tmp_path, capsys, no_data_env):
     pytest.importorskip("torch")
     from demos import fashion_mnist
-    data_dir = _fake_idx_folder(tmp_path / "fashion")
+    data_dir = fake_mnist(tmp_path / "fashion")
     code = fashion_mnist.main(["--quick", "--epochs", "2", "--compare-torch", "--blas-threads", "1", "--skip-1b",
                                "--data-dir", str(data_dir), "--out", str(tmp_path / "out"), "--no-progress"])
     out = capsys.readouterr().out
@@ -197,9 +159,9 @@ def test_fashion_mnist_compare_torch_trains_the_same_models(tmp_path, capsys, no
     for torch_loss, labgrad_loss in epochs:                   # same weights, same batches: same losses
         assert float(labgrad_loss) == pytest.approx(float(torch_loss), rel=2e-3, abs=2e-4)
     for name in ("Net", "ComplexNet"):
-        diff = _number(rf"{name}: labgrad - PyTorch test accuracy: ([+-][\d.]+) points", out)
+        diff = number(rf"{name}: labgrad - PyTorch test accuracy: ([+-][\d.]+) points", out)
         assert abs(diff) <= 2.5                               # at most 3 of 120 test images
-        assert _number(rf"{name}: labgrad - PyTorch test accuracy: .* seconds/epoch labgrad / PyTorch: ([\d.]+)",
+        assert number(rf"{name}: labgrad - PyTorch test accuracy: .* seconds/epoch labgrad / PyTorch: ([\d.]+)",
                        out) > 0
     table = (tmp_path / "out" / "results.md").read_text()
     assert "| model | metric | lab (seed 004) | PyTorch (this run) | labgrad (this run) |" in table

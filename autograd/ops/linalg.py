@@ -1,6 +1,4 @@
 """Linear algebra: matrix multiplication (1-d, 2-d and batched with broadcasting)."""
-import numpy as np
-
 from autograd.function import Function
 from autograd.ops.elementwise import _operands
 
