@@ -16,6 +16,8 @@ __all__ = ["backward", "grad"]
 
 def _topological_order(roots):
     """Tensors reachable from ``roots`` that require grad, each before its parents."""
+    # Sets and dicts of the walk hold the tensors themselves: a Tensor hashes by identity
+    # (``object.__hash__``), which is cheaper than calling id() on every visit.
     order, seen = [], set()
     stack = [(r, False) for r in roots]
     while stack:
@@ -23,14 +25,17 @@ def _topological_order(roots):
         if expanded:
             order.append(t)          # all of t's parents are already in order
             continue
-        if id(t) in seen:
+        if t in seen:
             continue
-        seen.add(id(t))
+        seen.add(t)
+        op = t.op
+        if op is None:               # a leaf has no parents to wait for
+            order.append(t)
+            continue
         stack.append((t, True))
-        if t.op is not None:
-            for p in t.op.parents:
-                if p.requires_grad and id(p) not in seen:
-                    stack.append((p, False))
+        for p in op.parents:
+            if p.requires_grad and p not in seen:
+                stack.append((p, False))
     order.reverse()
     return order
 
@@ -66,15 +71,15 @@ def _seed_gradients(roots, grads, create_graph, fn_name):
 
 def _run(seeds, retain_graph, create_graph, capture=None):
     """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given."""
-    grads = {}
+    grads = {}                       # tensor -> (gradient, owned)
     for r, g, owned in seeds:
-        prev = grads.get(id(r))
-        grads[id(r)] = (g, owned) if prev is None else (prev[0] + g, True)
+        prev = grads.get(r)
+        grads[r] = (g, owned) if prev is None else (prev[0] + g, True)
     anomaly = _modes.anomaly
     # .grad writes and releases wait until the walk succeeds: a failure changes nothing
     finished, visited = [], []
     for t in _topological_order([r for r, _, _ in seeds]):
-        entry = grads.pop(id(t), None)
+        entry = grads.pop(t, None)
         if entry is None:
             continue
         g, owned = entry
@@ -105,24 +110,27 @@ def _run(seeds, retain_graph, create_graph, capture=None):
         for p, gi in zip(parents, input_grads):
             if gi is None or not p.requires_grad:
                 continue
-            if gi.shape != p.shape:
+            data = p.data
+            if gi.shape != data.shape:
                 try:
-                    gi = reduce_broadcast(gi, p.shape)
+                    gi = reduce_broadcast(gi, data.shape)
                 except ValueError:
                     raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
-                                       f"for an input of shape {p.shape}") from None
-            if gi.dtype != p.data.dtype:
-                gi = gi.astype(p.data.dtype)
+                                       f"for an input of shape {data.shape}") from None
+            if gi.dtype != data.dtype:
+                gi = gi.astype(data.dtype)
             # An array we may hand out as a leaf's .grad without copying: freshly made by
             # this backward, not the upstream gradient itself and not a view of anything.
             fresh = not create_graph and gi is not g and gi.base is None
-            prev = grads.get(id(p))
-            grads[id(p)] = (gi, fresh) if prev is None else (prev[0] + gi, True)
+            prev = grads.get(p)
+            grads[p] = (gi, fresh) if prev is None else (prev[0] + gi, True)
     if not retain_graph:
         for op in visited:
             op.released = True
-    for t, g, owned in finished:
-        _accumulate(t, g, owned)
+    adopted = set()                  # a backward may return one fresh array for two inputs:
+    for t, g, owned in finished:     # it becomes the .grad of one tensor at most
+        _accumulate(t, g, owned and id(g) not in adopted)
+        adopted.add(id(g))
 
 
 def _accumulate(t, g, owned):

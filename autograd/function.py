@@ -165,6 +165,8 @@ def reduce_broadcast(grad, shape):
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
+    if lead > 0 and shape and gshape[lead:] == shape:     # only new leading axes (a bias): one sum
+        return grad.sum(axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
     if lead < 0 or any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
@@ -217,7 +219,7 @@ class Function:
     @property
     def needs_input_grad(self):
         """One bool per input: does that input want a gradient? Lets a backward skip work."""
-        return tuple(p.requires_grad for p in self.parents)
+        return tuple([p.requires_grad for p in self.parents])
 
     @property
     def params(self):

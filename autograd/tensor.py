@@ -270,7 +270,8 @@ def as_tensor(value, like=None):
     """
     if isinstance(value, Tensor):
         return value
-    if like is not None and isinstance(value, numbers.Number) and not isinstance(value, np.generic):
+    if like is not None and (type(value) is float or type(value) is int or (
+            isinstance(value, numbers.Number) and not isinstance(value, np.generic))):
         dtype = like.data.dtype
         if dtype.kind != "f":
             dtype = np.result_type(dtype, value)

@@ -25,11 +25,12 @@ import numpy as np
 from autograd import Tensor, as_tensor
 from autograd.function import Function
 from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
-from autograd.ops.reduce import log_softmax, softmax
+from autograd.ops.linalg import linear
+from autograd.ops.reduce import Softmax, _shift_by_max, log_softmax, softmax
 from nn.init import as_rng
 
 __all__ = [
-    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "mse_loss",
 ]
 
@@ -218,6 +219,40 @@ def _nll(input, target, reduction, name):
     return _reduce(loss, reduction)
 
 
+class SoftmaxCrossEntropy(Function):
+    """``-log softmax(z)[label]`` per sample, reduced, as one node.
+
+    Fused for measured speed (one node instead of the five of log_softmax,
+    indexing, negation and the mean) and computed stably from ``z - max(z)``.
+    The derivative is the classic ``softmax(z) - one_hot(label)``, times the
+    upstream gradient (divided by N for the mean).
+    """
+    name = "cross_entropy"
+
+    def forward(self, z, labels=None, reduction="mean"):
+        self.reduction = reduction
+        rows = np.arange(len(labels))
+        self.one_hot = np.zeros(z.shape, z.dtype)
+        self.one_hot[rows, labels] = 1
+        shifted, _ = _shift_by_max(z, 1)
+        e = np.exp(shifted)
+        s = e.sum(axis=1)
+        self.probabilities = e / s[:, None]          # saved: backward needs softmax(z)
+        losses = np.log(s) - shifted[rows, labels]   # -log softmax(z)[label]
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / len(rows) if reduction == "mean" else total
+
+    def backward(self, g, out, z):
+        p = Softmax.apply(z, axis=1) if isinstance(z, Tensor) else self.probabilities
+        if self.reduction == "none":
+            g = g.reshape(-1, 1)
+        elif self.reduction == "mean":
+            g = g / len(self.one_hot)
+        return ((p - self.one_hot) * g,)
+
+
 def cross_entropy(input, target, reduction="mean"):
     """Cross-entropy of raw scores (logits) ``input`` of shape (N, C) against the target.
 
@@ -231,7 +266,7 @@ def cross_entropy(input, target, reduction="mean"):
     x = _scores(input, name)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind in "iu":
-        return _nll(x.log_softmax(axis=1), t, reduction, name)
+        return SoftmaxCrossEntropy.apply(x, labels=_labels(t, x, name), reduction=reduction)
     if t.dtype.kind != "f" or t.shape != x.shape:
         raise ValueError(f"{name}: target must be integer labels of shape {x.shape[:1]} or probabilities of "
                          f"shape {x.shape}, got dtype {t.dtype} and shape {t.shape}")

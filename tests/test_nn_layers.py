@@ -121,16 +121,14 @@ def test_lab002_dense_with_fixed_weights():
                                                [-0.90909091, 0.08484848, 1.07878788, 2.07272727]], rtol=1e-7)
 
 
-def test_linear_is_one_matmul_and_one_add_on_the_callers_data():
+def test_linear_is_one_fused_op_on_the_callers_data():
     layer = nn.Linear(4, 3, rng=0)
     x = Tensor(_randn(5, 4, dtype=np.float32))
     out = layer(x)
-    assert out.op.name == "+" and out.parents[1] is layer.bias
-    mm = out.parents[0]
-    assert mm.op.name == "matmul" and mm.parents[0] is x and mm.parents[1] is layer.weight
+    assert out.op.name == "linear" and out.parents == (x, layer.weight, layer.bias)
     assert out.dtype == np.float32
     arr = _randn(5, 4, dtype=np.float32)
-    assert layer(arr).parents[0].parents[0].data is arr            # ndarray input: no copy
+    assert layer(arr).parents[0].data is arr                        # ndarray input: no copy
     np.testing.assert_allclose(out.data, x.data @ layer.weight.data + layer.bias.data, rtol=1e-6)
 
 

@@ -113,6 +113,15 @@ def matmul_cases(draw, dtype):
 
 
 @st.composite
+def linear_cases(draw, dtype):
+    """x of shape (..., n_in) with up to two batch axes, w (n_in, n_out), b (n_out,)."""
+    n_in, n_out = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
+    batch = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=SIDE))
+    return [draw(tensors(batch + (n_in,), dtype)), draw(tensors((n_in, n_out), dtype)),
+            draw(tensors((n_out,), dtype))], {}
+
+
+@st.composite
 def where_cases(draw, dtype):
     sc, sa, sb = draw(broadcastable_shapes(3, max_side=SIDE))
     condition = draw(hnp.arrays(bool, sc))
@@ -282,6 +291,7 @@ OPS = [
        unary(floats(0.25, 4.0), p=st.floats(-2.5, 2.5))),
     Op("neg", operator.neg, np.negative, unary()),
     Op("matmul", operator.matmul, np.matmul, matmul_cases, mix=("ndarray",)),
+    Op("linear", ag.linear, lambda x, w, b: x @ w + b, linear_cases),
     Op("maximum", ag.maximum, np.maximum, binary(grid(), grid(offset=1 / 16)), mix=SCALARS),
     Op("minimum", ag.minimum, np.minimum, binary(grid(), grid(offset=1 / 16)), mix=SCALARS),
     Op("where", lambda a, b, condition: ag.where(condition, a, b),

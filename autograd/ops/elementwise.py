@@ -145,7 +145,13 @@ class ReLU(Function):
         return np.maximum(a, 0)
 
     def backward(self, g, out, a):
-        return (np.where(a > 0, g, 0),)               # 1 where a > 0, else 0
+        # 1 where a > 0, else 0. Multiplying by the mask is branch-free, many times faster than
+        # np.where on random signs; but 0 * inf is nan, so a non-finite g takes np.where.
+        # (One sum tells: it is finite when every element is; an overflow only costs the slow path.)
+        mask = a > 0
+        if type(g) is np.ndarray and np.isfinite(g.sum()):
+            return (g * mask,)
+        return (np.where(mask, g, 0),)
 
 
 class LeakyReLU(Function):

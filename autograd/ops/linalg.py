@@ -1,8 +1,9 @@
-"""Linear algebra: matrix multiplication (1-d, 2-d and batched with broadcasting)."""
+"""Linear algebra: matrix multiplication (1-d, 2-d and batched with broadcasting), and ``linear``."""
 from autograd.function import Function
-from autograd.ops.elementwise import _operands
+from autograd.ops.elementwise import _operands, add
+from autograd.tensor import as_tensor
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "linear"]
 
 
 class MatMul(Function):
@@ -26,14 +27,15 @@ class MatMul(Function):
         if a.ndim == 1 and b.ndim == 1:               # dot product: g is 0-d
             return (g * b if need_a else None), (g * a if need_b else None)
         # 1-d operands act as a row (a) or a column (b) matrix; put the missing axis back in g
+        b_vector = b.ndim == 1
         if a.ndim == 1:
             a, g = a.reshape(1, -1), g.reshape(g.shape[:-1] + (1, g.shape[-1]))
-        if b.ndim == 1:
+        if b_vector:
             b, g = b.reshape(-1, 1), g.reshape(g.shape + (1,))
         # C = A B:  dA = G B^T,  dB = A^T G  (batch axes are summed by the engine)
         ga = g @ b.swapaxes(-1, -2) if need_a else None
         gb = a.swapaxes(-1, -2) @ g if need_b else None
-        if gb is not None and self.parents[1].ndim == 1:
+        if gb is not None and b_vector:
             gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
@@ -41,3 +43,39 @@ class MatMul(Function):
 def matmul(a, b):
     """Matrix product ``a @ b`` with numpy's rules for 1-d and batched operands."""
     return MatMul.apply(*_operands(a, b))
+
+
+class Linear(Function):
+    """``x @ w + b``, the layer of every MLP, as one node instead of two.
+
+    Fused for measured speed: a training step of a 784-256-128-10 MLP spends a
+    good part of its time on per-op bookkeeping, and this halves the nodes of
+    each layer. The derivative is that of matmul and add composed.
+    """
+    name = "linear"
+
+    def forward(self, x, w, b):
+        if x.ndim < 2 or w.ndim != 2 or b.shape != w.shape[1:] or x.shape[-1] != w.shape[0]:
+            raise ValueError(f"linear: expected x (..., n_in), w (n_in, n_out), b (n_out,); "
+                             f"got shapes {x.shape}, {w.shape}, {b.shape}")
+        return x @ w + b
+
+    def backward(self, g, out, x, w, b):
+        need_x, need_w, need_b = self.needs_input_grad
+        return (g @ w.T if need_x else None,                 # dX = G W^T
+                x.swapaxes(-1, -2) @ g if need_w else None,  # dW = X^T G (batch axes summed by the engine)
+                g if need_b else None)                       # db = G summed over the batch by the engine
+
+
+def linear(x, w, b=None):
+    """``x @ w + b`` with ``w`` of shape (n_in, n_out), as in the labs (PyTorch's weight is transposed).
+
+    One fused op for 2-d and batched ``x`` with a bias; otherwise composed from matmul and add.
+    """
+    x, w = as_tensor(x), as_tensor(w)
+    if b is None:
+        return matmul(x, w)
+    b = as_tensor(b, w)
+    if x.ndim < 2 or w.ndim != 2 or b.ndim != 1:
+        return add(matmul(x, w), b)
+    return Linear.apply(x, w, b)

@@ -17,6 +17,8 @@ def _axes(axis, ndim, op):
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes; errors name the op."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:     # the common case, without numpy's helper
+        return (axis % ndim,)
     try:
         return tuple(sorted(normalize_axis_tuple(axis, ndim)))
     except (np.exceptions.AxisError, TypeError, ValueError) as e:
@@ -76,7 +78,7 @@ def _shift_by_max(x, axis):
     (the uniform limit).
     """
     m = x.max(axis=axis, keepdims=True)
-    if np.isfinite(m).all():
+    if np.isfinite(m.sum()):          # every max finite (an overflowing sum just takes the safe path)
         return x - m, m
     with np.errstate(invalid="ignore"):
         z = x - m
