@@ -83,6 +83,7 @@ class Optimizer:
             self._check(group)
             self.param_groups.append({**group, "params": params})
         self.state = {}
+        self._scratch = {}           # per-parameter work arrays of optimizers that want them (not state)
 
     def _check(self, group):
         """Validate one group's hyper-parameters (ValueError naming the optimiser)."""
@@ -230,19 +231,31 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        # Every step works in two scratch arrays kept per parameter: fresh temporaries of a
+        # 784x512 weight cost more (allocation, page faults) than the arithmetic itself.
+        scratch = self._scratch.get(p)
+        if scratch is None or scratch[0].shape != p.data.shape or scratch[0].dtype != p.data.dtype:
+            scratch = self._scratch[p] = (np.empty_like(p.data), np.empty_like(p.data))
+        g_wd, tmp = scratch
         if self.decoupled and wd:
             p.data *= 1 - lr * wd                        # AdamW: decay the weights, not the gradient
         elif wd:
-            grad = grad + wd * p.data
+            np.multiply(p.data, wd, out=g_wd)            # g = grad + wd * p
+            g_wd += grad
+            grad = g_wd
         m *= beta1
-        m += (1 - beta1) * grad
+        m += np.multiply(grad, 1 - beta1, out=tmp)
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1 - beta2
+        v += tmp
         # lr * m_hat / (sqrt(v_hat) + eps), arranged as PyTorch does it
-        denom = np.sqrt(v)
+        denom = np.sqrt(v, out=tmp)
         denom /= math.sqrt(1 - beta2 ** t)
         denom += eps
-        p.data -= (lr / (1 - beta1 ** t)) * m / denom
+        step = np.divide(m, denom, out=tmp)
+        step *= lr / (1 - beta1 ** t)
+        p.data -= step
 
 
 class AdamW(Adam):

@@ -159,9 +159,18 @@ class LeakyReLU(Function):
 
     def forward(self, a, negative_slope=0.01):
         self.negative_slope = negative_slope
+        if 0 <= negative_slope <= 1:                  # then max(a, slope a) is a or slope a: no branches
+            return np.maximum(a, a * negative_slope)
         return np.where(a > 0, a, a * negative_slope)
 
     def backward(self, g, out, a):
+        # 1 where a > 0, else the slope; as a product with the slope-filled mask when g is
+        # finite (branch-free, like ReLU's backward), else with np.where (0 * inf is nan)
+        if type(g) is np.ndarray and np.isfinite(g.sum()):
+            scale = (a > 0).astype(g.dtype)
+            scale *= 1 - self.negative_slope
+            scale += self.negative_slope
+            return (g * scale,)
         return (np.where(a > 0, g, g * self.negative_slope),)
 
 
