@@ -230,10 +230,8 @@ class SoftmaxCrossEntropy(Function):
     name = "cross_entropy"
 
     def forward(self, z, labels=None, reduction="mean"):
-        self.reduction = reduction
+        self.reduction, self.labels = reduction, labels
         rows = np.arange(len(labels))
-        self.one_hot = np.zeros(z.shape, z.dtype)
-        self.one_hot[rows, labels] = 1
         shifted, _ = _shift_by_max(z, 1)
         e = np.exp(shifted)
         s = e.sum(axis=1)
@@ -245,12 +243,18 @@ class SoftmaxCrossEntropy(Function):
         return total / len(rows) if reduction == "mean" else total
 
     def backward(self, g, out, z):
-        p = Softmax.apply(z, axis=1) if isinstance(z, Tensor) else self.probabilities
+        n = len(self.labels)
         if self.reduction == "none":
             g = g.reshape(-1, 1)
         elif self.reduction == "mean":
-            g = g / len(self.one_hot)
-        return ((p - self.one_hot) * g,)
+            g = g / n
+        if isinstance(z, Tensor):                    # differentiable again: softmax as an op
+            one_hot = np.zeros(z.shape, z.dtype)
+            one_hot[np.arange(n), self.labels] = 1
+            return ((Softmax.apply(z, axis=1) - one_hot) * g,)
+        d = self.probabilities * g                   # (softmax - one_hot) * g, without the one-hot
+        d[np.arange(n), self.labels] -= g[:, 0] if g.ndim else g
+        return (d,)
 
 
 def cross_entropy(input, target, reduction="mean"):
