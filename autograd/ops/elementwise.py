@@ -25,6 +25,14 @@ def _operands(a, b):
     return as_tensor(a, b), b
 
 
+def _finite_array(g):
+    """True if ``g`` is a numpy array with no nan/inf, so multiplying it by a 0/1 mask is safe.
+
+    One sum tells: it is finite when every element is (an overflow only costs the slow path).
+    """
+    return type(g) is np.ndarray and bool(np.isfinite(g.sum()))
+
+
 # --- arithmetic -------------------------------------------------------------------------
 
 class Add(Function):
@@ -147,9 +155,8 @@ class ReLU(Function):
     def backward(self, g, out, a):
         # 1 where a > 0, else 0. Multiplying by the mask is branch-free, many times faster than
         # np.where on random signs; but 0 * inf is nan, so a non-finite g takes np.where.
-        # (One sum tells: it is finite when every element is; an overflow only costs the slow path.)
         mask = a > 0
-        if type(g) is np.ndarray and np.isfinite(g.sum()):
+        if _finite_array(g):
             return (g * mask,)
         return (np.where(mask, g, 0),)
 
@@ -166,7 +173,7 @@ class LeakyReLU(Function):
     def backward(self, g, out, a):
         # 1 where a > 0, else the slope; as a product with the slope-filled mask when g is
         # finite (branch-free, like ReLU's backward), else with np.where (0 * inf is nan)
-        if type(g) is np.ndarray and np.isfinite(g.sum()):
+        if _finite_array(g):
             scale = (a > 0).astype(g.dtype)
             scale *= 1 - self.negative_slope
             scale += self.negative_slope
