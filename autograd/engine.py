@@ -1,11 +1,19 @@
 """Reverse-mode differentiation: walk the graph from the outputs back to the inputs.
 
-The walk is iterative (no recursion limit: a million-op chain is fine) and linear
-in the size of the graph: one topological sort, then one backward call per op.
+Every recorded op is numbered when it runs (``Function.seq``), and an op always
+runs after the ops that made its inputs. Taking the waiting ops newest first
+therefore reaches each tensor only after every op that consumes it has passed
+its gradient back: a topological order without a separate sorting pass. The
+waiting ops sit in a heap, so the walk is iterative (no recursion limit: a
+million-op chain is fine) and costs n log w for n ops, w of them waiting at
+most at once (linear for a chain, where w is 1).
+
 Gradients of intermediate tensors live only in a dict for the duration of one
 walk, so a second backward never double-counts them; only leaves (and tensors
 that asked with ``retain_grad()``) keep a ``.grad``, which accumulates.
 """
+from heapq import heappop, heappush
+
 import numpy as np
 
 from autograd.function import _modes, _check_anomaly, enable_grad, reduce_broadcast
@@ -15,11 +23,16 @@ __all__ = ["backward", "grad"]
 
 
 def _topological_order(roots):
-    """Tensors reachable from ``roots`` that require grad, each before its parents."""
+    """Non-leaf tensors reachable from ``roots`` that require grad, each before its parents.
+
+    Leaves are left out: nothing flows on from a leaf, so it needs no place in the order
+    (a walk collects leaf gradients as they arrive). Used by :mod:`autograd.trace`; the
+    engine's own walk gets the same order from the ops' ``seq`` numbers.
+    """
     # Sets and dicts of the walk hold the tensors themselves: a Tensor hashes by identity
     # (``object.__hash__``), which is cheaper than calling id() on every visit.
     order, seen = [], set()
-    stack = [(r, False) for r in roots]
+    stack = [(r, False) for r in roots if r.op is not None]
     while stack:
         t, expanded = stack.pop()
         if expanded:
@@ -28,13 +41,9 @@ def _topological_order(roots):
         if t in seen:
             continue
         seen.add(t)
-        op = t.op
-        if op is None:               # a leaf has no parents to wait for
-            order.append(t)
-            continue
         stack.append((t, True))
-        for p in op.parents:
-            if p.requires_grad and p not in seen:
+        for p in t.op.parents:
+            if p.op is not None and p.requires_grad and p not in seen:
                 stack.append((p, False))
     order.reverse()
     return order
@@ -54,10 +63,11 @@ def _seed_gradients(roots, grads, create_graph, fn_name):
             raise RuntimeError(f"{fn_name}: output of shape {r.shape} does not require grad and has no op "
                                "(did you compute it under no_grad, or from tensors without requires_grad=True?)")
         if g is None:
-            if r.size != 1:
+            if r.data.size != 1:
                 raise RuntimeError(f"{fn_name}: grad can be omitted only for one-element outputs; "
                                    f"got shape {r.shape}, pass grad= of that shape")
-            g, owned = np.ones(r.shape, dtype=r.dtype), True
+            data = r.data                # (a 0-d one, the usual loss, is cheapest made by np.array)
+            g, owned = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype), True
         else:
             g_data = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=r.dtype)
             if g_data.shape != r.shape:
@@ -72,25 +82,27 @@ def _seed_gradients(roots, grads, create_graph, fn_name):
 def _run(seeds, retain_graph, create_graph, capture=None):
     """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given."""
     grads = {}                       # tensor -> (gradient, owned)
+    waiting = []                     # heap of (-op.seq, tensor): the newest op comes out first
     for r, g, owned in seeds:
         prev = grads.get(r)
-        grads[r] = (g, owned) if prev is None else (prev[0] + g, True)
+        if prev is not None:
+            grads[r] = (prev[0] + g, True)
+            continue
+        grads[r] = (g, owned)
+        if r.op is not None:
+            heappush(waiting, (-r.op.seq, r))
     anomaly = _modes.anomaly
     # .grad writes and releases wait until the walk succeeds: a failure changes nothing
-    finished, visited = [], []
-    for t in _topological_order([r for r, _, _ in seeds]):
-        entry = grads.pop(t, None)
-        if entry is None:
-            continue
-        g, owned = entry
+    finished, visited = {}, []          # retain_grad tensors -> (gradient, owned); ops walked
+    while waiting:
+        t = heappop(waiting)[1]
+        g, owned = grads.pop(t)
         if capture is not None:
             if id(t) in capture:        # handed to the caller: must not alias another result
                 capture[id(t)] = g if owned or create_graph else np.array(g)
-        elif t.op is None or t._retains_grad:
-            finished.append((t, g, owned))
+        elif t._retains_grad:
+            finished[t] = g, owned
         op = t.op
-        if op is None:
-            continue
         if op.released:
             raise RuntimeError(
                 f"backward through {op.name!r} a second time: its graph was released by the previous "
@@ -98,6 +110,8 @@ def _run(seeds, retain_graph, create_graph, capture=None):
         parents = op.parents
         if create_graph:
             input_grads = op.backward(g, t, *parents)
+        elif len(parents) == 1:          # unpacked by hand: cheaper than a star-call
+            input_grads = op.backward(g, t.data, parents[0].data)
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
         if anomaly:
@@ -111,34 +125,49 @@ def _run(seeds, retain_graph, create_graph, capture=None):
             if gi is None or not p.requires_grad:
                 continue
             data = p.data
-            if gi.shape != data.shape:
-                try:
-                    gi = reduce_broadcast(gi, data.shape)
-                except ValueError:
-                    raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
-                                       f"for an input of shape {data.shape}") from None
-            if gi.dtype != data.dtype:
-                gi = gi.astype(data.dtype)
+            if gi.shape != data.shape or gi.dtype != data.dtype:
+                gi = _fit(gi, data, op)
+            prev = grads.get(p)
+            if prev is not None:
+                grads[p] = (prev[0] + gi, True)
+                continue
             # An array we may hand out as a leaf's .grad without copying: freshly made by
             # this backward, not the upstream gradient itself and not a view of anything.
-            fresh = not create_graph and gi is not g and gi.base is None
-            prev = grads.get(p)
-            grads[p] = (gi, fresh) if prev is None else (prev[0] + gi, True)
+            grads[p] = (gi, not create_graph and gi is not g and gi.base is None)
+            if p.op is not None:
+                heappush(waiting, (-p.op.seq, p))
+    # what is left in grads belongs to leaves: every non-leaf went through the heap
     if not retain_graph:
         for op in visited:
             op.released = True
-    adopted = set()                  # a backward may return one fresh array for two inputs:
-    for t, g, owned in finished:     # it becomes the .grad of one tensor at most
-        _accumulate(t, g, owned and id(g) not in adopted)
-        adopted.add(id(g))
+    if capture is not None:
+        for t, (g, owned) in grads.items():
+            if id(t) in capture:
+                capture[id(t)] = g if owned or create_graph else np.array(g)
+        return
+    # Add each gradient into .grad; the first write copies unless the array is exclusively
+    # ours. A backward may return one fresh array for two inputs: it is adopted once at most.
+    finished.update(grads)
+    adopted = set()
+    for t, (g, owned) in finished.items():
+        if t.grad is not None:
+            t.grad = t.grad + g
+        elif owned and type(g) is np.ndarray and id(g) not in adopted:   # (0-d math gives scalars)
+            t.grad = g
+            adopted.add(id(g))
+        else:
+            t.grad = np.array(g, dtype=t.data.dtype)
 
 
-def _accumulate(t, g, owned):
-    """Add ``g`` into ``t.grad``; the first write copies unless the array is exclusively ours."""
-    if t.grad is None:
-        t.grad = g if owned and type(g) is np.ndarray else np.array(g, dtype=t.data.dtype)
-    else:
-        t.grad = t.grad + g
+def _fit(gi, data, op):
+    """``gi`` reduced to the shape of ``data`` (undoing broadcasting) and cast to its dtype."""
+    if gi.shape != data.shape:
+        try:
+            gi = reduce_broadcast(gi, data.shape)
+        except ValueError:
+            raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
+                               f"for an input of shape {data.shape}") from None
+    return gi if gi.dtype == data.dtype else gi.astype(data.dtype)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=False):

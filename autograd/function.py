@@ -38,12 +38,17 @@ Example
 >>> x.grad
 array(12.)
 """
+from itertools import count
+
 import numpy as np
 
 __all__ = [
     "Function", "reduce_broadcast", "no_grad", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "AnomalyError",
 ]
+
+
+_op_counter = count()              # numbers recorded ops in the order they ran
 
 
 # --- global modes -------------------------------------------------------------------
@@ -189,6 +194,8 @@ class Function:
         The op's inputs, in argument order; the graph is walked through them.
     released : bool
         True once a backward ran without ``retain_graph``: a second backward raises.
+    seq : int
+        When the op ran, as a running number: an op's inputs always have smaller ones.
     """
     name = "function"
     released = False
@@ -197,8 +204,15 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run ``forward`` on the inputs' arrays and wrap the result, recording the graph if needed."""
         fn = cls()
+        n = len(inputs)
         try:
-            data = fn.forward(*[t.data for t in inputs], **params)
+            # the common arities unpacked by hand: a star-call costs more than the op's own Python
+            if n == 1:
+                data = fn.forward(inputs[0].data, **params)
+            elif n == 2:
+                data = fn.forward(inputs[0].data, inputs[1].data, **params)
+            else:
+                data = fn.forward(*[t.data for t in inputs], **params)
         except ValueError as e:
             if str(e).startswith(f"{fn.name}:"):     # our ops' errors already name the op
                 raise
@@ -213,6 +227,7 @@ class Function:
             for t in inputs:
                 if t.requires_grad:
                     fn.parents = inputs
+                    fn.seq = next(_op_counter)  # the engine walks ops newest first
                     return Tensor._from_op(data, fn)
         return Tensor._from_op(data, None)
 
@@ -224,7 +239,8 @@ class Function:
     @property
     def params(self):
         """The op's non-tensor parameters (axis, slope, ...), for labels and reprs."""
-        return {k: v for k, v in vars(self).items() if k not in ("parents", "released") and not k.startswith("_")}
+        return {k: v for k, v in vars(self).items()
+                if k not in ("parents", "released", "seq") and not k.startswith("_")}
 
     def forward(self, *arrays, **params):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")

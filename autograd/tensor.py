@@ -57,11 +57,13 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
             data = data.data
-        data = np.asarray(data, dtype=dtype)
-        if data.dtype == object or data.dtype.kind in "USVMm":
+        if dtype is not None or type(data) is not np.ndarray:
+            data = np.asarray(data, dtype=dtype)
+        kind = data.dtype.kind
+        if kind not in "fiubc":
             raise TypeError(f"Tensor: unsupported dtype {data.dtype} (numeric or bool data only)")
-        if requires_grad and data.dtype.kind != "f":
-            if data.dtype.kind == "c":
+        if requires_grad and kind != "f":
+            if kind == "c":
                 raise TypeError(f"Tensor: complex dtype {data.dtype} cannot require grad")
             data = data.astype(np.float64)
         self.data = data

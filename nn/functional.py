@@ -24,7 +24,7 @@ import numpy as np
 
 from autograd import Tensor, as_tensor
 from autograd.function import Function
-from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
+from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh, where
 from autograd.ops.linalg import linear
 from autograd.ops.reduce import Softmax, _shift_by_max, log_softmax, softmax
 from nn.init import as_rng
@@ -82,8 +82,9 @@ def _reduce(loss, reduction):
 
 def _float_input(x, name):
     x = as_tensor(x)
-    if x.dtype.kind != "f":
-        if x.requires_grad or x.dtype.kind not in "iub":
+    kind = x.data.dtype.kind
+    if kind != "f":
+        if x.requires_grad or kind not in "iub":
             raise TypeError(f"{name}: input must be a float tensor, got dtype {x.dtype}")
         x = Tensor(x.data.astype(np.float64))
     return x
@@ -104,23 +105,28 @@ def _float_target(target, x, name):
 
 def _labels(target, x, name):
     """Integer class labels of shape (N,) in [0, C) for (N, C) scores."""
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = target.data if isinstance(target, Tensor) else target
+    if type(labels) is not np.ndarray:
+        labels = np.asarray(labels)
+    shape = x.data.shape
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {labels.dtype} with shape "
-                        f"{labels.shape} (for one-hot or probability targets use shape {x.shape})")
-    if labels.shape != x.shape[:1]:
-        raise ValueError(f"{name}: input of shape {x.shape} needs labels of shape {x.shape[:1]}, "
+                        f"{labels.shape} (for one-hot or probability targets use shape {shape})")
+    if labels.shape != shape[:1]:
+        raise ValueError(f"{name}: input of shape {shape} needs labels of shape {shape[:1]}, "
                          f"got {labels.shape}")
-    n_classes = x.shape[1]
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"{name}: labels must be in [0, {n_classes}) for input of shape {x.shape}, "
+    n_classes = shape[1]
+    # one reduction checks both ends: seen as unsigned, a negative label is larger than any class
+    unsigned = labels.view(np.uint64) if labels.dtype == np.int64 else labels.astype(np.uint64)
+    if labels.size and np.maximum.reduce(unsigned) >= n_classes:
+        raise ValueError(f"{name}: labels must be in [0, {n_classes}) for input of shape {shape}, "
                          f"got values from {labels.min()} to {labels.max()}")
     return labels
 
 
 def _scores(x, name):
     x = _float_input(x, name)
-    if x.ndim != 2:
+    if x.data.ndim != 2:
         raise ValueError(f"{name}: input must have shape (N, C) (N samples, C classes), got {x.shape}")
     return x
 
@@ -180,12 +186,39 @@ def binary_cross_entropy(input, target, reduction="mean"):
     return _reduce(BinaryCrossEntropy.apply(p, y), reduction)
 
 
+class BinaryCrossEntropyWithLogits(Function):
+    """``max(z, 0) - z y + log1p(exp(-|z|))``, the BCE of ``sigmoid(z)``, as one node.
+
+    A fused op for accuracy at saturation. Composed from ops, the gradient
+    ``sigmoid(z) - y`` would arrive as a sum of three terms (``1 - y - 1e-313``
+    at z = 720, y = 1) whose rounding depends on the order they are added in;
+    here it is computed directly as ``(1 - y) - sigmoid(-z)`` for z >= 0 and
+    ``sigmoid(z) - y`` below, so a saturated output keeps its tiny true gradient
+    (and ``log1p`` keeps the tiny true loss).
+    """
+    name = "binary_cross_entropy_with_logits"
+
+    def forward(self, z, y):
+        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))   # exp of -|z|: never overflows
+
+    def backward(self, g, out, z, y):
+        need_z, need_y = self.needs_input_grad
+        if isinstance(z, Tensor):                    # differentiable again: the same formula from ops
+            dz = where(z >= 0, (1 - y) - sigmoid(-z), sigmoid(z) - y)
+        else:
+            e = np.exp(-np.abs(z))
+            small = e / (1 + e)                      # sigmoid(-|z|)
+            dz = np.where(z >= 0, (1 - y) - small, small - y)
+        return (g * dz if need_z else None,          # d/dz = sigmoid(z) - y
+                -g * z if need_y else None)          # d/dy = -z
+
+
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably from the logits.
 
-    Uses ``max(z, 0) - z y + log(1 + exp(-|z|))``: no overflow at |z| = 1e4, and
-    the gradient is ``sigmoid(z) - y`` everywhere (at z = 0 the ties of ``max``
-    and ``|z|`` are split evenly, which gives exactly 1/2 - y).
+    Uses ``max(z, 0) - z y + log1p(exp(-|z|))``: no overflow at |z| = 1e4, and
+    the gradient is ``sigmoid(z) - y`` everywhere, accurate even where the
+    sigmoid saturates (see :class:`BinaryCrossEntropyWithLogits`).
 
     >>> import numpy as np
     >>> import nn.functional as F
@@ -197,8 +230,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     _check_reduction(reduction, name)
     z = _float_input(input, name)
     y = _float_target(target, z, name)
-    loss = z.maximum(0) - z * y + (1 + (-z.abs()).exp()).log()
-    return _reduce(loss, reduction)
+    return _reduce(BinaryCrossEntropyWithLogits.apply(z, y), reduction)
 
 
 # --- multi-class ---------------------------------------------------------------------------
@@ -231,30 +263,51 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, z, labels=None, reduction="mean"):
         self.reduction, self.labels = reduction, labels
-        rows = np.arange(len(labels))
+        n, c = z.shape
+        # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
+        self._flat = labels + _row_starts(n, c)
+        if self._flat.dtype.kind != "i":             # uint64 labels + int64 offsets are float64
+            self._flat = labels.astype(np.intp) + _row_starts(n, c)
         shifted, _ = _shift_by_max(z, 1)
         e = np.exp(shifted)
-        s = e.sum(axis=1)
-        self.probabilities = e / s[:, None]          # saved: backward needs softmax(z)
-        losses = np.log(s) - shifted[rows, labels]   # -log softmax(z)[label]
+        s = np.add.reduce(e, axis=1, keepdims=True)  # (ufuncs called directly: ndarray.sum adds a Python layer)
+        self.probabilities = e / s                   # saved: backward needs softmax(z)
+        losses = np.log(s).ravel() - shifted.ravel()[self._flat]  # -log softmax(z)[label]
         if reduction == "none":
             return losses
-        total = losses.sum()
-        return total / len(rows) if reduction == "mean" else total
+        total = np.add.reduce(losses)
+        return total / n if reduction == "mean" else total
 
     def backward(self, g, out, z):
         n = len(self.labels)
         if self.reduction == "none":
             g = g.reshape(-1, 1)
+        elif type(g) is np.ndarray:                  # 0-d: scaled as a Python number, no numpy call
+            g = float(g) / n if self.reduction == "mean" else float(g)
         elif self.reduction == "mean":
             g = g / n
         if isinstance(z, Tensor):                    # differentiable again: softmax as an op
             one_hot = np.zeros(z.shape, z.dtype)
             one_hot[np.arange(n), self.labels] = 1
             return ((Softmax.apply(z, axis=1) - one_hot) * g,)
-        d = self.probabilities * g                   # (softmax - one_hot) * g, without the one-hot
-        d[np.arange(n), self.labels] -= g[:, 0] if g.ndim else g
+        # (softmax - one_hot) * g without building the one-hot; C order, so ravel() is a view
+        d = np.multiply(self.probabilities, g, order="C")
+        d.ravel()[self._flat] -= g.ravel() if self.reduction == "none" else g
         return (d,)
+
+
+_ROW_STARTS = {}
+
+
+def _row_starts(n, c):
+    """``[0, c, 2c, ...]`` (n entries), cached: where each row starts in a flattened (n, c) array."""
+    starts = _ROW_STARTS.get((n, c))
+    if starts is None:
+        if len(_ROW_STARTS) > 64:                    # batch shapes are few; don't grow without bound
+            _ROW_STARTS.clear()
+        starts = _ROW_STARTS[n, c] = np.arange(n) * c
+        starts.flags.writeable = False
+    return starts
 
 
 def cross_entropy(input, target, reduction="mean"):

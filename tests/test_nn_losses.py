@@ -124,6 +124,23 @@ def test_bce_with_logits_at_1e4_is_exact_and_finite(dtype):
     np.testing.assert_array_equal(z.grad, [0.0, 1.0, -1.0, 0.0, -0.5, 0.5])  # sigmoid(z) - y, even at 0
 
 
+def test_bce_with_logits_keeps_the_tiny_true_loss_and_gradient_of_a_saturated_output():
+    # sigmoid(720) rounds to 1.0, but log1p(e^-720) and sigmoid(z) - y = -e^-720 are representable (subnormal)
+    z = Tensor(np.array([720.0, -720.0, 30.0]), requires_grad=True)
+    y = np.array([1.0, 0.0, 1.0])
+    loss = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+    np.testing.assert_allclose(loss.data, np.log1p(np.exp(-np.abs(z.data))), rtol=1e-9)
+    assert (loss.data > 0).all()
+    loss.sum().backward()
+    np.testing.assert_allclose(z.grad, [-np.exp(-720.0), np.exp(-720.0), -1 / (1 + np.exp(30.0))], rtol=1e-9)
+
+
+def test_bce_with_logits_second_derivative():
+    z = Tensor(np.array([-2.0, 0.0, 0.5, 3.0]), requires_grad=True)
+    y = np.array([1.0, 0.0, 0.3, 1.0])
+    assert gradcheck(lambda z: grad(F.binary_cross_entropy_with_logits(z, y, "sum"), z, create_graph=True)[0], z)
+
+
 def test_bce_with_logits_equals_bce_of_sigmoid_where_both_are_accurate():
     z = Tensor(np.linspace(-15, 15, 31), requires_grad=True)
     y = (np.arange(31) % 2).astype(np.float64)
@@ -141,6 +158,26 @@ def test_cross_entropy_at_huge_logits_is_finite(dtype):
     np.testing.assert_allclose(loss.data, [2e4, 0.0], rtol=1e-6)
     loss.sum().backward()
     np.testing.assert_array_equal(z.grad, [[1.0, -1.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint64, np.uint8])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_of_a_non_contiguous_input_with_any_integer_labels(label_dtype, reduction):
+    # the fused op gathers and scatters through a flattened view: layout and label dtype must not matter
+    scores = _randn(3, 5, seed=7).T                     # (5, 3), Fortran-ordered
+    labels = np.array([2, 0, 1, 1, 2], label_dtype)
+    upstream = _randn(5, seed=8) if reduction == "none" else np.array(0.7)
+    results = []
+    for x in (scores, np.ascontiguousarray(scores)):
+        z = Tensor(x, requires_grad=True)
+        loss = F.cross_entropy(z, labels, reduction)
+        loss.backward(upstream)
+        results.append((loss.data, z.grad))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    softmax = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+    scale = upstream[:, None] if reduction == "none" else upstream / (5 if reduction == "mean" else 1)
+    np.testing.assert_allclose(results[0][1], (softmax - np.eye(3)[labels.astype(np.int64)]) * scale, rtol=1e-12)
 
 
 def test_nothing_produces_nan_under_detect_anomaly():

@@ -5,6 +5,8 @@ as numpy does and return gradients in the output's shape; the engine reduces
 them to each input's shape (``reduce_broadcast``). Derived ops (``-``, ``sqrt``,
 ``clip``) are composed from primitives.
 """
+import math
+
 import numpy as np
 
 from autograd.function import Function
@@ -28,9 +30,13 @@ def _operands(a, b):
 def _finite_array(g):
     """True if ``g`` is a numpy array with no nan/inf, so multiplying it by a 0/1 mask is safe.
 
-    One sum tells: it is finite when every element is (an overflow only costs the slow path).
+    One dot product tells: ``g . g`` is finite only if every element is (an overflow just
+    takes the slow path), and BLAS computes it about twice as fast as numpy sums ``g``.
     """
-    return type(g) is np.ndarray and bool(np.isfinite(g.sum()))
+    if type(g) is not np.ndarray:
+        return False
+    flat = g.ravel()
+    return math.isfinite(np.dot(flat, flat))
 
 
 # --- arithmetic -------------------------------------------------------------------------

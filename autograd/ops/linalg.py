@@ -55,7 +55,8 @@ class Linear(Function):
     name = "linear"
 
     def forward(self, x, w, b):
-        if x.ndim < 2 or w.ndim != 2 or b.shape != w.shape[1:] or x.shape[-1] != w.shape[0]:
+        xs, ws = x.shape, w.shape
+        if len(xs) < 2 or len(ws) != 2 or b.shape != ws[1:] or xs[-1] != ws[0]:
             raise ValueError(f"linear: expected x (..., n_in), w (n_in, n_out), b (n_out,); "
                              f"got shapes {x.shape}, {w.shape}, {b.shape}")
         return x @ w + b
@@ -64,7 +65,7 @@ class Linear(Function):
         need_x, need_w, need_b = self.needs_input_grad
         return (g @ w.T if need_x else None,                 # dX = G W^T
                 x.swapaxes(-1, -2) @ g if need_w else None,  # dW = X^T G (batch axes summed by the engine)
-                g if need_b else None)                       # db = G summed over the batch by the engine
+                g.sum(axis=tuple(range(g.ndim - 1))) if need_b else None)  # db = G summed over the batch
 
 
 def linear(x, w, b=None):
@@ -76,6 +77,6 @@ def linear(x, w, b=None):
     if b is None:
         return matmul(x, w)
     b = as_tensor(b, w)
-    if x.ndim < 2 or w.ndim != 2 or b.ndim != 1:
+    if x.data.ndim < 2 or w.data.ndim != 2 or b.data.ndim != 1:
         return add(matmul(x, w), b)
     return Linear.apply(x, w, b)

@@ -5,6 +5,8 @@ axes. ``logsumexp``, ``softmax`` and ``log_softmax`` are fused primitives for
 numerical stability: they subtract the maximum first, so they are finite at
 +-1e4 and well defined at +-inf.
 """
+import math
+
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
@@ -77,8 +79,8 @@ def _shift_by_max(x, axis):
     mass on the infinite entries); where every entry is -inf they all become 0
     (the uniform limit).
     """
-    m = x.max(axis=axis, keepdims=True)
-    if np.isfinite(m.sum()):          # every max finite (an overflowing sum just takes the safe path)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)   # x.max() without its Python wrapper
+    if math.isfinite(np.add.reduce(m, axis=None)):       # every max finite (an overflow: safe path)
         return x - m, m
     with np.errstate(invalid="ignore"):
         z = x - m
