@@ -39,6 +39,7 @@ Usage::
     python -m demos.benchmark              # full run: about a minute on an idle 2-core machine
     python -m demos.benchmark --quick      # smoke run, 10-20 seconds (mostly starting workers)
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
+    python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
 
 How it was run: ``python -m demos.benchmark`` with the default settings on a
 2-core AMD EPYC VM (KVM), Python 3.11, numpy 2.4 (scipy-openblas 0.3.31,
@@ -126,6 +127,10 @@ def _read_idx(path, offset):
 
 def load_data(n, random_data):
     """``n`` float32 images (n, 784) in [0, 1] and int64 labels, and a description."""
+    if SIZES[0] != 784:
+        rng = np.random.default_rng(1)
+        return (rng.random((n, SIZES[0]), dtype=np.float32), rng.integers(0, SIZES[-1], n),
+                f"random float32 data of shape (n, {SIZES[0]}) and random labels (--sizes)")
     if not random_data and (FASHION_MNIST / "train-images-idx3-ubyte.gz").exists():
         images = _read_idx(FASHION_MNIST / "train-images-idx3-ubyte.gz", 16).reshape(-1, 784)
         labels = _read_idx(FASHION_MNIST / "train-labels-idx1-ubyte.gz", 8)
@@ -175,8 +180,8 @@ def epoch_labgrad(params, x, y):
 
 def epoch_numpy(params, x, y):
     """The same epoch with a hand-written forward and backward, as in the labs."""
-    eye = np.eye(10, dtype=np.float32)
     (W1, b1), (W2, b2), (W3, b3) = params
+    eye = np.eye(W3.shape[1], dtype=np.float32)
     for xb, yb in batches(x, y):
         m = len(xb)
         # forward
@@ -466,9 +471,21 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     parser.add_argument("--unset-openblas-env", action="store_true",
                         help="remove OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the benchmark's processes")
+    parser.add_argument("--sizes", default=None,
+                        help="layer sizes of the MLP, 4 numbers (default 784,256,128,10); a tiny net such as "
+                             "8,6,4,10 leaves only the per-step overhead (random data)")
     parser.add_argument("--skip-overhead", action="store_true", help="skip benchmark a)")
     parser.add_argument("--skip-mlp", action="store_true", help="skip benchmark b)")
     args = parser.parse_args(argv)
+    global SIZES
+    if args.sizes:
+        try:
+            sizes = tuple(int(s) for s in args.sizes.split(","))
+        except ValueError:
+            sizes = ()
+        if len(sizes) != 4 or min(sizes) < 1:
+            parser.error(f"--sizes: expected 4 positive integers such as 784,256,128,10, got {args.sizes!r}")
+        SIZES = sizes
     repeats = args.repeats or (5 if args.quick else 51)
     epochs = args.epochs or (1 if args.quick else 5)
     samples = args.samples or (6400 if args.quick else 60000)

@@ -196,3 +196,39 @@ def test_help_lists_the_options(module, own, capsys):
     text = capsys.readouterr().out
     for option in ("--epochs", "--batch-size", "--lr", "--seed", "--data-dir", "--out", "--quick", own):
         assert option in text
+
+
+# --- the benchmark's three implementations compute the same thing -------------------------------
+
+def _run_epoch(fn, params, x, y):
+    losses, epoch = [], fn(params, x, y)
+    while True:
+        try:
+            losses.append(next(epoch))
+        except StopIteration as end:
+            return losses, end.value
+
+
+def test_benchmark_epochs_agree_on_a_tiny_net(monkeypatch):
+    from demos import benchmark
+    monkeypatch.setattr(benchmark, "SIZES", (8, 6, 4, 10))
+    x, y, what = benchmark.load_data(640, random_data=True)
+    assert x.shape == (640, 8) and x.dtype == np.float32 and "random" in what
+    init = benchmark.he_init()
+    runs = {fn.__name__: _run_epoch(fn, [(w.copy(), b.copy()) for w, b in init], x, y)
+            for fn in (benchmark.epoch_numpy, benchmark.epoch_labgrad)}
+    (np_losses, np_params), (lab_losses, lab_params) = runs["epoch_numpy"], runs["epoch_labgrad"]
+    assert len(np_losses) == len(lab_losses) == 10
+    np.testing.assert_allclose(lab_losses, np_losses, rtol=1e-5)
+    for (w1, b1), (w2, b2), (w0, _) in zip(lab_params, np_params, init):
+        assert not np.array_equal(w1, w0)                          # the epoch trained something
+        np.testing.assert_allclose(w1, w2, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(b1, b2, rtol=1e-4, atol=1e-6)
+
+
+def test_benchmark_rejects_bad_sizes(capsys):
+    from demos import benchmark
+    with pytest.raises(SystemExit):
+        benchmark.main(["--sizes", "784,10"])
+    assert "--sizes: expected 4 positive integers" in capsys.readouterr().err
+    assert benchmark.SIZES == (784, 256, 128, 10)
