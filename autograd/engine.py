@@ -93,14 +93,11 @@ def _run(seeds, retain_graph, create_graph, capture=None):
             heappush(waiting, (-r.op.seq, r))
     anomaly = _modes.anomaly
     # .grad writes and releases wait until the walk succeeds: a failure changes nothing
-    finished, visited = {}, []          # retain_grad tensors -> (gradient, owned); ops walked
+    finished, visited = {}, []          # non-leaves to hand out -> (gradient, owned); ops walked
     while waiting:
         t = heappop(waiting)[1]
         g, owned = grads.pop(t)
-        if capture is not None:
-            if id(t) in capture:        # handed to the caller: must not alias another result
-                capture[id(t)] = g if owned or create_graph else np.array(g)
-        elif t._retains_grad:
+        if t._retains_grad or (capture is not None and id(t) in capture):
             finished[t] = g, owned
         op = t.op
         if op.released:
@@ -136,18 +133,17 @@ def _run(seeds, retain_graph, create_graph, capture=None):
             grads[p] = (gi, not create_graph and gi is not g and gi.base is None)
             if p.op is not None:
                 heappush(waiting, (-p.op.seq, p))
-    # what is left in grads belongs to leaves: every non-leaf went through the heap
     if not retain_graph:
         for op in visited:
             op.released = True
+    finished.update(grads)           # what is left in grads belongs to leaves
     if capture is not None:
-        for t, (g, owned) in grads.items():
-            if id(t) in capture:
+        for t, (g, owned) in finished.items():
+            if id(t) in capture:     # handed to the caller: must not alias another result
                 capture[id(t)] = g if owned or create_graph else np.array(g)
         return
     # Add each gradient into .grad; the first write copies unless the array is exclusively
     # ours. A backward may return one fresh array for two inputs: it is adopted once at most.
-    finished.update(grads)
     adopted = set()
     for t, (g, owned) in finished.items():
         if t.grad is not None:

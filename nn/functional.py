@@ -104,7 +104,7 @@ def _float_target(target, x, name):
 
 
 def _labels(target, x, name):
-    """Integer class labels of shape (N,) in [0, C) for (N, C) scores."""
+    """Integer class labels of shape (N,) in [0, C) for (N, C) scores, as int64."""
     labels = target.data if isinstance(target, Tensor) else target
     if type(labels) is not np.ndarray:
         labels = np.asarray(labels)
@@ -121,7 +121,7 @@ def _labels(target, x, name):
     if labels.size and np.maximum.reduce(unsigned) >= n_classes:
         raise ValueError(f"{name}: labels must be in [0, {n_classes}) for input of shape {shape}, "
                          f"got values from {labels.min()} to {labels.max()}")
-    return labels
+    return labels if labels.dtype == np.int64 else labels.astype(np.int64)   # in range: a safe cast
 
 
 def _scores(x, name):
@@ -266,8 +266,6 @@ class SoftmaxCrossEntropy(Function):
         n, c = z.shape
         # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
         self._flat = labels + _row_starts(n, c)
-        if self._flat.dtype.kind != "i":             # uint64 labels + int64 offsets are float64
-            self._flat = labels.astype(np.intp) + _row_starts(n, c)
         shifted, _ = _shift_by_max(z, 1)
         e = np.exp(shifted)
         s = np.add.reduce(e, axis=1, keepdims=True)  # (ufuncs called directly: ndarray.sum adds a Python layer)

@@ -17,7 +17,6 @@ import numbers
 import numpy as np
 
 from autograd import as_tensor
-from autograd.ops.linalg import Linear as LinearOp
 from nn import functional as F
 from nn import init as init_
 from nn.module import Module, Parameter
@@ -89,8 +88,6 @@ class Linear(Module):
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
                              f"expected input of shape (..., {self.in_features}), got {shape}")
-        if self.bias is not None and len(shape) > 1:
-            return LinearOp.apply(x, self.weight, self.bias)    # F.linear's fused case, called directly
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):

@@ -92,10 +92,7 @@ class Optimizer:
         """Forget every parameter's gradient (``None``, or zeros if ``set_to_none=False``)."""
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.zero_grad(False)
+                p.zero_grad(set_to_none)
 
     def step(self):
         """Update every parameter that has a gradient, in place."""
@@ -184,19 +181,6 @@ class SGD(Optimizer):
                 group[key] = _number(group[key], key, "SGD")
         if group.get("nesterov") and (group.get("momentum", 0) <= 0 or group.get("dampening", 0) != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
-
-    def step(self):
-        """Update every parameter that has a gradient, in place."""
-        for group in self.param_groups:
-            if group["momentum"] or group["weight_decay"]:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        self._update(p, p.grad, self.state.setdefault(p, {}), group)
-            else:                                       # plain SGD, the labs' case: p -= lr g
-                lr = group["lr"]
-                for p in group["params"]:
-                    if p.grad is not None:
-                        p.data -= lr * p.grad
 
     def _update(self, p, grad, state, group):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
