@@ -107,8 +107,12 @@ def _run(seeds, retain_graph, create_graph, capture=None):
         parents = op.parents
         if create_graph:
             input_grads = op.backward(g, t, *parents)
-        elif len(parents) == 1:          # unpacked by hand: cheaper than a star-call
+        elif len(parents) == 1:          # the common arities unpacked by hand: cheaper than a star-call
             input_grads = op.backward(g, t.data, parents[0].data)
+        elif len(parents) == 2:
+            input_grads = op.backward(g, t.data, parents[0].data, parents[1].data)
+        elif len(parents) == 3:
+            input_grads = op.backward(g, t.data, parents[0].data, parents[1].data, parents[2].data)
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
         if anomaly:

@@ -19,6 +19,7 @@ array([[-0.0781,  0.0571,  0.021 ],
        [ 0.1667,  0.1667, -0.3333]])
 """
 import numbers
+from functools import lru_cache
 
 import numpy as np
 
@@ -294,17 +295,11 @@ class SoftmaxCrossEntropy(Function):
         return (d,)
 
 
-_ROW_STARTS = {}
-
-
+@lru_cache(maxsize=64)                                # batch shapes are few
 def _row_starts(n, c):
-    """``[0, c, 2c, ...]`` (n entries), cached: where each row starts in a flattened (n, c) array."""
-    starts = _ROW_STARTS.get((n, c))
-    if starts is None:
-        if len(_ROW_STARTS) > 64:                    # batch shapes are few; don't grow without bound
-            _ROW_STARTS.clear()
-        starts = _ROW_STARTS[n, c] = np.arange(n) * c
-        starts.flags.writeable = False
+    """``[0, c, 2c, ...]`` (n entries): where each row starts in a flattened (n, c) array."""
+    starts = np.arange(n) * c
+    starts.flags.writeable = False
     return starts
 
 

@@ -232,3 +232,25 @@ def test_benchmark_rejects_bad_sizes(capsys):
         benchmark.main(["--sizes", "784,10"])
     assert "--sizes: expected 4 positive integers" in capsys.readouterr().err
     assert benchmark.SIZES == (784, 256, 128, 10)
+
+
+def test_benchmark_pairs_numpy_and_labgrad_in_one_worker(monkeypatch, tmp_path):
+    # the paired worker runs both epochs to the end, in turns, each on its own copy of the weights
+    from demos import benchmark
+    monkeypatch.setattr(benchmark, "SIZES", (8, 6, 4, 10))
+    monkeypatch.setattr(benchmark, "_worker", {})
+    x, y, _ = benchmark.load_data(640, random_data=True)
+    np.savez(tmp_path / "data.npz", x=x, y=y)
+    benchmark._init_worker("paired", tmp_path / "data.npz", None)
+    init = benchmark.he_init()
+    before = [w.copy() for w, _ in init]
+    benchmark._start_epoch(init)
+    results = benchmark._train_paired(3)                 # 10 batches: 4 turns of each
+    assert set(results) == {"numpy", "labgrad"}
+    (t_np, losses_np, params_np), (t_lab, losses_lab, params_lab) = results["numpy"], results["labgrad"]
+    assert t_np > 0 and t_lab > 0 and len(losses_np) == len(losses_lab) == 10
+    np.testing.assert_allclose(losses_lab, losses_np, rtol=1e-5)
+    for (w_lab, _), (w_np, _), w0, (w_init, _) in zip(params_lab, params_np, before, init):
+        assert w_lab is not w_np and not np.array_equal(w_lab, w0)
+        np.testing.assert_array_equal(w_init, w0)        # the shared init is left untouched
+        np.testing.assert_allclose(w_lab, w_np, rtol=1e-4, atol=1e-6)

@@ -437,3 +437,23 @@ def test_table_covers_every_public_op():
                "greater_equal": ">="}
     missing = [name for name in ag.ops.__all__ if aliases.get(name, name) not in tested]
     assert not missing, f"ops without a row in the table: {missing}"
+
+
+@pytest.mark.parametrize("dx, dw, db", [(np.float64, np.float32, np.float32), (np.float32, np.float32, np.float64),
+                                        (np.float32, np.float32, np.float32)])
+@pytest.mark.parametrize("batch", [(5,), (2, 5)])
+def test_linear_follows_numpy_dtype_rules_and_leaves_inputs_alone(dx, dw, db, batch):
+    # the fused op adds the bias in place when the dtypes allow: same values and dtype as x @ w + b
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(batch + (3,)).astype(dx), rng.standard_normal((3, 4)).astype(dw), \
+        rng.standard_normal(4).astype(db)
+    copies = [a.copy() for a in (x, w, b)]
+    out = ag.linear(Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
+    expected = x @ w + b
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+    for a, c in zip((x, w, b), copies):
+        np.testing.assert_array_equal(a, c)
+    out.backward(np.ones(out.shape, out.dtype))
+    assert out.op.parents[2].grad.dtype == db
+    np.testing.assert_allclose(out.op.parents[2].grad, np.full(4, np.prod(batch)), rtol=1e-6)

@@ -1,4 +1,8 @@
 """Linear algebra: matrix multiplication (1-d, 2-d and batched with broadcasting), and ``linear``."""
+from functools import lru_cache
+
+import numpy as np
+
 from autograd.function import Function
 from autograd.ops.elementwise import _operands, add
 from autograd.tensor import as_tensor
@@ -59,13 +63,38 @@ class Linear(Function):
         if len(xs) < 2 or len(ws) != 2 or b.shape != ws[1:] or xs[-1] != ws[0]:
             raise ValueError(f"linear: expected x (..., n_in), w (n_in, n_out), b (n_out,); "
                              f"got shapes {x.shape}, {w.shape}, {b.shape}")
-        return x @ w + b
+        out = x @ w
+        if out.dtype != b.dtype:
+            return out + b
+        out += b                                      # in place: the product is ours
+        return out
 
     def backward(self, g, out, x, w, b):
         need_x, need_w, need_b = self.needs_input_grad
-        return (g @ w.T if need_x else None,                 # dX = G W^T
-                x.swapaxes(-1, -2) @ g if need_w else None,  # dW = X^T G (batch axes summed by the engine)
-                g.sum(axis=tuple(range(g.ndim - 1))) if need_b else None)  # db = G summed over the batch
+        # the small results first, while g is in cache: dW (a whole weight's size) evicts it
+        db = _sum_rows(g) if need_b else None                # db = G summed over the batch
+        dx = g @ w.T if need_x else None                     # dX = G W^T
+        dw = x.swapaxes(-1, -2) @ g if need_w else None      # dW = X^T G (batch axes summed by the engine)
+        return dx, dw, db
+
+
+# Products stay ``@`` (matmul), not ``ndarray.dot``: dot costs less Python per call but
+# zeroes its output before BLAS overwrites it, an extra pass over a (784, 256) weight
+# gradient in every step (seen in cachegrind: twice the memset traffic of the numpy loop).
+
+def _sum_rows(g):
+    """``g`` summed over all axes but the last. A 2-d numpy array as ``ones . g``: BLAS
+    sums the columns of a (64, 256) batch twice as fast as ``g.sum(axis=0)``."""
+    if type(g) is not np.ndarray or g.ndim != 2:
+        return g.sum(axis=tuple(range(g.ndim - 1)))
+    return _ones(g.shape[0], g.dtype).dot(g)
+
+
+@lru_cache(maxsize=64)                                # batch sizes and dtypes are few
+def _ones(n, dtype):
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def linear(x, w, b=None):
