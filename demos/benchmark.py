@@ -38,7 +38,7 @@ other (about 15 ms each, the order flipping every round), and the target is
 checked on their total time over all epochs. On the 2-core VM where this was
 written, one epoch took anywhere from 0.47 to 1.0 s from one minute to the
 next, for any implementation: with whole epochs in turn, "best of 5" over
-"best of 5" swung between 1.05x and 1.19x from run to run with the code
+"best of 5" swung between 1.09x and 1.19x from run to run with the code
 unchanged, while paired epochs see the same machine. (Chunks across separate
 processes were tried before: every resumption woke sleeping threads and paid
 for cold caches, inflating all epoch times by 20-50%; within one process there
