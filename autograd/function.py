@@ -51,7 +51,6 @@ __all__ = [
 
 _op_counter = count()              # numbers recorded ops in the order they ran
 _requires_grad = attrgetter("requires_grad")
-_new_object = object.__new__
 
 
 # --- global modes -------------------------------------------------------------------
@@ -233,11 +232,7 @@ class Function:
                 if t.requires_grad:
                     fn.parents = inputs
                     fn.seq = next(_op_counter)  # the engine walks ops newest first
-                    # Tensor._from_op(data, fn) written out: a call less on every op
-                    out = _new_object(Tensor)
-                    out.data, out.grad, out.requires_grad, out.op, out.name, out._retains_grad = (
-                        data, None, True, fn, None, False)
-                    return out
+                    return Tensor._from_op(data, fn)
         return Tensor._from_op(data, None)
 
     @property
