@@ -81,24 +81,27 @@ def _seed_gradients(roots, grads, create_graph, fn_name):
 
 def _run(seeds, retain_graph, create_graph, capture=None):
     """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given."""
-    grads = {}                       # tensor -> (gradient, owned)
+    grads = {}                       # tensor -> gradient
     waiting = []                     # heap of (-op.seq, tensor): the newest op comes out first
+    handed = set()                   # ids of arrays that are not ours to hand out (see _exclusive)
     for r, g, owned in seeds:
+        if not owned:
+            handed.add(id(g))
         prev = grads.get(r)
         if prev is not None:
-            grads[r] = (prev[0] + g, True)
+            grads[r] = prev + g
             continue
-        grads[r] = (g, owned)
+        grads[r] = g
         if r.op is not None:
             heappush(waiting, (-r.op.seq, r))
     anomaly = _modes.anomaly
     # .grad writes and releases wait until the walk succeeds: a failure changes nothing
-    finished, visited = {}, []          # non-leaves to hand out -> (gradient, owned); ops walked
+    finished, visited = {}, []          # non-leaves to hand out -> gradient; ops walked
     while waiting:
         t = heappop(waiting)[1]
-        g, owned = grads.pop(t)
+        g = grads.pop(t)
         if t._retains_grad or (capture is not None and id(t) in capture):
-            finished[t] = g, owned
+            finished[t] = g
         op = t.op
         if op.released:
             raise RuntimeError(
@@ -130,33 +133,35 @@ def _run(seeds, retain_graph, create_graph, capture=None):
                 gi = _fit(gi, data, op)
             prev = grads.get(p)
             if prev is not None:
-                grads[p] = (prev[0] + gi, True)
-                continue
-            # An array we may hand out as a leaf's .grad without copying: freshly made by
-            # this backward, not the upstream gradient itself and not a view of anything.
-            grads[p] = (gi, not create_graph and gi is not g and gi.base is None)
-            if p.op is not None:
-                heappush(waiting, (-p.op.seq, p))
+                grads[p] = prev + gi
+            else:
+                grads[p] = gi
+                if p.op is not None:
+                    heappush(waiting, (-p.op.seq, p))
     if not retain_graph:
         for op in visited:
             op.released = True
     finished.update(grads)           # what is left in grads belongs to leaves
     if capture is not None:
-        for t, (g, owned) in finished.items():
-            if id(t) in capture:     # handed to the caller: must not alias another result
-                capture[id(t)] = g if owned or create_graph else np.array(g)
+        for t, g in finished.items():
+            if id(t) in capture:
+                capture[id(t)] = g if create_graph else _exclusive(g, handed)
         return
-    # Add each gradient into .grad; the first write copies unless the array is exclusively
-    # ours. A backward may return one fresh array for two inputs: it is adopted once at most.
-    adopted = set()
-    for t, (g, owned) in finished.items():
-        if t.grad is not None:
-            t.grad = t.grad + g
-        elif owned and type(g) is np.ndarray and id(g) not in adopted:   # (0-d math gives scalars)
-            t.grad = g
-            adopted.add(id(g))
-        else:
-            t.grad = np.array(g, dtype=t.data.dtype)
+    for t, g in finished.items():
+        t.grad = _exclusive(g, handed) if t.grad is None else t.grad + g
+
+
+def _exclusive(g, handed):
+    """``g`` itself if no one else can see it, else a copy; either way no longer ours to hand out.
+
+    The walk makes fresh arrays, but an op's backward may pass its upstream gradient on
+    unchanged (``a + b``) or return a view, and the caller's ``grad`` must not be shared:
+    only a base array not handed out before (``handed``) is given away without a copy.
+    """
+    if type(g) is np.ndarray and g.base is None and id(g) not in handed:   # (0-d math gives scalars)
+        handed.add(id(g))
+        return g
+    return np.array(g)
 
 
 def _fit(gi, data, op):

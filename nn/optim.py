@@ -98,10 +98,12 @@ class Optimizer:
         """Update every parameter that has a gradient, in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, p.grad, self.state.setdefault(p, {}), group)
+                grad = p.grad
+                if grad is not None:
+                    self._update(p, grad, group)
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p, grad, group):
+        """Update ``p`` in place; per-parameter state, if any, lives in ``self.state[p]`` (a dict)."""
         raise NotImplementedError
 
     # --- saving and loading -------------------------------------------------------------
@@ -182,10 +184,11 @@ class SGD(Optimizer):
         if group.get("nesterov") and (group.get("momentum", 0) <= 0 or group.get("dampening", 0) != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p, grad, group):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         g = grad + wd * p.data if wd else grad          # a new array: p.grad keeps the true gradient
         if momentum:
+            state = self.state.setdefault(p, {})        # (plain SGD keeps no state)
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
@@ -223,8 +226,9 @@ class Adam(Optimizer):
             group["betas"] = tuple(_number(b, f"betas[{i}]", name, 0.0, 1.0, high_open=True)
                                    for i, b in enumerate(betas))
 
-    def _update(self, p, grad, state, group):
+    def _update(self, p, grad, group):
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        state = self.state.setdefault(p, {})
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(p.data)
