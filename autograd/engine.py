@@ -83,7 +83,7 @@ def _run(seeds, retain_graph, create_graph, capture=None):
     """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given."""
     grads = {}                       # tensor -> gradient
     waiting = []                     # heap of (-op.seq, tensor): the newest op comes out first
-    handed = set()                   # ids of arrays that are not ours to hand out (see _exclusive)
+    handed = set()                   # ids of arrays not ours to give away: the caller's, or given already
     for r, g, owned in seeds:
         if not owned:
             handed.add(id(g))

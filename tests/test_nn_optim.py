@@ -175,6 +175,16 @@ def test_step_is_in_place_float32_and_skips_missing_gradients(kind, cls, options
     assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values() if isinstance(v, np.ndarray))
 
 
+def test_only_optimizers_with_state_keep_some():
+    p, q = _param([1.0, 2.0]), _param([1.0, 2.0])
+    plain, heavy = nn.optim.SGD([p], lr=0.1), nn.optim.SGD([q], lr=0.1, momentum=0.9)
+    p.grad = q.grad = np.array([0.5, 0.5])
+    plain.step()
+    heavy.step()
+    assert plain.state == {} and plain.state_dict()["state"] == {}
+    np.testing.assert_array_equal(heavy.state[q]["momentum_buffer"], [0.5, 0.5])
+
+
 def test_step_does_not_touch_the_gradient():
     p = _param([1.0, 2.0])
     p.grad = np.array([0.5, 0.5])
