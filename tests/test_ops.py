@@ -191,8 +191,12 @@ def squeeze_cases(draw, dtype):
 
 @st.composite
 def unsqueeze_cases(draw, dtype):
+    """One axis (an int), or several (a tuple, as numpy's expand_dims takes)."""
     x = draw(_tensor(dtype))
-    return [x], {"axis": draw(st.integers(-x.ndim - 1, x.ndim))}
+    n_new = draw(st.integers(1, 2))
+    axes = draw(st.lists(st.integers(0, x.ndim + n_new - 1), min_size=n_new, max_size=n_new, unique=True))
+    axes = [ax - (x.ndim + n_new) if draw(st.booleans()) else ax for ax in axes]    # negative ones too
+    return [x], {"axis": axes[0] if n_new == 1 and draw(st.booleans()) else tuple(axes)}
 
 
 @st.composite
@@ -457,3 +461,43 @@ def test_linear_follows_numpy_dtype_rules_and_leaves_inputs_alone(dx, dw, db, ba
     out.backward(np.ones(out.shape, out.dtype))
     assert out.op.parents[2].grad.dtype == db
     np.testing.assert_allclose(out.op.parents[2].grad, np.full(4, np.prod(batch)), rtol=1e-6)
+
+
+def test_clip_passes_the_gradient_at_its_bounds_like_torch_clamp():
+    # maximum/minimum split a tie; clamp's gradient is 1 on the closed interval [min, max]
+    x = Tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+    y = x.clip(0.0, 1.0)
+    np.testing.assert_array_equal(y.data, [0.0, 0.0, 0.5, 1.0, 1.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0, 1.0, 0.0])
+    # a tensor bound gets the gradient where it is the value (strictly), the input on a tie
+    lo = Tensor([0.5, 0.5, 0.5], requires_grad=True)
+    x = Tensor([0.0, 0.5, 1.0], requires_grad=True)
+    x.clip(lo).sum().backward()
+    np.testing.assert_array_equal(lo.grad, [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0])
+    assert np.isnan(Tensor([np.nan]).clip(0.0, 1.0).data).all()
+
+
+def test_clip_gradients_match_torch_clamp():
+    torch = pytest.importorskip("torch")
+    values = np.array([-1.0, 0.0, 0.25, 1.0, 3.0])
+    bounds = np.array([0.0, 0.0, 0.5, 1.0, 0.0])
+    x, lo = Tensor(values, requires_grad=True), Tensor(bounds, requires_grad=True)
+    (x.clip(lo, 1.0) * values).sum().backward()
+    xt, lot = torch.tensor(values, requires_grad=True), torch.tensor(bounds, requires_grad=True)
+    (xt.clamp(lot, torch.tensor(1.0, dtype=torch.float64)) * torch.tensor(values)).sum().backward()
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())
+    np.testing.assert_array_equal(lo.grad, lot.grad.numpy())
+
+
+def test_pow_with_exponent_zero_has_zero_gradient_at_zero(recwarn):
+    # b a^(b-1) is 0 * inf at a = b = 0; PyTorch (and the limit along a) give 0
+    a, b = Tensor([0.0, 0.0, 2.0], requires_grad=True), Tensor([0.0, 2.0, 0.0], requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(b.grad, [0.0, 0.0, np.log(2.0)])
+    x = Tensor(0.0, requires_grad=True)
+    (x ** 0).backward()
+    assert x.grad == 0.0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

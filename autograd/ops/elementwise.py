@@ -83,8 +83,9 @@ class Pow(Function):
 
     def backward(self, g, out, a, b):
         need_a, need_b = self.needs_input_grad
-        # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log(a), taken as 0 where a == 0
-        return (g * b * a ** (b - 1) if need_a else None,
+        # d(a^b)/da = b a^(b-1), 0 where b == 0 (a^-1 is not taken there: 0 * inf at a = 0);
+        # d(a^b)/db = a^b log(a), taken as 0 where a == 0
+        return (g * b * a ** np.where(b == 0, 1, b - 1) if need_a else None,
                 g * out * np.log(np.where(a == 0, 1, a)) if need_b else None)
 
 
@@ -310,12 +311,25 @@ def minimum(a, b):
 
 
 def clip(a, min=None, max=None):
-    """Limit values to ``[min, max]``, composed from ``maximum`` and ``minimum``."""
+    """Limit values to ``[min, max]`` (PyTorch's ``clamp``), composed from ``where``.
+
+    The gradient passes where ``min <= a <= max``, bounds included (as in PyTorch;
+    ``maximum`` would split it at a tie), and goes to a tensor bound where that bound
+    is the value. nan stays nan (and passes the gradient on, where PyTorch's gives it 0).
+
+    >>> from autograd import Tensor
+    >>> x = Tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+    >>> x.clip(0.0, 1.0).sum().backward()
+    >>> x.grad
+    array([0., 1., 1., 1., 0.])
+    """
     a = as_tensor(a)
     if min is not None:
-        a = maximum(a, min)
+        min = as_tensor(min, a)
+        a = where(a.data < min.data, min, a)          # (nan < min is False: nan stays)
     if max is not None:
-        a = minimum(a, max)
+        max = as_tensor(max, a)
+        a = where(a.data > max.data, max, a)
     return a
 
 

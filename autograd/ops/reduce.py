@@ -24,7 +24,7 @@ def _axes(axis, ndim, op):
     try:
         return tuple(sorted(normalize_axis_tuple(axis, ndim)))
     except (np.exceptions.AxisError, TypeError, ValueError) as e:
-        raise ValueError(f"{op}: invalid axis {axis!r} for a tensor with {ndim} dimensions ({e})") from None
+        raise ValueError(f"{op}: invalid axis {axis!r} for {ndim} dimensions ({e})") from None
 
 
 def _kept_shape(shape, axes):

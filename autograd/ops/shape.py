@@ -7,6 +7,7 @@ broadcast axes, scatter it into the indexed positions.
 import numpy as np
 
 from autograd.function import Function
+from autograd.ops.reduce import _axes
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -173,9 +174,9 @@ def broadcast_to(a, shape):
 
 
 def squeeze(a, axis=None):
-    """Drop size-1 axes (all of them, or the given ones), composed from reshape."""
+    """Drop size-1 axes (all of them, or the given int or tuple of axes), composed from reshape."""
     a = as_tensor(a)
-    axes = range(a.ndim) if axis is None else [ax % max(a.ndim, 1) for ax in np.atleast_1d(axis)]
+    axes = range(a.ndim) if axis is None else _axes(axis, a.ndim, "squeeze")
     drop = [ax for ax in axes if a.shape[ax] == 1]
     if axis is not None and len(drop) != len(axes):
         raise ValueError(f"squeeze: axis {axis!r} of shape {a.shape} does not have size 1")
@@ -183,14 +184,11 @@ def squeeze(a, axis=None):
 
 
 def unsqueeze(a, axis):
-    """Insert a size-1 axis at ``axis`` (numpy's expand_dims), composed from reshape."""
+    """Insert a size-1 axis at ``axis`` (an int, or a tuple as numpy's expand_dims), composed from reshape."""
     a = as_tensor(a)
-    ndim = a.ndim + 1
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"unsqueeze: axis {axis} out of range for a result with {ndim} dimensions")
-    shape = list(a.shape)
-    shape.insert(axis % ndim, 1)
-    return reshape(a, tuple(shape))
+    new = _axes(axis, a.ndim + (len(axis) if type(axis) in (tuple, list) else 1), "unsqueeze")
+    rest = iter(a.shape)
+    return reshape(a, tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
 
 
 def flatten(a, start_axis=0, end_axis=-1):
