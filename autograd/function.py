@@ -217,12 +217,12 @@ class Function:
                 data = fn.forward(inputs[0].data, inputs[1].data, inputs[2].data, **params)
             else:
                 data = fn.forward(*[t.data for t in inputs], **params)
-        except ValueError as e:
+        except (ValueError, TypeError) as e:
             if str(e).startswith(f"{fn.name}:"):     # our ops' errors already name the op
                 raise
             # numpy's (e.g. broadcasting) do not say which op failed
             shapes = ", ".join(str(t.shape) for t in inputs)
-            raise ValueError(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
+            raise type(e)(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
         if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
             data = np.asarray(data)
         if _modes.anomaly:

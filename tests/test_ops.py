@@ -501,3 +501,29 @@ def test_pow_with_exponent_zero_has_zero_gradient_at_zero(recwarn):
     (x ** 0).backward()
     assert x.grad == 0.0
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_indexing_gradients_follow_numpy_advanced_indexing():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x[(0, 0), :].sum().backward()                     # an inner tuple is an index array, as in numpy
+    np.testing.assert_array_equal(x.grad, [[2, 2, 2], [0, 0, 0]])
+    x = Tensor(np.arange(4.0), requires_grad=True)
+    idx = np.array([0, 1])
+    y = x[idx]
+    idx[:] = 3                                        # the caller's array changes after the forward
+    y.backward(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad, [1, 2, 0, 0])
+    assert Tensor(np.ones((3, 2)))[[]].shape == np.ones((3, 2))[[]].shape == (0, 2)
+
+
+def test_shape_functions_accept_what_numpy_accepts():
+    t = Tensor(np.arange(6.0))
+    assert np.reshape(t, (2, 3)).shape == (2, 3) and np.shape(t) == (6,) and np.ndim(t) == 1 and np.size(t) == 6
+    assert ag.concatenate([t, t.reshape(2, 3)], axis=None).shape == (12,)
+    assert ag.broadcast_to(Tensor(1.0), 3).shape == (3,)
+    assert Tensor(5.0).squeeze(0).shape == Tensor(5.0).squeeze(-1).shape == ()
+    assert Tensor(np.ones((0, 3, 4))).flatten(1).shape == (0, 12)
+    assert [row.shape for row in Tensor(np.ones((2, 3)))] == [(3,), (3,)]
+    # a bias that broadcasts, as in PyTorch's F.linear
+    out = ag.linear(Tensor(np.ones((5, 3))), Tensor(np.ones((3, 2))), Tensor([0.5], requires_grad=True))
+    np.testing.assert_array_equal(out.data, np.full((5, 2), 3.5))

@@ -5,7 +5,7 @@ arrays (first-order gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
-from autograd.ops import elementwise as ew, linalg, reduce, shape
+from autograd.ops import elementwise as ew, linalg, reduce, shape as shape_ops
 
 __all__ = ["UFUNCS", "FUNCTIONS"]
 
@@ -23,9 +23,10 @@ FUNCTIONS = {
     np.sum: reduce.sum, np.mean: reduce.mean, np.max: reduce.max, np.min: reduce.min,
     np.amax: reduce.max, np.amin: reduce.min, np.var: reduce.var,
     np.where: ew.where, np.clip: ew.clip,
-    np.reshape: lambda a, shape: shape.reshape(a, shape),
-    np.transpose: lambda a, axes=None: shape.transpose(a, axes),
-    np.swapaxes: shape.swapaxes, np.broadcast_to: shape.broadcast_to,
-    np.expand_dims: shape.unsqueeze, np.squeeze: shape.squeeze,
-    np.concatenate: shape.concatenate, np.stack: shape.stack,
+    np.reshape: lambda a, shape: shape_ops.reshape(a, shape),
+    np.transpose: lambda a, axes=None: shape_ops.transpose(a, axes),
+    np.swapaxes: shape_ops.swapaxes, np.broadcast_to: shape_ops.broadcast_to,
+    np.expand_dims: shape_ops.unsqueeze, np.squeeze: shape_ops.squeeze,
+    np.concatenate: shape_ops.concatenate, np.stack: shape_ops.stack,
+    np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: np.size(a.data, axis),
 }

@@ -4,6 +4,8 @@ They move values around without changing them, so each backward moves the
 gradient back: reshape it, transpose it by the inverse permutation, sum it over
 broadcast axes, scatter it into the indexed positions.
 """
+import math
+
 import numpy as np
 
 from autograd.function import Function
@@ -36,6 +38,8 @@ class Transpose(Function):
     def forward(self, a, axes=None):
         if axes is None:
             axes = tuple(reversed(range(a.ndim)))
+        if not all(_is_int(i) for i in axes):
+            raise TypeError(f"transpose: axes must be ints, got {tuple(axes)} for shape {a.shape}")
         in_range = all(-a.ndim <= i < a.ndim for i in axes)
         if not in_range or sorted(i % a.ndim for i in axes) != list(range(a.ndim)):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
@@ -61,14 +65,20 @@ class BroadcastTo(Function):
 
 
 def _plain_index(index):
-    """The index with Tensors and lists turned into arrays; True if it uses advanced indexing."""
+    """The index with Tensors, lists and inner tuples turned into arrays; True if it uses advanced indexing.
+
+    Index arrays are copied: changing the caller's array after the forward pass must not
+    move the gradient.
+    """
     items = index if isinstance(index, tuple) else (index,)
     plain, advanced = [], False
     for i in items:
         if isinstance(i, Tensor):
             i = i.data
-        if isinstance(i, (list, np.ndarray)):
-            i = np.asarray(i)
+        if isinstance(i, (list, tuple, np.ndarray)):
+            i = np.array(i)
+            if i.size == 0 and i.dtype.kind == "f":     # [] selects nothing (numpy reads it as integers)
+                i = i.astype(np.intp)
             advanced = True
         plain.append(i)
     return (tuple(plain) if isinstance(index, tuple) else plain[0]), advanced
@@ -135,6 +145,17 @@ class Concatenate(Function):
 
 # --- public functions -------------------------------------------------------------------
 
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _one_axis(axis, ndim, op):
+    """A single int axis in ``[-ndim, ndim)``, made non-negative; errors name the op."""
+    if not _is_int(axis):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+    return _axes(int(axis), ndim, op)[0]
+
+
 def _shape_arg(shape):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
@@ -161,21 +182,23 @@ def permute(a, *axes):
 def swapaxes(a, axis1, axis2):
     a = as_tensor(a)
     axes = list(range(a.ndim))
-    try:
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    except IndexError:
-        raise ValueError(f"swapaxes: axes {axis1}, {axis2} out of range for shape {a.shape}") from None
+    i, j = _one_axis(axis1, a.ndim, "swapaxes"), _one_axis(axis2, a.ndim, "swapaxes")
+    axes[i], axes[j] = j, i
     return Transpose.apply(a, axes=tuple(axes))
 
 
 def broadcast_to(a, shape):
     """Repeat along new or size-1 axes to reach ``shape`` (numpy rules)."""
-    return BroadcastTo.apply(as_tensor(a), shape=tuple(shape))
+    return BroadcastTo.apply(as_tensor(a), shape=(shape,) if _is_int(shape) else tuple(shape))
 
 
 def squeeze(a, axis=None):
     """Drop size-1 axes (all of them, or the given int or tuple of axes), composed from reshape."""
     a = as_tensor(a)
+    if a.ndim == 0:                                   # numpy and PyTorch take axis 0 (or -1) here
+        if axis is not None and axis not in (0, -1, (0,), (-1,)):
+            raise ValueError(f"squeeze: invalid axis {axis!r} for a 0-d tensor (only 0 or -1)")
+        return reshape(a, ())
     axes = range(a.ndim) if axis is None else _axes(axis, a.ndim, "squeeze")
     drop = [ax for ax in axes if a.shape[ax] == 1]
     if axis is not None and len(drop) != len(axes):
@@ -194,12 +217,12 @@ def unsqueeze(a, axis):
 def flatten(a, start_axis=0, end_axis=-1):
     """Merge axes ``start_axis..end_axis`` into one (PyTorch's flatten), composed from reshape."""
     a = as_tensor(a)
+    s, e = (_one_axis(axis, max(a.ndim, 1), "flatten") for axis in (start_axis, end_axis))
     if a.ndim == 0:
         return reshape(a, (1,))
-    s, e = start_axis % a.ndim, end_axis % a.ndim
     if s > e:
         raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {a.shape}")
-    return reshape(a, a.shape[:s] + (-1,) + a.shape[e + 1:])
+    return reshape(a, a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
 
 
 def getitem(a, index):
@@ -212,10 +235,14 @@ def getitem(a, index):
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis (``axis=None``: flattened first, as numpy)."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: need at least one tensor")
+    if axis is None:
+        tensors, axis = [reshape(t, -1) for t in tensors], 0
+    elif not _is_int(axis):
+        raise TypeError(f"concatenate: axis must be an int or None, got {axis!r}")
     return Concatenate.apply(*tensors, axis=axis)
 
 
@@ -224,6 +251,7 @@ def stack(tensors, axis=0):
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: need at least one tensor")
+    _one_axis(axis, tensors[0].ndim + 1, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
