@@ -527,3 +527,33 @@ def test_shape_functions_accept_what_numpy_accepts():
     # a bias that broadcasts, as in PyTorch's F.linear
     out = ag.linear(Tensor(np.ones((5, 3))), Tensor(np.ones((3, 2))), Tensor([0.5], requires_grad=True))
     np.testing.assert_array_equal(out.data, np.full((5, 2), 3.5))
+
+
+def test_unsigned_and_bool_data_follow_numpy():
+    # -b wraps around for unsigned b, so a - b is a primitive; float ops on integers compute in floats
+    x, img = Tensor([1.0, 1.0], requires_grad=True), np.array([10, 200], np.uint8)
+    np.testing.assert_array_equal((x - img).data, x.data - img)
+    np.testing.assert_array_equal((0.5 - Tensor(np.array([3, 5], np.uint8))).data, [-2.5, -4.5])
+    np.testing.assert_array_equal((Tensor(np.float32([1, 2])) - np.array([True, False])).data, [0, 2])
+    u = np.array([1, 2, 3], np.uint8)
+    for op, reference in [("sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+                          ("softmax", lambda v: np.exp(v) / np.exp(v).sum()),
+                          ("log_softmax", lambda v: v - np.log(np.exp(v).sum())),
+                          ("logsumexp", lambda v: np.log(np.exp(v).sum()))]:
+        out = getattr(Tensor(u), op)()
+        assert out.dtype == np.exp(u).dtype, op
+        np.testing.assert_allclose(out.data, reference(u.astype(np.float64)), rtol=2e-3, err_msg=op)
+
+
+def test_small_numpy_agreements():
+    assert Tensor(np.ones((0, 3))).max(axis=1).shape == (0,)           # only an empty reduced axis fails
+    assert Tensor(np.float32([1, 2, 4])).var(ddof=np.int64(1)).dtype == np.float32
+    np.testing.assert_array_equal(Tensor([np.inf, -1.0, 2.0]).leaky_relu(0.0).data, [np.inf, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("base, exponent", [(2.0, 0.0), (1.0, 0.0), (0.5, 0.0), (3.0, 2.5)])
+def test_second_derivatives_of_pow_at_a_zero_exponent(base, exponent):
+    def mixed(a, b):
+        ga, gb = grad((a ** b).sum(), [a, b], create_graph=True)
+        return (ga * 1.3 + gb * 0.7).sum()
+    assert gradcheck(mixed, Tensor([base], requires_grad=True), Tensor([exponent], requires_grad=True))

@@ -19,6 +19,21 @@ __all__ = [
 ]
 
 
+def _values(x):
+    """The array behind ``x``: backwards run on arrays, and on Tensors under ``create_graph``."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _floating(a):
+    """``a`` as a float Tensor: integer and bool data become floats as numpy's ``exp`` makes them
+    (uint8 -> float16, int64 -> float64), for ops whose arithmetic would wrap around on them."""
+    a = as_tensor(a)
+    dtype = a.data.dtype
+    if dtype.kind in "fc":
+        return a
+    return Tensor._from_op(a.data.astype(np.result_type(dtype, np.float16)), None)   # (ints never require grad)
+
+
 def _operands(a, b):
     """Both operands as Tensors; a Python scalar takes the other operand's float dtype."""
     if isinstance(a, Tensor):
@@ -49,6 +64,16 @@ class Add(Function):
 
     def backward(self, g, out, a, b):
         return g, g                                   # d(a+b)/da = d(a+b)/db = 1
+
+
+class Sub(Function):
+    name = "-"
+
+    def forward(self, a, b):
+        return a - b                                  # (not a + (-b): -b wraps around for unsigned b)
+
+    def backward(self, g, out, a, b):
+        return g, -g                                  # d(a-b)/da = 1, d(a-b)/db = -1
 
 
 class Mul(Function):
@@ -83,10 +108,11 @@ class Pow(Function):
 
     def backward(self, g, out, a, b):
         need_a, need_b = self.needs_input_grad
-        # d(a^b)/da = b a^(b-1), 0 where b == 0 (a^-1 is not taken there: 0 * inf at a = 0);
+        # d(a^b)/da = b a^(b-1), 0 where a == b == 0 (0 * inf: a is taken as 1 there);
         # d(a^b)/db = a^b log(a), taken as 0 where a == 0
-        return (g * b * a ** np.where(b == 0, 1, b - 1) if need_a else None,
-                g * out * np.log(np.where(a == 0, 1, a)) if need_b else None)
+        a_zero = _values(a) == 0
+        return (g * b * np.where(a_zero & (_values(b) == 0), 1, a) ** (b - 1) if need_a else None,
+                g * out * np.log(np.where(a_zero, 1, a)) if need_b else None)
 
 
 class Neg(Function):
@@ -173,8 +199,10 @@ class LeakyReLU(Function):
 
     def forward(self, a, negative_slope=0.01):
         self.negative_slope = negative_slope
-        if 0 <= negative_slope <= 1:                  # then max(a, slope a) is a or slope a: no branches
+        if 0 < negative_slope <= 1:                   # then max(a, slope a) is a or slope a: no branches
             return np.maximum(a, a * negative_slope)
+        if negative_slope == 0:                       # (inf * 0 is nan)
+            return np.maximum(a, 0)
         return np.where(a > 0, a, a * negative_slope)
 
     def backward(self, g, out, a):
@@ -241,9 +269,8 @@ def add(a, b):
 
 
 def sub(a, b):
-    """``a - b``, composed as ``a + (-b)``."""
-    a, b = _operands(a, b)
-    return Add.apply(a, Neg.apply(b))
+    """``a - b`` with numpy broadcasting (and numpy's dtypes: a primitive, as -b wraps for unsigned b)."""
+    return Sub.apply(*_operands(a, b))
 
 
 def mul(a, b):
@@ -289,7 +316,7 @@ def tanh(a):
 
 def sigmoid(a):
     """Logistic function ``1 / (1 + exp(-a))``, computed without overflow."""
-    return Sigmoid.apply(as_tensor(a))
+    return Sigmoid.apply(_floating(a))
 
 
 def relu(a):

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.function import Function
+from autograd.ops.elementwise import _floating
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "softmax", "log_softmax"]
@@ -51,7 +52,7 @@ class _Extremum(Function):
     def forward(self, a, axis=None, keepdims=False):
         self.axis = _axes(axis, a.ndim, self.name)
         self.keepdims = keepdims
-        if a.size == 0:
+        if any(a.shape[i] == 0 for i in self.axis):
             raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {a.shape}")
         return self.reduce(a, axis=self.axis, keepdims=keepdims)
 
@@ -169,19 +170,19 @@ def var(a, axis=None, ddof=0, keepdims=False):
     if n - ddof <= 0:
         raise ValueError(f"var: {n} elements with ddof={ddof} (shape {a.shape}, axis {axis!r})")
     d = a - mean(a, axes, keepdims=True)
-    return sum(d * d, axes, keepdims) / (n - ddof)
+    return sum(d * d, axes, keepdims) / float(n - ddof)     # (a Python number keeps float32 float32)
 
 
 def logsumexp(a, axis=None, keepdims=False):
     """``log(sum(exp(a)))`` over ``axis``, computed stably."""
-    return LogSumExp.apply(as_tensor(a), axis=axis, keepdims=keepdims)
+    return LogSumExp.apply(_floating(a), axis=axis, keepdims=keepdims)
 
 
 def softmax(a, axis=-1):
     """``exp(a) / sum(exp(a))`` along ``axis``, computed stably."""
-    return Softmax.apply(as_tensor(a), axis=axis)
+    return Softmax.apply(_floating(a), axis=axis)
 
 
 def log_softmax(a, axis=-1):
     """``a - logsumexp(a)`` along ``axis``, computed stably."""
-    return LogSoftmax.apply(as_tensor(a), axis=axis)
+    return LogSoftmax.apply(_floating(a), axis=axis)
