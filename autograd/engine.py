@@ -79,8 +79,23 @@ def _seed_gradients(roots, grads, create_graph, fn_name):
     return seeds
 
 
-def _run(seeds, retain_graph, create_graph, capture=None):
-    """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given."""
+def _needed(roots, inputs):
+    """The non-leaf tensors behind ``roots`` whose op leads to one of ``inputs`` (the ones to walk)."""
+    leads = {id(x) for x in inputs}  # ids of tensors from which an input can be reached
+    walk = set()
+    for t in reversed(_topological_order(roots)):    # each tensor after its parents
+        if any(id(p) in leads for p in t.op.parents):
+            walk.add(t)
+            leads.add(id(t))
+    return walk
+
+
+def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
+    """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given.
+
+    ``walk``, if given, limits the walk to those tensors' ops (``grad`` walks only what leads to
+    its inputs, and leaves the rest of the graph unreleased).
+    """
     grads = {}                       # tensor -> gradient
     waiting = []                     # heap of (-op.seq, tensor): the newest op comes out first
     handed = set()                   # ids of arrays not ours to give away: the caller's, or given already
@@ -92,7 +107,7 @@ def _run(seeds, retain_graph, create_graph, capture=None):
             grads[r] = prev + g
             continue
         grads[r] = g
-        if r.op is not None:
+        if r.op is not None and (walk is None or r in walk):
             heappush(waiting, (-r.op.seq, r))
     anomaly = _modes.anomaly
     # .grad writes and releases wait until the walk succeeds: a failure changes nothing
@@ -118,37 +133,57 @@ def _run(seeds, retain_graph, create_graph, capture=None):
             input_grads = op.backward(g, t.data, parents[0].data, parents[1].data, parents[2].data)
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
-        if anomaly:
-            _check_anomaly("backward", op, [gi for gi in input_grads if gi is not None],
-                           [g] + [p.data for p in parents])
-        visited.append(op)
+        if type(input_grads) is not tuple and type(input_grads) is not list:
+            raise RuntimeError(f"backward of {op.name!r} must return a tuple with one gradient (or None) "
+                               f"per input, got {type(input_grads).__name__}")
         if len(input_grads) != len(parents):
             raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
                                f"for {len(parents)} inputs")
+        if anomaly:
+            _check_anomaly("backward", op, [gi for gi in input_grads if gi is not None],
+                           [g] + [p.data for p in parents])
+        if not op.trusted:           # a user op may return an array it keeps or was given: never adopt it
+            handed.update(id(gi) for gi in input_grads)
+        visited.append(op)
         for p, gi in zip(parents, input_grads):
             if gi is None or not p.requires_grad:
                 continue
             data = p.data
-            if gi.shape != data.shape or gi.dtype != data.dtype:
-                gi = _fit(gi, data, op)
+            try:
+                if gi.shape != data.shape or gi.dtype != data.dtype:
+                    gi = _fit(gi, data, op)
+            except AttributeError:
+                raise RuntimeError(f"backward of {op.name!r} returned a {type(gi).__name__} as a gradient, "
+                                   "not an array") from None
             prev = grads.get(p)
             if prev is not None:
                 grads[p] = prev + gi
             else:
                 grads[p] = gi
-                if p.op is not None:
+                if p.op is not None and (walk is None or p in walk):
                     heappush(waiting, (-p.op.seq, p))
-    if not retain_graph:
-        for op in visited:
-            op.released = True
-    finished.update(grads)           # what is left in grads belongs to leaves
+    finished.update(grads)           # what is left in grads belongs to leaves (or ends the walk)
     if capture is not None:
         for t, g in finished.items():
             if id(t) in capture:
                 capture[id(t)] = g if create_graph else _exclusive(g, handed)
-        return
-    for t, g in finished.items():
-        t.grad = _exclusive(g, handed) if t.grad is None else t.grad + g
+    else:
+        # every new .grad is computed before any is written: a failure changes nothing
+        updates = []
+        for t, g in finished.items():
+            old = t.grad
+            if old is None:
+                updates.append((t, _exclusive(g, handed)))
+            elif getattr(old, "shape", None) != t.data.shape:
+                raise RuntimeError(f"backward: the .grad of a tensor of shape {t.data.shape} has shape "
+                                   f"{getattr(old, 'shape', None)} (it was assigned by hand?); cannot accumulate")
+            else:
+                updates.append((t, old + g))
+        for t, g in updates:
+            t.grad = g
+    if not retain_graph:
+        for op in visited:
+            op.released = True
 
 
 def _exclusive(g, handed):
@@ -192,7 +227,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grad_outputs : array_like or Tensor, or a sequence of them, optional
         Upstream gradients; may be omitted for one-element outputs.
     retain_graph : bool, optional
-        Defaults to ``create_graph``.
+        Defaults to ``create_graph``. Only the ops between the outputs and the inputs are
+        walked (and released): the graph below the inputs stays usable.
     create_graph : bool
         Record the backward pass itself, so the returned gradients can be
         differentiated again (higher-order derivatives, Hessian-vector products).
@@ -224,7 +260,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     capture = {id(x): None for x in inputs}
     with enable_grad() if create_graph else _nothing():
         seeds = _seed_gradients(outputs, grad_outputs, create_graph, "grad")
-        _run(seeds, retain_graph=retain_graph, create_graph=create_graph, capture=capture)
+        _run(seeds, retain_graph=retain_graph, create_graph=create_graph, capture=capture,
+             walk=_needed(outputs, inputs))
     results = []
     for i, x in enumerate(inputs):
         g = capture[id(x)]

@@ -70,8 +70,16 @@ def is_grad_enabled():
 
 
 class _GradMode:
-    """Set grad recording to ``self.enabled`` inside a ``with`` block or a decorated function."""
+    """Set grad recording to ``self.enabled`` inside a ``with`` block or a decorated function.
+
+    As a decorator it works with or without parentheses, and on generator functions
+    the mode holds whenever the generator runs (not only while it is created).
+    """
     enabled = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)      # ``@no_grad`` without parentheses
 
     def __enter__(self):
         self._previous = _modes.grad_enabled
@@ -85,7 +93,32 @@ class _GradMode:
     def __call__(self, func):
         import functools
 
+        import inspect
+
         mode = type(self)
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                try:
+                    with mode():                     # each resumption runs in the mode
+                        sent = next(gen)
+                    while True:
+                        try:
+                            received = yield sent
+                        except GeneratorExit:
+                            with mode():
+                                gen.close()
+                            raise
+                        except BaseException as e:
+                            with mode():
+                                sent = gen.throw(e)
+                        else:
+                            with mode():
+                                sent = gen.send(received)
+                except StopIteration as stop:
+                    return stop.value
+            return generator
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -158,6 +191,12 @@ def _check_anomaly(stage, fn, produced, sources):
             f"{stage} of {fn.name!r} produced non-finite values ({bad}) from finite inputs of shapes {shapes}")
 
 
+def _check_tensors(cls, inputs):
+    if not all(isinstance(t, Tensor) for t in inputs):
+        raise TypeError(f"{cls.name}: {cls.__name__}.apply takes Tensors, got "
+                        f"{[type(t).__name__ for t in inputs]} (wrap arrays with Tensor(...))")
+
+
 # --- the one place broadcasting is undone --------------------------------------------
 
 def reduce_broadcast(grad, shape):
@@ -172,6 +211,8 @@ def reduce_broadcast(grad, shape):
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"reduce_broadcast: gradient of shape {gshape} cannot be reduced to shape {shape}")
     if lead > 0 and shape and gshape[lead:] == shape:     # only new leading axes (a bias): one sum
         return grad.sum(axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
@@ -201,6 +242,14 @@ class Function:
     """
     name = "function"
     released = False
+    trusted = False          # True for labgrad's own ops (set below): their gradients are fresh arrays
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # labgrad's ops return new arrays (or pass the upstream gradient on, which the engine
+        # tracks), so a leaf may adopt them without a copy; a user op may return an array it
+        # keeps or was given (an input, its output, a saved array), which is copied instead
+        cls.trusted = cls.__module__.split(".")[0] in ("autograd", "nn")
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -220,6 +269,7 @@ class Function:
         except (ValueError, TypeError) as e:
             if str(e).startswith(f"{fn.name}:"):     # our ops' errors already name the op
                 raise
+            _check_tensors(cls, inputs)
             # numpy's (e.g. broadcasting) do not say which op failed
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise type(e)(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
@@ -228,11 +278,15 @@ class Function:
         if _modes.anomaly:
             _check_anomaly("forward", fn, [data], [t.data for t in inputs])
         if _modes.grad_enabled:
-            for t in inputs:
-                if t.requires_grad:
-                    fn.parents = inputs
-                    fn.seq = next(_op_counter)  # the engine walks ops newest first
-                    return Tensor._from_op(data, fn)
+            try:
+                for t in inputs:
+                    if t.requires_grad:
+                        fn.parents = inputs
+                        fn.seq = next(_op_counter)  # the engine walks ops newest first
+                        return Tensor._from_op(data, fn)
+            except AttributeError:
+                _check_tensors(cls, inputs)
+                raise
         return Tensor._from_op(data, None)
 
     @property

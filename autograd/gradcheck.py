@@ -44,6 +44,16 @@ def numerical_gradient(f, x, h=1e-5, verbose=False):
     return grad
 
 
+def _float64_copy(x):
+    """A Tensor copy of ``x`` in float64 (integer and bool data, such as indices and masks, keep their dtype)."""
+    from autograd.tensor import Tensor
+
+    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if data.dtype.kind in "iub":
+        return Tensor(data.copy())
+    return Tensor(np.array(data, dtype=np.float64), requires_grad=isinstance(x, Tensor) and x.requires_grad)
+
+
 def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     """Check ``fn``'s analytic gradients against central finite differences, in float64.
 
@@ -59,8 +69,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     from autograd.engine import grad
     from autograd.tensor import Tensor
 
-    xs = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64),
-                 requires_grad=isinstance(x, Tensor) and x.requires_grad) for x in inputs]
+    xs = [_float64_copy(x) for x in inputs]
     checked = [i for i, x in enumerate(xs) if x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad")

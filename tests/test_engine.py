@@ -923,3 +923,98 @@ def test_graph_dies_after_a_failed_backward(no_cyclic_gc):
         pass
     del y
     assert ref() is None
+
+
+# --- from an audit: ownership, partial failures, user ops, grad's reach ------------------
+
+class _Keeps(Function):
+    """A user op whose backward hands back arrays it does not own: its input, its output, a saved one."""
+    name = "keeps"
+
+    def forward(self, x, which="input"):
+        self.which, self.saved = which, x * 3
+        return x * 2
+
+    def backward(self, g, out, x):
+        return ({"input": x, "output": out, "saved": self.saved}[self.which],)
+
+
+@pytest.mark.parametrize("which", ["input", "output", "saved"])
+def test_user_op_gradients_are_copied_not_adopted(which):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = _Keeps.apply(x, which=which)
+    op = y.op
+    y.backward(np.ones(2))
+    for array in (x.data, y.data, op.saved):
+        assert not np.shares_memory(x.grad, array)
+
+
+def test_backward_onto_a_bad_grad_changes_nothing_and_can_be_retried():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    loss = (a * b).sum()
+    b.grad = np.zeros(5)                              # assigned by hand, wrong shape
+    with pytest.raises(RuntimeError, match=r"\(2,\).*\(5,\)"):
+        loss.backward()
+    assert a.grad is None
+    b.grad = None
+    loss.backward()                                   # the graph was not released by the failure
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+
+
+@pytest.mark.parametrize("returned, message", [(lambda g: g * 1.0, "tuple"), (lambda g: (1.5, None), "float")])
+def test_user_backward_returning_the_wrong_thing_names_the_op(returned, message):
+    class Outer(Function):
+        name = "outer"
+
+        def forward(self, a, b):
+            return np.outer(a, b)
+
+        def backward(self, g, out, a, b):
+            return returned(g)
+
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=f"outer.*{message}"):
+        Outer.apply(a, b).backward(np.ones((2, 2)))
+    assert a.grad is None and b.grad is None
+    with pytest.raises(TypeError, match="Outer.apply takes Tensors"):
+        Outer.apply(np.ones(2), b)
+
+
+def test_grad_walks_only_down_to_its_inputs():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * x
+    y, z = h * 3, h.exp()
+    assert autograd.grad(y, h)[0].item() == 3.0
+    z.backward()                                      # h's own op was neither walked nor released
+    assert x.grad == pytest.approx(4 * np.exp(4.0))
+    h = x * x
+    (dh, dx) = autograd.grad(h * 3, [h, x])           # an input below h: the walk goes through it
+    assert dh.item() == 3.0 and dx.item() == 12.0
+
+
+def test_no_grad_decorates_generators_and_works_without_parentheses():
+    x = Tensor(1.0, requires_grad=True)
+
+    @no_grad()
+    def records():
+        yield (x * 2).requires_grad
+        yield (x * 2).requires_grad
+        return "done"
+
+    gen = records()
+    assert next(gen) is False
+    assert (x * 2).requires_grad and autograd.is_grad_enabled()   # suspended: the caller's mode
+    assert next(gen) is False
+    with pytest.raises(StopIteration, match="done"):
+        next(gen)
+
+    @no_grad
+    def bare():
+        return (x * 2).requires_grad
+    assert bare() is False and autograd.is_grad_enabled()
+
+
+def test_package_level_backward_takes_several_roots():
+    a = Tensor(2.0, requires_grad=True)
+    autograd.backward([a * 3, a * a])
+    assert a.grad == 7.0

@@ -121,6 +121,13 @@ def test_gradcheck_does_not_modify_the_callers_tensors():
     assert x.grad is None and w.grad is None and x.op is None and x.requires_grad
 
 
+def test_gradcheck_keeps_integer_and_bool_inputs_as_they_are():
+    # indices and masks are not cast to float64 (an index array of floats is no index)
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    assert gradcheck(lambda t, i: t[i] * t[i], x, np.array([0, 2, 2]))
+    assert gradcheck(lambda t, m: t[m].exp(), x, Tensor(np.array([True, False, True])))
+
+
 def test_gradcheck_bad_usage():
     with pytest.raises(ValueError, match="no input requires grad"):
         gradcheck(lambda t: t * 2, Tensor([1.0]))
