@@ -92,7 +92,6 @@ class _GradMode:
 
     def __call__(self, func):
         import functools
-
         import inspect
 
         mode = type(self)
@@ -272,7 +271,8 @@ class Function:
             _check_tensors(cls, inputs)
             # numpy's (e.g. broadcasting) do not say which op failed
             shapes = ", ".join(str(t.shape) for t in inputs)
-            raise type(e)(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
         if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
             data = np.asarray(data)
         if _modes.anomaly:
