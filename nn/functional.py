@@ -278,7 +278,7 @@ class SoftmaxCrossEntropy(Function):
         return total / n if reduction == "mean" else total
 
     def backward(self, g, out, z):
-        n = len(self.labels)
+        n = len(self._flat)
         if self.reduction == "none":
             g = g.reshape(-1, 1)
         elif type(g) is np.ndarray:                  # 0-d: scaled as a Python number, no numpy call
@@ -287,7 +287,7 @@ class SoftmaxCrossEntropy(Function):
             g = g / n
         if isinstance(z, Tensor):                    # differentiable again: softmax as an op
             one_hot = np.zeros(z.shape, z.dtype)
-            one_hot[np.arange(n), self.labels] = 1
+            one_hot.ravel()[self._flat] = 1              # (_flat is ours: the caller's labels may change)
             return ((Softmax.apply(z, axis=1) - one_hot) * g,)
         # (softmax - one_hot) * g without building the one-hot; C order, so ravel() is a view
         d = np.multiply(self.probabilities, g, order="C")

@@ -80,7 +80,10 @@ class Linear(Module):
         dtype = _float_dtype(dtype, "Linear")
         rng = init_.as_rng(rng)
         self.weight = Parameter(_draw(init, (self.in_features, self.out_features), rng, dtype, "Linear weight"))
-        self.bias = Parameter(_draw(bias_init, (self.out_features,), rng, dtype, "Linear bias")) if bias else None
+        if bias:
+            self.bias = Parameter(_draw(bias_init, (self.out_features,), rng, dtype, "Linear bias"))
+        else:
+            self.register_parameter("bias", None)    # an empty slot: assigning a Tensor to it raises
 
     def forward(self, x):
         x = as_tensor(x)
@@ -243,8 +246,8 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
         dtype = _float_dtype(dtype, "BatchNorm1d")
-        self.weight = Parameter(np.ones(self.num_features, dtype)) if affine else None
-        self.bias = Parameter(np.zeros(self.num_features, dtype)) if affine else None
+        for name, fill in (("weight", np.ones), ("bias", np.zeros)):
+            self.register_parameter(name, Parameter(fill(self.num_features, dtype)) if affine else None)
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
         self.register_buffer("running_var", np.ones(self.num_features, dtype))
         self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))

@@ -37,17 +37,18 @@ def _true_labels(y, name):
     """1-d integer labels from ``y``: labels, ``(n, 1)`` 0/1 targets, or one-hot rows."""
     y = np.asarray(y)
     if y.ndim == 1 and y.dtype.kind in "iu":      # the common case, first
-        return y
+        return y.astype(np.int64, copy=False)     # (uint8 labels, as read from IDX files, would wrap)
     if y.ndim == 2:
         y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
     if y.ndim != 1:
         raise ValueError(f"{name}: y must be labels (n,), (n, 1) or one-hot (n, k), got shape {y.shape}")
+    if y.dtype.kind not in "iubf":
+        raise TypeError(f"{name}: y must hold numbers, got dtype {y.dtype}")
     if y.dtype.kind == "f":
         if not np.all(y == np.round(y)):
             raise ValueError(f"{name}: float targets must be whole numbers (0./1. for binary), "
                              f"got {y[y != np.round(y)][0]}")
-        y = y.astype(np.int64)
-    return y
+    return y.astype(np.int64, copy=False)
 
 
 def accuracy(pred, y, threshold=0.5):

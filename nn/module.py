@@ -111,6 +111,9 @@ class Module:
                     raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to buffer "
                                     f"{name!r} (numpy array or None expected)")
                 target = buffers
+            elif name in modules and value is not None:
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to submodule "
+                                f"{name!r} (a Module or None expected)")
             elif name in params:
                 if value is not None:
                     raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to parameter "
@@ -145,17 +148,36 @@ class Module:
         self._buffers[name] = array
         object.__setattr__(self, name, array)
 
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter, or None: an empty slot such as a disabled bias) as ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot register parameter {name!r} before Module.__init__() runs")
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"{type(self).__name__}.register_parameter: invalid name {name!r} (non-empty, no dots)")
+        if name in self.__dict__ and name not in self._parameters:
+            raise ValueError(f"{type(self).__name__}.register_parameter: attribute {name!r} already exists")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be an nn.Parameter or None, "
+                            f"got {type(param).__name__}")
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
     # --- traversal --------------------------------------------------------------------
-    def named_modules(self, prefix=""):
-        """``(dotted name, module)`` for this module (name ``prefix``) and all below, each once."""
-        seen, stack = set(), [(prefix, self)]
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """``(dotted name, module)`` for this module (name ``prefix``) and all below.
+
+        Each module once, under its first name; ``remove_duplicate=False`` gives a module
+        used in several places under each of its names (as ``state_dict`` lists it).
+        """
+        seen, stack = set(), [(prefix, self, ())]
         while stack:
-            name, m = stack.pop()
-            if id(m) in seen:
+            name, m, above = stack.pop()
+            if id(m) in seen if remove_duplicate else id(m) in above:     # (a module inside itself: once)
                 continue
             seen.add(id(m))
+            above += (id(m),)
             yield name, m
-            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
+            children = [(f"{name}.{k}" if name else k, c, above) for k, c in m._modules.items() if c is not None]
             stack.extend(reversed(children))          # pre-order, in registration order
 
     def modules(self):
@@ -163,8 +185,12 @@ class Module:
         return (m for _, m in self.named_modules())
 
     def named_children(self):
-        """``(name, module)`` for the direct children, in registration order."""
-        return ((k, c) for k, c in self._modules.items() if c is not None)
+        """``(name, module)`` for the direct children, in registration order (each once)."""
+        seen = set()
+        for k, c in self._modules.items():
+            if c is not None and id(c) not in seen:
+                seen.add(id(c))
+                yield k, c
 
     def children(self):
         return (c for _, c in self.named_children())
@@ -212,7 +238,7 @@ class Module:
     def _state_entries(self):
         """name -> (owner module, attribute, current array) for every parameter and buffer."""
         entries = {}
-        for prefix, m in self.named_modules():
+        for prefix, m in self.named_modules(remove_duplicate=False):   # a shared layer under each name
             for registry in ("_parameters", "_buffers"):
                 for k, v in m.__dict__[registry].items():
                     name = f"{prefix}.{k}" if prefix else k

@@ -52,6 +52,7 @@ class Optimizer:
         Per-parameter state (momentum buffers, Adam moments, step counts), keyed by the Parameter.
     """
     defaults = {}
+    state_keys = {}          # per-parameter state: key -> "array" (of the parameter's shape) or "count"
 
     def __init__(self, params, **hyper):
         name = type(self).__name__
@@ -130,6 +131,10 @@ class Optimizer:
             groups, state = state_dict["param_groups"], state_dict["state"]
         except (KeyError, TypeError):
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups'") from None
+        if not isinstance(groups, (list, tuple)) or not all(isinstance(g, dict) for g in groups) \
+                or not isinstance(state, dict) or not all(isinstance(s, dict) for s in state.values()):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' must be a list of dicts and 'state' "
+                             "a dict of dicts (as state_dict() returns)")
         params = [p for group in self.param_groups for p in group["params"]]
         sizes = [len(g["params"]) for g in self.param_groups]
         if [len(g.get("params", ())) for g in groups] != sizes:
@@ -139,18 +144,40 @@ class Optimizer:
         for i, s in state.items():
             if not isinstance(i, numbers.Integral) or not 0 <= i < len(params):
                 raise ValueError(f"{name}.load_state_dict: state for unknown parameter index {i!r}")
-            p = params[i]
-            for k, v in s.items():
-                if isinstance(v, np.ndarray) and v.shape != p.shape:
-                    raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape}, "
-                                     f"the parameter has shape {p.shape}")
-            new_state[p] = {k: v.astype(p.dtype) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            new_state[params[i]] = self._checked_state(s, params[i], i)
         new_groups = []
         for mine, theirs in zip(self.param_groups, groups):
             hyper = {k: v for k, v in theirs.items() if k != "params"}
+            missing = sorted(set(mine) - set(hyper) - {"params", "initial_lr"})
+            if missing:
+                raise ValueError(f"{name}.load_state_dict: a parameter group lacks {missing} "
+                                 f"(a state_dict of another optimiser?)")
             self._check(hyper)
             new_groups.append({**hyper, "params": mine["params"]})
         self.param_groups, self.state = new_groups, new_state
+
+    def _checked_state(self, s, p, i):
+        """One parameter's loaded state, checked against ``state_keys`` and cast to its dtype."""
+        name = type(self).__name__
+        unknown = sorted(set(s) - set(self.state_keys))
+        missing = sorted(set(self.state_keys) - set(s))
+        if unknown or (s and missing and len(self.state_keys) > 1):
+            raise ValueError(f"{name}.load_state_dict: state of parameter {i} has keys {sorted(s)}, "
+                             f"expected {sorted(self.state_keys)}")
+        checked = {}
+        for k, v in s.items():
+            if self.state_keys[k] == "count":
+                if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0:
+                    raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} must be a "
+                                     f"non-negative int, got {v!r}")
+                checked[k] = int(v)
+                continue
+            v = np.asarray(v.data if isinstance(v, Tensor) else v)
+            if v.shape != p.shape or v.dtype.kind not in "iuf":
+                raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape} "
+                                 f"and dtype {v.dtype}, the parameter has shape {p.shape} (real numbers)")
+            checked[k] = v.astype(p.dtype)                # (a copy: the caller's arrays stay theirs)
+        return checked
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -172,6 +199,8 @@ class SGD(Optimizer):
             g = g + momentum * b  if nesterov else  b
         p = p - lr * g
     """
+
+    state_keys = {"momentum_buffer": "array"}
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
@@ -210,6 +239,7 @@ class Adam(Optimizer):
         p = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
     """
     decoupled = False
+    state_keys = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

@@ -59,8 +59,13 @@ def save(obj, path):
     arrays = _arrays(obj)                      # validate everything before touching the disk
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: no folder {folder!r} to write {path!r} into")
     fd, tmp = tempfile.mkstemp(prefix=".labgrad-", suffix=".npz.part", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)          # what open() would give (mkstemp makes it private)
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
             for name, array in arrays.items():
                 # the layout np.savez writes, without its keyword-argument names (a key may be "file")

@@ -43,8 +43,9 @@ def _metric_fns(metrics):
         else:
             raise ValueError(f"unknown metric {m!r}: use one of {sorted(_METRICS)}, a function f(outputs, y), "
                              "or a (name, f) pair")
-    if len({k for k, _ in out}) != len(out):
-        raise ValueError(f"metrics: two metrics share a name in {[k for k, _ in out]}")
+    names = [k for k, _ in out]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ValueError(f"metrics: names must be distinct and not 'loss' (the history's own), got {names}")
     return out
 
 
@@ -134,6 +135,9 @@ def predict(model, X, batch_size=256):
     batch_size : int
     """
     loader = X if isinstance(X, DataLoader) else DataLoader(X, batch_size=batch_size)
+    if loader.shuffle:
+        raise ValueError("predict: the DataLoader shuffles, so the outputs would not line up with the samples; "
+                         "pass the array (or a loader with shuffle=False)")
     return _run(model, loader, with_targets=False)
 
 

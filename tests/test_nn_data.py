@@ -431,3 +431,9 @@ def test_confusion_matrix_from_logits_and_errors():
         confusion_matrix([0, 1], [0, 3], 3)
     with pytest.raises(ValueError, match="2 true labels but 3 predictions"):
         confusion_matrix([0, 1], [0, 1, 1])
+    # uint8 labels, as IDX files hold them, count like any integers (t * k + p must not wrap)
+    cm = confusion_matrix(np.array([0, 9, 9], np.uint8), np.array([0, 9, 8]), num_classes=30)
+    assert (cm[0, 0], cm[9, 9], cm[9, 8], cm.sum()) == (1, 1, 1, 3)
+    assert confusion_matrix(np.array([0, 12], np.int8), np.array([0, 11], np.int8)).shape == (13, 13)
+    with pytest.raises(TypeError, match="accuracy: y must hold numbers"):
+        accuracy(np.array([0.9, 0.1]), np.array(["1", "0"]))

@@ -317,3 +317,14 @@ def test_shape_and_label_errors_name_the_loss_and_shapes():
         F.cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.0]))
     with pytest.raises(TypeError, match="nll_loss: class labels must be integers"):
         F.nll_loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+def test_cross_entropy_second_order_keeps_its_own_copy_of_the_labels():
+    z = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]])
+    labels = np.array([0, 2])
+    x = Tensor(z, requires_grad=True)
+    loss = F.cross_entropy(x, labels)
+    labels[:] = 1                                     # changed by the caller after the forward
+    (g,) = grad(loss, [x], create_graph=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(g.data, (p - np.eye(3)[[0, 2]]) / 2)

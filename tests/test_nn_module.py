@@ -73,8 +73,30 @@ def test_reassignment_moves_a_name_between_kinds():
     m.x = nn.Linear(2, 2)
     assert [n for n, _ in m.named_parameters()] == ["x.weight", "x.bias"]
     assert [n for n, _ in m.named_children()] == ["x"]
-    m.x = 3                                            # a plain value unregisters it
-    assert list(m.named_parameters()) == [] and list(m.children()) == [] and m.x == 3
+    with pytest.raises(TypeError, match="cannot assign int to submodule 'x'"):
+        m.x = 3                                        # as PyTorch: a Module or None only
+    assert [n for n, _ in m.named_children()] == ["x"]
+    m.x = None                                         # an empty slot
+    assert list(m.named_parameters()) == [] and list(m.children()) == []
+    del m.x
+    m.x = 3                                            # gone: a plain attribute again
+    assert m.x == 3
+
+
+def test_a_layer_used_twice_is_saved_under_each_name_and_loads_like_pytorch():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [n for n, _ in model.named_children()] == ["0", "1"] and len(list(model.parameters())) == 2
+    model.load_state_dict(nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)).state_dict())
+
+
+def test_a_disabled_bias_is_an_empty_parameter_slot():
+    for layer in (nn.Linear(2, 2, bias=False), nn.BatchNorm1d(2, affine=False)):
+        with pytest.raises(TypeError):
+            layer.bias = Tensor(np.ones(2, np.float32), requires_grad=True)
+        layer.bias = nn.Parameter(np.ones(2, np.float32))          # a Parameter is registered
+        assert "bias" in [n for n, _ in layer.named_parameters()]
 
 
 def test_delattr_unregisters():

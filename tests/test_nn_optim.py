@@ -271,6 +271,18 @@ def test_refused_optimizer_load_changes_nothing():
         opt.load_state_dict({"state": {}, "param_groups": [{"params": [0], "lr": 0.5}]})
     with pytest.raises(ValueError, match="unknown parameter index 5"):
         opt.load_state_dict({"state": {5: {}}, "param_groups": before["param_groups"]})
+    with pytest.raises(ValueError, match=r"lacks \['betas', 'eps'\]"):       # another optimiser's
+        opt.load_state_dict(nn.SGD([p, q], lr=0.1).state_dict())
+    partial = opt.state_dict()
+    del partial["state"][0]["exp_avg"]
+    with pytest.raises(ValueError, match=r"state of parameter 0 has keys \['exp_avg_sq', 'step'\]"):
+        opt.load_state_dict(partial)
+    wrong_type = opt.state_dict()
+    wrong_type["state"][0]["step"] = "x"
+    with pytest.raises(ValueError, match="'step' of parameter 0 must be a non-negative int"):
+        opt.load_state_dict(wrong_type)
+    with pytest.raises(ValueError, match="must be a list of dicts"):
+        opt.load_state_dict({"state": {0: None}, "param_groups": before["param_groups"]})
     after = opt.state_dict()
     assert after["param_groups"] == before["param_groups"]
     for i in before["state"]:

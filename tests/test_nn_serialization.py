@@ -117,3 +117,12 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "absent.npz")
     assert zipfile.is_zipfile(tmp_path / "ok.npz")
+
+
+def test_save_gives_the_file_ordinary_permissions_and_names_a_missing_folder(tmp_path):
+    path = nn.save({"w": np.ones(2)}, tmp_path / "w.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        nn.save({"w": np.ones(2)}, tmp_path / "missing" / "w.npz")

@@ -138,8 +138,12 @@ def test_fit_errors():
         fit(model, F.cross_entropy, opt, DataLoader(X))
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         fit(model, F.cross_entropy, opt, (X, y), metrics=("f1",))
-    with pytest.raises(ValueError, match="share a name"):
+    with pytest.raises(ValueError, match="distinct"):
         fit(model, F.cross_entropy, opt, (X, y), metrics=("accuracy", ("acc", accuracy)))
+    with pytest.raises(ValueError, match="not 'loss'"):
+        fit(model, F.cross_entropy, opt, (X, y), metrics=(("loss", lambda out, t: 0.0),))
+    with pytest.raises(ValueError, match="predict: the DataLoader shuffles"):
+        predict(model, DataLoader(X, batch_size=4, shuffle=True, seed=0))
 
 
 # --- progress bar ----------------------------------------------------------------------------
