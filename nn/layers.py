@@ -33,11 +33,20 @@ def _positive_int(value, what, layer):
     return int(value)
 
 
+def _real(value, what, layer):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{layer}: {what} must be a number, got {value!r}")
+    return float(value)
+
+
 def _float_dtype(dtype, layer):
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"{layer}: dtype must be a float dtype, got {dtype}")
-    return dtype
+    try:
+        resolved = np.dtype(dtype) if dtype is not None else None     # (np.dtype(None) is float64)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(f"{layer}: dtype must be a float dtype, got {dtype!r}")
+    return resolved
 
 
 class Linear(Module):
@@ -123,7 +132,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _real(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -240,9 +249,9 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
         super().__init__()
         self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
-        if not eps > 0:
+        if not _real(eps, "eps", "BatchNorm1d") > 0:
             raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
-        if momentum is not None and not 0 <= momentum <= 1:
+        if momentum is not None and not 0 <= _real(momentum, "momentum", "BatchNorm1d") <= 1:
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
         dtype = _float_dtype(dtype, "BatchNorm1d")

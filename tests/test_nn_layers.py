@@ -160,6 +160,9 @@ def test_linear_errors_name_the_layer_and_shapes():
         nn.Linear(3, 2.5)
     with pytest.raises(TypeError, match="float dtype"):
         nn.Linear(3, 2, dtype=np.int32)
+    for dtype in (None, "foo"):                       # not float64 by accident, nor numpy's message
+        with pytest.raises(TypeError, match=f"Linear: dtype must be a float dtype, got {dtype!r}"):
+            nn.Linear(3, 2, dtype=dtype)
 
 
 def test_linear_matches_torch_with_transposed_weights():
@@ -329,6 +332,12 @@ def test_batchnorm_errors():
         nn.BatchNorm1d(3, momentum=2)
     with pytest.raises(ValueError, match="eps"):
         nn.BatchNorm1d(3, eps=0)
+    with pytest.raises(TypeError, match="BatchNorm1d: eps must be a number, got None"):
+        nn.BatchNorm1d(3, eps=None)
+    with pytest.raises(TypeError, match="BatchNorm1d: momentum must be a number"):
+        nn.BatchNorm1d(3, momentum="0.1")
+    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number"):
+        nn.LeakyReLU("a")
 
 
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5)])
