@@ -64,10 +64,10 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
     full, larger ones as ``min / mean / max``. A gradient that was never
     computed shows as ``—`` (distinct from ``0``).
 
-    Op nodes (grey ellipses) show the op name (``+``, ``*``, ``/``, ``**``,
+    Op nodes (grey ellipses) show the op name (``+``, ``-``, ``*``, ``/``, ``**``,
     ``neg``, ``matmul``, ``relu``, ``sum``...) and its parameters (``axis=1``).
-    ``a - b`` is recorded as ``a + neg(b)``. When argument order matters
-    (``/``, ``**``, ``matmul``, ``where``...) the input edges are labelled
+    When argument order matters
+    (``-``, ``/``, ``**``, ``matmul``, ``where``...) the input edges are labelled
     ``a`` and ``b`` (or 0, 1, 2...).
 
     Gradients: leaves (and tensors that called ``retain_grad``) show their
