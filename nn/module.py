@@ -221,6 +221,8 @@ class Module:
     # --- modes and gradients ------------------------------------------------------------
     def train(self, mode=True):
         """Set training mode on this module and all below (``mode=False``: evaluation); returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
         for m in self.modules():
             m.training = bool(mode)
         return self
@@ -284,7 +286,11 @@ class Module:
             if name not in state:
                 continue
             value = state[name]
-            value = np.asarray(value.data if isinstance(value, Tensor) else value)
+            try:
+                value = np.asarray(value.data if isinstance(value, Tensor) else value)
+            except (ValueError, TypeError) as e:
+                problems.append(f"{name}: not an array ({e})")
+                continue
             if value.shape != current.shape:
                 hint = " (transposed? nn.Linear weights are (in, out), PyTorch's are (out, in))" \
                     if value.ndim == 2 and value.shape == current.shape[::-1] else ""

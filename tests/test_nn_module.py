@@ -293,3 +293,14 @@ def test_mlp_state_dict_round_trip_property(sizes, seed):
     b.load_state_dict(state)
     x = np.random.default_rng(seed).standard_normal((3, sizes[0])).astype(np.float32)
     np.testing.assert_array_equal(a(x).data, b(x).data)
+
+
+def test_train_takes_a_bool_and_a_ragged_value_is_refused_by_name():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="mode must be True or False"):
+        layer.train("False")
+    before = layer.state_dict()
+    bad = {**before, "weight": [[1.0, 2.0], [3.0]]}
+    with pytest.raises(ValueError, match="weight: not an array"):
+        layer.load_state_dict(bad)
+    np.testing.assert_array_equal(layer.weight.data, before["weight"])

@@ -557,3 +557,12 @@ def test_second_derivatives_of_pow_at_a_zero_exponent(base, exponent):
         ga, gb = grad((a ** b).sum(), [a, b], create_graph=True)
         return (ga * 1.3 + gb * 0.7).sum()
     assert gradcheck(mixed, Tensor([base], requires_grad=True), Tensor([exponent], requires_grad=True))
+
+
+def test_max_and_min_give_the_gradient_to_a_nan_they_return(recwarn):
+    a = Tensor([[1.0, np.nan, 0.0], [3.0, 2.0, 3.0]], requires_grad=True)
+    out = a.max(axis=1)
+    assert np.isnan(out.data[0])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad, [[0, 1, 0], [0.5, 0, 0.5]])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

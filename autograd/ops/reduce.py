@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.function import Function
-from autograd.ops.elementwise import _floating
+from autograd.ops.elementwise import _floating, _values
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "softmax", "log_softmax"]
@@ -58,7 +58,10 @@ class _Extremum(Function):
 
     def backward(self, g, out, a):
         kept = _kept_shape(a.shape, self.axis)
-        mask = a == out.reshape(kept)
+        a_, m = _values(a), _values(out).reshape(kept)    # (the mask takes no gradient: arrays suffice)
+        mask = a_ == m
+        if np.isnan(m).any():                            # a nan is the extreme (numpy's rule): it gets the gradient
+            mask |= np.isnan(a_) & np.isnan(m)
         count = mask.sum(axis=self.axis, keepdims=True)
         return (np.where(mask, g.reshape(kept) / count, 0),)
 
