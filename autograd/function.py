@@ -38,6 +38,7 @@ Example
 >>> x.grad
 array(12.)
 """
+import threading
 from itertools import count
 from operator import attrgetter
 
@@ -53,10 +54,10 @@ _op_counter = count()              # numbers recorded ops in the order they ran
 _requires_grad = attrgetter("requires_grad")
 
 
-# --- global modes -------------------------------------------------------------------
+# --- modes --------------------------------------------------------------------------
 
-class _Modes:
-    """Process-wide switches read on every op (kept in one object for speed and clarity)."""
+class _Modes(threading.local):
+    """Switches read on every op, per thread as in PyTorch (a new thread starts with these defaults)."""
     grad_enabled = True
     anomaly = False
 
