@@ -239,6 +239,9 @@ class Function:
         True once a backward ran without ``retain_graph``: a second backward raises.
     seq : int
         When the op ran, as a running number: an op's inputs always have smaller ones.
+    trusted : bool
+        True for labgrad's own ops, whose backward returns new arrays: a leaf adopts them as
+        its ``.grad`` without a copy. A user op's gradients are copied first.
     """
     name = "function"
     released = False
