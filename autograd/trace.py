@@ -104,9 +104,12 @@ def tensor_names(order, names=None):
         if old is None or (old.startswith("_") and not key.startswith("_")):
             given[id(value)] = key
     result, counter = {}, 0
+    taken = set(given.values()) | {t.name for t in order if t.name is not None}
     for t in order:
         name = given.get(id(t), t.name)
         if name is None and t.requires_grad:
+            while f"t{counter}" in taken:            # never the name of another tensor
+                counter += 1
             name, counter = f"t{counter}", counter + 1
         result[id(t)] = name
     return result
@@ -191,7 +194,7 @@ class BackwardSteps(list):
     __str__ = __repr__ = table
 
 
-_INFIX = {"+", "*", "/", "**"}
+_INFIX = {"+", "-", "*", "/", "**"}
 
 
 def _walk(roots, seeds, steps=None):
@@ -204,7 +207,8 @@ def _walk(roots, seeds, steps=None):
     grads = {}
     for r, g in zip(roots, seeds):
         grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
-    for t in _topological_order(roots):
+    # newest op first, as the engine walks: gradients add up in the same order (float32 sums match)
+    for t in sorted(_topological_order(roots), key=lambda t: -t.op.seq):
         g = grads.get(id(t))
         op = t.op
         if g is None or op is None:

@@ -145,7 +145,7 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
             return g
         if path not in clusters:
             clusters[path] = gv.Digraph(name=f"cluster_{len(clusters)}", graph_attr=dict(
-                label=path, style="rounded,dashed", color="#888888", fontcolor="#555555", fontname="Helvetica"))
+                label=f"<{html.escape(path)}>", style="rounded,dashed", color="#888888", fontcolor="#555555", fontname="Helvetica"))
         return clusters[path]
 
     for t in order:
@@ -191,6 +191,8 @@ def save(graph, path, **draw_kwargs):
         raise TypeError(f"save: expected a graphviz graph or a Tensor, got {type(graph).__name__}")
     path = pathlib.Path(path)
     fmt = path.suffix.lower().lstrip(".")
+    if not path.parent.is_dir():                      # before rendering, which may take a while
+        raise FileNotFoundError(f"save: no folder {str(path.parent)!r} to write {str(path)!r} into")
     if fmt in ("dot", "gv"):
         path.write_text(graph.source, encoding="utf-8")
     elif fmt in ("svg", "png", "pdf"):
@@ -264,16 +266,30 @@ def _gradients(order, roots):
     stored = {id(t): t.grad for t in order if t.grad is not None}
     if not stored or not all(r.requires_grad and r.size == 1 for r in roots):
         return stored
-    computed = _walk(roots, [np.ones(r.shape, r.dtype) for r in roots])
+    with np.errstate(all="ignore"):                   # (backward already said it once)
+        computed = _walk(roots, [np.ones(r.shape, r.dtype) for r in roots])
     for t in order:    # only if the leaves hold exactly what one backward of the roots gives
         if t.op is None and id(t) in computed:
             s = stored.get(id(t))
-            if s is None or not np.allclose(s, computed[id(t)], rtol=1e-4, atol=1e-6 * np.abs(s).max(initial=0)):
+            if s is None or not _one_backward(np.asarray(s), np.asarray(computed[id(t)])):
                 return stored
     for t in order:
         if t.op is not None and id(t) not in stored and id(t) in computed:
             stored[id(t)] = computed[id(t)]
     return stored
+
+
+def _one_backward(stored, computed):
+    """True if a leaf's ``.grad`` is what one backward gives: nan and inf in the same places, and the
+    finite entries equal up to rounding."""
+    if stored.shape != computed.shape:
+        return False
+    finite = np.isfinite(stored)
+    if not np.array_equal(finite, np.isfinite(computed)) or \
+            not np.array_equal(stored[~finite], computed[~finite], equal_nan=True):
+        return False
+    s, c = stored[finite], computed[finite]
+    return np.allclose(s, c, rtol=1e-4, atol=1e-6 * np.abs(s).max(initial=0))
 
 
 def _highlighted(highlight, order, label_of):

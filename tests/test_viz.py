@@ -271,9 +271,9 @@ def clusters(g):
     blocks = re.findall(r"subgraph (cluster_\d+) \{\n(.*?)\n\t\}", g.source, flags=re.S)
     out = {}
     for _, body in blocks:
-        label = re.search(r"label=\"?([\w.]+)\"?", body).group(1)
+        label = html.unescape(re.search(r"label=<([^<>]+)>", body).group(1))
         out[label] = [c[0] for c in (re.findall(r">([^<>]+)<", f">{lab}<")
-                                     for lab in re.findall(r"label=<(.*)> ", body))]
+                                     for lab in re.findall(r"^\t+\w+ \[label=<(.*)> ", body, flags=re.M))]
     return out
 
 
@@ -406,3 +406,38 @@ def test_backward_steps_gradients_match_the_engine_on_the_mlp():
     for p in params.values():
         np.testing.assert_allclose(steps.grad(p), p.grad, rtol=1e-6)
     assert "layers.0.weight" in str(steps)
+
+
+def test_intermediate_gradients_show_with_nan_and_inf_in_the_leaves(recwarn):
+    a = Tensor([1.0, 0.0, -1.0], requires_grad=True)
+    with np.errstate(all="ignore"):
+        b = a.log()
+        loss = (b * 0 + a).sum()
+        loss.backward()                                # a.grad = [1, nan, 1], as PyTorch
+    assert tensor_cells(viz.draw(loss, names=dict(a=a, b=b)))["b"][-1] == "[0, 0, 0]"
+    c = Tensor([0.0, 1.0], requires_grad=True)
+    with np.errstate(all="ignore"):
+        h = c.sqrt() * 3
+        total = h.sum()
+        total.backward(retain_graph=True)
+        total.backward()                               # accumulated twice: not one backward's gradients
+    assert tensor_cells(viz.draw(total, names=dict(c=c, h=h)))["h"][-1] == "—"
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_trace_sums_in_the_engines_order_writes_minus_and_keeps_auto_names_apart():
+    x = Tensor(1.0, requires_grad=True, dtype=np.float32)
+    loss = (x * 1e4 + x * -1e4) + x * 1e-3            # float32 cancellation: the order of the sum shows
+    loss.backward()
+    assert backward_steps(loss).grad(x) == x.grad
+    p, q = Tensor(3.0, requires_grad=True), Tensor(2.0, requires_grad=True)
+    d = p - q
+    assert "d = p - q" in str(backward_steps(d, names=dict(p=p, q=q, d=d)))
+    t1 = p * q                                         # a user's name that looks like an automatic one
+    table = str(backward_steps(t1, names={"t1": t1}))
+    assert "t1 = t0 * t2" in table
+
+
+def test_save_names_a_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="save: no folder"):
+        viz.save(viz.draw(Tensor(1.0, requires_grad=True) * 2), tmp_path / "missing" / "g.dot")
