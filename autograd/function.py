@@ -38,7 +38,6 @@ Example
 >>> x.grad
 array(12.)
 """
-import threading
 from itertools import count
 from operator import attrgetter
 
@@ -54,10 +53,10 @@ _op_counter = count()              # numbers recorded ops in the order they ran
 _requires_grad = attrgetter("requires_grad")
 
 
-# --- modes --------------------------------------------------------------------------
+# --- global modes -------------------------------------------------------------------
 
-class _Modes(threading.local):
-    """Switches read on every op, per thread as in PyTorch (a new thread starts with these defaults)."""
+class _Modes:
+    """Process-wide switches read on every op (kept in one object for speed and clarity)."""
     grad_enabled = True
     anomaly = False
 
