@@ -133,9 +133,8 @@ def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
             input_grads = op.backward(g, t.data, parents[0].data, parents[1].data, parents[2].data)
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
-        if type(input_grads) is not tuple and type(input_grads) is not list:
-            raise RuntimeError(f"backward of {op.name!r} must return a tuple with one gradient (or None) "
-                               f"per input, got {type(input_grads).__name__}")
+        if type(input_grads) is not tuple:
+            input_grads = _as_tuple(input_grads, op)
         if len(input_grads) != len(parents):
             raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
                                f"for {len(parents)} inputs")
@@ -168,22 +167,25 @@ def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
             if id(t) in capture:
                 capture[id(t)] = g if create_graph else _exclusive(g, handed)
     else:
-        # every new .grad is computed before any is written: a failure changes nothing
-        updates = []
-        for t, g in finished.items():
+        # every .grad is checked before any is written: a failure changes nothing
+        for t in finished:
             old = t.grad
-            if old is None:
-                updates.append((t, _exclusive(g, handed)))
-            elif getattr(old, "shape", None) != t.data.shape:
+            if old is not None and getattr(old, "shape", None) != t.data.shape:
                 raise RuntimeError(f"backward: the .grad of a tensor of shape {t.data.shape} has shape "
                                    f"{getattr(old, 'shape', None)} (it was assigned by hand?); cannot accumulate")
-            else:
-                updates.append((t, old + g))
-        for t, g in updates:
-            t.grad = g
+        for t, g in finished.items():
+            t.grad = _exclusive(g, handed) if t.grad is None else t.grad + g
     if not retain_graph:
         for op in visited:
             op.released = True
+
+
+def _as_tuple(input_grads, op):
+    """A backward's result as a tuple (a list is fine); anything else is the op's mistake."""
+    if type(input_grads) is list:
+        return tuple(input_grads)
+    raise RuntimeError(f"backward of {op.name!r} must return a tuple with one gradient (or None) "
+                       f"per input, got {type(input_grads).__name__}")
 
 
 def _exclusive(g, handed):

@@ -106,7 +106,6 @@ def linear(x, w, b=None):
     if b is None:
         return matmul(x, w)
     b = as_tensor(b, w)
-    bs = b.data.shape
-    if x.data.ndim < 2 or w.data.ndim != 2 or len(bs) != 1 or (bs == (1,) and w.data.shape[1] != 1):
+    if x.data.ndim < 2 or w.data.ndim != 2 or b.data.ndim != 1 or (b.data.size == 1 and w.data.shape[1] != 1):
         return add(matmul(x, w), b)                  # (a bias that broadcasts, such as (1,), lands here)
     return Linear.apply(x, w, b)
