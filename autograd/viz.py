@@ -66,9 +66,8 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
 
     Op nodes (grey ellipses) show the op name (``+``, ``-``, ``*``, ``/``, ``**``,
     ``neg``, ``matmul``, ``relu``, ``sum``...) and its parameters (``axis=1``).
-    When argument order matters
-    (``-``, ``/``, ``**``, ``matmul``, ``where``...) the input edges are labelled
-    ``a`` and ``b`` (or 0, 1, 2...).
+    When argument order matters (``-``, ``/``, ``**``, ``matmul``, ``where``...)
+    the input edges are labelled ``a`` and ``b`` (or 0, 1, 2...).
 
     Gradients: leaves (and tensors that called ``retain_grad``) show their
     ``.grad``. Intermediate tensors keep none, so ``draw`` computes
