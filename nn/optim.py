@@ -172,7 +172,10 @@ class Optimizer:
                                      f"non-negative int, got {v!r}")
                 checked[k] = int(v)
                 continue
-            v = np.asarray(v.data if isinstance(v, Tensor) else v)
+            try:
+                v = np.asarray(v.data if isinstance(v, Tensor) else v)
+            except (ValueError, TypeError) as e:
+                raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} is not an array ({e})") from None
             if v.shape != p.shape or v.dtype.kind not in "iuf":
                 raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape} "
                                  f"and dtype {v.dtype}, the parameter has shape {p.shape} (real numbers)")
