@@ -171,8 +171,14 @@ class Tensor:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Forget the accumulated gradient (``None``, or zeros if ``set_to_none=False``)."""
-        self.grad = None if set_to_none or self.grad is None else np.zeros_like(self.grad)
+        """Forget the accumulated gradient (``None``, or zeros in place if ``set_to_none=False``, as PyTorch)."""
+        g = self.grad
+        if set_to_none or g is None:
+            self.grad = None
+        elif type(g) is np.ndarray and g.flags.writeable:
+            g[...] = 0
+        else:
+            self.grad = np.zeros_like(g)
         return self
 
     def requires_grad_(self, requires_grad=True):

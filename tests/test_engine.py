@@ -122,9 +122,10 @@ def test_requires_grad_and_zero_grad():
     np.testing.assert_array_equal(t.grad, [2.0, 4.0, 6.0])
     assert t.zero_grad() is t and t.grad is None
     (t * t).sum().backward()
+    held = t.grad
     t.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(t.grad, [0.0, 0.0, 0.0])
-    assert t.grad.dtype == np.float64
+    assert t.grad.dtype == np.float64 and t.grad is held       # zeroed in place, as PyTorch
     t.requires_grad_(False)
     assert not t.requires_grad
     y = t * 2
