@@ -136,31 +136,25 @@ class Module:
 
     def register_buffer(self, name, array):
         """Register ``array`` (an ndarray, or None) as saved, untrained state named ``name``."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError(f"cannot register buffer {name!r} before Module.__init__() runs")
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"{type(self).__name__}.register_buffer: invalid name {name!r} (non-empty, no dots)")
-        if name in self.__dict__ and name not in self._buffers:
-            raise ValueError(f"{type(self).__name__}.register_buffer: attribute {name!r} already exists")
-        if array is not None and not isinstance(array, np.ndarray):
-            raise TypeError(f"{type(self).__name__}.register_buffer: {name!r} must be a numpy array or None, "
-                            f"got {type(array).__name__}")
-        self._buffers[name] = array
-        object.__setattr__(self, name, array)
+        self._register("_buffers", "buffer", name, array, np.ndarray, "a numpy array")
 
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None: an empty slot such as a disabled bias) as ``name``."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot register parameter {name!r} before Module.__init__() runs")
+        self._register("_parameters", "parameter", name, param, Parameter, "an nn.Parameter")
+
+    def _register(self, registry, kind, name, value, cls, what):
+        """Put ``value`` (a ``cls`` or None) in ``registry`` under ``name``; errors name the method."""
+        if registry not in self.__dict__:
+            raise AttributeError(f"cannot register {kind} {name!r} before Module.__init__() runs")
+        method = f"{type(self).__name__}.register_{kind}"
         if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"{type(self).__name__}.register_parameter: invalid name {name!r} (non-empty, no dots)")
-        if name in self.__dict__ and name not in self._parameters:
-            raise ValueError(f"{type(self).__name__}.register_parameter: attribute {name!r} already exists")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"{type(self).__name__}.register_parameter: {name!r} must be an nn.Parameter or None, "
-                            f"got {type(param).__name__}")
-        self._parameters[name] = param
-        object.__setattr__(self, name, param)
+            raise ValueError(f"{method}: invalid name {name!r} (non-empty, no dots)")
+        if name in self.__dict__ and name not in self.__dict__[registry]:
+            raise ValueError(f"{method}: attribute {name!r} already exists")
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(f"{method}: {name!r} must be {what} or None, got {type(value).__name__}")
+        self.__dict__[registry][name] = value
+        object.__setattr__(self, name, value)
 
     # --- traversal --------------------------------------------------------------------
     def named_modules(self, prefix="", remove_duplicate=True):
