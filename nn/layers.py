@@ -110,7 +110,7 @@ def _draw(init, shape, rng, dtype, what):
     values = np.asarray(init_.get(init)(shape, rng=rng))
     if values.shape != shape:
         raise ValueError(f"{what}: initialiser returned shape {values.shape}, expected {shape}")
-    return values.astype(dtype)
+    return init_.aligned_copy(values, dtype)      # (aligned: updated in place every step)
 
 
 # --- activations ------------------------------------------------------------------------
@@ -256,7 +256,7 @@ class BatchNorm1d(Module):
         self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
         dtype = _float_dtype(dtype, "BatchNorm1d")
         for name, fill in (("weight", np.ones), ("bias", np.zeros)):
-            self.register_parameter(name, Parameter(fill(self.num_features, dtype)) if affine else None)
+            self.register_parameter(name, Parameter(init_.aligned_copy(fill(self.num_features), dtype)) if affine else None)
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
         self.register_buffer("running_var", np.ones(self.num_features, dtype))
         self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))

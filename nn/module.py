@@ -40,6 +40,7 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor
+from nn.init import aligned_copy
 
 __all__ = ["Module", "Parameter", "LoadResult"]
 
@@ -303,7 +304,7 @@ class Module:
             raise ValueError(f"{type(self).__name__}.load_state_dict: nothing was loaded: " + "; ".join(parts))
         for name, value in values.items():
             m, k, current = entries[name]
-            fresh = value.astype(current.dtype, copy=True)
+            fresh = aligned_copy(value, current.dtype)   # (aligned, as the layers make them)
             if k in m._parameters:
                 m._parameters[k].data = fresh
             else:

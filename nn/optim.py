@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
+from nn.init import aligned_copy, empty_aligned
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR"]
 
@@ -38,6 +39,14 @@ def _number(value, name, owner, low=0.0, high=math.inf, high_open=False):
         interval = f"[{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{owner}: {name} must be a number in {interval}, got {value!r}")
     return float(value)
+
+
+
+def _aligned_zeros(p):
+    """Zeros shaped like parameter ``p``, in aligned memory (updated in place every step)."""
+    zeros = empty_aligned(p.shape, p.dtype)
+    zeros.fill(0)
+    return zeros
 
 
 class Optimizer:
@@ -179,7 +188,7 @@ class Optimizer:
             if v.shape != p.shape or v.dtype.kind not in "iuf":
                 raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape} "
                                  f"and dtype {v.dtype}, the parameter has shape {p.shape} (real numbers)")
-            checked[k] = v.astype(p.dtype)                # (a copy: the caller's arrays stay theirs)
+            checked[k] = aligned_copy(v, p.dtype)         # (a copy: the caller's arrays stay theirs)
         return checked
 
     def __repr__(self):
@@ -223,7 +232,7 @@ class SGD(Optimizer):
             state = self.state.setdefault(p, {})        # (plain SGD keeps no state)
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
+                buf = state["momentum_buffer"] = aligned_copy(g, p.dtype)
             else:
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
@@ -264,15 +273,15 @@ class Adam(Optimizer):
         state = self.state.setdefault(p, {})
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = _aligned_zeros(p.data)
+            state["exp_avg_sq"] = _aligned_zeros(p.data)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         # Every step works in two scratch arrays kept per parameter: fresh temporaries of a
         # 784x512 weight cost more (allocation, page faults) than the arithmetic itself.
         scratch = self._scratch.get(p)
         if scratch is None or scratch[0].shape != p.data.shape or scratch[0].dtype != p.data.dtype:
-            scratch = self._scratch[p] = (np.empty_like(p.data), np.empty_like(p.data))
+            scratch = self._scratch[p] = (empty_aligned(p.shape, p.dtype), empty_aligned(p.shape, p.dtype))
         g_wd, tmp = scratch
         if self.decoupled and wd:
             p.data *= 1 - lr * wd                        # AdamW: decay the weights, not the gradient

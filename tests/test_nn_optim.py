@@ -257,6 +257,19 @@ def test_state_dict_round_trip_continues_identically(kind, cls, options):
     np.testing.assert_array_equal(_run(opt_a, [a], grads[3:])[-1][0], _run(opt_b, [b], grads[3:])[-1][0])
 
 
+@pytest.mark.parametrize("kind, cls, options", [c for c in CONFIGS if c[2].get("momentum") or c[1] is not nn.SGD])
+def test_state_arrays_live_in_aligned_memory(kind, cls, options):
+    p = _param(np.arange(37.0), np.float32)
+    opt = cls([p], **options)
+    _run(opt, [p], [[np.ones(37)]] * 2)
+    arrays = [v for v in opt.state[p].values() if isinstance(v, np.ndarray)]
+    assert arrays and all(a.ctypes.data % nn.init.ALIGNMENT == 0 and a.dtype == np.float32 for a in arrays)
+    fresh = cls([_param(np.arange(37.0), np.float32)], **options)
+    fresh.load_state_dict(opt.state_dict())
+    loaded = [v for s in fresh.state.values() for v in s.values() if isinstance(v, np.ndarray)]
+    assert len(loaded) == len(arrays) and all(a.ctypes.data % 64 == 0 for a in loaded)
+
+
 def test_refused_optimizer_load_changes_nothing():
     p, q = _param([1.0, 2.0]), _param([3.0])
     opt = nn.Adam([p, q], lr=0.1)
