@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
+from nn._blas import axpy
 from nn.init import aligned_copy, empty_aligned
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR"]
@@ -210,6 +211,9 @@ class SGD(Optimizer):
             b = momentum * b + (1 - dampening) * g (t > 1)
             g = g + momentum * b  if nesterov else  b
         p = p - lr * g
+
+    The updates are in place, and ``p -= lr g`` is one pass over memory (BLAS ``axpy`` for
+    large arrays, see :mod:`nn._blas`), as PyTorch's ``p.add_(g, alpha=-lr)``.
     """
 
     state_keys = {"momentum_buffer": "array"}
@@ -235,9 +239,9 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = aligned_copy(g, p.dtype)
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * g
+                axpy(1 - group["dampening"], g, buf)
             g = g + momentum * buf if group["nesterov"] else buf
-        p.data -= lr * g
+        axpy(-lr, g, p.data)                            # p -= lr g, in one pass
 
 
 class Adam(Optimizer):

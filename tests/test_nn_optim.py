@@ -270,6 +270,83 @@ def test_state_arrays_live_in_aligned_memory(kind, cls, options):
     assert len(loaded) == len(arrays) and all(a.ctypes.data % 64 == 0 for a in loaded)
 
 
+# --- the fused update y += a x (nn._blas) -----------------------------------------------------
+
+from nn import _blas  # noqa: E402
+
+
+def _recording(monkeypatch):
+    """Wrap the BLAS functions (if numpy's BLAS was found) so a test sees whether they ran."""
+    calls = []
+    wrapped = {dt: (lambda f: lambda *args: (calls.append(args[0]), f(*args))[1])(f) for dt, f in _blas._AXPY.items()}
+    monkeypatch.setattr(_blas, "_AXPY", wrapped)
+    return calls
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-15)])
+def test_axpy_large_contiguous_arrays_match_numpy(monkeypatch, dtype, rtol):
+    rng = np.random.default_rng(0)
+    x, y0 = rng.standard_normal((300, 100)).astype(dtype), rng.standard_normal((300, 100)).astype(dtype)
+    calls = _recording(monkeypatch)
+    y = y0.copy()
+    _blas.axpy(-0.01, x, y)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, y0 - dtype(0.01) * x, rtol=rtol, atol=rtol)
+    assert calls == ([30000] if np.dtype(dtype) in _blas._AXPY else [])
+    monkeypatch.setattr(_blas, "_AXPY", {})                  # numpy's two passes: the same values
+    y_numpy = y0.copy()
+    _blas.axpy(-0.01, x, y_numpy)
+    np.testing.assert_allclose(y, y_numpy, rtol=rtol, atol=rtol)
+
+
+def _big(dtype=np.float32):
+    return np.random.default_rng(1).standard_normal(20000).astype(dtype)
+
+
+@pytest.mark.parametrize("case, make", [
+    ("small", lambda: (np.ones(10, np.float32), np.zeros(10, np.float32))),
+    ("strided x", lambda: (np.ones(40000, np.float32)[::2], _big())),
+    ("strided y", lambda: (_big(), np.zeros(40000, np.float32)[::2])),
+    ("other dtype", lambda: (_big(np.float64), _big())),
+    ("broadcast x", lambda: (np.ones((1, 20000), np.float32), np.zeros((3, 20000), np.float32))),
+    ("x inside y", lambda: (lambda y: (y[:20000], y[10000:]))(np.arange(30000, dtype=np.float32))),
+])
+def test_axpy_falls_back_to_numpy_with_numpys_semantics(monkeypatch, case, make):
+    x, y = make()
+    expected = y + np.float32(0.5) * x.astype(y.dtype, copy=True)    # computed before y changes
+    calls = _recording(monkeypatch)
+    _blas.axpy(0.5, x, y)
+    assert calls == []
+    np.testing.assert_allclose(y, expected, rtol=1e-6)
+
+
+def test_axpy_refuses_a_read_only_target_as_numpy_does():
+    y = _big()
+    y.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _blas.axpy(1.0, _big(), y)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_on_a_large_float32_weight_is_the_plain_update(monkeypatch, momentum):
+    rng = np.random.default_rng(3)
+    p = _param(rng.standard_normal((200, 150)), np.float32)
+    grads = [rng.standard_normal((200, 150)).astype(np.float32) for _ in range(3)]
+    expected, buf = p.data.copy(), None
+    for g in grads:
+        buf = g if buf is None or not momentum else momentum * buf + g
+        expected -= np.float32(0.1) * buf
+    calls = _recording(monkeypatch)
+    opt = nn.SGD([p], lr=0.1, momentum=momentum)
+    for g in grads:
+        p.grad = g.copy()
+        opt.step()
+        np.testing.assert_array_equal(p.grad, g)             # the gradient itself is untouched
+    np.testing.assert_allclose(p.data, expected, rtol=1e-5, atol=1e-6)
+    assert p.data.dtype == np.float32
+    assert len(calls) == (0 if not _blas._AXPY else 3 if not momentum else 5)
+
+
 def test_refused_optimizer_load_changes_nothing():
     p, q = _param([1.0, 2.0]), _param([3.0])
     opt = nn.Adam([p, q], lr=0.1)
