@@ -22,6 +22,9 @@ b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    for numpy, copies made so (:func:`nn.init.aligned_copy`).
    Reported in seconds per epoch (best, median, mean). Target: labgrad within
    1.10x of numpy, on the total time of the paired epochs (see below).
+   labgrad's SGD updates a weight in one pass (BLAS ``axpy``, :mod:`nn._blas`),
+   the numpy loop in two (``W -= LR * dW``); ``--unfused-sgd`` gives labgrad the
+   numpy loop's update, which leaves the per-op bookkeeping as the only difference.
 
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
@@ -62,10 +65,12 @@ Usage::
     python -m demos.benchmark --quick      # smoke run, 10-20 seconds (mostly starting workers)
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
+    python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
 
-How it was run: ``python -m demos.benchmark`` with the default settings on a
-2-core AMD EPYC VM (KVM), Python 3.11, numpy 2.4 (scipy-openblas 0.3.31,
-Haswell kernels, 2 threads), torch 2.13 CPU (MKL, 2 threads), with the machine
+How it was run: ``python -m demos.benchmark`` with the default settings on
+2-core VMs (KVM), a 2-core AMD EPYC until the morning of 2026-12-02 and an Intel
+Xeon with AVX-512 (OpenBLAS SkylakeX kernels) since, Python 3.11, numpy 2.4
+(scipy-openblas 0.3.31, 2 threads), torch 2.13 CPU (MKL, 2 threads), with the machine
 otherwise idle: on a loaded machine multi-threaded BLAS (both numpy's and
 torch's) degrades badly and the numbers mean little (``--threads 1`` helps).
 Even idle, absolute times on that VM varied by up to 2x from run to run; the
@@ -272,6 +277,9 @@ def _init_worker(impl, data_path, threads):
         import torch
         torch.set_num_threads(threads or torch.get_num_threads())   # the machine default unless --threads
         _worker["torch"] = torch
+    if os.environ.get("LABGRAD_BENCHMARK_UNFUSED_SGD"):      # --unfused-sgd: numpy's two passes
+        from nn import _blas
+        _blas._AXPY = {}
     if data_path is not None:
         data = np.load(data_path)
         _worker["x"], _worker["y"] = data["x"], data["y"]
@@ -402,6 +410,10 @@ def print_machine(have_torch, threads, torch_note):
     print(f"threads : {threads or 'the machine default'} (--threads)")
     blas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
     print(f"env     : {blas_env or 'no OPENBLAS_* variables set'}")
+    from nn import _blas
+    sgd = ("numpy's two passes (--unfused-sgd)" if os.environ.get("LABGRAD_BENCHMARK_UNFUSED_SGD")
+           else "one pass, BLAS axpy" if _blas._AXPY else "numpy's two passes (numpy's BLAS not reachable)")
+    print(f"labgrad : SGD update p -= lr g as {sgd}")
     print("method  : each implementation in its own process (OpenBLAS and OpenMP threads spin-wait and would\n"
           "          fight over the cores in one process), one computing at a time; epochs interleaved")
 
@@ -538,6 +550,9 @@ def main(argv=None):
     parser.add_argument("--sizes", default=None,
                         help="layer sizes of the MLP, 4 numbers (default 784,256,128,10); a tiny net such as "
                              "8,6,4,10 leaves only the per-step overhead (random data)")
+    parser.add_argument("--unfused-sgd", action="store_true",
+                        help="labgrad's SGD update as numpy's two passes (p -= lr * g), not BLAS axpy: "
+                             "the per-step bookkeeping alone")
     parser.add_argument("--skip-overhead", action="store_true", help="skip benchmark a)")
     parser.add_argument("--skip-mlp", action="store_true", help="skip benchmark b)")
     args = parser.parse_args(argv)
@@ -556,6 +571,8 @@ def main(argv=None):
     if args.unset_openblas_env:                      # the workers are spawned with this environment
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             os.environ.pop(name, None)
+    if args.unfused_sgd:                             # read by the workers when they start
+        os.environ["LABGRAD_BENCHMARK_UNFUSED_SGD"] = "1"
     if args.threads:                                 # read by OpenBLAS and OpenMP when the workers start
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(args.threads)
