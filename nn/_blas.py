@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = ["axpy"]
 
-_MIN_SIZE = 16384                     # below this the ctypes call costs more than numpy's two passes
+_MIN_BYTES = 1 << 17                  # below 128 KiB the ctypes call costs more than numpy's two passes
 
 
 def _load():
@@ -53,7 +53,7 @@ def axpy(a, x, y):
     >>> y.tolist()
     [0.0, -1.0, -2.0]
     """
-    f = _AXPY.get(y.dtype) if type(y) is np.ndarray and y.size >= _MIN_SIZE else None
+    f = _AXPY.get(y.dtype) if type(y) is np.ndarray and y.nbytes >= _MIN_BYTES else None
     if (f is None or type(x) is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape
             or not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
             or np.may_share_memory(x, y)):

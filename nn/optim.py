@@ -42,10 +42,9 @@ def _number(value, name, owner, low=0.0, high=math.inf, high_open=False):
     return float(value)
 
 
-
-def _aligned_zeros(p):
-    """Zeros shaped like parameter ``p``, in aligned memory (updated in place every step)."""
-    zeros = empty_aligned(p.shape, p.dtype)
+def _aligned_zeros(like):
+    """Zeros of the shape and dtype of array ``like``, in aligned memory (updated in place every step)."""
+    zeros = empty_aligned(like.shape, like.dtype)
     zeros.fill(0)
     return zeros
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Tensor
+from nn import _blas
 
 
 def _param(values, dtype=np.float64):
@@ -272,44 +273,50 @@ def test_state_arrays_live_in_aligned_memory(kind, cls, options):
 
 # --- the fused update y += a x (nn._blas) -----------------------------------------------------
 
-from nn import _blas  # noqa: E402
-
-
 def _recording(monkeypatch):
-    """Wrap the BLAS functions (if numpy's BLAS was found) so a test sees whether they ran."""
+    """Wrap the BLAS functions (if numpy's BLAS was found) so a test sees the sizes they ran on."""
     calls = []
-    wrapped = {dt: (lambda f: lambda *args: (calls.append(args[0]), f(*args))[1])(f) for dt, f in _blas._AXPY.items()}
-    monkeypatch.setattr(_blas, "_AXPY", wrapped)
+
+    def wrap(f):
+        def recorded(n, *args):
+            calls.append(n)
+            return f(n, *args)
+        return recorded
+
+    monkeypatch.setattr(_blas, "_AXPY", {dtype: wrap(f) for dtype, f in _blas._AXPY.items()})
     return calls
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-15)])
 def test_axpy_large_contiguous_arrays_match_numpy(monkeypatch, dtype, rtol):
     rng = np.random.default_rng(0)
-    x, y0 = rng.standard_normal((300, 100)).astype(dtype), rng.standard_normal((300, 100)).astype(dtype)
+    x, y0 = rng.standard_normal((400, 100)).astype(dtype), rng.standard_normal((400, 100)).astype(dtype)
     calls = _recording(monkeypatch)
     y = y0.copy()
     _blas.axpy(-0.01, x, y)
     assert y.dtype == dtype
     np.testing.assert_allclose(y, y0 - dtype(0.01) * x, rtol=rtol, atol=rtol)
-    assert calls == ([30000] if np.dtype(dtype) in _blas._AXPY else [])
+    assert calls == ([40000] if np.dtype(dtype) in _blas._AXPY else [])
     monkeypatch.setattr(_blas, "_AXPY", {})                  # numpy's two passes: the same values
     y_numpy = y0.copy()
     _blas.axpy(-0.01, x, y_numpy)
     np.testing.assert_allclose(y, y_numpy, rtol=rtol, atol=rtol)
 
 
+_N = 40000                            # float32 elements: 160 KB, above the size where BLAS takes over
+
+
 def _big(dtype=np.float32):
-    return np.random.default_rng(1).standard_normal(20000).astype(dtype)
+    return np.random.default_rng(1).standard_normal(_N).astype(dtype)
 
 
 @pytest.mark.parametrize("case, make", [
     ("small", lambda: (np.ones(10, np.float32), np.zeros(10, np.float32))),
-    ("strided x", lambda: (np.ones(40000, np.float32)[::2], _big())),
-    ("strided y", lambda: (_big(), np.zeros(40000, np.float32)[::2])),
+    ("strided x", lambda: (np.ones(2 * _N, np.float32)[::2], _big())),
+    ("strided y", lambda: (_big(), np.zeros(2 * _N, np.float32)[::2])),
     ("other dtype", lambda: (_big(np.float64), _big())),
-    ("broadcast x", lambda: (np.ones((1, 20000), np.float32), np.zeros((3, 20000), np.float32))),
-    ("x inside y", lambda: (lambda y: (y[:20000], y[10000:]))(np.arange(30000, dtype=np.float32))),
+    ("broadcast x", lambda: (np.ones((1, _N), np.float32), np.zeros((3, _N), np.float32))),
+    ("x inside y", lambda: (lambda y: (y[:_N], y[_N // 2:]))(np.arange(_N * 3 // 2, dtype=np.float32))),
 ])
 def test_axpy_falls_back_to_numpy_with_numpys_semantics(monkeypatch, case, make):
     x, y = make()
@@ -330,8 +337,8 @@ def test_axpy_refuses_a_read_only_target_as_numpy_does():
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_sgd_on_a_large_float32_weight_is_the_plain_update(monkeypatch, momentum):
     rng = np.random.default_rng(3)
-    p = _param(rng.standard_normal((200, 150)), np.float32)
-    grads = [rng.standard_normal((200, 150)).astype(np.float32) for _ in range(3)]
+    p = _param(rng.standard_normal((250, 200)), np.float32)
+    grads = [rng.standard_normal((250, 200)).astype(np.float32) for _ in range(3)]
     expected, buf = p.data.copy(), None
     for g in grads:
         buf = g if buf is None or not momentum else momentum * buf + g
