@@ -2,7 +2,8 @@
 
 Weights are laid out ``(in, out)`` as in the labs (``X @ W + b``), so for a
 shape ``(..., out)`` the fan-in is the product of all but the last axis and
-the fan-out is the last axis.
+the fan-out is the last axis. Layers copy the values into 64-byte-aligned arrays
+made by :func:`aligned_copy` (see :func:`empty_aligned` for why).
 
 ``rng`` chooses where the random numbers come from:
 
