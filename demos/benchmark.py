@@ -100,6 +100,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import Tensor
+from nn import _blas
 from nn.init import aligned_copy
 
 __all__ = ["main", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad", "chain_torch"]
@@ -278,7 +279,6 @@ def _init_worker(impl, data_path, threads):
         torch.set_num_threads(threads or torch.get_num_threads())   # the machine default unless --threads
         _worker["torch"] = torch
     if os.environ.get("LABGRAD_BENCHMARK_UNFUSED_SGD"):      # --unfused-sgd: numpy's two passes
-        from nn import _blas
         _blas._AXPY = {}
     if data_path is not None:
         data = np.load(data_path)
@@ -410,7 +410,6 @@ def print_machine(have_torch, threads, torch_note):
     print(f"threads : {threads or 'the machine default'} (--threads)")
     blas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
     print(f"env     : {blas_env or 'no OPENBLAS_* variables set'}")
-    from nn import _blas
     sgd = ("numpy's two passes (--unfused-sgd)" if os.environ.get("LABGRAD_BENCHMARK_UNFUSED_SGD")
            else "one pass, BLAS axpy" if _blas._AXPY else "numpy's two passes (numpy's BLAS not reachable)")
     print(f"labgrad : SGD update p -= lr g as {sgd}")

@@ -99,7 +99,7 @@ def test_empty_aligned_and_aligned_copy(shape, dtype):
     assert a.size == 0 or a.ctypes.data % nn.init.ALIGNMENT == 0
     values = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
     c = nn.init.aligned_copy(values, dtype)
-    assert c.dtype == dtype and (c.size == 0 or c.ctypes.data % 64 == 0)
+    assert c.dtype == dtype and (c.size == 0 or c.ctypes.data % nn.init.ALIGNMENT == 0)
     np.testing.assert_array_equal(c, values.astype(dtype))
     values[...] = -1                                          # a copy: the source is not shared
     assert c.size == 0 or (c != -1).all()

@@ -268,7 +268,7 @@ def test_state_arrays_live_in_aligned_memory(kind, cls, options):
     fresh = cls([_param(np.arange(37.0), np.float32)], **options)
     fresh.load_state_dict(opt.state_dict())
     loaded = [v for s in fresh.state.values() for v in s.values() if isinstance(v, np.ndarray)]
-    assert len(loaded) == len(arrays) and all(a.ctypes.data % 64 == 0 for a in loaded)
+    assert len(loaded) == len(arrays) and all(a.ctypes.data % nn.init.ALIGNMENT == 0 for a in loaded)
 
 
 # --- the fused update y += a x (nn._blas) -----------------------------------------------------
