@@ -8,16 +8,25 @@
 array(8.)
 """
 from autograd.tensor import Tensor, as_tensor
-from autograd.function import (Function, AnomalyError, detect_anomaly, enable_grad, is_grad_enabled,
-                               no_grad, reduce_broadcast)
+from autograd.function import (Function, AnomalyError, detect_anomaly, enable_grad, inference_mode,
+                               is_grad_enabled, no_grad, reduce_broadcast)
 from autograd.engine import backward, grad
 from autograd.ops import *  # noqa: F401,F403
 from autograd.ops import __all__ as _ops_all
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_gradient
-from autograd import viz  # graphviz itself is imported only when drawing
+from autograd.seeding import manual_seed
 
 __all__ = [
-    "Tensor", "as_tensor", "Function", "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled",
-    "detect_anomaly", "AnomalyError", "reduce_broadcast", "gradcheck", "GradcheckError",
-    "numerical_gradient", "viz",
+    "Tensor", "as_tensor", "Function", "backward", "grad", "no_grad", "inference_mode", "enable_grad",
+    "is_grad_enabled", "detect_anomaly", "AnomalyError", "reduce_broadcast", "gradcheck", "GradcheckError",
+    "numerical_gradient", "manual_seed", "viz",
 ] + list(_ops_all)
+
+
+def __getattr__(name):
+    """``autograd.viz`` is imported on first use: importing it here would make
+    ``python -m autograd.viz`` warn that the module was imported before it ran."""
+    if name == "viz":
+        import importlib
+        return importlib.import_module("autograd.viz")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

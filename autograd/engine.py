@@ -134,7 +134,7 @@ def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
         if type(input_grads) is not tuple:
-            input_grads = _as_tuple(input_grads, op)
+            input_grads = _as_tuple(input_grads, op, len(parents))
         if len(input_grads) != len(parents):
             raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
                                f"for {len(parents)} inputs")
@@ -152,8 +152,8 @@ def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
                 if gi.shape != data.shape or gi.dtype != data.dtype:
                     gi = _fit(gi, data, op)
             except AttributeError:
-                raise RuntimeError(f"backward of {op.name!r} returned a {type(gi).__name__} as a gradient, "
-                                   "not an array") from None
+                raise TypeError(f"backward of {op.name!r} returned a {type(gi).__name__} as a gradient, "
+                                "not an array; return a numpy array (np.asarray(...)) or None") from None
             prev = grads.get(p)
             if prev is not None:
                 grads[p] = prev + gi
@@ -180,12 +180,15 @@ def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
             op.released = True
 
 
-def _as_tuple(input_grads, op):
-    """A backward's result as a tuple (a list is fine); anything else is the op's mistake."""
+def _as_tuple(input_grads, op, n_inputs):
+    """A backward's result as a tuple: a list is fine, and so is a bare gradient for a one-input op
+    (as PyTorch allows); anything else is the op's mistake."""
     if type(input_grads) is list:
         return tuple(input_grads)
-    raise RuntimeError(f"backward of {op.name!r} must return a tuple with one gradient (or None) "
-                       f"per input, got {type(input_grads).__name__}")
+    if n_inputs == 1 and (input_grads is None or isinstance(input_grads, (np.ndarray, np.generic, Tensor))):
+        return (input_grads,)
+    raise TypeError(f"backward of {op.name!r} returned a {type(input_grads).__name__} for {n_inputs} inputs; "
+                    f"return a tuple with one gradient (an array or None) per input")
 
 
 def _exclusive(g, handed):
@@ -215,7 +218,8 @@ def _fit(gi, data, op):
 def backward(tensors, grad_tensors=None, retain_graph=False):
     """Accumulate the gradients of ``tensors`` into every leaf's ``.grad`` (see ``Tensor.backward``)."""
     seeds = _seed_gradients(list(tensors), grad_tensors, False, "backward")
-    _run(seeds, retain_graph=retain_graph, create_graph=False)
+    with _quiet_under_anomaly():
+        _run(seeds, retain_graph=retain_graph, create_graph=False)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -260,7 +264,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     capture = {id(x): None for x in inputs}
-    with enable_grad() if create_graph else _nothing():
+    with enable_grad() if create_graph else _nothing(), _quiet_under_anomaly():
         seeds = _seed_gradients(outputs, grad_outputs, create_graph, "grad")
         _run(seeds, retain_graph=retain_graph, create_graph=create_graph, capture=capture,
              walk=_needed(outputs, inputs))
@@ -283,3 +287,8 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def _quiet_under_anomaly():
+    """numpy's warnings silenced under detect_anomaly (its check reports the event, naming the op)."""
+    return np.errstate(all="ignore") if _modes.anomaly else _nothing()

@@ -44,7 +44,7 @@ from operator import attrgetter
 import numpy as np
 
 __all__ = [
-    "Function", "reduce_broadcast", "no_grad", "enable_grad", "is_grad_enabled",
+    "Function", "reduce_broadcast", "no_grad", "inference_mode", "enable_grad", "is_grad_enabled",
     "detect_anomaly", "AnomalyError",
 ]
 
@@ -91,10 +91,12 @@ class _GradMode:
         return False
 
     def __call__(self, func):
+        import copy
         import functools
         import inspect
 
-        mode = type(self)
+        def mode():                  # a fresh copy per entry: re-entrant, and keeps inference_mode(False)
+            return copy.copy(self)
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def generator(*args, **kwargs):
@@ -139,6 +141,34 @@ class no_grad(_GradMode):
     enabled = False
 
 
+class inference_mode(no_grad):
+    """PyTorch's name for :class:`no_grad` here (labgrad has no separate inference tensors).
+
+    >>> from autograd import Tensor, inference_mode
+    >>> @inference_mode
+    ... def predict(x):
+    ...     return x * 2
+    >>> predict(Tensor([1.0], requires_grad=True)).requires_grad
+    False
+
+    ``inference_mode(False)`` leaves the grad mode as it is, as in PyTorch.
+    """
+
+    def __new__(cls, mode=True):
+        if mode is True or mode is False:
+            self = super().__new__(cls)
+            if not mode:
+                self.enabled = None          # (read by __enter__: keep the current mode)
+            return self
+        return super().__new__(cls, mode)    # used as a decorator without parentheses
+
+    def __enter__(self):
+        self._previous = _modes.grad_enabled
+        if self.enabled is not None:
+            _modes.grad_enabled = self.enabled
+        return self
+
+
 class enable_grad(_GradMode):
     """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
     enabled = True
@@ -153,6 +183,10 @@ class detect_anomaly:
 
     An op creates a non-finite value when its inputs (or upstream gradient) are
     all finite and its output (or an input gradient) is not; the error names the op.
+    nan or inf that comes in with the data (a leaf tensor: data, a parameter, a
+    constant) raises at the first op that reads it, naming the op, the input and
+    how many values are nan and inf. Inside the block numpy's warnings from the
+    ops are silenced: the AnomalyError reports the event instead.
 
     >>> import numpy as np
     >>> from autograd import Tensor, detect_anomaly
@@ -194,6 +228,56 @@ def _check_tensors(cls, inputs):
     if not all(isinstance(t, Tensor) for t in inputs):
         raise TypeError(f"{cls.name}: {cls.__name__}.apply takes Tensors, got "
                         f"{[type(t).__name__ for t in inputs]} (wrap arrays with Tensor(...))")
+
+
+def _check_leaves(fn, inputs):
+    """Raise AnomalyError if a leaf input (data, a parameter, a constant) holds nan or inf.
+
+    No op made those values, so the creation check cannot name one: the first op that
+    reads them is named instead, with the tensor and what it holds.
+    """
+    for position, t in enumerate(inputs):
+        data = t.data
+        if t.op is not None or data.dtype.kind not in "fc" or np.isfinite(data).all():
+            continue
+        n_nan = int(np.isnan(data).sum())
+        n_inf = int(np.isinf(data).sum())
+        label = f"{t.name!r}, " if t.name is not None else ""
+        raise AnomalyError(
+            f"forward of {fn.name!r}: input {position} ({label}a leaf tensor of shape {data.shape}) holds "
+            f"{n_nan} nan and {n_inf} inf among its {data.size} values, which no op made: they came in "
+            "with the data; clean it before making the Tensor (np.isfinite, np.nan_to_num), or run "
+            "this op outside detect_anomaly if the values are meant (an -inf mask)")
+
+
+def _named_error(fn, inputs, e):
+    """The ValueError/TypeError ``e`` of a forward, naming the op and the input shapes."""
+    if str(e).startswith(f"{fn.name}:"):         # our ops' errors already name the op
+        return e
+    _check_tensors(type(fn), inputs)
+    # numpy's (e.g. broadcasting) do not say which op failed
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    kind = TypeError if isinstance(e, TypeError) else ValueError
+    return kind(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})")
+
+
+def _watched_forward(fn, inputs, params):
+    """``fn.forward`` under :func:`detect_anomaly`: non-finite leaves and created nan/inf raise.
+
+    numpy's warnings (divide by zero, invalid value, overflow) are silenced here: the check
+    after the forward reports the same event as an AnomalyError that names the op.
+    """
+    _check_tensors(type(fn), inputs)
+    _check_leaves(fn, inputs)
+    arrays = [t.data for t in inputs]
+    with np.errstate(all="ignore"):
+        try:
+            data = fn.forward(*arrays, **params)
+        except (ValueError, TypeError) as e:
+            raise _named_error(fn, inputs, e) from e
+    data = np.asarray(data)
+    _check_anomaly("forward", fn, [data], arrays)
+    return data
 
 
 # --- the one place broadcasting is undone --------------------------------------------
@@ -257,29 +341,24 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run ``forward`` on the inputs' arrays and wrap the result, recording the graph if needed."""
         fn = cls()
-        n = len(inputs)
-        try:
-            # the common arities unpacked by hand: a star-call costs more than the op's own Python
-            if n == 1:
-                data = fn.forward(inputs[0].data, **params)
-            elif n == 2:
-                data = fn.forward(inputs[0].data, inputs[1].data, **params)
-            elif n == 3:
-                data = fn.forward(inputs[0].data, inputs[1].data, inputs[2].data, **params)
-            else:
-                data = fn.forward(*[t.data for t in inputs], **params)
-        except (ValueError, TypeError) as e:
-            if str(e).startswith(f"{fn.name}:"):     # our ops' errors already name the op
-                raise
-            _check_tensors(cls, inputs)
-            # numpy's (e.g. broadcasting) do not say which op failed
-            shapes = ", ".join(str(t.shape) for t in inputs)
-            kind = TypeError if isinstance(e, TypeError) else ValueError
-            raise kind(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})") from e
-        if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
-            data = np.asarray(data)
-        if _modes.anomaly:
-            _check_anomaly("forward", fn, [data], [t.data for t in inputs])
+        if _modes.anomaly:                   # (the one mode test on the fast path)
+            data = _watched_forward(fn, inputs, params)
+        else:
+            n = len(inputs)
+            try:
+                # the common arities unpacked by hand: a star-call costs more than the op's own Python
+                if n == 1:
+                    data = fn.forward(inputs[0].data, **params)
+                elif n == 2:
+                    data = fn.forward(inputs[0].data, inputs[1].data, **params)
+                elif n == 3:
+                    data = fn.forward(inputs[0].data, inputs[1].data, inputs[2].data, **params)
+                else:
+                    data = fn.forward(*[t.data for t in inputs], **params)
+            except (ValueError, TypeError) as e:
+                raise _named_error(fn, inputs, e) from e
+            if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
+                data = np.asarray(data)
         if _modes.grad_enabled:
             try:
                 for t in inputs:

@@ -59,12 +59,26 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
     ``fn`` takes the inputs (Tensors or arrays) and returns a Tensor. Every
     input that requires grad is checked over every element, for the scalar
-    ``sum(fn(*inputs) * u)`` with a random upstream gradient ``u``, so every
-    entry of the Jacobian matters. The inputs are copied to float64 first; the
-    caller's tensors are not modified.
+    ``sum(fn(*inputs) * v)``: the output projected on a random vector ``v``
+    (the upstream gradient), so every entry of the Jacobian matters. The
+    inputs are copied to float64 first; the caller's tensors are not modified.
 
     Returns True, or raises :class:`GradcheckError` naming the input, the index,
-    and the analytic and numeric values.
+    and the analytic and numeric values. Both values are gradients of that
+    projection, not ``fn``'s own gradient, and the message says so.
+
+    >>> from autograd import Tensor, Function
+    >>> class WrongSquare(Function):         # x**2 whose backward forgets the factor 2
+    ...     name = "wrong_square"
+    ...     def forward(self, a): return a * a
+    ...     def backward(self, g, out, a): return (g * a,)
+    >>> gradcheck(lambda t: WrongSquare.apply(t), Tensor([3.0], requires_grad=True))
+    Traceback (most recent call last):
+    ...
+    autograd.gradcheck.GradcheckError: gradcheck: input 0 (shape (1,)): analytic and numerical gradients
+    differ at index (0,): analytic 0.37719066 vs numeric 0.75438133 (1 of 1 elements differ; atol=1e-05,
+    rtol=0.001). Both are gradients of sum(fn(*inputs) * v), fn's output projected on a random vector v
+    (seed=0), not of fn's output itself
     """
     from autograd.engine import grad
     from autograd.tensor import Tensor
@@ -77,14 +91,14 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     out = fn(*xs)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    u = np.random.default_rng(seed).standard_normal(out.shape)
+    v = np.random.default_rng(seed).standard_normal(out.shape)   # the random projection
     if out.requires_grad:
-        analytic = grad(out, [xs[i] for i in checked], grad_outputs=u, allow_unused=True)
+        analytic = grad(out, [xs[i] for i in checked], grad_outputs=v, allow_unused=True)
     else:
         analytic = [None] * len(checked)
 
     def objective():
-        return float(np.sum(np.asarray(fn(*xs).data, dtype=np.float64) * u))
+        return float(np.sum(np.asarray(fn(*xs).data, dtype=np.float64) * v))
 
     for i, a in zip(checked, analytic):
         x = xs[i].data
@@ -104,7 +118,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         if bad.any():
             ix = tuple(int(j) for j in np.argwhere(bad)[0])
             raise GradcheckError(
-                f"gradcheck: gradient of input {i} (shape {x.shape}) differs at index {ix}: "
-                f"analytic {a[ix]!r} vs numeric {numeric[ix]!r} "
-                f"({int(bad.sum())} of {bad.size} elements differ; atol={atol}, rtol={rtol})")
+                f"gradcheck: input {i} (shape {x.shape}): analytic and numerical gradients differ at index {ix}: "
+                f"analytic {a[ix]:.8g} vs numeric {numeric[ix]:.8g} "
+                f"({int(bad.sum())} of {bad.size} elements differ; atol={atol:g}, rtol={rtol:g}). Both are "
+                f"gradients of sum(fn(*inputs) * v), fn's output projected on a random vector v (seed={seed}), "
+                "not of fn's output itself")
     return True

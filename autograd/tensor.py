@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Tensor", "as_tensor"]
+__all__ = ["Tensor", "as_tensor", "ElementCount"]
 
 
 class Tensor:
@@ -51,7 +51,7 @@ class Tensor:
     name : str or None
         Optional label.
     """
-    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
     __array_priority__ = 1000          # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -67,7 +67,7 @@ class Tensor:
                 raise TypeError(f"Tensor: complex dtype {data.dtype} cannot require grad")
             data = data.astype(np.float64)
         self.data = data
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self.op = None
         self.name = name
@@ -78,7 +78,7 @@ class Tensor:
         """Fast constructor for op outputs (no validation): requires grad iff it has an op."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.requires_grad = op is not None
         t.op = op
         t.name = None
@@ -89,10 +89,34 @@ class Tensor:
     shape = property(lambda self: self.data.shape, doc="Shape tuple, as numpy.")
     ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
     dtype = property(lambda self: self.data.dtype, doc="numpy dtype of the data.")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
+    size = property(lambda self: ElementCount(self.data.size),
+                    doc="Number of elements, as numpy (PyTorch's ``size()`` is ``shape`` here).")
     parents = property(lambda self: self.op.parents if self.op is not None else (),
                        doc="Inputs of the op that made this tensor (empty for a leaf).")
     is_leaf = property(lambda self: self.op is None, doc="True for tensors made by the user.")
+
+    @property
+    def grad(self):
+        """``d output / d self`` as a numpy array (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # labgrad keeps gradients as numpy arrays of the tensor's shape: refuse anything else
+        # here, where the mistake is made, rather than in a later backward or optimiser step
+        if value is not None:
+            if isinstance(value, Tensor):
+                raise TypeError("Tensor.grad: gradients are numpy arrays in labgrad, not Tensors; "
+                                "assign t.grad = g.data (or g.numpy())")
+            if isinstance(value, np.generic):         # (numpy's 0-d arithmetic gives scalars)
+                value = np.asarray(value)
+            elif not isinstance(value, np.ndarray):
+                raise TypeError(f"Tensor.grad: expected a numpy array or None, got {type(value).__name__}; "
+                                "assign t.grad = np.asarray(...)")
+            if value.shape != self.data.shape:
+                raise ValueError(f"Tensor.grad: a gradient of shape {value.shape} for a tensor of shape "
+                                 f"{self.data.shape}; the gradient must have the tensor's shape")
+        self._grad = value
 
     @property
     def T(self):
@@ -237,29 +261,46 @@ class Tensor:
     def sigmoid(self): return ew.sigmoid(self)
     def relu(self): return ew.relu(self)
     def leaky_relu(self, negative_slope=0.01): return ew.leaky_relu(self, negative_slope)
+    def pow(self, exponent): return ew.pow(self, exponent)
     def clip(self, min=None, max=None): return ew.clip(self, min, max)
+    def clamp(self, min=None, max=None): return ew.clamp(self, min, max)
     def maximum(self, other): return ew.maximum(self, other)
     def minimum(self, other): return ew.minimum(self, other)
     def astype(self, dtype): return ew.astype(self, dtype)
+    def clone(self): return ew.clone(self)
     def matmul(self, other): return linalg.matmul(self, other)
 
-    def sum(self, axis=None, keepdims=False): return reduce.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return reduce.mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return reduce.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return reduce.min(self, axis, keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False): return reduce.var(self, axis, ddof, keepdims)
-    def logsumexp(self, axis=None, keepdims=False): return reduce.logsumexp(self, axis, keepdims)
-    def softmax(self, axis=-1): return reduce.softmax(self, axis)
-    def log_softmax(self, axis=-1): return reduce.log_softmax(self, axis)
+    # PyTorch's casts: differentiable, and ``self`` itself when the dtype is already right (as PyTorch)
+    def float(self): return self.to(np.float32)
+    def double(self): return self.to(np.float64)
+
+    def to(self, dtype):
+        """Cast to ``dtype`` as PyTorch's ``t.to(dtype)`` (``self`` if it already has it); the
+        device ``"cpu"`` is accepted and changes nothing: labgrad runs on numpy, on the CPU."""
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+            return self
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to: expected a numpy dtype (np.float32, 'float64') or 'cpu', got {dtype!r}; "
+                            "labgrad runs on numpy, on the CPU only") from None
+        return self if dtype == self.data.dtype else ew.astype(self, dtype)
+
+    def t(self):
+        """Transpose of a tensor with at most 2 dimensions (PyTorch's ``t()``)."""
+        if self.data.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.data.shape}; "
+                             "use .T to reverse all axes, or .swapaxes(i, j) / .permute(...)")
+        return shape_ops.transpose(self)
 
     def reshape(self, *shape): return shape_ops.reshape(self, *shape)
+    def view(self, *shape): return shape_ops.view(self, *shape)
     def transpose(self, *axes): return shape_ops.transpose(self, *axes)
     def permute(self, *axes): return shape_ops.permute(self, *axes)
-    def swapaxes(self, axis1, axis2): return shape_ops.swapaxes(self, axis1, axis2)
     def broadcast_to(self, shape): return shape_ops.broadcast_to(self, shape)
-    def squeeze(self, axis=None): return shape_ops.squeeze(self, axis)
-    def unsqueeze(self, axis): return shape_ops.unsqueeze(self, axis)
-    def flatten(self, start_axis=0, end_axis=-1): return shape_ops.flatten(self, start_axis, end_axis)
+
+    # Methods that take an axis (sum, mean, max, ..., squeeze, flatten, argmax) are the public
+    # functions themselves, assigned below the class: they take PyTorch's dim=/keepdim= too.
 
     # --- numpy interoperability: np.exp(t), ndarray + t, np.sum(t) give Tensors -------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -273,6 +314,25 @@ class Tensor:
         if impl is None:
             return NotImplemented
         return impl(*args, **kwargs)
+
+
+class ElementCount(int):
+    """``Tensor.size``: the number of elements as numpy's ``size``, an int that explains the
+    PyTorch habit ``t.size()`` (which is ``t.shape`` here) instead of "'int' object is not callable".
+
+    >>> from autograd import Tensor
+    >>> t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> t.size, t.shape
+    (6, (2, 3))
+    """
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"Tensor.size is the element count ({int(self)}) as in numpy, not a method; "
+                        "for the shape use t.shape (PyTorch's t.size()), and t.shape[d] for t.size(d)")
+
+    def __repr__(self):
+        return int.__repr__(self)
 
 
 def as_tensor(value, like=None):
@@ -297,3 +357,9 @@ from autograd import engine  # noqa: E402
 from autograd.ops import elementwise as ew, linalg, reduce  # noqa: E402
 from autograd.ops import shape as shape_ops  # noqa: E402
 from autograd.ops.dispatch import UFUNCS as _UFUNCS, FUNCTIONS as _FUNCTIONS  # noqa: E402
+
+for _method in (reduce.sum, reduce.mean, reduce.max, reduce.min, reduce.var, reduce.logsumexp, reduce.softmax,
+                reduce.log_softmax, reduce.argmax, reduce.argmin, shape_ops.swapaxes, shape_ops.squeeze,
+                shape_ops.unsqueeze, shape_ops.flatten):
+    setattr(Tensor, _method.__name__, _method)
+del _method

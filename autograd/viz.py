@@ -13,16 +13,22 @@ and its output, so a hand computation can be checked by eye.
 >>> f = q * z
 >>> f.backward()
 >>> g = viz.draw(f, names=locals())      # a graphviz.Digraph; displays inline in Jupyter
->>> print(g.source.count("->"), "edges")
-6 edges
+>>> g
+<labgrad graph: 7 nodes, 6 edges>
 
-``viz.save(g, "graph.svg")`` writes a picture (``.svg``, ``.png``, ``.pdf``, or
-``.dot`` source); ``python -m autograd.viz --out docs`` renders the seed exercises.
+In Jupyter a graph as a cell's last expression shows the picture; without
+Graphviz's ``dot`` program it shows how to install it and the DOT source
+(``g.source``) instead. ``viz.save(g, "graph.svg")`` writes a picture
+(``.svg``, ``.png``, ``.pdf``, or ``.dot`` source); ``python -m autograd.viz``
+renders the seed exercises into ``out/viz`` (``--out DIR`` elsewhere).
 """
+import colorsys
 import contextlib
 import functools
 import html
 import pathlib
+import re
+import warnings
 
 import numpy as np
 
@@ -37,6 +43,8 @@ INSTALL_HINT = ("Rendering needs the Graphviz 'dot' program: install it with 'ap
 
 _COMMUTATIVE = {"+", "*", "maximum", "minimum"}
 _GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#777777"
+_VANISHING, _EXPLODING = 1e-6, 1e2       # color_by_grad: the ends of the colour scale (mean |grad|)
+_ZERO_COLOUR, _NONFINITE_COLOUR, _EDGE_COLOUR = "#1f4fd0", "#d00000", "#555555"   # the last: no gradient
 _STYLE = {  # tensor node kinds: graphviz attributes
     "output": dict(style="rounded,filled,bold", fillcolor="#fff1b8", penwidth="2"),
     "parameter": dict(style="rounded,filled", fillcolor="#dbe8f7"),
@@ -79,6 +87,16 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
     accumulated over several backward calls) intermediates show ``—``, so the
     picture never mixes gradients of different backward passes.
 
+    Zero the gradients before the backward you want to see. ``.grad``
+    accumulates, so ``loss.backward()`` after training (``nn.fit``, an
+    optimiser loop) or after an earlier backward adds this graph's gradients to
+    the ones already there: the parameters would show the sum of two batches.
+    Call ``model.zero_grad()`` (or ``opt.zero_grad()``) right before
+    ``loss.backward()``, then ``draw``. When ``draw`` finds a leaf whose
+    ``.grad`` is not what one backward of the root gives (it can tell for a
+    single root with one element, such as a loss), it says so under the
+    picture and with a ``UserWarning``.
+
     Parameters
     ----------
     *roots : Tensor
@@ -107,16 +125,21 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
     highlight : Tensor, str, or iterable of them
         Tensors (or names) to mark with an orange border.
     color_by_grad : bool
-        Colour each edge by the mean ``|grad|`` of its tensor, labelled with it:
-        blue below 1e-6 (vanishing), green around 1e-2, yellow around 1, red
-        above 1e2 (exploding); dashed where the gradient is exactly zero.
+        Colour each edge by the mean ``|grad|`` of the tensor it carries, and
+        label it with that number: blue at 1e-6 and below (vanishing), green
+        around 1e-2, yellow around 1, red at 1e2 and above (exploding), on a
+        log scale; dashed where the gradient is exactly zero, thick red where it
+        is nan or inf. A legend under the picture shows the scale.
 
     Returns
     -------
     graphviz.Digraph
-        ``.source`` is the DOT text; rendering (Jupyter display, ``.pipe``,
+        ``.source`` is the DOT text; ``repr`` gives its size
+        (``<labgrad graph: 7 nodes, 6 edges>``). Rendering (``.pipe``,
         ``.render``, :func:`save`) needs the ``dot`` program and otherwise raises
-        ``graphviz.ExecutableNotFound`` with the install commands.
+        ``graphviz.ExecutableNotFound`` with the install commands. Jupyter shows
+        the picture inline; without ``dot`` it shows the install commands and
+        the DOT source instead of an error.
     """
     gv = _graphviz()
     roots = _check_roots(roots, "draw")
@@ -124,18 +147,26 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
         raise ValueError(f"draw: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
     order = graph_tensors(roots, max_nodes, "draw")
     label_of = tensor_names(order, names)
-    grads = _gradients(order, roots) if show_grad or color_by_grad else {}
+    grads, stale = _gradients(order, roots) if show_grad or color_by_grad else ({}, None)
     marked = _highlighted(highlight, order, label_of)
     module_of = _modules(order, label_of) if group_by_module else {}
     index = {id(t): i for i, t in enumerate(order)}
     outputs = {id(r) for r in roots}
+    if stale is not None:
+        leaf = label_of[id(stale)] or f"a leaf of shape {stale.shape}"
+        warnings.warn(
+            f"draw: the .grad of {leaf!r} is not what one backward of this graph gives: gradients accumulated "
+            "over several backward() calls (e.g. after nn.fit or an earlier backward), or come from another "
+            "graph; the picture shows the stored .grad and '—' for intermediate tensors. Call "
+            "model.zero_grad() (or opt.zero_grad()) right before loss.backward() to draw one backward's gradients",
+            UserWarning, stacklevel=2)
 
     Graph, _ = _classes(gv)
-    caption = ", ".join(["green: value"] * show_data + ["red: gradient (—: never computed)"] * show_grad)
+    caption = _caption(show_data, show_grad, stale is not None, color_by_grad)
     g = Graph(name="autograd", graph_attr=dict(rankdir=rankdir, nodesep="0.25", ranksep="0.35", label=caption,
                                                labelloc="b", fontsize="9", fontcolor=_GREY, fontname="Helvetica"),
               node_attr=dict(shape="box", fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
-              edge_attr=dict(arrowsize="0.6", color="#555555", fontname="Helvetica", fontsize="8"))
+              edge_attr=dict(arrowsize="0.6", color=_EDGE_COLOUR, fontname="Helvetica", fontsize="8"))
     clusters = {}
 
     def body(t):
@@ -210,7 +241,7 @@ def _graphviz():
     try:
         import graphviz
     except ImportError:
-        raise ImportError("autograd.viz needs the graphviz Python package: pip install graphviz. "
+        raise ImportError("autograd.viz needs the graphviz Python package: pip install -e . in labgrad's repository folder (or pip install graphviz). "
                           + INSTALL_HINT) from None
     return graphviz
 
@@ -224,6 +255,8 @@ def _classes(gv):
             RuntimeError.__init__(self, message)
 
     class Graph(gv.Digraph):
+        """A ``graphviz.Digraph`` that says its size in ``repr`` and never fails to display in Jupyter."""
+
         def pipe(self, *args, **kwargs):
             with _dot_hint(gv):
                 return super().pipe(*args, **kwargs)
@@ -232,8 +265,36 @@ def _classes(gv):
             with _dot_hint(gv):
                 return super().render(*args, **kwargs)
 
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            # Jupyter displays a cell's last value with this; without dot, text beats an error cell
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except gv.ExecutableNotFound:
+                intro = f"{self!r}, no picture. {INSTALL_HINT}"
+                return {"text/plain": f"{intro}\n\nDOT source:\n{self.source}",
+                        "text/html": f"<p>{html.escape(intro)}</p>\n<p>DOT source:</p>\n"
+                                     f"<pre>{html.escape(self.source)}</pre>"}
+
+        def __repr__(self):
+            nodes, edges = _size(self.source)
+            return f"<labgrad graph: {nodes} nodes, {edges} edges>"
+
     Graph.__qualname__, DotNotFound.__qualname__ = "Graph", "DotNotFound"
     return Graph, DotNotFound
+
+
+_STATEMENT = re.compile(r'^[ \t]*(?P<id>"(?:[^"\\]|\\.)*"|[\w.]+)[ \t]*(?P<kind>->|\[|$)', flags=re.M)
+
+
+def _size(source):
+    """(nodes, edges) declared in DOT ``source``, one statement per line as graphviz writes them."""
+    nodes = edges = 0
+    for m in _STATEMENT.finditer(source):
+        if m["kind"] == "->":
+            edges += 1
+        elif m["id"] not in ("graph", "node", "edge"):      # attribute statements
+            nodes += 1
+    return nodes, edges
 
 
 @contextlib.contextmanager
@@ -261,21 +322,30 @@ def _check_roots(roots, caller):
 
 
 def _gradients(order, roots):
-    """Gradient per tensor id: stored ``.grad``, and ``d root / d t`` for intermediates when consistent."""
+    """Gradient per tensor id, and the first leaf whose ``.grad`` is not one backward's (or None).
+
+    The gradients are the stored ``.grad``, plus ``d root / d t`` for
+    intermediates when the leaves hold exactly what one backward of the roots
+    gives. With a single root, the first leaf whose ``.grad`` holds other
+    values is returned too: the sign of gradients accumulated over several
+    backward calls, or left by another graph (a leaf without ``.grad`` is no
+    such sign: several roots of which one was backpropagated leave some).
+    """
     stored = {id(t): t.grad for t in order if t.grad is not None}
     if not stored or not all(r.requires_grad and r.size == 1 for r in roots):
-        return stored
+        return stored, None
     with np.errstate(all="ignore"):                   # (backward already said it once)
         computed = _walk(roots, [np.ones(r.shape, r.dtype) for r in roots])
-    for t in order:    # only if the leaves hold exactly what one backward of the roots gives
-        if t.op is None and id(t) in computed:
-            s = stored.get(id(t))
-            if s is None or not _one_backward(np.asarray(s), np.asarray(computed[id(t)])):
-                return stored
+    leaves = [t for t in order if t.op is None and id(t) in computed]
+    if any(id(t) not in stored for t in leaves):     # only if the leaves hold what one backward gives
+        return stored, None
+    for t in leaves:
+        if not _one_backward(np.asarray(stored[id(t)]), np.asarray(computed[id(t)])):
+            return stored, (t if len(roots) == 1 else None)
     for t in order:
         if t.op is not None and id(t) not in stored and id(t) in computed:
             stored[id(t)] = computed[id(t)]
-    return stored
+    return stored, None
 
 
 def _one_backward(stored, computed):
@@ -380,18 +450,56 @@ def _index_text(index):
     return repr(index)
 
 
+def _grad_colour(m):
+    """Colour of a mean |grad| ``m`` > 0 on a log scale: blue at 1e-6 and below, green, yellow, red at 1e2 and above."""
+    s = (np.log10(m) - np.log10(_VANISHING)) / (np.log10(_EXPLODING) - np.log10(_VANISHING))
+    r, g, b = colorsys.hsv_to_rgb(0.66 * (1 - min(max(s, 0.0), 1.0)), 0.85, 0.80)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+
+
+def _text_colour(background):
+    """Black on light backgrounds (yellow, green), white on dark ones (blue, red)."""
+    r, g, b = (int(background[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
 def _grad_edge(grad):
-    """Edge attributes for mean |grad|: colour from blue (1e-6) through green (1e-2) to red (1e2)."""
+    """Edge attributes for a tensor's gradient: coloured and labelled by its mean |grad|."""
     if grad is None:
         return {}
     m = float(np.abs(grad).mean()) if grad.size else 0.0
-    attrs = dict(label=f"{m:.1e}", penwidth="1.5")
+    attrs = dict(label=f"{m + 0:.3g}", penwidth="1.5")   # short and plain: 3.2e-05, 0.25, 1e+06
     if not np.isfinite(m):
-        return dict(attrs, color="#d00000", penwidth="3")
+        return dict(attrs, color=_NONFINITE_COLOUR, penwidth="3")
     if m == 0:
-        return dict(attrs, color="#1f4fd0", style="dashed")
-    s = min(max((np.log10(m) + 6) / 8, 0.0), 1.0)
-    return dict(attrs, color=f"{0.66 * (1 - s):.3f} 0.85 0.80")
+        return dict(attrs, color=_ZERO_COLOUR, style="dashed")
+    return dict(attrs, color=_grad_colour(m))
+
+
+def _caption(show_data, show_grad, stale, color_by_grad):
+    """The HTML label under the picture: what the colours of nodes (and edges) mean, and a stale-gradient notice."""
+    rows = []
+    text = ", ".join(["green: value"] * show_data + ["red: gradient (—: never computed)"] * show_grad)
+    if text:
+        rows.append(html.escape(text))
+    if stale:
+        rows.append(f'<FONT COLOR="{_RED}">leaf .grad ≠ one backward of this graph (accumulated over several '
+                    "backward() calls?), so intermediates show —;<BR/>call zero_grad() right before backward() "
+                    "to see one backward's gradients</FONT>")
+    if color_by_grad:
+        scale = [(_VANISHING, "≤ 1e-6<BR/>vanishing"), (1e-4, "1e-4"), (1e-2, "0.01"), (1.0, "1"),
+                 (_EXPLODING, "≥ 100<BR/>exploding")]
+        cells = "".join(f'<TD BGCOLOR="{_grad_colour(m)}" WIDTH="56"><FONT COLOR="{_text_colour(_grad_colour(m))}">'
+                        f"{label}</FONT></TD>" for m, label in scale)
+        cells += (f'<TD><FONT COLOR="{_ZERO_COLOUR}">- - -</FONT><BR/>exactly 0</TD>'
+                  f'<TD><FONT COLOR="{_NONFINITE_COLOUR}"><B>━━</B></FONT><BR/>nan or inf</TD>'
+                  f'<TD><FONT COLOR="{_EDGE_COLOUR}">━━</FONT><BR/>no gradient</TD>')
+        rows.append("edges: colour and label = mean |gradient| of the tensor they carry")
+        rows.append(f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="3"><TR>{cells}</TR></TABLE>')
+    if not rows:
+        return ""
+    return "<" + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows).join(
+        ['<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">', "</TABLE>"]) + ">"
 
 
 # --- python -m autograd.viz ----------------------------------------------------------
@@ -420,7 +528,7 @@ def _main(argv=None):
 
     parser = argparse.ArgumentParser(prog="python -m autograd.viz",
                                      description="Render the seed backprop exercises with values and gradients.")
-    parser.add_argument("--out", default="docs", help="output directory (default: docs)")
+    parser.add_argument("--out", default="out/viz", help="output directory (default: out/viz, under the current one)")
     parser.add_argument("--format", default="svg", choices=["svg", "png", "pdf", "dot"])
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)

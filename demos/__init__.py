@@ -16,3 +16,4 @@ The labs, each with ``--help``, ``--quick`` and the shared options of
 
 :mod:`demos.common` holds what they share and documents the conventions.
 """
+import nn  # noqa: E402,F401  first of all: nn checks that the installed `autograd` is labgrad's own

@@ -19,7 +19,7 @@ from demos import common, computational_graphs, layers_lab, mnist_binary
 from nn import functional as F
 from nn.training import predict
 
-__all__ = ["main"]
+__all__ = ["lab_checks", "train_mlp", "step_graph", "main"]
 
 
 def _section(title):
@@ -64,26 +64,41 @@ def train_mlp(args, data, out):
     result = nn.evaluate(model, F.cross_entropy, (X_test, y_test))
     print(f"training: {seconds:.2f} s ({seconds / args.epochs:.3f} s/epoch)")
     print(f"test accuracy: {result['acc']:.4f} on {len(X_test)} test images")
+    common.learned(result["acc"], y_test, len(data.classes))
 
     common.save_history(history, out / "loss.png")
     n = 8 if args.quick else 32                     # matplotlib needs ~0.1 s per small image
     scores = predict(model, X_test[:n])
     common.save_images(X_test[:n], y_test[:n], scores, out / "predictions.png", image_shape=data.image_shape,
                        class_names=data.classes, title="test images: label → prediction (red: wrong)")
-    # one training step's graph, on 4 images, grouped by layer
-    loss = F.cross_entropy(model(Tensor(X_test[:4])), y_test[:4])
+    common.save_graph(step_graph(model, X_test[:4], y_test[:4]), out / "mlp_graph")
+    return result["acc"]
+
+
+def step_graph(model, X, y):
+    """The graph of one training step on ``(X, y)``, grouped by layer, with that batch's gradients.
+
+    The gradients are zeroed first: after ``nn.fit`` the parameters still hold the
+    last batch's, and a backward on top would add this batch's to them (``draw``
+    then shows the sum, and ``—`` for every intermediate, since those gradients
+    could come from no single backward). They are zeroed again afterwards.
+    """
+    model.zero_grad()
+    loss = F.cross_entropy(model(Tensor(X)), y)
     loss.backward()
     names = dict(model.named_parameters())
     names["loss"] = loss
-    common.save_graph(viz.draw(loss, names=names, group_by_module=True), out / "mlp_graph")
+    graph = viz.draw(loss, names=names, group_by_module=True)
     model.zero_grad()
-    return result["acc"]
+    return graph
 
 
 def main(argv=None):
     parser = common.make_parser("tour", __doc__.split("\n\n")[0], epochs=30, batch_size=32, lr=0.1,
                                 default_data="digits", quick_epochs=2, prog="python -m demos")
     args = parser.parse_args(argv)
+    if not common.require_extras(args, "matplotlib"):
+        return 2
     with common.blas_threads(args):
         return _run(args)
 

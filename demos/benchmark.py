@@ -39,12 +39,13 @@ The data are the real Fashion-MNIST training images when
 else random float32 images and random labels 0-9 of the same shape; the
 printout says which. Speed does not depend on the values.
 
-Each implementation of a) and PyTorch in b) run in their own worker process:
-numpy's OpenBLAS and torch's OpenMP keep their threads spinning for a while
-after each call, and in one process on 2 cores they steal each other's cores
-(both ran 10-30x slower when interleaved in one process here). Only one worker
-computes at a time, with a short pause between tasks for the spinning threads
-to go idle, and whole epochs are interleaved across the workers.
+labgrad (with numpy's BLAS) and PyTorch run in two worker processes, started
+once and used by a) and b): numpy's OpenBLAS and torch's OpenMP keep their
+threads spinning for a while after each call, and in one process on 2 cores
+they steal each other's cores (both ran 10-30x slower when interleaved in one
+process here). Only one worker computes at a time, with a short pause between
+tasks for the spinning threads to go idle, and whole epochs are interleaved
+across the workers.
 
 numpy and labgrad share one BLAS, so in b) they share one worker and are
 *paired*: their epochs run side by side, 25 batches of one, then 25 of the
@@ -62,7 +63,7 @@ best over best is printed as well.
 Usage::
 
     python -m demos.benchmark              # full run: about a minute on an idle 2-core machine
-    python -m demos.benchmark --quick      # smoke run, 10-20 seconds (mostly starting workers)
+    python -m demos.benchmark --quick      # smoke run, about 10 seconds (half of it starting workers)
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
     python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
@@ -85,6 +86,8 @@ measurable on the idle machine.
 benchmark only.
 """
 import argparse
+import contextlib
+import functools
 import gc
 import gzip
 import importlib.util
@@ -272,26 +275,42 @@ def epoch_torch(torch, params, x, y):
 _worker = {}
 
 
-def _init_worker(impl, data_path, threads):
+def _init_worker(impl, data_path, threads, unfused_sgd=False):
     _worker["impl"] = impl
     if impl == "torch":
         import torch
         torch.set_num_threads(threads or torch.get_num_threads())   # the machine default unless --threads
         _worker["torch"] = torch
-    if os.environ.get("LABGRAD_BENCHMARK_UNFUSED_SGD"):      # --unfused-sgd: numpy's two passes
-        _blas._AXPY = {}
+    _worker["unfused_sgd"] = unfused_sgd
+    if unfused_sgd:                  # --unfused-sgd: no BLAS axpy, so axpy falls back to numpy's two passes
+        _blas._AXPY = {}             # (nn._blas has no public switch for this; see _sgd_update)
     if data_path is not None:
-        data = np.load(data_path)
-        _worker["x"], _worker["y"] = data["x"], data["y"]
+        _load_data(data_path)
+
+
+def _load_data(path):
+    """The training data of b), from the ``.npz`` file the parent wrote."""
+    data = np.load(path)
+    _worker["x"], _worker["y"] = data["x"], data["y"]
 
 
 def _info():
-    """The worker's BLAS (numpy's, or torch's version, threads and BLAS), as printed."""
+    """What the worker runs, as printed: for numpy, its BLAS and labgrad's SGD update; for torch,
+    its version, threads and BLAS."""
     torch = _worker.get("torch")
     if torch is None:
-        return _blas()
+        return {"blas": _numpy_blas_description(), "sgd": _sgd_update()}
     blas = "MKL" if torch.backends.mkl.is_available() else "no MKL"
-    return f"{torch.__version__}, CPU eager, {torch.get_num_threads()} threads, {blas}"
+    return {"torch": f"{torch.__version__}, CPU eager, {torch.get_num_threads()} threads, {blas}"}
+
+
+def _sgd_update():
+    """How labgrad's SGD updates a large weight in this process: read from nn._blas, not from the options."""
+    if _blas._AXPY:
+        return "one pass, BLAS axpy"
+    if _worker.get("unfused_sgd"):
+        return "numpy's two passes (--unfused-sgd)"
+    return "numpy's two passes (numpy's BLAS not reachable)"
 
 
 def _chain(x0, w0):
@@ -352,20 +371,19 @@ def _train_paired(chunk):
 class _Workers:
     """One single-process pool per implementation; ``call`` runs one task and waits for it.
 
-    After each task the workers pause for ``pause`` seconds: OpenBLAS threads keep
+    After a task the caller may ask for a ``pause`` in seconds: OpenBLAS threads keep
     spinning for about 0.1 s after a call (2**28 cycles) and would slow down the
     next worker; 0.02 s was measurably too short here, 0.1 s enough.
     """
 
-    def __init__(self, impls, threads, data_path=None, pause=0.0):
+    def __init__(self, impls, threads, unfused_sgd=False):
         ctx = get_context("spawn")           # fresh interpreters: no thread pools inherited
-        self.pools = {impl: ProcessPoolExecutor(1, ctx, _init_worker, (impl, data_path, threads))
+        self.pools = {impl: ProcessPoolExecutor(1, ctx, _init_worker, (impl, None, threads, unfused_sgd))
                       for impl in impls}
-        self.pause = pause
 
-    def call(self, impl, fn, *args):
+    def call(self, impl, fn, *args, pause=0.0):
         result = self.pools[impl].submit(fn, *args).result()
-        time.sleep(self.pause)
+        time.sleep(pause)
         return result
 
     def __enter__(self):
@@ -389,7 +407,8 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
-def _blas():
+def _numpy_blas_description():
+    """numpy's BLAS library, version, kernels and threads, as threadpoolctl reports them."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
@@ -399,20 +418,16 @@ def _blas():
                      f"{i['num_threads']} threads)" for i in infos) or "unknown"
 
 
-def print_machine(have_torch, threads, torch_note):
+def print_machine(workers, threads, torch_note):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"CPU     : {_cpu_model()}, {cores} cores available ({os.cpu_count()} online)")
-    impls = ["numpy", "torch"] if have_torch else ["numpy"]
-    with _Workers(impls, threads) as workers:        # as the workers see them
-        info = {impl: workers.call(impl, _info) for impl in impls}
-    print(f"python  : {platform.python_version()}, numpy {np.__version__}, BLAS {info['numpy']}")
-    print(f"torch   : {info['torch'] if have_torch else torch_note}")
+    info = {impl: workers.call(impl, _info) for impl in workers.pools}      # as the workers see them
+    print(f"python  : {platform.python_version()}, numpy {np.__version__}, BLAS {info['labgrad']['blas']}")
+    print(f"torch   : {info['torch']['torch'] if 'torch' in info else torch_note}")
     print(f"threads : {threads or 'the machine default'} (--threads)")
     blas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
     print(f"env     : {blas_env or 'no OPENBLAS_* variables set'}")
-    sgd = ("numpy's two passes (--unfused-sgd)" if os.environ.get("LABGRAD_BENCHMARK_UNFUSED_SGD")
-           else "one pass, BLAS axpy" if _blas._AXPY else "numpy's two passes (numpy's BLAS not reachable)")
-    print(f"labgrad : SGD update p -= lr g as {sgd}")
+    print(f"labgrad : SGD update p -= lr g as {info['labgrad']['sgd']}")
     print("method  : each implementation in its own process (OpenBLAS and OpenMP threads spin-wait and would\n"
           "          fight over the cores in one process), one computing at a time; epochs interleaved")
 
@@ -431,21 +446,21 @@ def print_table(header, rows):
 
 # --- the two benchmarks ---------------------------------------------------------------------
 
-def bench_overhead(have_torch, repeats, threads):
+def bench_overhead(workers, repeats):
     n_ops = 3 * CHAIN_CYCLES + 1
     print(f"\n== a) per-op overhead: {n_ops}-op chain (y*w, y+0.5, tanh)x{CHAIN_CYCLES} + sum "
           f"on float32 tensors of shape (8,), forward + backward; median of {repeats} repeats ==")
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal(8).astype(np.float32)
     w0 = rng.uniform(0.5, 1.5, 8).astype(np.float32)
-    impls = ["labgrad", "torch"] if have_torch else ["labgrad"]
+    impls = list(workers.pools)                      # labgrad, and torch if it is used
+    have_torch = "torch" in impls
     times, grads = {impl: [] for impl in impls}, {}
-    with _Workers(impls, threads, pause=0.01) as workers:
-        for i in range(repeats + 1):                 # interleaved; the first round is a warm-up
-            for impl in impls:
-                fwd, bwd, grads[impl] = workers.call(impl, _chain, x0, w0)
-                if i:
-                    times[impl].append((fwd, bwd))
+    for i in range(repeats + 1):                     # interleaved; the first round is a warm-up
+        for impl in impls:
+            fwd, bwd, grads[impl] = workers.call(impl, _chain, x0, w0, pause=0.01)
+            if i:
+                times[impl].append((fwd, bwd))
     rows, per_op = [], {}
     for impl, ts in times.items():
         fwd = statistics.median(t[0] for t in ts) / n_ops * 1e6
@@ -468,7 +483,7 @@ def bench_overhead(have_torch, repeats, threads):
     return per_op
 
 
-def bench_mlp(have_torch, epochs, n, random_data, threads):
+def bench_mlp(workers, epochs, n, random_data):
     x, y, what = load_data(n, random_data)
     order = np.random.default_rng(2).permutation(len(x))
     x, y = np.ascontiguousarray(x[order]), y[order]       # shuffled once: batches are plain slices
@@ -478,29 +493,31 @@ def bench_mlp(have_torch, epochs, n, random_data, threads):
           f"{epochs} epochs each; numpy and labgrad paired: one process, {PAIRED_CHUNK} batches of each in turn ==")
     print(f"data: {what}")
     init = he_init()
+    have_torch = "torch" in workers.pools
     impls = ["numpy", "labgrad"] + (["torch"] if have_torch else [])
     names = {"numpy": "numpy (hand-written)", "labgrad": "labgrad", "torch": "torch"}
     times, results = {impl: [] for impl in impls}, {}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "data.npz")
         np.savez(path, x=x, y=y)
-        workers = ["paired"] + (["torch"] if have_torch else [])
-        with _Workers(workers, threads, path, pause=0.15) as pool:
-            pool.call("paired", _start_epoch, init, 10 * BATCH)      # warm-up: load the data,
-            pool.call("paired", _train_paired, 5)                    # train a few batches
+        call = functools.partial(workers.call, pause=0.15)
+        for worker in workers.pools:                 # numpy and labgrad are paired in labgrad's worker
+            call(worker, _load_data, path)
+        call("labgrad", _start_epoch, init, 10 * BATCH)      # warm-up: train a few batches
+        call("labgrad", _train_paired, 5)
+        if have_torch:
+            call("torch", _start_epoch, init, 10 * BATCH)
+            call("torch", _train, 10)
+        for _ in range(epochs):                      # rounds of one epoch each, from the same init
+            call("labgrad", _start_epoch, init)
+            for impl, result in call("labgrad", _train_paired, PAIRED_CHUNK).items():
+                times[impl].append(result[0])
+                results[impl] = result[1:]
             if have_torch:
-                pool.call("torch", _start_epoch, init, 10 * BATCH)
-                pool.call("torch", _train, 10)
-            for _ in range(epochs):                  # rounds of one epoch each, from the same init
-                pool.call("paired", _start_epoch, init)
-                for impl, result in pool.call("paired", _train_paired, PAIRED_CHUNK).items():
-                    times[impl].append(result[0])
-                    results[impl] = result[1:]
-                if have_torch:
-                    pool.call("torch", _start_epoch, init)
-                    seconds, losses, trained = pool.call("torch", _train, n_batches + 1)
-                    times["torch"].append(seconds)
-                    results["torch"] = losses, trained
+                call("torch", _start_epoch, init)
+                seconds, losses, trained = call("torch", _train, n_batches + 1)
+                times["torch"].append(seconds)
+                results["torch"] = losses, trained
     best = {impl: min(ts) for impl, ts in times.items()}
     refs = [r for r in ("numpy", "torch") if r in impls]
     mean = {impl: statistics.fmean(ts) for impl, ts in times.items()}
@@ -555,7 +572,7 @@ def main(argv=None):
     parser.add_argument("--skip-overhead", action="store_true", help="skip benchmark a)")
     parser.add_argument("--skip-mlp", action="store_true", help="skip benchmark b)")
     args = parser.parse_args(argv)
-    global SIZES
+    sizes = SIZES
     if args.sizes:
         try:
             sizes = tuple(int(s) for s in args.sizes.split(","))
@@ -563,25 +580,58 @@ def main(argv=None):
             sizes = ()
         if len(sizes) != 4 or min(sizes) < 1:
             parser.error(f"--sizes: expected 4 positive integers such as 784,256,128,10, got {args.sizes!r}")
-        SIZES = sizes
+    environ = {}                                     # the workers are spawned with this environment
+    if args.unset_openblas_env:
+        environ.update(OPENBLAS_CORETYPE=None, OPENBLAS_L2_SIZE=None)
+    if args.threads:                                 # read by OpenBLAS and OpenMP when the workers start
+        environ.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"),
+                                     str(args.threads)))
+    with _changed_environ(environ), _layer_sizes(sizes):
+        _run(args)
+
+
+def _run(args):
+    """The benchmarks ``main`` has parsed the options of (the workers' environment already set)."""
     repeats = args.repeats or (5 if args.quick else 51)
     epochs = args.epochs or (1 if args.quick else 5)
     samples = args.samples or (6400 if args.quick else 60000)
-    if args.unset_openblas_env:                      # the workers are spawned with this environment
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            os.environ.pop(name, None)
-    if args.unfused_sgd:                             # read by the workers when they start
-        os.environ["LABGRAD_BENCHMARK_UNFUSED_SGD"] = "1"
-    if args.threads:                                 # read by OpenBLAS and OpenMP when the workers start
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = str(args.threads)
     installed = importlib.util.find_spec("torch") is not None
     have_torch = installed and not args.no_torch
-    print_machine(have_torch, args.threads, "torch not installed" if not installed else "not used (--no-torch)")
-    if not args.skip_overhead:
-        bench_overhead(have_torch, repeats, args.threads)
-    if not args.skip_mlp:
-        bench_mlp(have_torch, epochs, samples, args.random_data, args.threads)
+    impls = ["labgrad", "torch"] if have_torch else ["labgrad"]
+    with _Workers(impls, args.threads, args.unfused_sgd) as workers:
+        print_machine(workers, args.threads, "torch not installed" if not installed else "not used (--no-torch)")
+        if not args.skip_overhead:
+            bench_overhead(workers, repeats)
+        if not args.skip_mlp:
+            bench_mlp(workers, epochs, samples, args.random_data)
+
+
+@contextlib.contextmanager
+def _changed_environ(changes):
+    """``os.environ`` with ``changes`` (``None`` removes a variable) inside, as it was after."""
+    def update(values):
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    saved = {name: os.environ.get(name) for name in changes}
+    update(changes)
+    try:
+        yield
+    finally:
+        update(saved)
+
+
+@contextlib.contextmanager
+def _layer_sizes(sizes):
+    """The module's ``SIZES`` set to ``sizes`` inside (the parent process builds data and weights from it)."""
+    global SIZES
+    saved, SIZES = SIZES, sizes
+    try:
+        yield
+    finally:
+        SIZES = saved
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ Conventions for ``demos/<name>.py`` (the lab demos follow them; new demos should
   The module docstring's first paragraph is the ``--help`` description. Run the body
   inside ``with blas_threads(args):`` (numpy's BLAS at ``--blas-threads``, default 1:
   on 2 busy cores, 2 BLAS threads made a 784-25-15-1 epoch over 10x slower).
+* **Optional packages.** Right after ``parse_args``, ``if not require_extras(args, ...): return 2``
+  with the optional packages (the ``[demos]`` extra) the demo imports: it prints what is
+  missing and ``pip install -e '.[demos]'`` (labgrad is installed from its repository, not
+  from PyPI) before anything runs, instead of a traceback half-way.
 * **Command line.** ``parser = make_parser(name, description, epochs=..., batch_size=...,
   lr=..., default_data=..., quick_epochs=...)`` gives ``--help --epochs --batch-size
   --lr --seed --data {mnist,fashion-mnist,digits} --data-dir DIR --download --out DIR
@@ -24,6 +28,8 @@ Conventions for ``demos/<name>.py`` (the lab demos follow them; new demos should
   If the files are not there, ``load_data`` prints every place it looked, how to get
   the files, and the same command with ``--data digits`` (the 8x8 scikit-learn digits
   that ship with scikit-learn, no download), then returns None: ``main`` returns 2.
+  A file that is there but damaged (truncated download, wrong format) is reported the
+  same way, with :func:`nn.data.read_idx`'s message naming the file.
   A demo never swaps the data set on its own, since that changes what is measured.
 * **Output.** ``out = output_dir(args)`` is ``--out`` or ``out/<name>``, created and
   announced. :func:`save_history` (``nn.plot.plot_history``), :func:`save_images`
@@ -31,9 +37,14 @@ Conventions for ``demos/<name>.py`` (the lab demos follow them; new demos should
   PNG) write files and print ``wrote <path>``; no display is needed. A file written
   another way is announced with ``wrote(path)``. End with :func:`finish`, which lists
   what was written.
-* **Progress.** ``nn.fit(..., progress=fit_progress(args))``, or for a loop of your
-  own ``progress_bar(args, desc)(iterable)``: a tqdm bar on stderr when it is a
-  terminal, none with ``--no-progress``/``--quick``; stdout holds only the results.
+* **Progress.** One bar per training run. ``nn.fit(..., progress=fit_progress(args))``, or
+  for a loop of your own ``bar = progress_bar(args, "training", total=epochs * batches)``
+  and ``for b in bar(batches, f"epoch {e}/{epochs}")`` in each epoch (``bar(iterable)``
+  alone when one iterable is the whole run): a tqdm bar on stderr when it is a terminal,
+  none with ``--no-progress``/``--quick``; stdout holds only the results.
+* **Did it learn?** After measuring the test accuracy, ``if not learned(acc, y_test, n_classes,
+  hint): ...`` prints a warning when the accuracy is within noise of chance, and the demo
+  then prints no conclusion that assumes a trained network.
 * **Printed numbers.** One fact per line, ``name: value`` (``test accuracy: 0.9981``,
   ``training: 2.61 s (0.087 s/epoch)``), so that the smoke tests and the README can quote them.
 
@@ -43,6 +54,8 @@ A skeleton::
         parser = common.make_parser("my_demo", __doc__.split("\n\n")[0], epochs=10, batch_size=64,
                                     lr=0.1, default_data="mnist", quick_epochs=1)
         args = parser.parse_args(argv)
+        if not common.require_extras(args, "matplotlib"):
+            return 2                        # it said what is missing and how to install it
         with common.blas_threads(args):
             out = common.output_dir(args)
             data = common.load_data(args)
@@ -50,6 +63,7 @@ A skeleton::
                 return 2                    # load_data said what was missing and what to do
             ...                             # train; with --quick use data.X_train[:512] etc.
             print(f"test accuracy: {acc:.4f}")
+            common.learned(acc, data.y_test, len(data.classes), "try more --epochs or another --lr")
             common.save_history(history, out / "loss.png")
             common.finish(args)
         return 0
@@ -57,6 +71,8 @@ A skeleton::
 import argparse
 import contextlib
 import dataclasses
+import importlib
+import math
 import sys
 from pathlib import Path
 
@@ -65,9 +81,15 @@ import numpy as np
 import nn.data
 
 __all__ = [
-    "Data", "DATASETS", "make_parser", "blas_threads", "load_data", "output_dir", "progress_bar", "fit_progress",
-    "save_history", "save_images", "save_graph", "wrote", "finish",
+    "Data", "DATASETS", "EXTRAS", "INSTALL_EXTRAS", "make_parser", "require_extras", "blas_threads", "load_data",
+    "output_dir", "progress_bar", "fit_progress", "chance_level", "learned", "save_history", "save_images",
+    "save_graph", "wrote", "finish",
 ]
+
+#: how to install the optional packages, from the repository folder (labgrad is not on PyPI)
+INSTALL_EXTRAS = "pip install -e '.[demos]'"
+#: module imported -> package name of the ``[demos]`` extra (pyproject.toml)
+EXTRAS = {"matplotlib": "matplotlib", "tqdm": "tqdm", "sklearn": "scikit-learn"}
 
 #: ``--data`` choice -> (nn.data loader name, title, environment variable or None)
 DATASETS = {
@@ -149,6 +171,7 @@ class _Parser(argparse.ArgumentParser):
         if ns.epochs is None:
             ns.epochs = ns._quick_epochs if ns.quick else ns._default_epochs
         ns._command = " ".join([self.command] + _without_data_options(argv))
+        ns._prog = self.command
         return ns
 
 
@@ -170,6 +193,32 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+# --- optional packages --------------------------------------------------------------------
+
+def require_extras(args, *modules):
+    """True if the optional packages the demo needs can be imported; else say which are missing and how to
+    install them, and return False (``main`` then returns 2).
+
+    ``modules`` are import names from :data:`EXTRAS` (``"matplotlib"``, ``"tqdm"``, ``"sklearn"``);
+    scikit-learn is added when ``args.data`` is ``"digits"``, whose images come with it. Checked
+    before the demo starts, so that a missing package does not stop it half-way with a traceback.
+    """
+    needed = list(modules) + (["sklearn"] if getattr(args, "data", None) == "digits" else [])
+    missing = []
+    for module in dict.fromkeys(needed):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(EXTRAS.get(module, module))
+    if missing:
+        print(f"error: {getattr(args, '_prog', 'this demo')} needs {' and '.join(missing)}, "
+              f"{'an optional package' if len(missing) == 1 else 'optional packages'} of labgrad's [demos] "
+              f"extra that {'is' if len(missing) == 1 else 'are'} not installed.\n"
+              f"Install the extra from the labgrad repository folder (labgrad is not on PyPI): {INSTALL_EXTRAS}",
+              file=sys.stderr)
+    return not missing
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -236,8 +285,13 @@ def load_data(args):
             print(f"error: {e}\n\n{_how_to_get(choice, args)}", file=sys.stderr)
             return None
         load = getattr(nn.data, loader)
-        Xtr, ytr = load(train_dir, "train", download=False)
-        Xte, yte = load(test_dir, "test", download=False)
+        try:
+            Xtr, ytr = load(train_dir, "train", download=False)
+            Xte, yte = load(test_dir, "test", download=False)
+        except ValueError as e:                       # read_idx: a damaged or foreign file, named
+            print(f"error: {e}\n\nThe {title} files are there but one is damaged (an interrupted download?) or "
+                  f"is not an IDX file: replace it.\n{_how_to_get(choice, args)}", file=sys.stderr)
+            return None
         classes = nn.data.FASHION_MNIST_CLASSES if choice == "fashion-mnist" else tuple(str(i) for i in range(10))
         data = Data(Xtr, ytr, Xte, yte, title, source, (28, 28), tuple(classes))
     print(f"data: {data.name} from {data.source}: {len(data.X_train)} train / {len(data.X_test)} test images "
@@ -281,24 +335,88 @@ def output_dir(args):
     return out
 
 
-def progress_bar(args, desc):
-    """A function wrapping an iterable in a tqdm bar on stderr; the identity when bars are off.
+def progress_bar(args, desc, total=None):
+    """One tqdm bar on stderr for a whole training run: returns ``track(iterable, step=None)``.
 
-    Bars are off with ``--no-progress`` or ``--quick``, when stderr is not a terminal
-    (logs, tests) and without tqdm.
+    ``track`` yields the items of ``iterable`` and advances the bar by one for each.
+    Call it once per epoch on the epoch's batches, with ``total`` the number of
+    batches of the whole run and ``step`` (e.g. ``"epoch 3/10"``) shown after ``desc``;
+    or once on an iterable that is the whole run (``total`` defaults to its length).
+    The bar closes when ``total`` items went by. Bars are off (``track`` returns the
+    iterable itself) with ``--no-progress`` or ``--quick``, when stderr is not a
+    terminal (logs, tests) and without tqdm.
     """
     if fit_progress(args) is False or not sys.stderr.isatty():
-        return lambda iterable: iterable
+        return _no_bar
     try:
         from tqdm import tqdm
     except ImportError:
-        return lambda iterable: iterable
-    return lambda iterable: tqdm(iterable, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+        return _no_bar
+    bar = None
+
+    def track(iterable, step=None):
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=len(iterable) if total is None else total, desc=desc, file=sys.stderr, leave=False,
+                       dynamic_ncols=True)
+        if step:
+            bar.set_description(f"{desc} {step}", refresh=False)
+        for item in iterable:
+            yield item
+            bar.update()
+        if bar.n >= bar.total:
+            bar.close()
+
+    return track
+
+
+def _no_bar(iterable, step=None):
+    return iterable
 
 
 def fit_progress(args):
     """The ``progress=`` argument for ``nn.fit``: False when bars are off, else None (a bar on a terminal)."""
     return False if getattr(args, "no_progress", False) or getattr(args, "quick", False) else None
+
+
+# --- did it learn? -------------------------------------------------------------------------
+
+def chance_level(y_true, n_classes):
+    """Accuracy without learning: the larger of ``1 / n_classes`` and the most frequent class's share of ``y_true``.
+
+    >>> chance_level([0, 1, 1, 1], 2)
+    0.75
+    >>> round(chance_level(list(range(10)) * 3, 10), 4)
+    0.1
+    """
+    counts = np.bincount(np.asarray(y_true, dtype=np.int64).ravel(), minlength=n_classes)
+    return max(1.0 / n_classes, float(counts.max() / counts.sum()))
+
+
+def learned(accuracy, y_true, n_classes, hint="try more epochs (--epochs) or another learning rate (--lr)",
+            what="test accuracy"):
+    """False, after a warning line, if ``accuracy`` on ``y_true`` is within noise of :func:`chance_level`.
+
+    Within noise means at most three binomial standard deviations above chance,
+    ``3 sqrt(p (1 - p) / n)`` for ``n`` labels: a network that outputs one class, or
+    random guesses, lands there. The demo should then print no conclusion that
+    assumes a trained network.
+
+    >>> learned(0.95, [0, 1] * 50, 2)
+    True
+    >>> learned(0.55, [0, 1] * 50, 2, hint="try --lr 0.5")
+    warning: test accuracy 0.5500 is chance level for 2 classes (0.5000, +-0.1500 over 100 labels): \
+the network has not learned; try --lr 0.5
+    False
+    """
+    n = len(y_true)
+    p = chance_level(y_true, n_classes)
+    noise = 3 * math.sqrt(p * (1 - p) / n)
+    if accuracy > p + noise:
+        return True
+    print(f"warning: {what} {accuracy:.4f} is chance level for {n_classes} classes ({p:.4f}, +-{noise:.4f} "
+          f"over {n} labels): the network has not learned; {hint}")
+    return False
 
 
 def save_history(history, path):

@@ -468,6 +468,8 @@ def main(argv=None):
     unknown = [m for m in args.models if m not in SPECS]
     if unknown:
         parser.error(f"--models: unknown {unknown}; choose from {sorted(SPECS)}")
+    if not common.require_extras(args, "matplotlib"):
+        return 2
     with common.blas_threads(args):
         return _run(args)
 
@@ -504,10 +506,16 @@ def _run(args):
     print(f"machine: {machine}")
 
     results = {}
+    batches = len(range(0, len(X), args.batch_size))
+    bar = common.progress_bar(args, "training", total=len(args.models) * len(frameworks) * args.epochs * batches)
     with _torch_threads(args.blas_threads if "torch" in frameworks else 0):
         for name in args.models:
             results[name] = run_model(name, (X, y, X_test, y_test), args, frameworks,
-                                      lambda desc: common.progress_bar(args, desc))
+                                      lambda desc: lambda starts: bar(starts, desc))
+    for name in results:
+        for fw in frameworks:
+            common.learned(results[name][fw]["test_acc"], y_test, len(data.classes),
+                           what=f"{name} ({fw}) test accuracy")
 
     table = results_table(results, frameworks, args.epochs, len(X), machine, f"{data.name} ({data.source})")
     print("\n" + table)

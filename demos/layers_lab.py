@@ -35,7 +35,8 @@ from nn.training import predict
 
 __all__ = [
     "LinearLayer", "ReLULayer", "SigmoidLayer", "BinaryCrossEntropyLoss", "LinearLayerWithBackprop",
-    "ReLULayerWithBackprop", "BinaryCrossEntropyLossWithBackprop", "lab_checks", "train_side_by_side", "main",
+    "ReLULayerWithBackprop", "BinaryCrossEntropyLossWithBackprop", "lab_checks", "train_side_by_side",
+    "plot_side_by_side", "main",
 ]
 
 
@@ -285,11 +286,40 @@ def train_side_by_side(X, y, hidden=16, epochs=10, batch_size=64, lr=0.1, seed=0
     return history
 
 
+def plot_side_by_side(history, path=None):
+    """Both loss curves of :func:`train_side_by_side` in one panel, each visible although they coincide.
+
+    The lab's layers are a thick pale line, labgrad a dashed line with markers on
+    top; the title gives the largest difference between them. Returns the
+    matplotlib Figure (saved to ``path`` and closed, if given).
+    """
+    import matplotlib.pyplot as plt
+
+    import nn.plot
+    lab, engine = history["lab"], history["engine"]
+    fig = nn.plot.plot_history({"train_loss": lab})         # the panel and its style; relabelled below
+    ax = fig.axes[0]
+    ax.lines[0].set(label="lab's layers (numpy, hand-written backward)", linewidth=6, alpha=0.35, marker="",
+                    color="C0")
+    ax.plot(np.arange(1, len(engine) + 1), engine, "--o", color="C3", linewidth=1.5, markersize=4,
+            label="labgrad (autograd)")
+    diff = max(abs(a - b) for a, b in zip(lab, engine))
+    ax.set_title(f"mean training loss per epoch (largest difference {diff:.1e}: the lines coincide)", fontsize=10)
+    ax.set_ylabel("binary cross-entropy")
+    ax.legend()
+    if path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+    return fig
+
+
 def main(argv=None):
     parser = common.make_parser(
         "layers_lab", __doc__.split("\n\n")[0],
         epochs=10, batch_size=64, lr=0.1, default_data="digits", quick_epochs=2)
     args = parser.parse_args(argv)
+    if not common.require_extras(args, "matplotlib"):
+        return 2
     with common.blas_threads(args):
         return _run(args)
 
@@ -320,8 +350,11 @@ def _run(args):
     print(f"  largest difference between the final weights: {hist['max_diff']:.1e}")
     print(f"  training both: {seconds:.2f} s")
     p = predict(hist["model"], Xte.astype(np.float64)).reshape(-1)
-    print(f"test accuracy (even vs odd, labgrad model): {float(((p >= 0.5) == yte).mean()):.4f} on {len(yte)} images")
-    common.save_history({"train_loss": hist["engine"]}, out / "loss.png")
+    acc = float(((p >= 0.5) == yte).mean())
+    print(f"test accuracy (even vs odd, labgrad model): {acc:.4f} on {len(yte)} images")
+    common.learned(acc, yte, 2)
+    plot_side_by_side(hist, out / "loss.png")
+    common.wrote(out / "loss.png")
     common.finish(args)
     return 0 if passed == len(rows) else 1
 

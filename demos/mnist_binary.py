@@ -305,6 +305,8 @@ def main(argv=None):
     parser = common.make_parser("mnist_binary", __doc__.split("\n\n")[0],
                                 epochs=30, batch_size=64, lr=0.1, default_data="mnist", quick_epochs=2)
     args = parser.parse_args(argv)
+    if not common.require_extras(args, "matplotlib"):
+        return 2
     with common.blas_threads(args):
         return _run(args)
 
@@ -363,6 +365,7 @@ def _run(args):
     acc = float((pred == y_test).mean())
     print(f"  training: {seconds:.2f} s ({seconds / max(len(losses), 1):.3f} s/epoch)")
     print(f"  test accuracy: {acc:.4f} ({int((pred == y_test).sum())}/{len(y_test)})")
+    common.learned(acc, y_test, 2)
 
     common.save_history({"train_loss": losses}, out / "loss.png")
     i_tr = rng.choice(len(X_train), size=min(5, len(X_train)), replace=False)

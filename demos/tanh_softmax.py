@@ -120,7 +120,8 @@ def train(params, X, Y, X_test, Y_test, epochs, batch_size, eta, rng, lab_loop=F
 
     Returns a history dict of per-epoch lists: ``train_loss``/``train_acc`` (means over the epoch's
     batches, before each step, as the lab's ``loss_history``), ``test_loss``/``test_acc`` (after the
-    epoch), ``epoch_time``; and ``batch_loss`` with one entry per step.
+    epoch), ``epoch_time``; and ``batch_loss`` with one entry per step. ``progress(batch_starts, "epoch
+    e/epochs")`` wraps each epoch's batches (e.g. a tracker of :func:`demos.common.progress_bar`).
     """
     import time
     h = {k: [] for k in ("train_loss", "train_acc", "test_loss", "test_acc", "epoch_time", "batch_loss")}
@@ -130,7 +131,7 @@ def train(params, X, Y, X_test, Y_test, epochs, batch_size, eta, rng, lab_loop=F
         perm = rng.permutation(len(X))
         X, Y = X[perm], Y[perm]
         losses, accs, sizes = [], [], []
-        for i in (progress(starts) if progress else starts):
+        for i in (progress(starts, f"epoch {epoch}/{epochs}") if progress else starts):
             X_batch, Y_batch = X[i:i + batch_size], Y[i:i + batch_size]
             Yhat, outputs = forward(params, X_batch)
             grads = backward(X_batch, params, outputs, Y_batch)
@@ -173,6 +174,8 @@ def main(argv=None):
     parser.add_argument("--lab-loop", action="store_true",
                         help="iterate as the lab does, range(0, X_train.shape[1], batch_size): 7 batches per epoch")
     args = parser.parse_args(argv)
+    if not common.require_extras(args, "matplotlib"):
+        return 2
     with common.blas_threads(args):
         return _run(args)
 
@@ -222,10 +225,11 @@ def _run(args):
               f"range(0, X_train.shape[1], batch_size) stops at the {nx} features: "
               f"{len(range(0, nx, args.batch_size))} batches; --lab-loop reproduces it)")
     h = train(params, X_train, Y_train, X_test, Y_test, args.epochs, args.batch_size, args.lr, rng,
-              lab_loop=args.lab_loop, progress=common.progress_bar(args, "batches"))
+              lab_loop=args.lab_loop, progress=common.progress_bar(args, "training", total=args.epochs * n_batches))
     print(f"train accuracy: {h['train_acc'][-1]:.4f}")
     print(f"test loss: {h['test_loss'][-1]:.4f}")
     print(f"test accuracy: {h['test_acc'][-1]:.4f}")
+    common.learned(h["test_acc"][-1], y_test, n_classes)
     print(f"seconds/epoch: {np.mean(h['epoch_time']):.2f}")
     print("note: the lab's early stop `if accuracy_history[-1] > 99` never fires (accuracy is a fraction)")
     plot_curves(h, out / "curves.png", f"{data.name}, {nx}-{nh}-{ny} tanh/softmax, "

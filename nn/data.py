@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nn.init import as_rng
+
 __all__ = [
     "read_idx", "load_mnist", "load_fashion_mnist", "load_digits", "DataLoader", "train_val_split",
     "one_hot", "FASHION_MNIST_CLASSES", "DOWNLOAD_TIMEOUT",
@@ -190,6 +192,13 @@ def _load_split(name, root, split, download):
     if split not in _SPLIT_FILES:
         raise ValueError(f"load_{name.replace('-', '_')}: split must be 'train' or 'test', got {split!r}")
     stems = _SPLIT_FILES[split]
+    if root is not None and not Path(root).is_dir():
+        # an explicit root that is not there is a typo, not a hint: searching on would silently load
+        # from another folder. FileNotFoundError, as when the files themselves are missing.
+        what = "is a file, not a folder" if Path(root).exists() else "does not exist"
+        raise FileNotFoundError(f"load_{name.replace('-', '_')}: root folder {os.fspath(root)!r} {what} "
+                                f"(absolute: {os.path.abspath(root)}); pass the folder holding the "
+                                f"{_DATASETS[name]['title']} files, or root=None to search the usual places")
     looked = []
     for folder, how in _candidates(name, root):
         if folder is None:
@@ -261,7 +270,7 @@ def load_mnist(root=None, split="train", val_size=0, *, normalize=True, flatten=
     Parameters
     ----------
     root : str or os.PathLike, optional
-        Folder to look in first.
+        Folder to look in first; it must exist (a FileNotFoundError names it otherwise).
     split : {'train', 'test'}
     val_size : int or float
         If nonzero, also hold out this many (int) or this fraction (float) of the
@@ -283,7 +292,8 @@ def load_mnist(root=None, split="train", val_size=0, *, normalize=True, flatten=
     Raises
     ------
     FileNotFoundError
-        Listing every folder looked in, any download error, and where to put the files.
+        If ``root`` is given but is not a folder; or, listing every folder looked
+        in, any download error and where to put the files, if the files are not found.
     ValueError
         If a file found is corrupt (see :func:`read_idx`).
     """
@@ -331,7 +341,7 @@ def load_digits(test_size=0, *, normalize=True, flatten=True, seed=0):
         from sklearn.datasets import load_digits as sk_load_digits
     except ImportError:
         raise ImportError("load_digits needs scikit-learn, an optional extra: "
-                          "pip install 'labgrad[demos]' (or pip install scikit-learn)") from None
+                          "pip install -e '.[demos]' in labgrad's repository folder (or pip install scikit-learn)") from None
     bunch = sk_load_digits()
     # the pixels are integer counts 0..16 that scikit-learn stores as float64
     return _finish(bunch.images.astype(np.uint8), bunch.target.astype(np.int64), 16, normalize, flatten,
@@ -350,7 +360,7 @@ def train_val_split(X, y, val_size, seed=None, stratify=False):
     val_size : int or float
         Number of validation samples (int, 1..n-1) or their fraction (float in (0, 1)).
     seed : int or numpy.random.Generator, optional
-        Randomness of the split (None: fresh entropy).
+        Randomness of the split (None: numpy's global random state, which ``autograd.manual_seed`` seeds).
     stratify : bool
         Keep the class proportions of ``y`` in both parts: each class gets
         its share of the validation set, within one sample.
@@ -382,7 +392,7 @@ def train_val_split(X, y, val_size, seed=None, stratify=False):
     if not 1 <= n_val <= n - 1:
         raise ValueError(f"train_val_split: val_size={val_size} gives {n_val} validation samples out of {n}; "
                          "need 1..n-1")
-    order = np.random.default_rng(seed).permutation(n)
+    order = as_rng(seed).permutation(n)
     if stratify:
         if y.ndim != 1:
             raise ValueError(f"train_val_split: stratify needs 1-d labels, y has shape {y.shape}")
@@ -434,8 +444,21 @@ class DataLoader:
     batch_size : int
     shuffle : bool
     seed : int or numpy.random.Generator, optional
+        Randomness of the shuffling (None: numpy's global random state, which ``autograd.manual_seed`` seeds).
     drop_last : bool
         Skip the last batch when it is smaller than ``batch_size``.
+    dtype : numpy float dtype, optional
+        Cast a float ``X`` to this dtype once, here, rather than every batch.
+        Integer and bool ``X`` (indices) and ``y`` are never cast.
+
+    Notes
+    -----
+    Input dtype: a float batch reaching a model of another float dtype is cast
+    to the model's dtype by the model call (see :class:`nn.Module`), so a
+    float64 ``X`` (scikit-learn data, ``X / 255.0``) still trains a float32
+    model in float32. ``nn.fit``, ``evaluate`` and ``predict`` cast an ``(X, y)``
+    pair once, up front; for a loader you build, ``dtype=np.float32`` does the
+    same and saves one cast per batch.
 
     Examples
     --------
@@ -446,8 +469,17 @@ class DataLoader:
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, X, y=None, batch_size=64, shuffle=False, seed=None, drop_last=False):
+    def __init__(self, X, y=None, batch_size=64, shuffle=False, seed=None, drop_last=False, dtype=None):
         X = np.asarray(X)
+        if dtype is not None:
+            try:
+                resolved = np.dtype(dtype)
+            except TypeError:
+                resolved = None
+            if resolved is None or resolved.kind != "f":
+                raise TypeError(f"DataLoader: dtype must be a numpy float dtype or None, got {dtype!r}")
+            if X.dtype.kind == "f" and X.dtype != resolved:
+                X = X.astype(resolved)
         y = None if y is None else np.asarray(y)
         if X.ndim == 0 or len(X) == 0:
             raise ValueError(f"DataLoader: X must hold at least one sample, got shape {X.shape}")
@@ -457,7 +489,7 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.X, self.y = X, y
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), bool(shuffle), bool(drop_last)
-        self._rng = np.random.default_rng(seed)
+        self._rng = as_rng(seed)
 
     @property
     def num_samples(self):

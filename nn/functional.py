@@ -27,7 +27,8 @@ from autograd import Tensor, as_tensor
 from autograd.function import Function
 from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh, where
 from autograd.ops.linalg import linear
-from autograd.ops.reduce import Softmax, _shift_by_max, log_softmax, softmax
+from autograd.ops import reduce as reduce_ops
+from autograd.ops.reduce import Softmax, _shift_by_max
 from nn.init import as_rng
 
 __all__ = [
@@ -36,6 +37,43 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
+
+
+# --- PyTorch's argument names ----------------------------------------------------------------
+
+def axis_alias(axis, dim, fn, axis_name="axis", dim_name="dim"):
+    """``axis``, or ``dim`` (PyTorch's name for it) when only that is given; both: TypeError.
+
+    >>> axis_alias(None, 1, "softmax"), axis_alias(0, None, "softmax")
+    (1, 0)
+    """
+    if dim is None:
+        return axis
+    if axis is not None:
+        raise TypeError(f"{fn}: got both {axis_name}={axis!r} and {dim_name}={dim!r}; they are the same "
+                        f"argument ({dim_name} is PyTorch's name): give one")
+    return dim
+
+
+# --- activations along an axis ----------------------------------------------------------------
+
+def softmax(x, axis=None, *, dim=None):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (default: the last), computed stably.
+
+    ``dim=`` is accepted as PyTorch's name for ``axis``.
+
+    >>> import numpy as np
+    >>> softmax(np.zeros((1, 2)), dim=1)
+    Tensor([[0.5, 0.5]])
+    """
+    axis = axis_alias(axis, dim, "softmax")
+    return reduce_ops.softmax(x, -1 if axis is None else axis)
+
+
+def log_softmax(x, axis=None, *, dim=None):
+    """``x - logsumexp(x)`` along ``axis`` (default: the last), computed stably; ``dim=`` as for softmax."""
+    axis = axis_alias(axis, dim, "log_softmax")
+    return reduce_ops.log_softmax(x, -1 if axis is None else axis)
 
 
 # --- dropout ----------------------------------------------------------------------------
@@ -134,6 +172,17 @@ def _scores(x, name):
 
 # --- binary cross-entropy ------------------------------------------------------------------
 
+def _check_binary_targets(y, name):
+    """ValueError unless every target is in [0, 1] (labels 0/1, or probabilities): one min and one max."""
+    t = y.data
+    if t.size:
+        low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)
+        if not (low >= 0 and high <= 1):            # (also false for nan)
+            bad = t[~((t >= 0) & (t <= 1))]
+            raise ValueError(f"{name}: targets must be in [0, 1] (class labels 0/1 or probabilities), got "
+                             f"{np.unique(bad)[:5].tolist()} in shape {t.shape} (values from {low} to {high}); "
+                             "for labels -1/+1 use (y + 1) / 2")
+
 _BCE_EPS = float(np.float32(1e-12))      # PyTorch's clamp of p (1 - p): 1e-12 rounded to float32
 
 
@@ -180,6 +229,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     _check_reduction(reduction, name)
     p = _float_input(input, name)
     y = _float_target(target, p, name)
+    _check_binary_targets(y, name)
     if p.size and not ((p.data >= 0) & (p.data <= 1)).all():
         bad = p.data[~((p.data >= 0) & (p.data <= 1))].flat[0]
         raise ValueError(f"{name}: input must be probabilities in [0, 1] (apply sigmoid, or use "
@@ -231,6 +281,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     _check_reduction(reduction, name)
     z = _float_input(input, name)
     y = _float_target(target, z, name)
+    _check_binary_targets(y, name)
     return _reduce(BinaryCrossEntropyWithLogits.apply(z, y), reduction)
 
 

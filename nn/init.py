@@ -21,15 +21,32 @@ made by :func:`aligned_copy` (see :func:`empty_aligned` for why).
 True
 >>> init.normal((2, 3), std=0.3, rng=1).shape
 (2, 3)
+
+PyTorch's in-place initialisers (``kaiming_normal_``, ``xavier_uniform_``,
+``normal_``, ``zeros_``, ...) are here too, with PyTorch's arguments, writing
+into a Parameter, Tensor or float array and returning it. Their fans are
+those of the labgrad layout: ``Linear.weight`` is ``(in, out)`` here and
+``(out, in)`` in PyTorch, so the fan-in is ``shape[0]`` here (PyTorch: ``shape[1]``),
+and ``kaiming_normal_(linear.weight)`` draws with PyTorch's std for the same layer.
+
+>>> import nn
+>>> layer = nn.Linear(400, 10)
+>>> _ = init.kaiming_normal_(layer.weight, nonlinearity="relu", rng=0)    # std sqrt(2 / 400)
+>>> round(float(layer.weight.data.std()), 2)
+0.07
 """
 import math
 import numbers
 
 import numpy as np
 
+from autograd import Tensor
+
 __all__ = [
     "as_rng", "fans", "he_normal", "kaiming_normal", "xavier_uniform", "xavier_normal", "normal",
     "randn", "small_randn", "zeros", "ones", "get", "ALIGNMENT", "empty_aligned", "aligned_copy",
+    "calculate_gain", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_", "normal_",
+    "uniform_", "zeros_", "ones_", "constant_",
 ]
 
 
@@ -199,3 +216,138 @@ def aligned_copy(values, dtype=None):
     out = empty_aligned(values.shape, values.dtype if dtype is None else dtype)
     np.copyto(out, values, casting="unsafe" if dtype is not None else "no")
     return out
+
+
+# --- PyTorch's in-place initialisers ------------------------------------------------------
+
+def calculate_gain(nonlinearity, param=None):
+    """PyTorch's recommended gain for ``nonlinearity`` (``param``: leaky_relu's negative slope, default 0.01).
+
+    >>> calculate_gain("relu") == math.sqrt(2), calculate_gain("tanh")
+    (True, 1.6666666666666667)
+    """
+    linear = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+              "conv_transpose2d", "conv_transpose3d")
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if not isinstance(slope, numbers.Real) or isinstance(slope, bool):
+            raise ValueError(f"calculate_gain: negative_slope {slope!r} is not a number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; use one of "
+                     f"{sorted(linear + ('tanh', 'relu', 'leaky_relu', 'selu'))}")
+
+
+def _target(tensor, fn):
+    """The float array behind ``tensor`` (a Parameter, Tensor or ndarray), to be written in place."""
+    array = tensor.data if isinstance(tensor, Tensor) else tensor
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{fn}: expected a Parameter, Tensor or numpy array, got {type(tensor).__name__} "
+                        "(the shape-taking initialisers are the names without '_': init.normal(shape))")
+    if array.dtype.kind != "f":
+        raise TypeError(f"{fn}: can only fill a float array, got dtype {array.dtype}")
+    if not array.flags.writeable:
+        raise ValueError(f"{fn}: the array of shape {array.shape} is read-only")
+    return array
+
+
+def _fill(tensor, values):
+    _target(tensor, "init")[...] = values            # cast to the tensor's dtype; aligned memory kept
+    return tensor
+
+
+def _torch_fans(shape, fn, mode=None):
+    """``(fan_in, fan_out)`` of a weight in labgrad's ``(..., in, out)`` layout; at least 2-d, as PyTorch."""
+    if len(shape) < 2:
+        raise ValueError(f"{fn}: fan in and fan out cannot be computed for a tensor of shape {shape} "
+                         "(fewer than 2 dimensions)")
+    fan_in, fan_out = fans(shape)
+    if mode is not None:
+        if mode not in ("fan_in", "fan_out"):
+            raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        return _positive_fan(fan_in if mode == "fan_in" else fan_out, fn, shape)
+    return fan_in, fan_out
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    """Fill ``tensor`` with N(0, std^2), ``std = gain / sqrt(fan)``, as PyTorch; returns it.
+
+    ``fan`` is the fan-in (``mode="fan_in"``) or fan-out of labgrad's ``(in, out)``
+    layout (see the module docstring); ``gain = calculate_gain(nonlinearity, a)``.
+    ``rng`` as elsewhere in this module.
+    """
+    array = _target(tensor, "kaiming_normal_")
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_torch_fans(array.shape, "kaiming_normal_", mode))
+    return _fill(tensor, as_rng(rng).standard_normal(array.shape) * std)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    """Fill ``tensor`` with U(-b, b), ``b = gain * sqrt(3 / fan)``, as PyTorch; returns it.
+
+    With the defaults (``a=0``, leaky_relu) the gain is ``sqrt(2)``. (PyTorch's
+    ``nn.Linear`` itself initialises with ``a=sqrt(5)``, i.e. ``b = 1 / sqrt(fan_in)``.)
+    """
+    array = _target(tensor, "kaiming_uniform_")
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _torch_fans(array.shape, "kaiming_uniform_", mode))
+    return _fill(tensor, as_rng(rng).uniform(-bound, bound, array.shape))
+
+
+def xavier_uniform_(tensor, gain=1.0, rng=None):
+    """Fill ``tensor`` with U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))``, as PyTorch; returns it."""
+    array = _target(tensor, "xavier_uniform_")
+    fan_in, fan_out = _torch_fans(array.shape, "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / _positive_fan(fan_in + fan_out, "xavier_uniform_", array.shape))
+    return _fill(tensor, as_rng(rng).uniform(-bound, bound, array.shape))
+
+
+def xavier_normal_(tensor, gain=1.0, rng=None):
+    """Fill ``tensor`` with N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``, as PyTorch; returns it."""
+    array = _target(tensor, "xavier_normal_")
+    fan_in, fan_out = _torch_fans(array.shape, "xavier_normal_")
+    std = gain * math.sqrt(2.0 / _positive_fan(fan_in + fan_out, "xavier_normal_", array.shape))
+    return _fill(tensor, as_rng(rng).standard_normal(array.shape) * std)
+
+
+def normal_(tensor, mean=0.0, std=1.0, rng=None):
+    """Fill ``tensor`` with draws from N(mean, std^2); returns it.
+
+    >>> import numpy as np
+    >>> w = np.zeros((2, 2))
+    >>> normal_(w, std=0.0, mean=3.0) is w, w.tolist()
+    (True, [[3.0, 3.0], [3.0, 3.0]])
+    """
+    array = _target(tensor, "normal_")
+    return _fill(tensor, normal(array.shape, std=std, mean=mean, rng=rng))
+
+
+def uniform_(tensor, a=0.0, b=1.0, rng=None):
+    """Fill ``tensor`` with draws from U(a, b); returns it."""
+    array = _target(tensor, "uniform_")
+    if not a <= b:
+        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+    return _fill(tensor, as_rng(rng).uniform(a, b, array.shape))
+
+
+def constant_(tensor, val):
+    """Fill ``tensor`` with ``val``; returns it."""
+    _target(tensor, "constant_")
+    return _fill(tensor, val)
+
+
+def zeros_(tensor):
+    """Fill ``tensor`` with zeros; returns it."""
+    _target(tensor, "zeros_")
+    return _fill(tensor, 0)
+
+
+def ones_(tensor):
+    """Fill ``tensor`` with ones; returns it."""
+    _target(tensor, "ones_")
+    return _fill(tensor, 1)

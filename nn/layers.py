@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from autograd import as_tensor
+from autograd import Tensor, as_tensor
 from nn import functional as F
 from nn import init as init_
 from nn.module import Module, Parameter
@@ -37,6 +37,15 @@ def _real(value, what, layer):
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{layer}: {what} must be a number, got {value!r}")
     return float(value)
+
+
+def _match_dtype(x, dtype, layer):
+    """Tensor ``x`` in the parameters' ``dtype``: cast if it carries no gradient, else a TypeError."""
+    if x.requires_grad:
+        raise TypeError(f"{layer}: input of dtype {x.dtype} requires grad and meets parameters of dtype {dtype}; "
+                        f"cast one side: x.astype(np.{dtype}), or convert the model with "
+                        f"model.to(np.{x.dtype})")
+    return Tensor(x.data.astype(dtype))
 
 
 def _float_dtype(dtype, layer):
@@ -100,6 +109,8 @@ class Linear(Module):
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
                              f"expected input of shape (..., {self.in_features}), got {shape}")
+        if x.data.dtype != self.weight.data.dtype:
+            x = _match_dtype(x, self.weight.data.dtype, "Linear")
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
@@ -154,11 +165,19 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """Softmax along ``axis`` (the last by default): rows become probabilities."""
+    """Softmax along ``axis`` (the last by default): rows become probabilities.
 
-    def __init__(self, axis=-1):
+    ``dim=`` is accepted as PyTorch's name for ``axis``.
+
+    >>> import nn
+    >>> nn.Softmax(dim=1)(np.zeros((1, 2)))
+    Tensor([[0.5, 0.5]])
+    """
+
+    def __init__(self, axis=None, *, dim=None):
         super().__init__()
-        self.axis = axis
+        axis = F.axis_alias(axis, dim, type(self).__name__)
+        self.axis = -1 if axis is None else axis
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -182,11 +201,17 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Merge axes ``start_axis..end_axis`` (all but the batch axis by default): (N, 28, 28) -> (N, 784)."""
+    """Merge axes ``start_axis..end_axis`` (all but the batch axis by default): (N, 28, 28) -> (N, 784).
 
-    def __init__(self, start_axis=1, end_axis=-1):
+    ``start_dim=`` / ``end_dim=`` are accepted as PyTorch's names.
+    """
+
+    def __init__(self, start_axis=None, end_axis=None, *, start_dim=None, end_dim=None):
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        start_axis = F.axis_alias(start_axis, start_dim, "Flatten", "start_axis", "start_dim")
+        end_axis = F.axis_alias(end_axis, end_dim, "Flatten", "end_axis", "end_dim")
+        self.start_axis = 1 if start_axis is None else start_axis
+        self.end_axis = -1 if end_axis is None else end_axis
 
     def forward(self, x):
         return as_tensor(x).flatten(self.start_axis, self.end_axis)
@@ -266,6 +291,9 @@ class BatchNorm1d(Module):
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) "
                              f"or (N, {self.num_features}, L), got {x.shape}")
+        dtype = self.running_mean.dtype
+        if x.data.dtype != dtype:
+            x = _match_dtype(x, dtype, f"BatchNorm1d({self.num_features})")
         axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, -1) if x.ndim == 2 else (1, -1, 1)        # per-channel values broadcast over N (and L)
         if self.training:

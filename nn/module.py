@@ -8,7 +8,18 @@ from the root (``"0.weight"``, ``"layers.2.bias"``), stable across runs.
 
 Registered values also live in the instance ``__dict__``, so ``self.weight``
 in a ``forward`` is an ordinary attribute read: the module machinery adds
-nothing to the hot path (``__call__`` is just ``forward``).
+next to nothing to the hot path (``__call__`` is ``forward`` plus one type
+check of the first argument, see below).
+
+Input dtype: a module computes in the dtype of its parameters (float32 unless
+built or converted otherwise, see :meth:`Module.to`). A float **numpy array**
+passed as the first argument of a module call is cast to that dtype where it
+enters, so ``model(X / 255.0)`` (float64) runs in float32 as the model does,
+not silently in float64 at half the speed. Integer and bool arrays (labels,
+indices) and Tensors are passed on unchanged. A float Tensor that requires
+grad and meets parameters of another dtype (in ``Linear``, ``BatchNorm1d``) is
+an error naming both dtypes; convert one side (``x.astype(np.float32)`` or
+``model.double()``).
 
 Graph pictures: no op is tagged at run time (zero cost). Modules are recovered
 from the dotted parameter names instead: ``autograd.viz.draw(loss,
@@ -62,6 +73,10 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+# bumped whenever a parameter, buffer or submodule is added to or removed from any module: the key of
+# each module's cached dtype source (see Module._float_dtype)
+_structure_version = [0]
+
 LoadResult = namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
 LoadResult.__doc__ = "What ``load_state_dict(strict=False)`` skipped: names missing from / unknown to the model."
 
@@ -92,7 +107,65 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def __call__(self, *args, **kwargs):
+        if args and type(args[0]) is np.ndarray:     # the only check Tensors pay for: one type test
+            args = (self.cast_input(args[0]),) + args[1:]
         return self.forward(*args, **kwargs)
+
+    def cast_input(self, x):
+        """``x`` cast to this module's float dtype if it is a float numpy array of another dtype.
+
+        What a call does to its first argument (and ``nn.fit``/``evaluate``/``predict``
+        to every batch). Anything else (integer or bool arrays, Tensors, modules
+        without float parameters) is returned unchanged.
+
+        >>> import numpy as np, nn
+        >>> layer = nn.Linear(2, 1)
+        >>> layer.cast_input(np.ones(2)).dtype, layer.cast_input(np.arange(2)).dtype
+        (dtype('float32'), dtype('int64'))
+        """
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            dtype = self._float_dtype()
+            if dtype is not None and x.dtype != dtype:
+                return x.astype(dtype)
+        return x
+
+    def _float_dtype(self):
+        """dtype of the first float parameter or buffer, depth first (None if there is none).
+
+        Which entry that is gets cached until a parameter, buffer or submodule is
+        added or removed anywhere (the entry itself is read each time, so ``p.data``
+        changed in place or by ``to()`` is seen): a call on an array pays ~0.3 us,
+        not the ~3 us of the walk.
+        """
+        d = self.__dict__
+        cached = d.get("_dtype_source")
+        if cached is None or cached[0] != _structure_version[0]:
+            cached = d["_dtype_source"] = (_structure_version[0], self._find_dtype_source())
+        source = cached[1]
+        if source is None:
+            return None
+        owner, registry, name = source
+        value = owner.__dict__[registry].get(name)
+        if value is None or value.dtype.kind != "f":          # set to None or an int array since: look again
+            source = self._find_dtype_source()
+            return None if source is None else source[0].__dict__[source[1]][source[2]].dtype
+        return value.dtype
+
+    def _find_dtype_source(self):
+        """``(module, registry, name)`` of the first float parameter or buffer, depth first, or None."""
+        stack, seen = [self], set()
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            d = m.__dict__
+            for registry in ("_parameters", "_buffers"):
+                for k, v in d[registry].items():
+                    if v is not None and v.dtype.kind == "f":
+                        return m, registry, k
+            stack.extend(c for c in reversed(d["_modules"].values()) if c is not None)
+        return None
 
     # --- registration -----------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -124,15 +197,19 @@ class Module:
             else:
                 target = None
             for registry in (params, buffers, modules):
-                if registry is not target:
-                    registry.pop(name, None)
+                if registry is not target and name in registry:
+                    del registry[name]
+                    _structure_version[0] += 1
             if target is not None:
+                if name not in target:
+                    _structure_version[0] += 1
                 target[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
         for key in ("_parameters", "_buffers", "_modules"):
-            self.__dict__.get(key, {}).pop(name, None)
+            if self.__dict__.get(key, {}).pop(name, None) is not None:
+                _structure_version[0] += 1
         object.__delattr__(self, name)
 
     def register_buffer(self, name, array):
@@ -155,6 +232,7 @@ class Module:
         if value is not None and not isinstance(value, cls):
             raise TypeError(f"{method}: {name!r} must be {what} or None, got {type(value).__name__}")
         self.__dict__[registry][name] = value
+        _structure_version[0] += 1
         object.__setattr__(self, name, value)
 
     # --- traversal --------------------------------------------------------------------
@@ -231,6 +309,63 @@ class Module:
         for p in self.parameters():
             p.zero_grad(set_to_none)
 
+    # --- dtype ------------------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None):
+        """Convert every float parameter, gradient and buffer to ``dtype`` in place; returns self.
+
+        As PyTorch's ``module.to(torch.float64)``: ``model.to(np.float64)``,
+        ``model.to("float64")``, ``model.to(dtype=np.float64)``. Integer buffers
+        (``num_batches_tracked``) keep their dtype. labgrad runs on the CPU only:
+        ``to("cpu")`` is accepted and does nothing, any other device is an error.
+        An optimiser built before the conversion keeps state of the old dtype:
+        build it after.
+
+        >>> import nn
+        >>> layer = nn.Linear(2, 3).to(np.float64)
+        >>> layer.weight.dtype, layer.double() is layer
+        (dtype('float64'), True)
+        """
+        name = f"{type(self).__name__}.to"
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
+                if device is not None:
+                    raise TypeError(f"{name}: device given twice")
+                device = arg
+            elif dtype is None:
+                dtype = arg
+            else:
+                raise TypeError(f"{name}: expected a dtype and/or a device, got {args!r}")
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"{name}: labgrad runs on the CPU only, got device {device!r}; "
+                             "drop the .to(device) call or use 'cpu'")
+        if dtype is None:
+            return self
+        try:
+            resolved = np.dtype(dtype)
+        except TypeError:
+            resolved = None
+        if resolved is None or resolved.kind != "f":
+            raise TypeError(f"{name}: dtype must be a numpy float dtype (np.float32, 'float64', ...), "
+                            f"got {dtype!r}")
+        for _, m in self.named_modules():
+            for k, p in m._parameters.items():
+                if p is not None and p.dtype.kind == "f" and p.dtype != resolved:
+                    p.data = aligned_copy(p.data, resolved)
+                    if p.grad is not None:
+                        p.grad = p.grad.astype(resolved)
+            for k, b in list(m._buffers.items()):
+                if b is not None and b.dtype.kind == "f" and b.dtype != resolved:
+                    setattr(m, k, aligned_copy(b, resolved))
+        return self
+
+    def float(self):
+        """``to(np.float32)``, in place; returns self."""
+        return self.to(np.float32)
+
+    def double(self):
+        """``to(np.float64)``, in place; returns self."""
+        return self.to(np.float64)
+
     # --- saving and loading -------------------------------------------------------------
     def _state_entries(self):
         """name -> (owner module, attribute, current array) for every parameter and buffer."""
@@ -287,8 +422,11 @@ class Module:
                 problems.append(f"{name}: not an array ({e})")
                 continue
             if value.shape != current.shape:
-                hint = " (transposed? nn.Linear weights are (in, out), PyTorch's are (out, in))" \
-                    if value.ndim == 2 and value.shape == current.shape[::-1] else ""
+                hint = ""
+                if value.ndim == 2 and value.shape == current.shape[::-1]:
+                    owner = entries[name][0]
+                    hint = (f"; {type(owner).__name__}.weight is (in, out) in labgrad, PyTorch's is (out, in): "
+                            "transpose it (w.T)") if hasattr(owner, "in_features") else " (transposed?)"
                 problems.append(f"{name}: expected shape {current.shape}, got {value.shape}{hint}")
             elif not np.can_cast(value.dtype, current.dtype, casting="same_kind"):
                 problems.append(f"{name}: cannot cast dtype {value.dtype} to {current.dtype}")

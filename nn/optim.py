@@ -29,6 +29,7 @@ import numpy as np
 from autograd import Tensor
 from nn._blas import axpy
 from nn.init import aligned_copy, empty_aligned
+from nn.module import Module
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR"]
 
@@ -65,6 +66,8 @@ class Optimizer:
 
     def __init__(self, params, **hyper):
         name = type(self).__name__
+        if isinstance(params, Module):        # (a Module is not iterable: the error would be obscure)
+            raise TypeError(f"{name}: got a Module; pass model.parameters()")
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params must be an iterable of Parameters (e.g. model.parameters()), "
                             "got a single Tensor; wrap it in a list")

@@ -24,8 +24,8 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("nn.plot needs matplotlib, an optional extra: pip install 'labgrad[demos]' "
-                          "(or pip install matplotlib)") from None
+        raise ImportError("nn.plot needs matplotlib, an optional extra: pip install -e '.[demos]' in labgrad's "
+                          "repository folder (or pip install matplotlib)") from None
     backend = matplotlib.get_backend().lower()
     if _headless() and backend not in _NON_GUI and not backend.startswith("module://"):
         matplotlib.use("Agg")          # a GUI backend cannot open a window here

@@ -20,6 +20,9 @@ import numpy as np
 
 __all__ = ["save", "load"]
 
+_ZIP_MAGIC = b"PK\x03\x04"        # an .npz is a zip archive
+_NPY_MAGIC = b"\x93NUMPY"
+
 
 def _arrays(obj):
     """name -> ndarray from a Module (its state_dict) or a mapping of arrays/Tensors."""
@@ -94,18 +97,38 @@ def load(path, model=None):
     dict of ndarray, or ``model`` when one is given
     """
     path = os.fspath(path)
+    with open(path, "rb") as f:                # (a missing file: FileNotFoundError, as open gives)
+        magic = f.read(len(_ZIP_MAGIC))
+    if magic == _NPY_MAGIC[:len(magic)] and magic:
+        raise ValueError(f"load: {path} holds a single .npy array, not an .npz archive of named arrays "
+                         "(read it with np.load)")
+    if magic != _ZIP_MAGIC:
+        # not numpy's own message: for a pickle (a torch.save file, say) it advises allow_pickle=True,
+        # which would let the file run code
+        raise ValueError(f"load: {path} is not an .npz archive (it starts with {magic!r}, an .npz with "
+                         f"{_ZIP_MAGIC!r}); nn.load reads only what nn.save writes")
     try:
         archive = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as e:   # e.g. a pickle: numpy refuses it
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:   # a damaged zip
         raise ValueError(f"load: {path} is not a readable .npz archive ({type(e).__name__}: {e})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"load: {path} holds a single .npy array, not an .npz archive of named arrays")
     with archive:
+        others = [n for n in archive.zip.namelist() if not n.endswith(".npy")]
+        if others:                             # e.g. a torch.save file, also a zip: pickles inside
+            raise ValueError(f"load: {path} is a zip archive but not an .npz of arrays (it holds "
+                             f"{others[:3]}{' ...' if len(others) > 3 else ''}); a PyTorch checkpoint is "
+                             "read with torch.load, and its tensors converted with .numpy() "
+                             "(Linear weights transposed: w.T)")
         state = {}
         for name in archive.files:
             try:
                 state[name] = archive[name]
-            except (ValueError, EOFError, zipfile.BadZipFile) as e:   # object arrays need pickle
+            except ValueError as e:
+                if "allow_pickle" in str(e):   # object arrays: numpy's message advises allow_pickle=True
+                    raise ValueError(f"load: {path}: entry {name!r} is unreadable: it holds Python objects, "
+                                     "which only a pickle can restore, and nn.load never unpickles "
+                                     "(a pickle can run any code)") from None
+                raise ValueError(f"load: {path}: entry {name!r} is unreadable ({e})") from None
+            except (EOFError, zipfile.BadZipFile) as e:
                 raise ValueError(f"load: {path}: entry {name!r} is unreadable ({type(e).__name__}: {e})") from None
     if model is None:
         return state

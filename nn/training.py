@@ -16,6 +16,7 @@ with ``loss.item()`` (a float, so no graph is kept alive by the history).
 >>> evaluate(model, F.cross_entropy, (X, y))["acc"] > 0.9
 True
 """
+import functools
 import sys
 import time
 import warnings
@@ -23,19 +24,52 @@ import warnings
 import numpy as np
 
 from autograd import Tensor, no_grad
+from nn import functional as F
 from nn.data import DataLoader
+from nn.losses import BCELoss, BCEWithLogitsLoss
 from nn.metrics import accuracy
 
 __all__ = ["fit", "evaluate", "predict"]
 
-_METRICS = {"accuracy": ("acc", accuracy)}        # name -> (history key suffix, fn(outputs, y))
+_METRICS = {"accuracy": "acc"}                     # name -> history key suffix
+
+# what one-column outputs are, by the loss trained on them: sigmoid probabilities or raw logits
+_PROBABILITY_LOSSES = (BCELoss, F.binary_cross_entropy)
+_LOGIT_LOSSES = (BCEWithLogitsLoss, F.binary_cross_entropy_with_logits)
 
 
-def _metric_fns(metrics):
+def _one_column_threshold(loss_fn):
+    """Where ``"accuracy"`` cuts one-column outputs for this loss: 0.5, 0.0, or None (unknown)."""
+    while isinstance(loss_fn, functools.partial):
+        loss_fn = loss_fn.func
+    for losses, threshold in ((_PROBABILITY_LOSSES, 0.5), (_LOGIT_LOSSES, 0.0)):
+        if any(loss_fn is f or (isinstance(f, type) and isinstance(loss_fn, f)) for f in losses):
+            return threshold
+    return None
+
+
+def _default_accuracy(loss_fn, fn):
+    """The ``"accuracy"`` metric: argmax of (n, k) scores; one column cut where ``loss_fn`` says."""
+    threshold = _one_column_threshold(loss_fn)
+
+    def acc(outputs, y):
+        if outputs.ndim == 1 or (outputs.ndim == 2 and outputs.shape[1] == 1):
+            if threshold is None:
+                raise ValueError(
+                    f"{fn}: metric 'accuracy' cannot tell whether the model's one-column outputs are "
+                    f"probabilities (cut at 0.5) or logits (cut at 0) from loss_fn={loss_fn!r}; pass "
+                    "metrics=[('acc', functools.partial(nn.metrics.accuracy, threshold=0.0))] for logits, "
+                    "threshold=0.5 for probabilities, or metrics=() for none")
+            return accuracy(outputs, y, threshold)
+        return accuracy(outputs, y)
+    return acc
+
+
+def _metric_fns(metrics, loss_fn, fn):
     out = []
     for m in metrics or ():
         if isinstance(m, str) and m in _METRICS:
-            out.append(_METRICS[m])
+            out.append((_METRICS[m], _default_accuracy(loss_fn, fn)))
         elif isinstance(m, tuple) and len(m) == 2 and isinstance(m[0], str) and callable(m[1]):
             out.append(m)
         elif callable(m) and hasattr(m, "__name__"):
@@ -49,11 +83,13 @@ def _metric_fns(metrics):
     return out
 
 
-def _as_loader(data, batch_size, shuffle, seed, fn, role):
+def _as_loader(model, data, batch_size, shuffle, seed, fn, role):
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        return DataLoader(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
+        X = data[0].data if isinstance(data[0], Tensor) else np.asarray(data[0])
+        # a float64 X cast once, here, to the model's dtype (not every batch)
+        return DataLoader(model.cast_input(X), data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
     raise TypeError(f"{fn}: {role} must be an (X, y) pair or a DataLoader, got {type(data).__name__}")
 
 
@@ -65,7 +101,7 @@ def _progress_bar(progress):
         from tqdm import tqdm
     except ImportError:
         if progress:
-            warnings.warn("fit(progress=True) needs tqdm, an optional extra (pip install tqdm); "
+            warnings.warn("fit(progress=True) needs tqdm, an optional extra (pip install -e '.[demos]' in labgrad's repository folder, or pip install tqdm); "
                           "training without a progress bar", stacklevel=3)
         return None
     return tqdm
@@ -80,7 +116,7 @@ def _run(model, loader, with_targets=True):
         with no_grad():
             for batch in loader:
                 xb, yb = batch if loader.y is not None else (batch, None)
-                outs.append(np.asarray(model(Tensor(xb))))
+                outs.append(np.asarray(model(Tensor(model.cast_input(xb)))))
                 ys.append(yb)
     finally:
         model.train(was_training)
@@ -100,7 +136,7 @@ def evaluate(model, loss_fn, data, batch_size=256, metrics=("accuracy",)):
     batch_size : int
         Batch size of the forward passes (ignored for a DataLoader).
     metrics : sequence
-        As for :func:`fit`.
+        As for :func:`fit` (``"accuracy"`` reads one-column outputs by ``loss_fn``).
 
     Returns
     -------
@@ -108,8 +144,8 @@ def evaluate(model, loss_fn, data, batch_size=256, metrics=("accuracy",)):
         ``{"loss": float, "acc": float, ...}`` over all samples (the model's
         mode is restored afterwards).
     """
-    metric_fns = _metric_fns(metrics)
-    loader = _as_loader(data, batch_size, False, None, "evaluate", "data")
+    metric_fns = _metric_fns(metrics, loss_fn, "evaluate")
+    loader = _as_loader(model, data, batch_size, False, None, "evaluate", "data")
     if loader.y is None:
         raise ValueError("evaluate: data has no targets (build the DataLoader with y)")
     out, y = _run(model, loader)
@@ -134,7 +170,7 @@ def predict(model, X, batch_size=256):
     X : array_like or DataLoader
     batch_size : int
     """
-    loader = X if isinstance(X, DataLoader) else DataLoader(X, batch_size=batch_size)
+    loader = X if isinstance(X, DataLoader) else DataLoader(model.cast_input(np.asarray(X)), batch_size=batch_size)
     if loader.shuffle:
         raise ValueError("predict: the DataLoader shuffles, so the outputs would not line up with the samples; "
                          "pass the array (or a loader with shuffle=False)")
@@ -150,6 +186,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
     model : Module
         Called as ``model(Tensor(xb))``; put in training mode for the epochs,
         evaluation mode for validation, and left in the mode it came in.
+        Float inputs are cast to the model's dtype (``model.cast_input``): an
+        ``(X, y)`` pair once, up front, a DataLoader's batches one by one.
     loss_fn : callable
         ``loss_fn(outputs, yb)`` returning the batch's *mean* loss as a scalar Tensor
         (e.g. ``nn.functional.cross_entropy``); ``yb`` is a numpy array.
@@ -166,15 +204,18 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
         Seed of the shuffling, for reproducible runs (the model's initial weights
         are seeded where it is built).
     progress : bool or None
-        tqdm bar per epoch (batches, live loss). None: only when stderr is a
-        terminal and tqdm is installed (an optional extra).
+        One tqdm bar for the whole run (``epochs * batches`` steps; the epoch in
+        its description, the live loss and the last epoch's results after it).
+        None: only when stderr is a terminal and tqdm is installed (an optional extra).
     metrics : sequence
         ``"accuracy"`` (history key ``acc``), a function ``f(outputs, y) -> float``
         on numpy arrays (keyed by its ``__name__``), or a ``(name, f)`` pair.
-        ``"accuracy"`` thresholds one-column outputs at 0.5, i.e. reads them as
-        sigmoid probabilities; for a model that outputs logits (trained with
-        ``BCEWithLogitsLoss``) pass ``("acc", functools.partial(nn.metrics.accuracy,
-        threshold=0.0))``.
+        ``"accuracy"`` takes the argmax of (n, k) scores; one-column outputs are
+        cut at 0.5 for ``BCELoss`` / ``F.binary_cross_entropy`` (probabilities)
+        and at 0 for ``BCEWithLogitsLoss`` / ``F.binary_cross_entropy_with_logits``
+        (logits). With any other loss one-column outputs are ambiguous and
+        ``"accuracy"`` raises ValueError: pass ``("acc", functools.partial(
+        nn.metrics.accuracy, threshold=...))``.
 
     Returns
     -------
@@ -187,31 +228,36 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
     """
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    loader = _as_loader(train_data, batch_size, shuffle, seed, "fit", "train_data")
+    loader = _as_loader(model, train_data, batch_size, shuffle, seed, "fit", "train_data")
     if loader.y is None:
         raise ValueError("fit: train_data has no targets (build the DataLoader with y)")
     if len(loader) == 0:
         raise ValueError(f"fit: no training batches ({loader.num_samples} samples, batch_size="
                          f"{loader.batch_size}, drop_last=True)")
-    val_loader = None if val_data is None else _as_loader(val_data, batch_size, False, None, "fit", "val_data")
-    metric_fns = _metric_fns(metrics)
+    val_loader = None if val_data is None else _as_loader(model, val_data, batch_size, False, None, "fit",
+                                                           "val_data")
+    metric_fns = _metric_fns(metrics, loss_fn, "fit")
     keys = ["loss"] + [k for k, _ in metric_fns]
     history = {f"train_{k}": [] for k in keys}
     if val_loader is not None:
         history.update({f"val_{k}": [] for k in keys})
     history["epoch_time"] = []
     bar_class = _progress_bar(progress)
-    was_training, bar = model.training, None
+    n_batches = len(loader)
+    was_training = model.training
+    bar = None if bar_class is None else bar_class(total=epochs * n_batches, desc=f"epoch 1/{epochs}",
+                                                   unit="batch", leave=True)
+    last = ""                                  # the previous epoch's results, shown after the live loss
 
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             model.train()
-            bar = None if bar_class is None else bar_class(
-                total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="batch", leave=True)
+            if bar is not None and epoch > 1:
+                bar.set_description_str(f"epoch {epoch}/{epochs}", refresh=False)
             seen, loss_sum, metric_sums = 0, 0.0, [0.0] * len(metric_fns)
             for xb, yb in loader:                  # the hot path
-                out = model(Tensor(xb))
+                out = model(Tensor(model.cast_input(xb)))
                 loss = loss_fn(out, yb)
                 optimizer.zero_grad()
                 loss.backward()
@@ -222,8 +268,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
                 for i, (_, fn) in enumerate(metric_fns):
                     metric_sums[i] += fn(out.data, yb) * n
                 if bar is not None:
+                    bar.set_postfix_str(f"loss={value:.4f}{last}", refresh=False)
                     bar.update()
-                    bar.set_postfix_str(f"loss={value:.4f}", refresh=False)
             epoch_values = {"train_loss": loss_sum / seen}
             epoch_values.update({f"train_{k}": s / seen for (k, _), s in zip(metric_fns, metric_sums)})
             if val_loader is not None:
@@ -233,11 +279,10 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
                 history[k].append(float(v))
             history["epoch_time"].append(time.perf_counter() - start)
             if bar is not None:
-                summary = (f"{k.removeprefix('train_')}={v:.4f}" for k, v in epoch_values.items())
-                bar.set_postfix_str(", ".join(summary))
-                bar.close()
+                last = " | " + ", ".join(f"{k}={v:.4f}" for k, v in epoch_values.items())
+                bar.set_postfix_str(f"loss={value:.4f}{last}")
     finally:
         if bar is not None:
-            bar.close()                             # no-op if the epoch closed it
+            bar.close()
         model.train(was_training)
     return history

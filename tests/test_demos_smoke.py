@@ -1,7 +1,10 @@
 """Smoke tests of the lab demos and the tour: each runs with ``--quick`` on data the test makes
 (tiny IDX files) or on scikit-learn's digits, and the printed numbers and written files are checked."""
+import io
 import re
 import shutil
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -157,3 +160,180 @@ def test_quick_sets_epochs_unless_given():
     assert p.parse_args(["--quick", "--epochs", "4"]).epochs == 4
     with pytest.raises(SystemExit):
         p.parse_args(["--epochs", "0"])
+
+
+# --- what every demo shares: missing extras, damaged data, chance level, one progress bar ----------
+
+TRAINING_DEMOS = ["demos.__main__", "demos.layers_lab", "demos.mnist_binary", "demos.mnist_mlp",
+                  "demos.tanh_softmax", "demos.fashion_mnist"]
+
+
+def _main(module):
+    import importlib
+    return importlib.import_module(module).main
+
+
+@pytest.mark.parametrize("module", TRAINING_DEMOS)
+def test_missing_extra_is_named_before_anything_runs(module, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)            # `import matplotlib` now fails
+    out_dir = tmp_path / "out"
+    assert _main(module)(["--quick", "--out", str(out_dir)]) == 2
+    captured = capsys.readouterr()
+    assert "needs matplotlib, an optional package of labgrad's [demos] extra" in captured.err
+    assert "pip install -e '.[demos]'" in captured.err and "Traceback" not in captured.err
+    assert captured.out == "" and not out_dir.exists()               # stopped before it started
+
+
+def test_digits_need_scikit_learn_and_the_message_lists_every_missing_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    assert _main("demos.__main__")(["--quick", "--out", str(tmp_path)]) == 2     # the tour runs on digits
+    err = capsys.readouterr().err
+    assert "python -m demos needs matplotlib and scikit-learn, optional packages" in err
+    assert "pip install -e '.[demos]'" in err
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda raw: raw[:len(raw) // 2], "corrupt or truncated gzip data"),          # an interrupted download
+    (lambda raw: b"<html>not found</html>", "bad magic number"),                  # an error page saved as data
+])
+def test_damaged_data_file_is_reported_without_a_traceback(damage, message, tmp_path, capsys, no_data_env):
+    from demos import mnist_binary
+    data_dir = fake_mnist(tmp_path / "mnist")
+    bad = data_dir / "t10k-labels-idx1-ubyte.gz"
+    bad.write_bytes(damage(bad.read_bytes()))
+    assert mnist_binary.main(["--quick", "--data-dir", str(data_dir), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: read_idx: {bad}: {message}" in err
+    assert "Traceback" not in err and "--data digits" in err
+
+
+@pytest.mark.parametrize("accuracy, labels, classes, expected", [
+    (0.10, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] * 36, 10, False),   # 1/10 of 360: chance
+    (0.14, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] * 36, 10, False),   # 2.5 standard deviations above: still noise
+    (0.30, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] * 36, 10, True),
+    (0.80, [0] * 80 + [1] * 20, 2, False),                    # always "0" on 80 % zeros: the majority rate
+    (0.99, [0] * 80 + [1] * 20, 2, True),
+    (0.55, [0, 1] * 2000, 2, True),                           # 5 points above chance on 4000 labels
+])
+def test_learned_warns_only_within_noise_of_chance(accuracy, labels, classes, expected, capsys):
+    assert common.learned(accuracy, np.array(labels), classes, hint="try X") is expected
+    out = capsys.readouterr().out
+    if expected:
+        assert out == ""
+    else:
+        assert out.startswith(f"warning: test accuracy {accuracy:.4f} is chance level for {classes} classes")
+        assert "the network has not learned; try X" in out
+
+
+def _demo_args(module, tmp_path):
+    if module in ("demos.__main__", "demos.layers_lab"):
+        return ["--data", "digits"]
+    return ["--data-dir", str(fake_mnist(tmp_path / "mnist"))]
+
+
+@pytest.mark.parametrize("module", TRAINING_DEMOS)
+def test_every_training_demo_checks_its_accuracy_against_chance(module, tmp_path, capsys, monkeypatch,
+                                                               no_data_env):
+    pytest.importorskip("sklearn")
+    calls = []
+    real = common.learned
+    monkeypatch.setattr(common, "learned", lambda acc, y, n, *a, **k: calls.append((acc, len(y), n)) or real(
+        acc, y, n, *a, **k))
+    extra = ["--skip-1b", "--models", "Net"] if module == "demos.fashion_mnist" else []
+    assert _main(module)(["--quick", "--epochs", "1", "--out", str(tmp_path / "o")]
+                         + _demo_args(module, tmp_path) + extra) == 0
+    out = capsys.readouterr().out
+    assert calls, "the demo never compared its accuracy with chance"
+    acc, n, classes = calls[-1]
+    assert 0 <= acc <= 1 and n > 0 and classes in (2, 3, 10)
+    assert f"{acc:.4f}" in out or f"{100 * acc:.2f}%" in out  # the accuracy checked is the one printed
+
+
+class _CountingBars:
+    """Stands in for tqdm.tqdm: counts the bars made (each is a real tqdm writing to the fake terminal)."""
+    made = 0
+
+    def __new__(cls, *args, **kwargs):
+        _CountingBars.made += 1
+        return _CountingBars.real(*args, **kwargs)
+
+
+@pytest.mark.parametrize("module, argv", [
+    ("demos.__main__", ["--epochs", "3"]),
+    ("demos.mnist_mlp", ["--data", "digits", "--epochs", "3", "--tsne-points", "0"]),
+    ("demos.tanh_softmax", ["--epochs", "3"]),
+    ("demos.fashion_mnist", ["--epochs", "2", "--skip-1b", "--data", "digits"]),
+])
+def test_one_progress_bar_per_training_run(module, argv, tmp_path, capsys, monkeypatch, no_data_env):
+    pytest.importorskip("sklearn")
+    tqdm = pytest.importorskip("tqdm")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(_CountingBars, "real", tqdm.tqdm, raising=False)
+    monkeypatch.setattr(_CountingBars, "made", 0)
+    monkeypatch.setattr(tqdm, "tqdm", _CountingBars)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    if module == "demos.tanh_softmax":
+        argv = argv + ["--data-dir", str(fake_mnist(tmp_path / "mnist"))]
+    assert _main(module)(argv + ["--out", str(tmp_path / "o")]) == 0
+    assert _CountingBars.made == 1
+
+
+# --- the tour's picture of one training step, and layers_lab's figure ------------------------------
+
+def test_tour_step_graph_shows_one_batch_and_every_intermediate_gradient(monkeypatch):
+    import copy
+
+    import nn
+    from autograd import Tensor, viz
+    from demos import __main__ as tour
+    from nn import functional as F
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 6)).astype(np.float32), rng.integers(0, 3, 40)
+    model = nn.MLP([6, 5, 3], rng=0)
+    nn.fit(model, F.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=1, batch_size=8,
+           seed=0, progress=False)                      # leaves the last batch's gradients behind
+    fresh = copy.deepcopy(model)
+    fresh.zero_grad()
+    F.cross_entropy(fresh(Tensor(X[:4])), y[:4]).backward()
+    drawn = {}
+    real_draw = viz.draw
+
+    def spy(*roots, names=None, **kwargs):
+        drawn.update({k: v.grad.copy() for k, v in names.items() if k != "loss"})
+        return real_draw(*roots, names=names, **kwargs)
+
+    monkeypatch.setattr(tour.viz, "draw", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # draw warns about accumulated gradients
+        graph = tour.step_graph(model, X[:4], y[:4])
+    for name, p in fresh.named_parameters():
+        np.testing.assert_allclose(drawn[name], p.grad, rtol=1e-6, atol=1e-7, err_msg=name)
+    assert ">—</FONT>" not in graph.source               # no gradient row says "never computed": every
+    assert graph.source.count("<HR/>") >= 8               # intermediate shows d loss / d t below its value
+    assert all(p.grad is None or not np.any(p.grad) for p in model.parameters())    # left clean
+
+
+def test_layers_lab_figure_shows_both_loss_curves():
+    pytest.importorskip("sklearn")
+    import nn.data
+    from demos import layers_lab
+    X, y = nn.data.load_digits()
+    hist = layers_lab.train_side_by_side(X[:200].astype(np.float64), y[:200] % 2 == 0, epochs=3)
+    fig = layers_lab.plot_side_by_side(hist)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["lab's layers (numpy, hand-written backward)", "labgrad (autograd)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == labels
+    lab, engine = ax.lines
+    np.testing.assert_allclose(lab.get_ydata(), hist["lab"])
+    np.testing.assert_allclose(engine.get_ydata(), hist["engine"])
+    # they coincide, so they must differ in style to both be seen: thick pale under thin dashed with markers
+    assert lab.get_linewidth() > 2 * engine.get_linewidth() and lab.get_alpha() < 1
+    assert engine.get_linestyle() == "--" and engine.get_marker() == "o"
+    import matplotlib.pyplot as plt
+    plt.close(fig)

@@ -707,10 +707,11 @@ def test_backward_failing_on_an_anomaly_changes_nothing(order):
 
 def test_detect_anomaly_ignores_non_finite_values_it_did_not_create():
     x = Tensor([np.inf, -np.inf, np.nan, 1.0], requires_grad=True)
+    h = x * 1.0                                       # made by an op outside the block (a leaf would raise)
     with detect_anomaly():
-        y = (x.exp() + 1.0) * 2.0                     # inf/nan in, inf/nan out: not created here
-        (x * 2.0).backward(np.ones(4))                # finite gradient
-        (x * 3.0).backward(np.array([np.inf, 1.0, 1.0, np.nan]))   # non-finite upstream gradient
+        y = (h.exp() + 1.0) * 2.0                     # inf/nan in, inf/nan out: not created here
+        (h * 2.0).backward(np.ones(4), retain_graph=True)            # finite gradient
+        (h * 3.0).backward(np.array([np.inf, 1.0, 1.0, np.nan]))   # non-finite upstream gradient
     assert np.isnan(y.data[2])
     np.testing.assert_array_equal(x.grad, [np.inf, 5.0, 5.0, np.nan])
 
@@ -952,14 +953,29 @@ def test_user_op_gradients_are_copied_not_adopted(which):
 
 def test_backward_onto_a_bad_grad_changes_nothing_and_can_be_retried():
     a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    b.grad = np.zeros(5)[:2]
+    b.data = np.arange(5.0)                           # data replaced by hand: the .grad no longer fits
+    a = Tensor(np.ones(5), requires_grad=True)
     loss = (a * b).sum()
-    b.grad = np.zeros(5)                              # assigned by hand, wrong shape
-    with pytest.raises(RuntimeError, match=r"\(2,\).*\(5,\)"):
+    with pytest.raises(RuntimeError, match=r"\(5,\).*\(2,\)"):
         loss.backward()
     assert a.grad is None
     b.grad = None
     loss.backward()                                   # the graph was not released by the failure
-    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(a.grad, np.arange(5.0))
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (np.zeros(5), ValueError, r"Tensor.grad: a gradient of shape \(5,\) for a tensor of shape \(2,\)"),
+    (Tensor([1.0, 1.0]), TypeError, r"numpy arrays in labgrad, not Tensors; assign t.grad = g.data"),
+    ([1.0, 1.0], TypeError, r"expected a numpy array or None, got list"),
+])
+def test_assigning_a_wrong_grad_is_refused_and_changes_nothing(value, error, message):
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    b.grad = np.ones(2)
+    with pytest.raises(error, match=message):
+        b.grad = value
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
 
 
 @pytest.mark.parametrize("returned, message", [(lambda g: g * 1.0, "tuple"), (lambda g: (1.5, None), "float")])
@@ -974,11 +990,57 @@ def test_user_backward_returning_the_wrong_thing_names_the_op(returned, message)
             return returned(g)
 
     a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=f"outer.*{message}"):
+    with pytest.raises(TypeError, match=f"outer.*{message}"):
         Outer.apply(a, b).backward(np.ones((2, 2)))
     assert a.grad is None and b.grad is None
     with pytest.raises(TypeError, match="Outer.apply takes Tensors"):
         Outer.apply(np.ones(2), b)
+
+
+class _Triple(Function):
+    """A one-input op whose backward returns what ``returns`` makes of its gradient."""
+    name = "triple"
+
+    def forward(self, a, returns=None):
+        self.returns = returns
+        return 3 * a
+
+    def backward(self, g, out, a):
+        return self.returns(3 * g)
+
+
+@pytest.mark.parametrize("returns, expected", [
+    (lambda g: g, [3.0, 3.0]),                        # a bare array, as PyTorch allows for one input
+    (lambda g: (g,), [3.0, 3.0]),
+    (lambda g: [g], [3.0, 3.0]),
+    (lambda g: None, None),                           # no gradient for the one input
+])
+def test_one_input_backward_may_return_a_bare_gradient(returns, expected):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    _Triple.apply(x, returns=returns).sum().backward()
+    if expected is None:
+        assert x.grad is None
+    else:
+        np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_one_input_backward_returning_a_bare_gradient_works_with_create_graph():
+    x = Tensor(2.0, requires_grad=True)
+    (g,) = autograd.grad(_Triple.apply(x * x, returns=lambda g: g), x, create_graph=True)   # 6x
+    (g2,) = autograd.grad(g, x)
+    assert (g.item(), g2.item()) == (12.0, 6.0)
+
+
+@pytest.mark.parametrize("returns, message", [
+    (lambda g: "oops", r"backward of 'triple' returned a str for 1 inputs; return a tuple"),
+    (lambda g: {"a": g}, r"backward of 'triple' returned a dict"),
+    (lambda g: (1.5,), r"backward of 'triple' returned a float as a gradient, not an array"),
+])
+def test_one_input_backward_returning_the_wrong_type_is_a_type_error(returns, message):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=message):
+        _Triple.apply(x, returns=returns).sum().backward()
+    assert x.grad is None
 
 
 def test_grad_walks_only_down_to_its_inputs():

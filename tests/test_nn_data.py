@@ -166,8 +166,24 @@ def test_user_cache_and_system_folder(tmp_path, clean_env, monkeypatch):
     np.testing.assert_array_equal(load_fashion_mnist(split="test", normalize=False, flatten=False)[0], X_sys)
 
 
+@pytest.mark.parametrize("loader", [load_mnist, load_fashion_mnist])
+@pytest.mark.parametrize("make", ["nothing", "file"])
+def test_a_root_that_is_not_a_folder_is_an_error(tmp_path, clean_env, monkeypatch, loader, make):
+    """Issue #14: a typo in root= silently loaded the data set from another folder."""
+    for name in ("mnist", "fashion-mnist"):
+        make_split(tmp_path / "cache" / "labgrad" / name, "train")     # what the search would find
+    root = tmp_path / "typo-folder"
+    if make == "file":
+        root.write_text("not a folder")
+    with pytest.raises(FileNotFoundError, match=f"{loader.__name__}: root folder '.*typo-folder' "
+                       f"{'is a file, not a folder' if make == 'file' else 'does not exist'}"):
+        loader(root=str(root))
+    assert clean_env == []                                            # and no download was tried
+
+
 def test_offline_failure_names_every_place(tmp_path, clean_env, monkeypatch):
     monkeypatch.setenv("LABGRAD_DATA", str(tmp_path / "common"))
+    (tmp_path / "given").mkdir()
     with pytest.raises(FileNotFoundError) as info:
         load_fashion_mnist(tmp_path / "given", split="test")
     msg = str(info.value)

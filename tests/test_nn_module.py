@@ -243,7 +243,8 @@ def test_refused_load_lists_every_problem_and_changes_nothing():
         net.load_state_dict(bad)
     message = str(info.value)
     for fragment in ("nothing was loaded", "missing keys ['norm.bias']", "unexpected keys ['extra.weight']",
-                     "layers.0.weight: expected shape (3, 4), got (4, 3) (transposed?",
+                     "layers.0.weight: expected shape (3, 4), got (4, 3); Linear.weight is (in, out) in labgrad, "
+                     "PyTorch's is (out, in): transpose it (w.T)",
                      "norm.num_batches_tracked: cannot cast dtype float64 to int64"):
         assert fragment in message
     _assert_unchanged(net, before)

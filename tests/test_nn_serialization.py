@@ -80,8 +80,28 @@ def test_loading_never_runs_pickled_code(tmp_path):
         load(evil_npz)
     evil_pickle = tmp_path / "evil.pkl"
     evil_pickle.write_bytes(pickle.dumps({"w": Evil()}))
-    with pytest.raises(ValueError, match=r"evil.pkl is not a readable .npz archive"):
+    with pytest.raises(ValueError, match=r"evil.pkl is not an .npz archive") as info:
         load(evil_pickle)
+    assert "allow_pickle" not in str(info.value)                      # (issue #14: unsafe advice)
+    assert RAN == []
+
+
+def test_no_error_of_load_advises_allow_pickle(tmp_path):
+    evil_npz = tmp_path / "evil.npz"
+    np.savez(evil_npz, x=np.array([Evil()], dtype=object))
+    with pytest.raises(ValueError, match="never unpickles") as info:
+        load(evil_npz)
+    assert "allow_pickle" not in str(info.value)
+    text = tmp_path / "weights.txt"
+    text.write_text("0.5 0.25\n")
+    with pytest.raises(ValueError, match=r"weights.txt is not an .npz archive") as info:
+        load(text)
+    assert "allow_pickle" not in str(info.value)
+    with zipfile.ZipFile(tmp_path / "ckpt.pt", "w") as zf:           # the layout of a torch.save file
+        zf.writestr("ckpt/data.pkl", pickle.dumps({"w": 1}))
+        zf.writestr("ckpt/data/0", b"\0" * 8)
+    with pytest.raises(ValueError, match="not an .npz of arrays.*torch.load"):
+        load(tmp_path / "ckpt.pt")
     assert RAN == []
 
 
@@ -112,7 +132,7 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(ValueError, match="cut.npz"):
         load(tmp_path / "cut.npz")
     (tmp_path / "empty.npz").write_bytes(b"")
-    with pytest.raises(ValueError, match="empty.npz is not a readable .npz archive"):
+    with pytest.raises(ValueError, match="empty.npz is not an .npz archive"):
         load(tmp_path / "empty.npz")
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "absent.npz")

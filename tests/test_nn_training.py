@@ -148,14 +148,55 @@ def test_fit_errors():
 
 # --- progress bar ----------------------------------------------------------------------------
 
-def test_progress_bar_shows_epochs_and_loss(capsys):
+class SpyBar:
+    """Stands in for tqdm.tqdm: records every bar made and what was done to it."""
+    made = []
+
+    def __init__(self, total=None, desc=None, **kwargs):
+        self.total, self.descriptions, self.postfixes, self.n, self.closed = total, [desc], [], 0, 0
+        SpyBar.made.append(self)
+
+    def update(self, n=1):
+        self.n += n
+
+    def set_description_str(self, desc, refresh=True):
+        self.descriptions.append(desc)
+
+    def set_postfix_str(self, s, refresh=True):
+        self.postfixes.append(s)
+
+    def close(self):
+        self.closed += 1
+
+
+@pytest.mark.parametrize("epochs, val", [(1, False), (3, True)])
+def test_fit_shows_one_progress_bar_for_the_whole_run(monkeypatch, epochs, val):
+    tqdm = pytest.importorskip("tqdm")
+    monkeypatch.setattr(tqdm, "tqdm", SpyBar)
+    SpyBar.made = []
+    X, y = blobs(60)
+    model = nn.Linear(2, 3, rng=0)
+    history = fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), (X, y),
+                  val_data=(X, y) if val else None, epochs=epochs, batch_size=20, progress=True)
+    assert len(SpyBar.made) == 1                                # (issue #14: was one bar per epoch)
+    bar = SpyBar.made[0]
+    assert bar.total == bar.n == epochs * 3 and bar.closed == 1
+    assert bar.descriptions == [f"epoch {e}/{epochs}" for e in range(1, epochs + 1)]
+    assert len(bar.postfixes) == epochs * 3 + epochs            # the live loss every batch, results every epoch
+    assert bar.postfixes[0].startswith("loss=")
+    final = bar.postfixes[-1]
+    assert f"train_loss={history['train_loss'][-1]:.4f}" in final
+    assert ("val_acc=" in final) == val
+
+
+def test_progress_bar_writes_to_stderr(capsys):
     pytest.importorskip("tqdm")
     X, y = blobs(60)
     model = nn.Linear(2, 3, rng=0)
     fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), (X, y), val_data=(X, y), epochs=2,
         batch_size=20, progress=True)
     err = capsys.readouterr().err
-    assert "epoch 1/2" in err and "epoch 2/2" in err and "3/3" in err and "val_acc=" in err
+    assert "epoch 2/2" in err and "6/6" in err and "val_acc=" in err
 
 
 def test_no_bar_when_not_a_terminal_or_disabled(capsys):

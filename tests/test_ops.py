@@ -138,6 +138,23 @@ def clip_cases(draw, dtype):
 
 
 @st.composite
+def clip_tensor_cases(draw, dtype):
+    """Tensor bounds that broadcast with x (which gets the gradient where a bound is the value);
+    lo <= 0 < hi, and no value sits on a bound (grids offset by 1/16 and 1/32)."""
+    sx, slo, shi = draw(broadcastable_shapes(3, max_side=SIDE))
+    return [draw(tensors(sx, dtype, grid(offset=1 / 16)(dtype))), draw(tensors(slo, dtype, grid(-4, 0)(dtype))),
+            draw(tensors(shi, dtype, grid(0, 4, offset=1 / 32)(dtype)))], {}
+
+
+@st.composite
+def arg_extremum_cases(draw, dtype):
+    """One tensor, ``axis`` None or an int, and ``keepdims``."""
+    x = draw(_tensor(dtype))
+    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)) if x.ndim else None
+    return [x], {"axis": axis, "keepdims": draw(st.booleans())}
+
+
+@st.composite
 def reshape_cases(draw, dtype):
     """A new shape with the same size (size-1 axes, 0-d when possible, maybe one -1)."""
     x = draw(_tensor(dtype))
@@ -311,6 +328,9 @@ OPS = [
     Op("leaky_relu", lambda x, slope: x.leaky_relu(slope), lambda x, slope: np.where(x > 0, x, x * slope),
        unary(away_from_zero(), slope=st.floats(0, 1))),
     Op("clip", lambda x, min, max: x.clip(min, max), np.clip, clip_cases),
+    Op("clamp", lambda x, min, max: x.clamp(min=min, max=max), np.clip, clip_cases),
+    Op("clip tensor bounds", lambda x, lo, hi: ag.clip(x, lo, hi), np.clip, clip_tensor_cases),
+    Op("clone", lambda x: x.clone(), np.copy, unary()),
     Op("astype", lambda x, dtype: x.astype(dtype), lambda x, dtype: x.astype(dtype),
        unary(dtype=st.sampled_from([np.float32, np.float64])), check=LINEAR),
     # reductions
@@ -325,6 +345,7 @@ OPS = [
     Op("log_softmax", lambda x, axis: x.log_softmax(axis), lambda x, axis: np.log(_softmax(x, axis)), along_axis),
     # shape ops
     Op("reshape", lambda x, shape: x.reshape(shape), np.reshape, reshape_cases),
+    Op("view", lambda x, shape: x.view(*shape), np.reshape, reshape_cases),
     Op("transpose", lambda x, axes: x.transpose(axes), np.transpose,
        lambda dtype: permutation_cases(dtype, allow_none=True)),
     Op("permute", lambda x, axes: x.permute(*axes), np.transpose,
@@ -338,12 +359,18 @@ OPS = [
     Op("getitem", lambda x, index: x[index], lambda x, index: x[index], getitem_cases),
     Op("concatenate", lambda *xs, axis: ag.concatenate(xs, axis=axis),
        lambda *xs, axis: np.concatenate(xs, axis=axis), concatenate_cases),
+    Op("cat", lambda *xs, axis: ag.cat(xs, dim=axis),
+       lambda *xs, axis: np.concatenate(xs, axis=axis), concatenate_cases),
     Op("stack", lambda *xs, axis: ag.stack(xs, axis=axis), lambda *xs, axis: np.stack(xs, axis=axis), stack_cases),
     # non-differentiable: bool or sign results carry no graph
     *[Op(name, f, f, binary(grid(-1, 1), grid(-1, 1)), differentiable=False, mix=SCALARS)
       for name, f in [("==", operator.eq), ("!=", operator.ne), ("<", operator.lt),
                       ("<=", operator.le), (">", operator.gt), (">=", operator.ge)]],
     Op("sign", ag.sign, np.sign, unary(grid(-1, 1)), differentiable=False),
+    Op("argmax", lambda x, **p: x.argmax(**p), lambda x, **p: np.argmax(x, **p), arg_extremum_cases,
+       differentiable=False),
+    Op("argmin", lambda x, **p: ag.argmin(x, **p), lambda x, **p: np.argmin(x, **p), arg_extremum_cases,
+       differentiable=False),
     Op("isfinite", ag.isfinite, np.isfinite, unary(anything), differentiable=False),
     Op("isnan", ag.isnan, np.isnan, unary(anything), differentiable=False),
 ]

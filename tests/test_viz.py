@@ -1,10 +1,13 @@
 """autograd.viz and autograd.trace: graph pictures (checked on the DOT source) and backprop step tables."""
+import colorsys
 import html
+import os
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -128,7 +131,8 @@ def test_intermediate_gradients_only_when_consistent_with_the_leaves():
     loss.backward(retain_graph=True)
     assert tensor_cells(viz.draw(loss, names=names))["h"][2] == "1"
     loss.backward()                                            # leaf grads accumulate to 12
-    cells = tensor_cells(viz.draw(loss, names=names))
+    with pytest.warns(UserWarning, match="zero_grad"):
+        cells = tensor_cells(viz.draw(loss, names=names))
     assert cells["x"][2] == "12" and cells["h"][2] == "—" and cells["loss"][2] == "—"
     x.zero_grad()
     y = Tensor(2.0, requires_grad=True, name="y")
@@ -209,23 +213,62 @@ def test_names_precedence_and_forms():
     assert set(tensor_cells(viz.draw(out, names={b: "bee"}))) == {"own", "bee", "t0"}
 
 
-def test_color_by_grad_marks_vanishing_and_exploding():
+def edge_from_w(factor, **draw_kwargs):
+    """Attributes of the edge leaving w in the graph of sum(w * factor), after its backward."""
     w = Tensor(1.0, requires_grad=True, name="w")
-    tiny = (w * 1e-9).sum()
-    tiny.backward()
-    g = viz.draw(tiny, color_by_grad=True)
-    from_w = [a for s, _, a in edges(g) if s == "t0"]
-    assert len(from_w) == 1 and 'color="0.660' in from_w[0] and 'label="1.0e-09"' in from_w[0]
-    assert sum('color="0.660' in a for *_, a in edges(g)) == 1       # the rest carry gradient 1
-    v = Tensor(1.0, requires_grad=True, name="v")
-    huge = (v * 1e6).sum()
-    huge.backward()
-    from_v = [a for s, _, a in edges(viz.draw(huge, color_by_grad=True)) if s == "t0"]
-    assert len(from_v) == 1 and 'color="0.000' in from_v[0] and 'label="1.0e+06"' in from_v[0]
-    d = Tensor([-1.0], requires_grad=True)
-    dead = d.relu().sum()
-    dead.backward()
-    assert any("dashed" in a for *_, a in edges(viz.draw(dead, color_by_grad=True)))
+    out = (w * factor).sum()
+    out.backward()
+    g = viz.draw(out, color_by_grad=True, **draw_kwargs)
+    [attrs] = [a for s, _, a in edges(g) if s == "t0"]
+    return attrs, g
+
+
+def hue(attrs):
+    """Hue (0 red, 1/3 green, 2/3 blue) of an edge's color="#rrggbb"."""
+    rgb = re.search(r'color="#([0-9a-f]{6})"', attrs).group(1)
+    return colorsys.rgb_to_hsv(*(int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4)))[0]
+
+
+@pytest.mark.parametrize("factor, label", [
+    (1e-9, "1e-09"), (3.2e-5, "3.2e-05"), (0.25, "0.25"), (1 / 3, "0.333"), (-2.0, "2"), (1e6, "1e+06"),
+])
+def test_color_by_grad_labels_edges_with_short_plain_numbers(factor, label):
+    attrs, _ = edge_from_w(factor)
+    assert re.search(r'label="?([^" ]*)', attrs).group(1) == label
+
+
+def test_color_by_grad_colours_run_from_blue_to_red_on_a_log_scale():
+    sizes = [1e-9, 1e-6, 1e-4, 1e-2, 1.0, 1e2, 1e6]
+    hues = [hue(edge_from_w(m)[0]) for m in sizes]
+    assert hues[0] == hues[1] == pytest.approx(0.66, abs=0.01)           # vanishing: blue, and no bluer
+    assert hues[3] == pytest.approx(1 / 3, abs=0.01)                     # 1e-2: green
+    assert hues[-2] == hues[-1] == pytest.approx(0.0, abs=0.01)          # exploding: red, and no redder
+    assert all(a > b for a, b in zip(hues[1:-2], hues[2:-1]))           # redder as the gradient grows
+    zero, _ = edge_from_w(0.0)
+    assert re.search(r"label=0 ", zero) and "dashed" in zero
+    with np.errstate(all="ignore"):
+        inf, _ = edge_from_w(np.inf)
+    assert re.search(r"label=inf ", inf) and "penwidth=3" in inf
+
+
+def legend_cells(g):
+    """{legend text: background colour} from the caption under the picture."""
+    return {html.unescape(text).replace("<BR/>", " "): colour
+            for colour, text in re.findall(r'<TD BGCOLOR="(#\w+)"[^>]*><FONT [^>]*>(.*?)</FONT></TD>', g.source)}
+
+
+def test_color_by_grad_legend_explains_the_colours():
+    tiny, g = edge_from_w(1e-9)
+    legend = legend_cells(g)
+    assert list(legend) == ["≤ 1e-6 vanishing", "1e-4", "0.01", "1", "≥ 100 exploding"]
+    assert f'color="{legend["≤ 1e-6 vanishing"]}"' in tiny
+    huge, _ = edge_from_w(1e6)
+    assert f'color="{legend["≥ 100 exploding"]}"' in huge
+    assert "mean |gradient| of the tensor they carry" in g.source
+    assert "exactly 0" in g.source and "nan or inf" in g.source and "no gradient" in g.source
+    x, y, z, q, f = lecture()
+    f.backward()
+    assert legend_cells(viz.draw(f)) == {} and "mean |gradient|" not in viz.draw(f).source
 
 
 def test_show_flags_and_rankdir():
@@ -339,13 +382,152 @@ def test_without_dot_the_graph_builds_and_rendering_says_how_to_install(tmp_path
     x, y, z, q, f = lecture()
     g = viz.draw(f, names=locals())
     assert "-12" in g.source and isinstance(g, graphviz.Digraph)
-    for render in (lambda: g.pipe(format="svg"), g._repr_mimebundle_, lambda: viz.save(g, tmp_path / "f.svg")):
+    renderers = (lambda: g.pipe(format="svg"), lambda: g.render(tmp_path / "f"),
+                 lambda: viz.save(g, tmp_path / "f.svg"))
+    for render in renderers:
         with pytest.raises(graphviz.ExecutableNotFound) as e:
             render()
         msg = str(e.value)
         assert "apt-get install graphviz" in msg and "brew install graphviz" in msg and "conda install graphviz" in msg
     assert not (tmp_path / "f.svg").exists()
     assert viz.save(g, tmp_path / "f.dot").read_text() == g.source
+
+
+def lose_dot_from_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))                   # an empty folder: no dot
+
+
+def lose_dot_in_graphviz(monkeypatch, tmp_path):
+    import graphviz.backend.execute
+
+    def not_found(cmd, *args, **kwargs):
+        raise graphviz.ExecutableNotFound(cmd)
+    monkeypatch.setattr(graphviz.backend.execute, "run_check", not_found)
+
+
+@pytest.mark.parametrize("lose_dot", [lose_dot_from_path, lose_dot_in_graphviz])
+def test_jupyter_without_dot_displays_the_install_hint_and_the_source(lose_dot, tmp_path, monkeypatch):
+    lose_dot(monkeypatch, tmp_path)
+    x, y, z, q, f = lecture()
+    f.backward()
+    g = viz.draw(f, names=locals())
+    bundle = g._repr_mimebundle_(include=None, exclude=None)    # what IPython calls for a cell's last value
+    assert sorted(bundle) == ["text/html", "text/plain"]
+    text = bundle["text/plain"]
+    assert text.startswith("<labgrad graph: 7 nodes, 6 edges>, no picture. Rendering needs the Graphviz 'dot' program")
+    assert all(f"{tool} install graphviz" in text for tool in ("apt-get", "brew", "conda"))
+    assert text.endswith(g.source) and ">-12<" in text
+    page = bundle["text/html"]
+    assert f"<pre>{html.escape(g.source)}</pre>" in page and "apt-get install graphviz" in page
+
+
+@needs_dot
+def test_jupyter_with_dot_displays_the_picture():
+    x, y, z, q, f = lecture()
+    f.backward()
+    bundle = viz.draw(f, names=locals())._repr_mimebundle_(include=None, exclude=None)
+    svg = bundle["image/svg+xml"]
+    assert list(bundle) == ["image/svg+xml"] and "<svg" in svg and re.search(">(-|&#45;)12<", svg)
+
+
+def _grouped_mlp():
+    loss, params = mlp(batch=4)
+    loss.backward()
+    return viz.draw(loss, names=params, group_by_module=True, color_by_grad=True)
+
+
+@pytest.mark.parametrize("build, size", [
+    (lambda: viz.draw(lecture()[-1]), (7, 6)),                  # 5 tensors and 2 ops; 4 inputs and 2 outputs
+    (lambda: viz.draw(neuron()[-1]), (15, 14)),
+    (lambda: viz.draw(Tensor(2.0, requires_grad=True) * 3), (4, 3)),   # a constant is a node too
+    (_grouped_mlp, None),                                        # clusters, and an op drawn as "-"
+])
+def test_repr_says_the_number_of_nodes_and_edges(build, size):
+    g = build()
+    size = size or (len(nodes(g)), len(edges(g)))
+    assert repr(g) == f"<labgrad graph: {size[0]} nodes, {size[1]} edges>"
+    assert (len(nodes(g)), len(edges(g))) == size
+
+
+# --- leaf gradients that are not one backward's --------------------------------------------
+
+def backward_twice():
+    x, y, z, q, f = lecture()
+    f.backward(retain_graph=True)
+    f.backward()
+    return f, dict(q=q, f=f)
+
+
+def tiny_training(zero_grad):
+    """The tour's trap: a backward after nn.fit adds to the last batch's gradients unless zeroed first."""
+    import nn
+    from nn import functional as F
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((12, 3)), rng.integers(0, 2, 12)
+    model = nn.Linear(3, 2)
+    nn.fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), (X, y), epochs=1, batch_size=4,
+           seed=0, progress=False)
+    if zero_grad:
+        model.zero_grad()
+    loss = F.cross_entropy(model(Tensor(X[:4])), y[:4])
+    loss.backward()
+    return loss, dict(model.named_parameters(), loss=loss)
+
+
+def gradients_from_another_graph():
+    x, y, z, q, f = lecture()
+    (x * y * z).backward()                              # f itself never backpropagated
+    return f, dict(q=q, f=f)
+
+
+def one_backward():
+    x, y, z, q, f = lecture()
+    f.backward()
+    return f, dict(q=q, f=f)
+
+
+def no_backward():
+    x, y, z, q, f = lecture()
+    return f, dict(q=q, f=f)
+
+
+def vector_root_twice():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    h = w * 3
+    h.backward(np.ones(2), retain_graph=True)
+    h.backward(np.ones(2))
+    return h, dict(h=h)
+
+
+@pytest.mark.parametrize("build, stale_leaf", [
+    (backward_twice, "x"),
+    (lambda: tiny_training(zero_grad=False), "weight"),
+    (gradients_from_another_graph, "x"),
+    (lambda: tiny_training(zero_grad=True), None),
+    (one_backward, None),
+    (no_backward, None),
+    (vector_root_twice, None),                          # several elements in the root: draw cannot tell
+])
+def test_draw_says_when_the_leaves_hold_not_one_backwards_gradients(build, stale_leaf):
+    root, names = build()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g = viz.draw(root, names=names)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    if stale_leaf is None:
+        assert said == [] and "one backward of this graph" not in g.source
+    else:
+        assert len(said) == 1 and f"the .grad of {stale_leaf!r}" in said[0] and "zero_grad()" in said[0]
+        assert "leaf .grad ≠ one backward of this graph" in g.source and "call zero_grad()" in g.source
+        intermediate_grads = [cells[-1] for name, cells in tensor_cells(g).items() if name in ("q", "f", "loss")]
+        assert intermediate_grads and set(intermediate_grads) == {"—"}
+
+
+def test_draw_after_zeroing_shows_one_backwards_gradients_everywhere():
+    loss, names = tiny_training(zero_grad=True)
+    cells = tensor_cells(viz.draw(loss, names=names))
+    assert cells["loss"][-1] == "1" and all(c[-1] != "—" for c in cells.values())
 
 
 def test_without_the_graphviz_package_draw_says_pip_install(monkeypatch):
@@ -366,6 +548,16 @@ def test_module_entry_point_renders_the_seed_exercises(tmp_path):
     assert all(v in lecture_dot for v in (">-12<", ">3<", ">-4<"))
     neuron_dot = (tmp_path / "sigmoid_neuron.dot").read_text()
     assert all(v in neuron_dot for v in (">0.7311<", ">-0.1966<", ">0.3932<", ">-0.3932<", ">-0.5898<"))
+
+
+@pytest.mark.parametrize("args, folder", [([], "out/viz"), (["--out", "pictures"], "pictures")])
+def test_module_entry_point_writes_under_the_current_folder_without_warnings(args, folder, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = subprocess.run([sys.executable, "-m", "autograd.viz", *args, "--format", "dot"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0 and run.stderr == ""             # no runpy RuntimeWarning
+    assert sorted(p.name for p in (tmp_path / folder).iterdir()) == ["computational_graph.dot", "sigmoid_neuron.dot"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.split("/")[0]]   # nothing else, no ./docs
 
 
 # --- backward_steps -------------------------------------------------------------------
@@ -421,7 +613,8 @@ def test_intermediate_gradients_show_with_nan_and_inf_in_the_leaves(recwarn):
         total = h.sum()
         total.backward(retain_graph=True)
         total.backward()                               # accumulated twice: not one backward's gradients
-    assert tensor_cells(viz.draw(total, names=dict(c=c, h=h)))["h"][-1] == "—"
+    with pytest.warns(UserWarning, match="zero_grad"):
+        assert tensor_cells(viz.draw(total, names=dict(c=c, h=h)))["h"][-1] == "—"
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 

@@ -2,8 +2,9 @@
 
 Each primitive states its local derivative in ``backward``. Binary ops broadcast
 as numpy does and return gradients in the output's shape; the engine reduces
-them to each input's shape (``reduce_broadcast``). Derived ops (``-``, ``sqrt``,
-``clip``) are composed from primitives.
+them to each input's shape (``reduce_broadcast``). Every public op is its own
+primitive (``sqrt`` is not ``** 0.5``), so errors and graph pictures name the
+op the user wrote.
 """
 import math
 
@@ -14,7 +15,7 @@ from autograd.tensor import Tensor, as_tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
-    "relu", "leaky_relu", "maximum", "minimum", "clip", "where", "astype", "sign",
+    "relu", "leaky_relu", "maximum", "minimum", "clip", "clamp", "where", "astype", "clone", "sign",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite", "isnan",
 ]
 
@@ -147,6 +148,16 @@ class Log(Function):
         return (g / a,)                               # d log(a)/da = 1/a
 
 
+class Sqrt(Function):
+    name = "sqrt"
+
+    def forward(self, a):
+        return np.sqrt(a)
+
+    def backward(self, g, out, a):
+        return (g / (2 * out),)                       # d sqrt(a)/da = 1 / (2 sqrt(a)): inf at 0
+
+
 class Abs(Function):
     name = "abs"
 
@@ -250,6 +261,45 @@ class Where(Function):
         return np.where(self.condition, g, 0), np.where(self.condition, 0, g)
 
 
+class Clip(Function):
+    """``a`` limited to ``[min, max]``; each bound, when given, is an input after ``a``.
+
+    The gradient passes to ``a`` where ``min <= a <= max``, bounds included (as in
+    PyTorch), and to a bound where that bound is the value. nan stays nan.
+    """
+    name = "clip"
+
+    def forward(self, a, *bounds, has_min=False, has_max=False):
+        self.has_min, self.has_max = has_min, has_max
+        out = a
+        if has_min:
+            out = np.where(a < bounds[0], bounds[0], out)     # (nan < min is False: nan stays)
+        if has_max:
+            out = np.where(out > bounds[-1], bounds[-1], out)
+        return out
+
+    def backward(self, g, out, a, *bounds):
+        below, above = self._masks(_values(a), [_values(b) for b in bounds])
+        grads = [np.where(below | above, 0, g)]
+        if self.has_min:
+            grads.append(np.where(below & ~above, g, 0))
+        if self.has_max:
+            grads.append(np.where(above, g, 0))
+        return tuple(grads)
+
+    def _masks(self, a, bounds):
+        """Where the min bound is the value, and where the max bound is (it wins over the min)."""
+        below = a < bounds[0] if self.has_min else np.zeros(np.shape(a), bool)
+        if not self.has_max:
+            return below, np.zeros(np.shape(below), bool)
+        clipped_low = np.where(below, bounds[0], a) if self.has_min else a
+        return below, clipped_low > bounds[-1]
+
+
+class Clamp(Clip):
+    name = "clamp"                                    # PyTorch's name for clip
+
+
 class Cast(Function):
     name = "astype"
 
@@ -259,6 +309,16 @@ class Cast(Function):
 
     def backward(self, g, out, a):
         return (g,)                                   # the engine casts back to a's dtype
+
+
+class Clone(Function):
+    name = "clone"
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, out, a):
+        return (g,)
 
 
 # --- public functions -------------------------------------------------------------------
@@ -302,8 +362,8 @@ def log(a):
 
 
 def sqrt(a):
-    """Square root, composed as ``a ** 0.5``."""
-    return pow(as_tensor(a), 0.5)
+    """Square root; its gradient ``1 / (2 sqrt(a))`` is inf at 0."""
+    return Sqrt.apply(_floating(a))
 
 
 def abs(a):
@@ -338,7 +398,7 @@ def minimum(a, b):
 
 
 def clip(a, min=None, max=None):
-    """Limit values to ``[min, max]`` (PyTorch's ``clamp``), composed from ``where``.
+    """Limit values to ``[min, max]``; a bound may be None, a number or a tensor.
 
     The gradient passes where ``min <= a <= max``, bounds included (as in PyTorch;
     ``maximum`` would split it at a tie), and goes to a tensor bound where that bound
@@ -350,14 +410,20 @@ def clip(a, min=None, max=None):
     >>> x.grad
     array([0., 1., 1., 1., 0.])
     """
+    return _clip(Clip, a, min, max)
+
+
+def clamp(a, min=None, max=None):
+    """PyTorch's name for :func:`clip` (drawn as ``clamp``)."""
+    return _clip(Clamp, a, min, max)
+
+
+def _clip(op, a, min, max):
     a = as_tensor(a)
-    if min is not None:
-        min = as_tensor(min, a)
-        a = where(a.data < min.data, min, a)          # (nan < min is False: nan stays)
-    if max is not None:
-        max = as_tensor(max, a)
-        a = where(a.data > max.data, max, a)
-    return a
+    if min is None and max is None:
+        return a
+    bounds = [as_tensor(b, a) for b in (min, max) if b is not None]
+    return op.apply(a, *bounds, has_min=min is not None, has_max=max is not None)
 
 
 def where(condition, a, b):
@@ -370,6 +436,11 @@ def where(condition, a, b):
 def astype(a, dtype):
     """Cast to ``dtype``; the gradient is cast back."""
     return Cast.apply(as_tensor(a), dtype=dtype)
+
+
+def clone(a):
+    """A copy that stays in the graph: the gradient passes through (PyTorch's ``clone``)."""
+    return Clone.apply(as_tensor(a))
 
 
 # --- non-differentiable: results carry no graph ------------------------------------------

@@ -9,12 +9,13 @@ import math
 import numpy as np
 
 from autograd.function import Function
+from autograd.ops.arguments import accepts_pytorch_names
 from autograd.ops.reduce import _axes
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = [
-    "reshape", "transpose", "permute", "swapaxes", "broadcast_to", "squeeze", "unsqueeze", "flatten",
-    "getitem", "concatenate", "stack",
+    "reshape", "view", "transpose", "permute", "swapaxes", "broadcast_to", "squeeze", "unsqueeze", "flatten",
+    "getitem", "concatenate", "cat", "stack",
 ]
 
 
@@ -25,11 +26,28 @@ class Reshape(Function):
         try:
             return a.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} "
+            raise ValueError(f"{self.name}: cannot reshape a tensor of shape {a.shape} "
                              f"({a.size} elements) into shape {shape}") from None
 
     def backward(self, g, out, a):
         return (g.reshape(a.shape),)
+
+
+# Ops that only reshape, under the names users write (errors and graph pictures show these)
+class View(Reshape):
+    name = "view"
+
+
+class Squeeze(Reshape):
+    name = "squeeze"
+
+
+class Unsqueeze(Reshape):
+    name = "unsqueeze"
+
+
+class Flatten(Reshape):
+    name = "flatten"
 
 
 class Transpose(Function):
@@ -39,16 +57,26 @@ class Transpose(Function):
         if axes is None:
             axes = tuple(reversed(range(a.ndim)))
         if not all(_is_int(i) for i in axes):
-            raise TypeError(f"transpose: axes must be ints, got {tuple(axes)} for shape {a.shape}")
+            raise TypeError(f"{self.name}: axes must be ints, got {tuple(axes)} for shape {a.shape}")
         in_range = all(-a.ndim <= i < a.ndim for i in axes)
         if not in_range or sorted(i % a.ndim for i in axes) != list(range(a.ndim)):
-            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the "
-                             f"{a.ndim} axes of shape {a.shape}")
+            hint = (f"; to swap two axes as PyTorch's transpose(dim0, dim1), use swapaxes{tuple(axes)}"
+                    if len(axes) == 2 and a.ndim != 2 else "")
+            raise ValueError(f"{self.name}: axes {tuple(axes)} are not a permutation of the "
+                             f"{a.ndim} axes of shape {a.shape}{hint}")
         self.axes = tuple(int(i) % a.ndim for i in axes)
         return a.transpose(self.axes)
 
     def backward(self, g, out, a):
         return (g.transpose(tuple(np.argsort(self.axes))),)
+
+
+class Permute(Transpose):
+    name = "permute"
+
+
+class SwapAxes(Transpose):
+    name = "swapaxes"
 
 
 class BroadcastTo(Function):
@@ -143,6 +171,18 @@ class Concatenate(Function):
         return tuple(grads)
 
 
+class Stack(Function):
+    name = "stack"
+
+    def forward(self, *arrays, axis=0):
+        self.axis = axis                              # (checked, non-negative: see stack below)
+        return np.stack(arrays, axis=axis)
+
+    def backward(self, g, out, *inputs):
+        lead = (slice(None),) * self.axis
+        return tuple(g[lead + (i,)] for i in range(len(inputs)))
+
+
 # --- public functions -------------------------------------------------------------------
 
 def _is_int(value):
@@ -168,23 +208,30 @@ def reshape(a, *shape):
     return Reshape.apply(as_tensor(a), shape=_shape_arg(shape))
 
 
+def view(a, *shape):
+    """PyTorch's name for :func:`reshape` (a copy where numpy cannot make a view: it never fails for that)."""
+    return View.apply(as_tensor(a), shape=_shape_arg(shape))
+
+
 def transpose(a, *axes):
-    """Permute axes as numpy does: no axes reverses them."""
+    """Permute axes as numpy does: no axes reverses them (PyTorch's ``transpose(d0, d1)`` is :func:`swapaxes`)."""
     axes = _shape_arg(axes) if axes and axes != (None,) else None
     return Transpose.apply(as_tensor(a), axes=axes)
 
 
 def permute(a, *axes):
     """Reorder the axes (PyTorch's name): ``permute(t, 2, 0, 1)``."""
-    return Transpose.apply(as_tensor(a), axes=_shape_arg(axes))
+    return Permute.apply(as_tensor(a), axes=_shape_arg(axes))
 
 
+@accepts_pytorch_names
 def swapaxes(a, axis1, axis2):
+    """Swap two axes (PyTorch's ``transpose(dim0, dim1)``; ``dim0=``/``dim1=`` are accepted)."""
     a = as_tensor(a)
     axes = list(range(a.ndim))
     i, j = _one_axis(axis1, a.ndim, "swapaxes"), _one_axis(axis2, a.ndim, "swapaxes")
     axes[i], axes[j] = j, i
-    return Transpose.apply(a, axes=tuple(axes))
+    return SwapAxes.apply(a, axes=tuple(axes))
 
 
 def broadcast_to(a, shape):
@@ -192,37 +239,40 @@ def broadcast_to(a, shape):
     return BroadcastTo.apply(as_tensor(a), shape=(shape,) if _is_int(shape) else tuple(shape))
 
 
+@accepts_pytorch_names
 def squeeze(a, axis=None):
     """Drop size-1 axes (all of them, or the given int or tuple of axes), composed from reshape."""
     a = as_tensor(a)
     if a.ndim == 0:                                   # numpy and PyTorch take axis 0 (or -1) here
         if axis is not None and axis not in (0, -1, (0,), (-1,)):
             raise ValueError(f"squeeze: invalid axis {axis!r} for a 0-d tensor (only 0 or -1)")
-        return reshape(a, ())
+        return Squeeze.apply(a, shape=())
     axes = range(a.ndim) if axis is None else _axes(axis, a.ndim, "squeeze")
     drop = [ax for ax in axes if a.shape[ax] == 1]
     if axis is not None and len(drop) != len(axes):
         raise ValueError(f"squeeze: axis {axis!r} of shape {a.shape} does not have size 1")
-    return reshape(a, tuple(n for i, n in enumerate(a.shape) if i not in drop))
+    return Squeeze.apply(a, shape=tuple(n for i, n in enumerate(a.shape) if i not in drop))
 
 
+@accepts_pytorch_names
 def unsqueeze(a, axis):
     """Insert a size-1 axis at ``axis`` (an int, or a tuple as numpy's expand_dims), composed from reshape."""
     a = as_tensor(a)
     new = _axes(axis, a.ndim + (len(axis) if type(axis) in (tuple, list) else 1), "unsqueeze")
     rest = iter(a.shape)
-    return reshape(a, tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
+    return Unsqueeze.apply(a, shape=tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
 
 
+@accepts_pytorch_names
 def flatten(a, start_axis=0, end_axis=-1):
     """Merge axes ``start_axis..end_axis`` into one (PyTorch's flatten), composed from reshape."""
     a = as_tensor(a)
     s, e = (_one_axis(axis, max(a.ndim, 1), "flatten") for axis in (start_axis, end_axis))
     if a.ndim == 0:
-        return reshape(a, (1,))
+        return Flatten.apply(a, shape=(1,))
     if s > e:
         raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {a.shape}")
-    return reshape(a, a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
+    return Flatten.apply(a, shape=a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
 
 
 def getitem(a, index):
@@ -234,6 +284,7 @@ def getitem(a, index):
     return GetItem.apply(as_tensor(a), index=index, advanced=advanced)
 
 
+@accepts_pytorch_names
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis (``axis=None``: flattened first, as numpy)."""
     tensors = [as_tensor(t) for t in tensors]
@@ -246,13 +297,17 @@ def concatenate(tensors, axis=0):
     return Concatenate.apply(*tensors, axis=axis)
 
 
+cat = concatenate     # PyTorch's name
+
+
+@accepts_pytorch_names
 def stack(tensors, axis=0):
-    """Join equally shaped tensors along a new axis, composed from unsqueeze and concatenate."""
+    """Join equally shaped tensors along a new axis."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: need at least one tensor")
-    _one_axis(axis, tensors[0].ndim + 1, "stack")
+    axis = _one_axis(axis, tensors[0].ndim + 1, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
-    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+    return Stack.apply(*tensors, axis=axis)

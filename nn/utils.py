@@ -1,0 +1,112 @@
+"""Gradient clipping, as PyTorch's ``torch.nn.utils``: ``clip_grad_norm_`` and ``clip_grad_value_``.
+
+Call them between ``loss.backward()`` and ``optimizer.step()``; they change
+the parameters' ``.grad`` arrays and skip parameters without a gradient.
+
+>>> import numpy as np
+>>> import nn
+>>> w = nn.Parameter(np.zeros(2))
+>>> w.grad = np.array([3.0, 4.0])
+>>> float(nn.utils.clip_grad_norm_([w], max_norm=1.0))       # the norm before clipping
+5.0
+>>> np.round(w.grad, 4)
+array([0.6, 0.8])
+"""
+import math
+import numbers
+
+import numpy as np
+
+from autograd import Tensor
+from nn.module import Module
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _with_grads(parameters, fn):
+    """The Tensors in ``parameters`` (a Tensor or an iterable of them) that have a gradient."""
+    if isinstance(parameters, Module):
+        raise TypeError(f"{fn}: got a Module; pass model.parameters()")
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    out = []
+    for p in parameters:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{fn}: expected Parameters/Tensors, got {type(p).__name__}")
+        if p.grad is not None:
+            out.append(p)
+    return out
+
+
+def _number(value, what, fn):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{fn}: {what} must be a number, got {value!r}")
+    return float(value)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scale all gradients together so that their total norm is at most ``max_norm``; return that norm.
+
+    As PyTorch: the total norm is the ``norm_type`` norm of the gradients seen
+    as one vector (``float("inf")``: the largest magnitude); if it exceeds
+    ``max_norm`` every gradient is multiplied by ``max_norm / (total + 1e-6)``.
+
+    Parameters
+    ----------
+    parameters : Tensor or iterable of Tensors
+        E.g. ``model.parameters()``.
+    max_norm : float
+    norm_type : float
+        ``2.0`` by default; ``float("inf")`` or ``"inf"`` for the max norm.
+    error_if_nonfinite : bool
+        Raise RuntimeError (as PyTorch) if the total norm is nan or inf,
+        leaving the gradients unchanged. Otherwise they are scaled anyway.
+    foreach : ignored
+        Accepted for PyTorch compatibility.
+
+    Returns
+    -------
+    Tensor
+        The total norm before clipping, a 0-d Tensor (``.item()`` gives a float).
+    """
+    fn = "clip_grad_norm_"
+    params = _with_grads(parameters, fn)
+    max_norm = _number(max_norm, "max_norm", fn)
+    norm_type = math.inf if norm_type in ("inf", math.inf) else _number(norm_type, "norm_type", fn)
+    if not params:
+        return Tensor(np.array(0.0))
+    grads = [p.grad for p in params]
+    if norm_type == math.inf:
+        norms = [np.max(np.abs(g)) if g.size else np.zeros((), g.dtype) for g in grads]
+        total = np.max(np.stack(norms))
+    else:
+        norms = [np.linalg.norm(g.ravel(), norm_type) for g in grads]
+        total = np.linalg.norm(np.stack(norms), norm_type)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"{fn}: the total norm of order {norm_type} of the gradients is {total}, so they "
+                           "cannot be clipped; set error_if_nonfinite=False to scale them anyway")
+    coef = max_norm / (float(total) + 1e-6)
+    if coef < 1:
+        for p in params:
+            p.grad = p.grad * p.grad.dtype.type(coef)     # a new array: a gradient may be shared
+    return Tensor(np.asarray(total))
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clip every gradient element to ``[-clip_value, clip_value]``, as PyTorch; returns None.
+
+    >>> import numpy as np
+    >>> import nn
+    >>> w = nn.Parameter(np.zeros(3))
+    >>> w.grad = np.array([-5.0, 0.5, 2.0])
+    >>> nn.utils.clip_grad_value_([w], 1.0)
+    >>> w.grad
+    array([-1. ,  0.5,  1. ])
+    """
+    fn = "clip_grad_value_"
+    params = _with_grads(parameters, fn)
+    clip_value = _number(clip_value, "clip_value", fn)
+    if not clip_value >= 0:
+        raise ValueError(f"{fn}: clip_value must be >= 0, got {clip_value}")
+    for p in params:
+        p.grad = np.clip(p.grad, -clip_value, clip_value).astype(p.grad.dtype, copy=False)

@@ -1,0 +1,118 @@
+"""``python -m demos.benchmark`` runs in every mode, and ``--unfused-sgd`` really gives labgrad numpy's update.
+
+The runs are in-process calls of ``benchmark.main`` (its workers are spawned processes, as in a user's run),
+shrunk to a few seconds with ``--repeats 1 --samples 128`` on top of ``--quick``. The numbers they print
+are timings and not checked; what is checked is that each mode runs to the end and says what it measured.
+"""
+import ctypes
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+from demo_helpers import number
+
+from demos import benchmark
+from nn import _blas
+
+SHRINK = ["--quick", "--repeats", "1", "--samples", "128", "--random-data"]
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+SGD_LINE = "labgrad : SGD update p -= lr g as "
+
+
+def _sgd_line(out):
+    return next(line for line in out.splitlines() if line.startswith(SGD_LINE))[len(SGD_LINE):]
+
+
+@pytest.mark.parametrize("options", [[], ["--unfused-sgd", "--no-torch"], ["--threads", "1"], ["--no-torch"],
+                                     ["--sizes", "8,6,4,10"]],
+                         ids=["default", "unfused-sgd", "threads-1", "no-torch", "sizes"])   # (torch: 4 s a run)
+def test_main_runs_to_the_end(options, capsys):
+    environ, sizes = dict(os.environ), benchmark.SIZES
+    benchmark.main(SHRINK + options)
+    out = capsys.readouterr().out
+    assert "== a) per-op overhead" in out and "== b) one training epoch" in out
+    assert "sanity: the implementations agree" in out, out
+    assert ("torch   : not used (--no-torch)" in out) == ("--no-torch" in options or not HAVE_TORCH)
+    if HAVE_TORCH and "--no-torch" not in options:
+        assert number(r"sanity: max \|dx labgrad - dx torch\| = ([\d.e+-]+)", out) < 1e-5
+        assert "vs torch (mean)" in out
+    if "--threads" in options:                                             # as the workers see it
+        assert "threads : 1 (--threads)" in out
+        assert "1 threads)" in out or "threadpoolctl not installed" in out   # numpy's BLAS
+        assert not HAVE_TORCH or "CPU eager, 1 threads" in out
+    if "--sizes" in options:
+        assert "MLP 8-6-4-10 ReLU" in out
+    else:
+        assert "MLP 784-256-128-10 ReLU" in out
+    if "--unfused-sgd" in options:
+        assert _sgd_line(out) == "numpy's two passes (--unfused-sgd)"
+    elif _blas._AXPY:                       # the workers reach numpy's BLAS as this process does
+        assert _sgd_line(out) == "one pass, BLAS axpy"
+    else:
+        assert _sgd_line(out) == "numpy's two passes (numpy's BLAS not reachable)"
+    # the caller's process is left as it was: the options only reach the workers
+    assert dict(os.environ) == environ and benchmark.SIZES == sizes
+
+
+# --- --unfused-sgd in the worker: what the header says and what the optimiser does ----------------------
+
+@pytest.fixture
+def axpy_spy(monkeypatch):
+    """nn._blas's float32 axpy replaced by one that records its calls and does the update in numpy.
+
+    monkeypatch restores the real table afterwards, also after a worker initialisation emptied it.
+    """
+    calls = []
+
+    def spy(n, a, x, incx, y, incy):
+        calls.append(n)
+        view = ctypes.POINTER(ctypes.c_float)
+        x_arr = np.ctypeslib.as_array(ctypes.cast(x, view), (n,))
+        y_arr = np.ctypeslib.as_array(ctypes.cast(y, view), (n,))
+        y_arr += np.float32(a) * x_arr
+
+    monkeypatch.setattr(_blas, "_AXPY", {np.dtype(np.float32): spy})
+    monkeypatch.setattr(benchmark, "_worker", {})
+    return calls
+
+
+def _labgrad_epoch(x, y):
+    """One epoch of the benchmark's labgrad loop on the default 784-256-128-10 net: (losses, trained weights)."""
+    losses, epoch = [], benchmark.epoch_labgrad(benchmark.he_init(), x, y)
+    while True:
+        try:
+            losses.append(next(epoch))
+        except StopIteration as end:
+            return losses, end.value
+
+
+@pytest.mark.parametrize("unfused", [False, True])
+def test_unfused_sgd_worker_takes_numpys_two_passes(unfused, axpy_spy):
+    assert benchmark.SIZES == (784, 256, 128, 10)        # (784, 256) float32: above axpy's 128 KiB threshold
+    x, y, _ = benchmark.load_data(128, random_data=True)
+    reference_losses, reference_params = _labgrad_epoch(x, y)      # through the spy: one pass
+    big = benchmark.SIZES[0] * benchmark.SIZES[1]
+    assert axpy_spy.count(big) == 2                                   # the spy sees the first weight's steps
+    axpy_spy.clear()
+
+    benchmark._init_worker("labgrad", None, None, unfused_sgd=unfused)
+    info = benchmark._info()
+    losses, params = _labgrad_epoch(x, y)
+    if unfused:
+        assert info["sgd"] == "numpy's two passes (--unfused-sgd)"
+        assert axpy_spy == []                                        # the optimiser never reached BLAS axpy
+    else:
+        assert info["sgd"] == "one pass, BLAS axpy"
+        assert axpy_spy.count(big) == 2
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-6)  # the same training either way
+    for (w, b), (w_ref, b_ref) in zip(params, reference_params):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(b, b_ref, rtol=1e-5, atol=1e-7)
+
+
+def test_sgd_line_without_reachable_blas_says_so(monkeypatch):
+    monkeypatch.setattr(_blas, "_AXPY", {})
+    monkeypatch.setattr(benchmark, "_worker", {})
+    benchmark._init_worker("labgrad", None, None)
+    assert benchmark._info()["sgd"] == "numpy's two passes (numpy's BLAS not reachable)"
