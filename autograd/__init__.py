@@ -1,5 +1,8 @@
 """labgrad's autograd: a numpy Tensor that records its computation graph and backpropagates.
 
+``from autograd import *`` gives every op except those named after Python builtins
+(``abs max min pow sum``, which it would shadow): use ``autograd.sum`` or ``t.sum()``.
+
 >>> from autograd import Tensor
 >>> x = Tensor(3.0, requires_grad=True)
 >>> y = x * x + 2 * x
@@ -8,19 +11,21 @@
 array(8.)
 """
 from autograd.tensor import Tensor, as_tensor
-from autograd.function import (Function, AnomalyError, detect_anomaly, enable_grad, inference_mode,
-                               is_grad_enabled, no_grad, reduce_broadcast)
+from autograd.function import Function, reduce_broadcast
+from autograd.modes import (AnomalyError, detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
+                            is_grad_enabled, no_grad)
 from autograd.engine import backward, grad
 from autograd.ops import *  # noqa: F401,F403
-from autograd.ops import __all__ as _ops_all
+from autograd.ops import abs, max, min, pow, sum  # noqa: F401  (not in __all__: they would shadow builtins)
+from autograd import ops
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from autograd.seeding import manual_seed
 
 __all__ = [
     "Tensor", "as_tensor", "Function", "backward", "grad", "no_grad", "inference_mode", "enable_grad",
-    "is_grad_enabled", "detect_anomaly", "AnomalyError", "reduce_broadcast", "gradcheck", "GradcheckError",
+    "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "reduce_broadcast", "gradcheck", "GradcheckError",
     "numerical_gradient", "manual_seed", "viz",
-] + list(_ops_all)
+] + list(ops.__all__)
 
 
 def __getattr__(name):

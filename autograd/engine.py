@@ -11,91 +11,88 @@ most at once (linear for a chain, where w is 1).
 Gradients of intermediate tensors live only in a dict for the duration of one
 walk, so a second backward never double-counts them; only leaves (and tensors
 that asked with ``retain_grad()``) keep a ``.grad``, which accumulates.
+
+This is the only backward walk: ``backward``, ``grad``, and, in recording mode
+(:func:`record_backward`), :func:`autograd.trace.backward_steps` and the
+pictures of :mod:`autograd.viz` all run it. It knows tensors by their
+attributes (see :mod:`autograd.graph`) and imports no Tensor class, so that
+``Tensor.backward`` can call it.
 """
 from heapq import heappop, heappush
 
 import numpy as np
 
-from autograd.function import _modes, _check_anomaly, enable_grad, reduce_broadcast
-from autograd.tensor import Tensor
+from autograd.graph import is_tensor, topological_order
+from autograd.modes import check_anomaly, enable_grad, is_anomaly_enabled
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "record_backward", "reduce_broadcast"]
 
 
-def _topological_order(roots):
-    """Non-leaf tensors reachable from ``roots`` that require grad, each before its parents.
+# --- the walk -------------------------------------------------------------------------
 
-    Leaves are left out: nothing flows on from a leaf, so it needs no place in the order
-    (a walk collects leaf gradients as they arrive). Used by :mod:`autograd.trace`; the
-    engine's own walk gets the same order from the ops' ``seq`` numbers.
+def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_step=None):
+    """Backpropagate ``seeds`` ((root, gradient, owned) triples) through the graph.
+
+    Returns ``(finished, handed, visited)``: the gradient of every leaf reached and of
+    every tensor in ``keep`` (or that retains its grad), the ids of arrays not ours to
+    give away, and the ops walked. Writes nothing: the callers do, once the walk succeeded.
+    ``only`` limits the walk to those tensors' ops. ``recording`` keeps every gradient,
+    walks released graphs and skips the anomaly checks; ``on_step(op, output, upstream,
+    input, passed, accumulated)`` is called for every gradient passed to an input.
     """
-    # Sets and dicts of the walk hold the tensors themselves: a Tensor hashes by identity
-    # (``object.__hash__``), which is cheaper than calling id() on every visit.
-    order, seen = [], set()
-    stack = [(r, False) for r in roots if r.op is not None]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)          # all of t's parents are already in order
-            continue
-        if t in seen:
-            continue
-        seen.add(t)
-        stack.append((t, True))
-        for p in t.op.parents:
-            if p.op is not None and p.requires_grad and p not in seen:
-                stack.append((p, False))
-    order.reverse()
-    return order
-
-
-def _seed_gradients(roots, grads, create_graph, fn_name):
-    """Initial upstream gradients: ones for one-element outputs, else the given ``grads``."""
-    if grads is None:
-        grads = [None] * len(roots)
-    if len(grads) != len(roots):
-        raise ValueError(f"{fn_name}: got {len(grads)} gradients for {len(roots)} outputs")
-    seeds = []
-    for r, g in zip(roots, grads):
-        if not isinstance(r, Tensor):
-            raise TypeError(f"{fn_name}: outputs must be Tensors, got {type(r).__name__}")
-        if not r.requires_grad:
-            raise RuntimeError(f"{fn_name}: output of shape {r.shape} does not require grad and has no op "
-                               "(did you compute it under no_grad, or from tensors without requires_grad=True?)")
-        if g is None:
-            if r.data.size != 1:
-                raise RuntimeError(f"{fn_name}: grad can be omitted only for one-element outputs; "
-                                   f"got shape {r.shape}, pass grad= of that shape")
-            data = r.data                # (a 0-d one, the usual loss, is cheapest made by np.array)
-            g, owned = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype), True
+    grads, waiting, handed = _start(seeds, only)
+    anomaly = is_anomaly_enabled() and not recording
+    finished, visited = {}, []
+    while waiting:
+        t = heappop(waiting)[1]              # the newest op's output: every consumer has passed its gradient
+        g = grads.pop(t)
+        if t.retains_grad or (keep is not None and t in keep):
+            finished[t] = g
+        op = t.op
+        if op.released and not recording:
+            raise _released_error(op)
+        parents, n = op.parents, len(op.parents)
+        if create_graph:             # on Tensors: the backward records a graph of its own
+            input_grads = op.backward(g, t, *parents)
+        elif n == 1:                 # on arrays, the common arities unpacked by hand: cheaper than a star-call
+            input_grads = op.backward(g, t.data, parents[0].data)
+        elif n == 2:
+            input_grads = op.backward(g, t.data, parents[0].data, parents[1].data)
+        elif n == 3:                 # (linear: x, W, b)
+            input_grads = op.backward(g, t.data, parents[0].data, parents[1].data, parents[2].data)
         else:
-            g_data = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=r.dtype)
-            if g_data.shape != r.shape:
-                raise ValueError(f"{fn_name}: grad of shape {g_data.shape} does not match output shape {r.shape}")
-            g, owned = (g if create_graph and isinstance(g, Tensor) else g_data.astype(r.dtype, copy=False)), False
-        if create_graph and not isinstance(g, Tensor):
-            g = Tensor._from_op(g, None)
-        seeds.append((r, g, owned))
-    return seeds
+            input_grads = op.backward(g, t.data, *[p.data for p in parents])
+        if type(input_grads) is not tuple or len(input_grads) != n:
+            input_grads = _as_tuple(input_grads, op, n)    # a list, a bare gradient, or the op's mistake
+        if anomaly:
+            check_anomaly("backward", op, input_grads, [g] + [p.data for p in parents])
+        if not op.trusted:           # a user op may return an array it keeps or was given: never adopt it
+            handed.update(id(gi) for gi in input_grads)
+        visited.append(op)
+        for p, gi in zip(parents, input_grads):
+            if gi is None or not p.requires_grad:
+                continue
+            data = p.data
+            try:
+                if gi.shape != data.shape or gi.dtype != data.dtype:
+                    gi = _fit(gi, data, op)      # undo broadcasting, cast to the input's dtype
+            except AttributeError:
+                raise _not_an_array(gi, op) from None
+            prev = grads.get(p)
+            if prev is not None:
+                grads[p] = prev + gi
+            else:
+                grads[p] = gi
+                if p.op is not None and (only is None or p in only):
+                    heappush(waiting, (-p.op.seq, p))
+            if on_step is not None:
+                on_step(op, t, g, p, gi, grads[p])
+    finished.update(grads)           # what is left in grads belongs to leaves (or ends the walk)
+    return finished, handed, visited
 
 
-def _needed(roots, inputs):
-    """The non-leaf tensors behind ``roots`` whose op leads to one of ``inputs`` (the ones to walk)."""
-    leads = {id(x) for x in inputs}  # ids of tensors from which an input can be reached
-    walk = set()
-    for t in reversed(_topological_order(roots)):    # each tensor after its parents
-        if any(id(p) in leads for p in t.op.parents):
-            walk.add(t)
-            leads.add(id(t))
-    return walk
-
-
-def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
-    """The backward walk. Writes leaf ``.grad`` unless ``capture`` (id -> grad dict) is given.
-
-    ``walk``, if given, limits the walk to those tensors' ops (``grad`` walks only what leads to
-    its inputs, and leaves the rest of the graph unreleased).
-    """
+def _start(seeds, only):
+    """The walk's starting state: gradients per root (summed if a root repeats), the heap, the caller's arrays."""
     grads = {}                       # tensor -> gradient
     waiting = []                     # heap of (-op.seq, tensor): the newest op comes out first
     handed = set()                   # ids of arrays not ours to give away: the caller's, or given already
@@ -107,88 +104,124 @@ def _run(seeds, retain_graph, create_graph, capture=None, walk=None):
             grads[r] = prev + g
             continue
         grads[r] = g
-        if r.op is not None and (walk is None or r in walk):
+        if r.op is not None and (only is None or r in only):
             heappush(waiting, (-r.op.seq, r))
-    anomaly = _modes.anomaly
-    # .grad writes and releases wait until the walk succeeds: a failure changes nothing
-    finished, visited = {}, []          # non-leaves to hand out -> gradient; ops walked
-    while waiting:
-        t = heappop(waiting)[1]
-        g = grads.pop(t)
-        if t._retains_grad or (capture is not None and id(t) in capture):
-            finished[t] = g
-        op = t.op
-        if op.released:
-            raise RuntimeError(
-                f"backward through {op.name!r} a second time: its graph was released by the previous "
-                "backward; pass retain_graph=True to the first backward to backpropagate twice")
-        parents = op.parents
-        if create_graph:
-            input_grads = op.backward(g, t, *parents)
-        elif len(parents) == 1:          # the common arities unpacked by hand: cheaper than a star-call
-            input_grads = op.backward(g, t.data, parents[0].data)
-        elif len(parents) == 2:
-            input_grads = op.backward(g, t.data, parents[0].data, parents[1].data)
-        elif len(parents) == 3:
-            input_grads = op.backward(g, t.data, parents[0].data, parents[1].data, parents[2].data)
-        else:
-            input_grads = op.backward(g, t.data, *[p.data for p in parents])
-        if type(input_grads) is not tuple:
-            input_grads = _as_tuple(input_grads, op, len(parents))
-        if len(input_grads) != len(parents):
-            raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
-                               f"for {len(parents)} inputs")
-        if anomaly:
-            _check_anomaly("backward", op, [gi for gi in input_grads if gi is not None],
-                           [g] + [p.data for p in parents])
-        if not op.trusted:           # a user op may return an array it keeps or was given: never adopt it
-            handed.update(id(gi) for gi in input_grads)
-        visited.append(op)
-        for p, gi in zip(parents, input_grads):
-            if gi is None or not p.requires_grad:
-                continue
-            data = p.data
-            try:
-                if gi.shape != data.shape or gi.dtype != data.dtype:
-                    gi = _fit(gi, data, op)
-            except AttributeError:
-                raise TypeError(f"backward of {op.name!r} returned a {type(gi).__name__} as a gradient, "
-                                "not an array; return a numpy array (np.asarray(...)) or None") from None
-            prev = grads.get(p)
-            if prev is not None:
-                grads[p] = prev + gi
-            else:
-                grads[p] = gi
-                if p.op is not None and (walk is None or p in walk):
-                    heappush(waiting, (-p.op.seq, p))
-    finished.update(grads)           # what is left in grads belongs to leaves (or ends the walk)
-    if capture is not None:
-        for t, g in finished.items():
-            if id(t) in capture:
-                capture[id(t)] = g if create_graph else _exclusive(g, handed)
-    else:
-        # every .grad is checked before any is written: a failure changes nothing
-        for t in finished:
-            old = t.grad
-            if old is not None and getattr(old, "shape", None) != t.data.shape:
-                raise RuntimeError(f"backward: the .grad of a tensor of shape {t.data.shape} has shape "
-                                   f"{getattr(old, 'shape', None)} (it was assigned by hand?); cannot accumulate")
-        for t, g in finished.items():
-            t.grad = _exclusive(g, handed) if t.grad is None else t.grad + g
-    if not retain_graph:
-        for op in visited:
-            op.released = True
+    return grads, waiting, handed
+
+
+class _Everything:
+    """``keep`` of a recording walk: every gradient is kept."""
+
+    def __contains__(self, t):
+        return True
 
 
 def _as_tuple(input_grads, op, n_inputs):
-    """A backward's result as a tuple: a list is fine, and so is a bare gradient for a one-input op
-    (as PyTorch allows); anything else is the op's mistake."""
-    if type(input_grads) is list:
-        return tuple(input_grads)
-    if n_inputs == 1 and (input_grads is None or isinstance(input_grads, (np.ndarray, np.generic, Tensor))):
-        return (input_grads,)
-    raise TypeError(f"backward of {op.name!r} returned a {type(input_grads).__name__} for {n_inputs} inputs; "
-                    f"return a tuple with one gradient (an array or None) per input")
+    """A backward's result as a tuple of ``n_inputs``: a list is fine, and so is a bare gradient for a
+    one-input op (as PyTorch allows); anything else is the op's mistake."""
+    if type(input_grads) is list or type(input_grads) is tuple:
+        input_grads = tuple(input_grads)
+    elif n_inputs == 1 and (input_grads is None or isinstance(input_grads, (np.ndarray, np.generic))
+                            or is_tensor(input_grads)):
+        input_grads = (input_grads,)
+    else:
+        raise TypeError(f"backward of {op.name!r} returned a {type(input_grads).__name__} for {n_inputs} inputs; "
+                        f"return a tuple with one gradient (an array or None) per input")
+    if len(input_grads) != n_inputs:
+        raise RuntimeError(f"backward of {op.name!r} returned {len(input_grads)} gradients "
+                           f"for {n_inputs} inputs")
+    return input_grads
+
+
+def _fit(gi, data, op):
+    """``gi`` reduced to the shape of ``data`` (undoing broadcasting) and cast to its dtype."""
+    if gi.shape != data.shape:
+        try:
+            gi = reduce_broadcast(gi, data.shape)
+        except ValueError:
+            raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
+                               f"for an input of shape {data.shape}") from None
+    return gi if gi.dtype == data.dtype else gi.astype(data.dtype)
+
+
+def _not_an_array(gi, op):
+    return TypeError(f"backward of {op.name!r} returned a {type(gi).__name__} as a gradient, "
+                     "not an array; return a numpy array (np.asarray(...)) or None")
+
+
+def _released_error(op):
+    return RuntimeError(
+        f"backward through {op.name!r} a second time: its graph was released by the previous "
+        "backward; pass retain_graph=True to the first backward to backpropagate twice")
+
+
+# --- before and after the walk: the seeds, the .grad writes, the release ---------------
+
+def _seeds(roots, grads, caller, create_graph=False):
+    """(root, upstream gradient, owned) per root: ones for one-element roots, else the given ``grads``.
+
+    The one check of what ``backward``, ``grad`` and ``backward_steps`` are given:
+    ``TypeError`` for a root that is not a Tensor, ``ValueError`` for a root that
+    requires no grad, a missing gradient or one of the wrong shape or number.
+    """
+    if grads is None:
+        grads = [None] * len(roots)
+    if len(grads) != len(roots):
+        raise ValueError(f"{caller}: got {len(grads)} gradients for {len(roots)} roots; pass one per root")
+    seeds = []
+    for r, g in zip(roots, grads):
+        if not is_tensor(r):
+            raise TypeError(f"{caller}: the root must be a Tensor, got {type(r).__name__}")
+        if not r.requires_grad:
+            raise ValueError(f"{caller}: the root of shape {r.shape} does not require grad and has no op "
+                             "(did you compute it under no_grad, or from tensors without requires_grad=True?)")
+        if g is None:
+            if r.data.size != 1:
+                raise ValueError(f"{caller}: grad can be omitted only for a one-element root; "
+                                 f"root has shape {r.shape}; pass grad= of that shape")
+            data = r.data                # (a 0-d one, the usual loss, is cheapest made by np.array)
+            g, owned = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype), True
+        else:
+            g_data = g.data if is_tensor(g) else np.asarray(g, dtype=r.dtype)
+            if g_data.shape != r.shape:
+                raise ValueError(f"{caller}: grad of shape {g_data.shape} does not match root shape {r.shape}")
+            g, owned = (g if create_graph and is_tensor(g) else g_data.astype(r.dtype, copy=False)), False
+        if create_graph and not is_tensor(g):
+            g = r.wrap(g)
+        seeds.append((r, g, owned))
+    return seeds
+
+
+def _write_grads(finished, handed):
+    """Add each gradient to its tensor's ``.grad``; every ``.grad`` is checked before any is written."""
+    for t in finished:
+        old = t.grad
+        if old is not None and (type(old) is not np.ndarray or old.shape != t.data.shape):
+            _check_assigned_grad(t, old)
+    for t, g in finished.items():
+        if t.grad is None:
+            t.grad = _exclusive(g, handed)
+        else:
+            total = t.grad + g
+            t.grad = total if type(total) is np.ndarray else np.asarray(total)   # (0-d math gives scalars)
+
+
+def _check_assigned_grad(t, old):
+    """A ``.grad`` assigned by hand must be a numpy array of the tensor's shape for the walk to add to it."""
+    if is_tensor(old):
+        raise TypeError("backward: a .grad holds a Tensor (assigned by hand?); labgrad's gradients are numpy "
+                        "arrays, not Tensors as in PyTorch: assign t.grad = g.data")
+    if not isinstance(old, (np.ndarray, np.generic)):
+        raise TypeError(f"backward: a .grad holds a {type(old).__name__} (assigned by hand?); gradients are "
+                        "numpy arrays: assign t.grad = np.asarray(...)")
+    if np.shape(old) != t.data.shape:
+        raise ValueError(f"backward: the .grad of a tensor of shape {t.data.shape} has shape {np.shape(old)} "
+                         "(assigned by hand, or .data replaced?); cannot accumulate: set .grad = None first")
+
+
+def _release(visited):
+    for op in visited:
+        op.released = True
 
 
 def _exclusive(g, handed):
@@ -204,22 +237,57 @@ def _exclusive(g, handed):
     return np.array(g)
 
 
-def _fit(gi, data, op):
-    """``gi`` reduced to the shape of ``data`` (undoing broadcasting) and cast to its dtype."""
-    if gi.shape != data.shape:
-        try:
-            gi = reduce_broadcast(gi, data.shape)
-        except ValueError:
-            raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
-                               f"for an input of shape {data.shape}") from None
-    return gi if gi.dtype == data.dtype else gi.astype(data.dtype)
+def _needed(roots, inputs):
+    """The non-leaf tensors behind ``roots`` whose op leads to one of ``inputs`` (the ones to walk)."""
+    leads = set(inputs)              # tensors from which an input can be reached
+    walk = set()
+    for t in reversed(topological_order(roots)):    # each tensor after its parents
+        if any(p in leads for p in t.op.parents):
+            walk.add(t)
+            leads.add(t)
+    return walk
 
+
+# --- the one place broadcasting is undone --------------------------------------------
+
+def reduce_broadcast(grad, shape):
+    """Sum ``grad`` over the axes numpy broadcasting added or stretched to reach its shape.
+
+    Works on numpy arrays and, for higher-order gradients, on Tensors.
+
+    >>> reduce_broadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
+    [[12.0], [12.0]]
+    """
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"reduce_broadcast: gradient of shape {gshape} cannot be reduced to shape {shape}")
+    if lead > 0 and shape and gshape[lead:] == shape:     # only new leading axes (a bias): one sum
+        return grad.sum(axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
+        raise ValueError(f"reduce_broadcast: gradient of shape {gshape} cannot be reduced to shape {shape}")
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+# --- the public doors ----------------------------------------------------------------
 
 def backward(tensors, grad_tensors=None, retain_graph=False):
     """Accumulate the gradients of ``tensors`` into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    seeds = _seed_gradients(list(tensors), grad_tensors, False, "backward")
-    with _quiet_under_anomaly():
-        _run(seeds, retain_graph=retain_graph, create_graph=False)
+    seeds = _seeds(list(tensors), grad_tensors, "backward")
+    if is_anomaly_enabled():
+        with np.errstate(all="ignore"):  # numpy's warnings silenced: the anomaly check names the op instead
+            finished, handed, visited = _walk(seeds)
+    else:
+        finished, handed, visited = _walk(seeds)
+    _write_grads(finished, handed)       # .grad writes and releases wait until the walk succeeded
+    if not retain_graph:
+        _release(visited)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -254,31 +322,74 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> dx.item(), d2x.item()
     (12.0, 12.0)
     """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
+    outputs = [outputs] if is_tensor(outputs) else list(outputs)
+    inputs = [inputs] if is_tensor(inputs) else list(inputs)
+    if is_tensor(grad_outputs) or isinstance(grad_outputs, np.ndarray) or np.isscalar(grad_outputs):
         grad_outputs = [grad_outputs]
-    for x in inputs:
-        if not isinstance(x, Tensor) or not x.requires_grad:
-            raise ValueError("grad: every input must be a Tensor that requires grad")
+    for i, x in enumerate(inputs):
+        if not is_tensor(x):
+            raise TypeError(f"grad: input {i} must be a Tensor, got {type(x).__name__}")
+        if not x.requires_grad:
+            raise ValueError(f"grad: input {i} (shape {x.shape}) does not require grad; "
+                             "every input must be a Tensor that requires grad")
     if retain_graph is None:
         retain_graph = create_graph
-    capture = {id(x): None for x in inputs}
     with enable_grad() if create_graph else _nothing(), _quiet_under_anomaly():
-        seeds = _seed_gradients(outputs, grad_outputs, create_graph, "grad")
-        _run(seeds, retain_graph=retain_graph, create_graph=create_graph, capture=capture,
-             walk=_needed(outputs, inputs))
+        seeds = _seeds(outputs, grad_outputs, "grad", create_graph)
+        finished, handed, visited = _walk(seeds, create_graph, keep=set(inputs), only=_needed(outputs, inputs))
+    if not retain_graph:
+        _release(visited)
     results = []
     for i, x in enumerate(inputs):
-        g = capture[id(x)]
+        g = finished.get(x)
         if g is None:
             if not allow_unused:
                 raise ValueError(f"grad: input {i} (shape {x.shape}) is not used by the outputs; "
                                  "pass allow_unused=True to get None for it")
             results.append(None)
-        else:
-            results.append(g if isinstance(g, Tensor) else Tensor._from_op(g, None))
+        elif is_tensor(g):
+            results.append(g)
+        else:                            # (made through an output: this module imports no Tensor class)
+            results.append(outputs[0].wrap(g if create_graph else _exclusive(g, handed)))
     return tuple(results)
+
+
+def record_backward(roots, grads=None, on_step=None, caller="record_backward"):
+    """The backward walk in recording mode: ``d roots / d t`` for every tensor ``t`` it reaches.
+
+    Nothing is written and nothing released (a graph already released by a backward
+    is walked too); no anomaly check runs. The same ops run in the same order as in
+    :func:`backward`, so the gradients are the same to the last bit.
+
+    Parameters
+    ----------
+    roots : sequence of Tensor
+    grads : sequence of array_like, optional
+        Upstream gradient per root; may be omitted for one-element roots.
+    on_step : callable, optional
+        Called as ``on_step(op, output, upstream, input, passed, accumulated)`` each time
+        ``op`` passes gradient ``passed`` (fitted to the input's shape and dtype) from its
+        ``output`` (whose complete gradient is ``upstream``) to one ``input``, whose
+        gradient summed so far is ``accumulated``; in the walk's order.
+
+    Returns
+    -------
+    dict
+        Gradient (numpy array) per tensor reached, leaves and intermediates.
+
+    Examples
+    --------
+    >>> from autograd import Tensor
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> y = x * x
+    >>> z = y + 1
+    >>> g = record_backward([z])
+    >>> float(g[y]), float(g[x]), x.grad
+    (1.0, 6.0, None)
+    """
+    seeds = _seeds(list(roots), grads, caller)
+    finished, _, _ = _walk(seeds, keep=_Everything(), recording=True, on_step=on_step)
+    return finished
 
 
 class _nothing:
@@ -291,4 +402,4 @@ class _nothing:
 
 def _quiet_under_anomaly():
     """numpy's warnings silenced under detect_anomaly (its check reports the event, naming the op)."""
-    return np.errstate(all="ignore") if _modes.anomaly else _nothing()
+    return np.errstate(all="ignore") if is_anomaly_enabled() else _nothing()

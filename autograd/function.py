@@ -43,185 +43,17 @@ from operator import attrgetter
 
 import numpy as np
 
-__all__ = [
-    "Function", "reduce_broadcast", "no_grad", "inference_mode", "enable_grad", "is_grad_enabled",
-    "detect_anomaly", "AnomalyError",
-]
+from autograd.engine import reduce_broadcast
+from autograd.modes import check_anomaly, open_blocks, thread_modes
+# re-exported for ``autograd/__init__`` until it imports them from autograd.modes
+from autograd.modes import (AnomalyError, detect_anomaly, enable_grad, inference_mode,  # noqa: F401
+                            is_grad_enabled, no_grad)
+
+__all__ = ["Function", "reduce_broadcast"]
 
 
 _op_counter = count()              # numbers recorded ops in the order they ran
 _requires_grad = attrgetter("requires_grad")
-
-
-# --- global modes -------------------------------------------------------------------
-
-class _Modes:
-    """Process-wide switches read on every op (kept in one object for speed and clarity)."""
-    grad_enabled = True
-    anomaly = False
-
-
-_modes = _Modes()
-
-
-def is_grad_enabled():
-    """Return True when new ops record the graph."""
-    return _modes.grad_enabled
-
-
-class _GradMode:
-    """Set grad recording to ``self.enabled`` inside a ``with`` block or a decorated function.
-
-    As a decorator it works with or without parentheses, and on generator functions
-    the mode holds whenever the generator runs (not only while it is created).
-    """
-    enabled = True
-
-    def __new__(cls, func=None):
-        self = super().__new__(cls)
-        return self if func is None else self(func)      # ``@no_grad`` without parentheses
-
-    def __enter__(self):
-        self._previous = _modes.grad_enabled
-        _modes.grad_enabled = self.enabled
-        return self
-
-    def __exit__(self, *exc):
-        _modes.grad_enabled = self._previous
-        return False
-
-    def __call__(self, func):
-        import copy
-        import functools
-        import inspect
-
-        def mode():                  # a fresh copy per entry: re-entrant, and keeps inference_mode(False)
-            return copy.copy(self)
-        if inspect.isgeneratorfunction(func):
-            @functools.wraps(func)
-            def generator(*args, **kwargs):
-                gen = func(*args, **kwargs)
-                try:
-                    with mode():                     # each resumption runs in the mode
-                        sent = next(gen)
-                    while True:
-                        try:
-                            received = yield sent
-                        except GeneratorExit:
-                            with mode():
-                                gen.close()
-                            raise
-                        except BaseException as e:
-                            with mode():
-                                sent = gen.throw(e)
-                        else:
-                            with mode():
-                                sent = gen.send(received)
-                except StopIteration as stop:
-                    return stop.value
-            return generator
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with mode():
-                return func(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(_GradMode):
-    """Context manager and decorator: ops inside record no graph.
-
-    >>> from autograd import Tensor, no_grad
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-    enabled = False
-
-
-class inference_mode(no_grad):
-    """PyTorch's name for :class:`no_grad` here (labgrad has no separate inference tensors).
-
-    >>> from autograd import Tensor, inference_mode
-    >>> @inference_mode
-    ... def predict(x):
-    ...     return x * 2
-    >>> predict(Tensor([1.0], requires_grad=True)).requires_grad
-    False
-
-    ``inference_mode(False)`` leaves the grad mode as it is, as in PyTorch.
-    """
-
-    def __new__(cls, mode=True):
-        if mode is True or mode is False:
-            self = super().__new__(cls)
-            if not mode:
-                self.enabled = None          # (read by __enter__: keep the current mode)
-            return self
-        return super().__new__(cls, mode)    # used as a decorator without parentheses
-
-    def __enter__(self):
-        self._previous = _modes.grad_enabled
-        if self.enabled is not None:
-            _modes.grad_enabled = self.enabled
-        return self
-
-
-class enable_grad(_GradMode):
-    """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
-    enabled = True
-
-
-class AnomalyError(FloatingPointError):
-    """Raised under :func:`detect_anomaly` by the first op that produces nan or inf."""
-
-
-class detect_anomaly:
-    """Context manager: the first op whose forward or backward *creates* a nan/inf raises.
-
-    An op creates a non-finite value when its inputs (or upstream gradient) are
-    all finite and its output (or an input gradient) is not; the error names the op.
-    nan or inf that comes in with the data (a leaf tensor: data, a parameter, a
-    constant) raises at the first op that reads it, naming the op, the input and
-    how many values are nan and inf. Inside the block numpy's warnings from the
-    ops are silenced: the AnomalyError reports the event instead.
-
-    >>> import numpy as np
-    >>> from autograd import Tensor, detect_anomaly
-    >>> with detect_anomaly():
-    ...     Tensor([0.0, 1.0]).log()
-    Traceback (most recent call last):
-    ...
-    autograd.function.AnomalyError: forward of 'log' produced non-finite values (-inf) from finite inputs of shapes [(2,)]
-    """
-
-    def __enter__(self):
-        self._previous = _modes.anomaly
-        _modes.anomaly = True
-        return self
-
-    def __exit__(self, *exc):
-        _modes.anomaly = self._previous
-        return False
-
-
-def _first_bad(array):
-    bad = np.asarray(array)[~np.isfinite(array)]
-    return bad.flat[0] if bad.size else None
-
-
-def _check_anomaly(stage, fn, produced, sources):
-    """Raise AnomalyError if ``produced`` has nan/inf while every source array is finite."""
-    produced = [np.asarray(p) for p in produced if p is not None]
-    if all(np.isfinite(p).all() for p in produced):
-        return
-    if all(np.isfinite(s).all() for s in sources if np.issubdtype(np.asarray(s).dtype, np.number)):
-        bad = next(_first_bad(p) for p in produced if not np.isfinite(p).all())
-        shapes = [np.shape(s) for s in sources]
-        raise AnomalyError(
-            f"{stage} of {fn.name!r} produced non-finite values ({bad}) from finite inputs of shapes {shapes}")
 
 
 def _check_tensors(cls, inputs):
@@ -276,35 +108,8 @@ def _watched_forward(fn, inputs, params):
         except (ValueError, TypeError) as e:
             raise _named_error(fn, inputs, e) from e
     data = np.asarray(data)
-    _check_anomaly("forward", fn, [data], arrays)
+    check_anomaly("forward", fn, [data], arrays)
     return data
-
-
-# --- the one place broadcasting is undone --------------------------------------------
-
-def reduce_broadcast(grad, shape):
-    """Sum ``grad`` over the axes numpy broadcasting added or stretched to reach its shape.
-
-    Works on numpy arrays and, for higher-order gradients, on Tensors.
-
-    >>> reduce_broadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
-    [[12.0], [12.0]]
-    """
-    gshape = grad.shape
-    if gshape == shape:
-        return grad
-    lead = len(gshape) - len(shape)
-    if lead < 0:
-        raise ValueError(f"reduce_broadcast: gradient of shape {gshape} cannot be reduced to shape {shape}")
-    if lead > 0 and shape and gshape[lead:] == shape:     # only new leading axes (a bias): one sum
-        return grad.sum(axis=tuple(range(lead)))
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
-    if lead < 0 or any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
-        raise ValueError(f"reduce_broadcast: gradient of shape {gshape} cannot be reduced to shape {shape}")
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
 
 
 # --- the op base class ---------------------------------------------------------------
@@ -323,25 +128,30 @@ class Function:
     seq : int
         When the op ran, as a running number: an op's inputs always have smaller ones.
     trusted : bool
-        True for labgrad's own ops, whose backward returns new arrays: a leaf adopts them as
-        its ``.grad`` without a copy. A user op's gradients are copied first.
+        True for labgrad's own ops (each states it in its class body), whose backward returns
+        new arrays: a leaf adopts them as its ``.grad`` without a copy. A user op's gradients
+        are copied first: it may return an array it keeps or was given.
+
+    How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
+    pictures of :mod:`autograd.viz`, is stated here too, once per op:
+
+    infix : bool
+        True for binary operators written ``a + b`` (and drawn as the symbol in a circle).
+    commutative : bool
+        True where the order of the inputs does not matter (the picture labels no edges).
     """
     name = "function"
     released = False
-    trusted = False          # True for labgrad's own ops (set below): their gradients are fresh arrays
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # labgrad's ops return new arrays (or pass the upstream gradient on, which the engine
-        # tracks), so a leaf may adopt them without a copy; a user op may return an array it
-        # keeps or was given (an input, its output, a saved array), which is copied instead
-        cls.trusted = cls.__module__.split(".")[0] in ("autograd", "nn")
+    trusted = False
+    infix = False
+    commutative = False
 
     @classmethod
     def apply(cls, *inputs, **params):
         """Run ``forward`` on the inputs' arrays and wrap the result, recording the graph if needed."""
         fn = cls()
-        if _modes.anomaly:                   # (the one mode test on the fast path)
+        # the modes: while no thread is in a mode block (the count is 0) every thread has the defaults
+        if open_blocks.count and thread_modes.anomaly:
             data = _watched_forward(fn, inputs, params)
         else:
             n = len(inputs)
@@ -359,17 +169,17 @@ class Function:
                 raise _named_error(fn, inputs, e) from e
             if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
                 data = np.asarray(data)
-        if _modes.grad_enabled:
+        if not open_blocks.count or thread_modes.grad_enabled:
             try:
                 for t in inputs:
                     if t.requires_grad:
                         fn.parents = inputs
                         fn.seq = next(_op_counter)  # the engine walks ops newest first
-                        return Tensor._from_op(data, fn)
+                        return Tensor.wrap(data, fn)
             except AttributeError:
                 _check_tensors(cls, inputs)
                 raise
-        return Tensor._from_op(data, None)
+        return Tensor.wrap(data)
 
     @property
     def needs_input_grad(self):
@@ -387,6 +197,32 @@ class Function:
 
     def backward(self, g, out, *inputs):
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def describe(self):
+        """The parameter text shown under the op's name in pictures (``"axis=1"``), "" if none.
+
+        Built from :attr:`params`: None, False and arrays are left out, a one-element
+        tuple shows as its element, and long texts are cut. Ops with special needs
+        (an index written ``[0, :]``, a default not worth showing) override it.
+
+        >>> class Scale(Function):
+        ...     name = "scale"
+        ...     def forward(self, x, factor, note=None):
+        ...         self.factor, self.axis, self.note = factor, (0,), note
+        ...         return x * factor
+        >>> import autograd
+        >>> Scale.apply(autograd.Tensor([1.0], requires_grad=True), factor=2.0).op.describe()
+        'factor=2.0 axis=0'
+        """
+        parts = []
+        for key, value in self.params.items():
+            if value is None or value is False or isinstance(value, np.ndarray):
+                continue
+            if isinstance(value, tuple) and len(value) == 1:
+                value = value[0]
+            text = f"{key}={value if isinstance(value, np.dtype) else repr(value)}"
+            parts.append(text if len(text) <= 24 else text[:23] + "…")
+        return " ".join(parts)
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if not isinstance(v, np.ndarray))

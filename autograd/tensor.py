@@ -19,6 +19,8 @@ import numbers
 
 import numpy as np
 
+from autograd.checks import dtype_and_device
+
 __all__ = ["Tensor", "as_tensor", "ElementCount"]
 
 
@@ -51,7 +53,7 @@ class Tensor:
     name : str or None
         Optional label.
     """
-    __slots__ = ("data", "_grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "retains_grad", "__weakref__")
     __array_priority__ = 1000          # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -67,22 +69,31 @@ class Tensor:
                 raise TypeError(f"Tensor: complex dtype {data.dtype} cannot require grad")
             data = data.astype(np.float64)
         self.data = data
-        self._grad = None
+        self.grad = None
         self.requires_grad = bool(requires_grad)
         self.op = None
         self.name = name
-        self._retains_grad = False
+        self.retains_grad = False
 
     @classmethod
-    def _from_op(cls, data, op):
-        """Fast constructor for op outputs (no validation): requires grad iff it has an op."""
+    def wrap(cls, data, op=None):
+        """Wrap a numpy array as a Tensor without copying or checking: the fast constructor ops use.
+
+        ``data`` must already be a numpy array of a supported dtype (nothing is checked);
+        the tensor requires grad exactly when it has an ``op`` (the Function that made it).
+
+        >>> import numpy as np
+        >>> from autograd import Tensor
+        >>> Tensor.wrap(np.array([1.0, 2.0]))
+        Tensor([1., 2.])
+        """
         t = object.__new__(cls)
         t.data = data
-        t._grad = None
+        t.grad = None
         t.requires_grad = op is not None
         t.op = op
         t.name = None
-        t._retains_grad = False
+        t.retains_grad = False
         return t
 
     # --- array-like attributes -------------------------------------------------------
@@ -94,29 +105,6 @@ class Tensor:
     parents = property(lambda self: self.op.parents if self.op is not None else (),
                        doc="Inputs of the op that made this tensor (empty for a leaf).")
     is_leaf = property(lambda self: self.op is None, doc="True for tensors made by the user.")
-
-    @property
-    def grad(self):
-        """``d output / d self`` as a numpy array (None until a backward reaches this tensor)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        # labgrad keeps gradients as numpy arrays of the tensor's shape: refuse anything else
-        # here, where the mistake is made, rather than in a later backward or optimiser step
-        if value is not None:
-            if isinstance(value, Tensor):
-                raise TypeError("Tensor.grad: gradients are numpy arrays in labgrad, not Tensors; "
-                                "assign t.grad = g.data (or g.numpy())")
-            if isinstance(value, np.generic):         # (numpy's 0-d arithmetic gives scalars)
-                value = np.asarray(value)
-            elif not isinstance(value, np.ndarray):
-                raise TypeError(f"Tensor.grad: expected a numpy array or None, got {type(value).__name__}; "
-                                "assign t.grad = np.asarray(...)")
-            if value.shape != self.data.shape:
-                raise ValueError(f"Tensor.grad: a gradient of shape {value.shape} for a tensor of shape "
-                                 f"{self.data.shape}; the gradient must have the tensor's shape")
-        self._grad = value
 
     @property
     def T(self):
@@ -191,7 +179,7 @@ class Tensor:
         """Also store ``.grad`` on this non-leaf tensor during backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: tensor does not require grad")
-        self._retains_grad = True
+        self.retains_grad = True
         return self
 
     def zero_grad(self, set_to_none=True):
@@ -218,7 +206,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._from_op(self.data, None)
+        return Tensor.wrap(self.data)
 
     def draw(self, **kwargs):
         """Render the graph behind this tensor (see :func:`autograd.viz.draw`)."""
@@ -257,6 +245,9 @@ class Tensor:
     def log(self): return ew.log(self)
     def sqrt(self): return ew.sqrt(self)
     def abs(self): return ew.abs(self)
+    def sign(self): return ew.sign(self)
+    def isfinite(self): return ew.isfinite(self)
+    def isnan(self): return ew.isnan(self)
     def tanh(self): return ew.tanh(self)
     def sigmoid(self): return ew.sigmoid(self)
     def relu(self): return ew.relu(self)
@@ -274,17 +265,11 @@ class Tensor:
     def float(self): return self.to(np.float32)
     def double(self): return self.to(np.float64)
 
-    def to(self, dtype):
-        """Cast to ``dtype`` as PyTorch's ``t.to(dtype)`` (``self`` if it already has it); the
-        device ``"cpu"`` is accepted and changes nothing: labgrad runs on numpy, on the CPU."""
-        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
-            return self
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"to: expected a numpy dtype (np.float32, 'float64') or 'cpu', got {dtype!r}; "
-                            "labgrad runs on numpy, on the CPU only") from None
-        return self if dtype == self.data.dtype else ew.astype(self, dtype)
+    def to(self, *args, dtype=None, device=None):
+        """Cast to a dtype as PyTorch's ``t.to(dtype)`` (``self`` if it already has it); the device
+        ``"cpu"`` is accepted and changes nothing: labgrad runs on numpy, on the CPU."""
+        resolved = dtype_and_device(args, "Tensor.to", dtype, device)
+        return self if resolved is None or resolved == self.data.dtype else ew.astype(self, resolved)
 
     def t(self):
         """Transpose of a tensor with at most 2 dimensions (PyTorch's ``t()``)."""
@@ -348,7 +333,7 @@ def as_tensor(value, like=None):
         dtype = like.data.dtype
         if dtype.kind != "f":
             dtype = np.result_type(dtype, value)
-        return Tensor._from_op(np.asarray(value, dtype=dtype), None)
+        return Tensor.wrap(np.asarray(value, dtype=dtype))
     return Tensor(value)
 
 

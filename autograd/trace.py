@@ -5,8 +5,10 @@ chain-rule step: for each op (in backward order) and each of its inputs, the
 upstream gradient ``d root / d out``, the local derivative ``d out / d in``, the
 gradient passed down to the input and the input's gradient accumulated so far.
 It changes no ``.grad``, releases nothing and also works after ``backward``
-released the graph. :mod:`autograd.viz` uses the same walk to show the
-gradients of intermediate tensors, which ``backward`` does not keep.
+released the graph. The walk is the engine's own, in recording mode
+(:func:`autograd.engine.record_backward`): the same ops in the same order, so
+the numbers are those ``backward`` computes, to the last bit. :mod:`autograd.viz`
+uses it to show the gradients of intermediate tensors, which ``backward`` does not keep.
 
 >>> from autograd import Tensor
 >>> x, y, z = Tensor(-2.0, requires_grad=True), Tensor(5.0, requires_grad=True), Tensor(-4.0, requires_grad=True)
@@ -20,16 +22,14 @@ step  node       upstream  input  local  passed down  accumulated
    3  q = x + y  -4        x      1      -4           -4
    4  q = x + y  -4        y      1      -4           -4
 """
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from autograd.engine import _topological_order
-from autograd.function import Function, reduce_broadcast
-from autograd.tensor import Tensor
+from autograd.engine import record_backward
+from autograd.graph import graph_tensors, tensor_names
 
-__all__ = ["backward_steps", "BackwardSteps", "Step", "format_array", "graph_tensors", "tensor_names"]
+__all__ = ["backward_steps", "BackwardSteps", "Step", "format_array"]
 
 
 # --- shared by the table and the pictures -------------------------------------------
@@ -56,66 +56,7 @@ def _number(v):
     return f"{v + 0:.4g}"                 # + 0 turns -0.0 into 0
 
 
-def graph_tensors(roots, max_nodes=None, caller="graph_tensors"):
-    """Every tensor behind ``roots`` (constants included), each after its op's inputs.
-
-    Iterative, with a visited set. Raises ``ValueError`` as soon as the graph has
-    more than ``max_nodes`` nodes (tensors plus ops), without walking the rest.
-    """
-    order, seen, count = [], set(), 0
-    stack = [(r, False) for r in reversed(roots)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        count += 1 if t.op is None else 2
-        if max_nodes is not None and count > max_nodes:
-            raise ValueError(
-                f"{caller}: the graph has more than max_nodes={max_nodes} nodes (tensors and ops); "
-                "graphviz would take very long to lay it out. Draw a smaller part (an intermediate "
-                "tensor, or .detach() where the interesting part starts) or pass a larger max_nodes")
-        stack.append((t, True))
-        if t.op is not None:
-            stack.extend((p, False) for p in reversed(t.op.parents) if id(p) not in seen)
-    return order
-
-
-def tensor_names(order, names=None):
-    """Display name per tensor id: from ``names``, else ``Tensor.name``, else ``t0``, ``t1``, ...
-
-    ``names`` maps names to tensors (``locals()``, ``dict(model.named_parameters())``),
-    or is an iterable of ``(name, tensor)`` pairs; entries that are not tensors are
-    skipped and a name without a leading underscore wins over one with. Auto names
-    go to unnamed tensors that require grad, in forward order; constants stay
-    unnamed (their value is their label).
-    """
-    given = {}
-    pairs = names.items() if isinstance(names, Mapping) else (names or ())
-    for key, value in pairs:
-        if isinstance(key, Tensor) and isinstance(value, str):
-            key, value = value, key
-        if not (isinstance(key, str) and isinstance(value, Tensor)):
-            continue
-        old = given.get(id(value))
-        if old is None or (old.startswith("_") and not key.startswith("_")):
-            given[id(value)] = key
-    result, counter = {}, 0
-    taken = set(given.values()) | {t.name for t in order if t.name is not None}
-    for t in order:
-        name = given.get(id(t), t.name)
-        if name is None and t.requires_grad:
-            while f"t{counter}" in taken:            # never the name of another tensor
-                counter += 1
-            name, counter = f"t{counter}", counter + 1
-        result[id(t)] = name
-    return result
-
-
-# --- the walk --------------------------------------------------------------------------
+# --- the steps --------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
 class Step:
@@ -140,10 +81,10 @@ class Step:
     accumulated : numpy.ndarray
         ``d root / d input`` summed over the steps so far.
     """
-    op: Function
-    output: Tensor
+    op: "Function"           # (names only: this module needs neither class, see autograd.graph)
+    output: "Tensor"
     upstream: np.ndarray
-    input: Tensor
+    input: "Tensor"
     index: int
     local: np.ndarray
     passed: np.ndarray
@@ -178,7 +119,7 @@ class BackwardSteps(list):
         rows = [("step", "node", "upstream", "input", "local", "passed down", "accumulated")]
         for i, s in enumerate(self, 1):
             args = [name(id(p)) or format_array(p.data, 1) for p in s.op.parents]
-            if s.op.name in _INFIX and len(args) == 2:
+            if s.op.infix and len(args) == 2:
                 formula = f" {s.op.name} ".join(args)
             else:
                 formula = f"{s.op.name}({', '.join(args)})"
@@ -194,37 +135,27 @@ class BackwardSteps(list):
     __str__ = __repr__ = table
 
 
-_INFIX = {"+", "-", "*", "/", "**"}
+class _Recorder:
+    """``on_step`` of the engine's recording walk: makes a :class:`Step` of each gradient passed.
 
-
-def _walk(roots, seeds, steps=None):
-    """``d (seeds . roots) / d t`` for every tensor t that requires grad, by the engine's rules.
-
-    Calls each op's backward on arrays and touches no ``.grad``; ignores
-    ``op.released`` (a released op keeps its inputs, only the engine refuses it).
-    Appends a :class:`Step` per (op, input) to ``steps`` when given.
+    The local derivative is the op's backward applied to ones, computed once per op.
     """
-    grads = {}
-    for r, g in zip(roots, seeds):
-        grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
-    # newest op first, as the engine walks: gradients add up in the same order (float32 sums match)
-    for t in sorted(_topological_order(roots), key=lambda t: -t.op.seq):
-        g = grads.get(id(t))
-        op = t.op
-        if g is None or op is None:
-            continue
-        inputs = [p.data for p in op.parents]
-        passed = op.backward(g, t.data, *inputs)
-        local = op.backward(np.ones_like(g), t.data, *inputs) if steps is not None else passed
-        for i, (p, gi, li) in enumerate(zip(op.parents, passed, local)):
-            if gi is None or not p.requires_grad:
-                continue
-            gi = reduce_broadcast(np.asarray(gi), p.shape).astype(p.dtype, copy=False)
-            acc = gi if id(p) not in grads else grads[id(p)] + gi
-            grads[id(p)] = acc
-            if steps is not None:
-                steps.append(Step(op, t, g, p, i, np.asarray(li), gi, acc))
-    return grads
+
+    def __init__(self):
+        self.steps = []
+        self.op = self.local = None
+        self.next_index = 0
+
+    def __call__(self, op, output, upstream, input, passed, accumulated):
+        if op is not self.op:             # the walk passes an op's gradients one after another
+            self.op, self.next_index = op, 0
+            local = op.backward(np.ones_like(upstream), output.data, *[p.data for p in op.parents])
+            self.local = local if isinstance(local, (tuple, list)) else (local,)
+        # the walk skips inputs that get no gradient: the input's position is the next one that is it
+        index = next(i for i in range(self.next_index, len(op.parents)) if op.parents[i] is input)
+        self.next_index = index + 1
+        self.steps.append(Step(op, output, upstream, input, index, np.asarray(self.local[index]),
+                               passed, accumulated))
 
 
 def backward_steps(root, grad=None, names=None, max_elements=6):
@@ -265,20 +196,8 @@ def backward_steps(root, grad=None, names=None, max_elements=6):
        2  t0 = w * w      [1, 1]    w      [1, -2]  [1, -2]      [1, -2]
        3  t0 = w * w      [1, 1]    w      [1, -2]  [1, -2]      [2, -4]
     """
-    if not isinstance(root, Tensor):
-        raise TypeError(f"backward_steps: root must be a Tensor, got {type(root).__name__}")
-    if not root.requires_grad:
-        raise ValueError(f"backward_steps: root of shape {root.shape} does not require grad, "
-                         "so there is no graph to walk")
-    if grad is None:
-        if root.size != 1:
-            raise ValueError(f"backward_steps: root has shape {root.shape}; pass grad= of that shape")
-        seed = np.ones(root.shape, dtype=root.dtype)
-    else:
-        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
-        if seed.shape != root.shape:
-            raise ValueError(f"backward_steps: grad of shape {seed.shape} does not match root shape {root.shape}")
-    steps = []
-    grads = _walk([root], [seed], steps)
+    record = _Recorder()
+    grads = record_backward([root], None if grad is None else [grad], record, "backward_steps")
+    seed = grads[root]                   # (the walk keeps every gradient: the root's is the seed)
     labels = tensor_names(graph_tensors([root]), names)
-    return BackwardSteps(steps, root, seed, labels, grads, max_elements)
+    return BackwardSteps(record.steps, root, seed, labels, {id(t): g for t, g in grads.items()}, max_elements)

@@ -96,16 +96,11 @@ def step_graph(model, X, y):
 def main(argv=None):
     parser = common.make_parser("tour", __doc__.split("\n\n")[0], epochs=30, batch_size=32, lr=0.1,
                                 default_data="digits", quick_epochs=2, prog="python -m demos")
-    args = parser.parse_args(argv)
-    if not common.require_extras(args, "matplotlib"):
-        return 2
-    with common.blas_threads(args):
-        return _run(args)
+    return common.run_demo(parser.parse_args(argv), _run, "matplotlib")
 
 
-def _run(args):
+def _run(args, out):
     t0 = time.perf_counter()
-    out = common.output_dir(args)
 
     _section("1. Computational graphs: the chain rule by hand, and labgrad's gradients")
     computational_graphs.run(out / "graphs", formats=("svg",) if args.quick else ("svg", "png"),

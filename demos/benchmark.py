@@ -22,9 +22,10 @@ b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    for numpy, copies made so (:func:`nn.init.aligned_copy`).
    Reported in seconds per epoch (best, median, mean). Target: labgrad within
    1.10x of numpy, on the total time of the paired epochs (see below).
-   labgrad's SGD updates a weight in one pass (BLAS ``axpy``, :mod:`nn._blas`),
+   labgrad's SGD updates a weight in one pass (BLAS ``axpy``, :mod:`nn.blas`),
    the numpy loop in two (``W -= LR * dW``); ``--unfused-sgd`` gives labgrad the
-   numpy loop's update, which leaves the per-op bookkeeping as the only difference.
+   numpy loop's update (``nn.optim.SGD(..., fused=False)``, PyTorch's flag), which
+   leaves the per-op bookkeeping as the only difference.
 
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
@@ -34,10 +35,11 @@ of a whole training step. Before the copies were aligned, which implementation
 drew the unlucky address decided the ratio: 1.0x to 1.25x from one epoch (or run)
 to the next with the code unchanged, stable within an epoch.
 
-The data are the real Fashion-MNIST training images when
-``/usr/share/datasets/fashion-mnist`` exists (Debian's ``dataset-fashion-mnist``),
-else random float32 images and random labels 0-9 of the same shape; the
-printout says which. Speed does not depend on the values.
+The data are the real Fashion-MNIST training images when :func:`nn.data.locate`
+finds them (``$LABGRAD_FASHION_MNIST_DIR``, ``$LABGRAD_DATA/fashion-mnist``, Debian's
+``/usr/share/datasets/fashion-mnist`` from ``dataset-fashion-mnist``, the user cache;
+never downloaded), else random float32 images and random labels 0-9 of the same
+shape; the printout says which. Speed does not depend on the values.
 
 labgrad (with numpy's BLAS) and PyTorch run in two worker processes, started
 once and used by a) and b): numpy's OpenBLAS and torch's OpenMP keep their
@@ -89,7 +91,6 @@ import argparse
 import contextlib
 import functools
 import gc
-import gzip
 import importlib.util
 import os
 import platform
@@ -102,13 +103,14 @@ from pathlib import Path
 
 import numpy as np
 
+import nn.data
 from autograd import Tensor
-from nn import _blas
+from nn import blas
 from nn.init import aligned_copy
 
-__all__ = ["main", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad", "chain_torch"]
+__all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad",
+           "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired"]
 
-FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 SIZES = (784, 256, 128, 10)
 LR = 0.01
 BATCH = 64
@@ -154,22 +156,25 @@ def chain_torch(torch, x0, w0, cycles=CHAIN_CYCLES):
 
 # --- b) the MLP epoch, three ways --------------------------------------------------------
 
-def _read_idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-
-
 def load_data(n, random_data):
-    """``n`` float32 images (n, 784) in [0, 1] and int64 labels, and a description."""
+    """``n`` float32 images (n, 784) in [0, 1] and int64 labels, and a description.
+
+    Fashion-MNIST's training images where :func:`nn.data.locate` finds them (no download),
+    unless ``random_data``; else random images and labels of the same shape.
+    """
     if SIZES[0] != 784:
         rng = np.random.default_rng(1)
         return (rng.random((n, SIZES[0]), dtype=np.float32), rng.integers(0, SIZES[-1], n),
                 f"random float32 data of shape (n, {SIZES[0]}) and random labels (--sizes)")
-    if not random_data and (FASHION_MNIST / "train-images-idx3-ubyte.gz").exists():
-        images = _read_idx(FASHION_MNIST / "train-images-idx3-ubyte.gz", 16).reshape(-1, 784)
-        labels = _read_idx(FASHION_MNIST / "train-labels-idx1-ubyte.gz", 8)
-        x = images[:n].astype(np.float32) / np.float32(255)
-        return x, labels[:n].astype(np.int64), f"real Fashion-MNIST training images ({FASHION_MNIST})"
+    folder = None
+    if not random_data:
+        try:
+            folder = nn.data.locate("fashion-mnist", split="train")
+        except FileNotFoundError:
+            pass                                     # not installed here: random data, and the printout says so
+    if folder is not None:
+        x, y = nn.data.load_fashion_mnist(folder, "train", download=False)
+        return x[:n], y[:n], f"real Fashion-MNIST training images ({folder})"
     rng = np.random.default_rng(1)
     x = rng.random((n, 784), dtype=np.float32)
     y = rng.integers(0, 10, n)
@@ -188,10 +193,11 @@ def batches(x, y):
         yield x[i:i + BATCH], y[i:i + BATCH]
 
 
-def epoch_labgrad(params, x, y):
+def epoch_labgrad(params, x, y, fused=None):
     """One SGD epoch the way a labgrad user writes it: nn.Linear layers, F.cross_entropy, nn.optim.SGD.
 
-    Yields each batch's loss, returns the trained weights.
+    ``fused`` is SGD's flag (None: BLAS axpy where reachable; False: numpy's two passes,
+    ``--unfused-sgd``). Yields each batch's loss, returns the trained weights.
     """
     import nn
     import nn.functional as F
@@ -202,7 +208,7 @@ def epoch_labgrad(params, x, y):
         layer.weight.data[...], layer.bias.data[...] = W, b    # the same start, in the layer's own memory
         layers += [layer, nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
-    opt = nn.optim.SGD(model.parameters(), lr=LR)
+    opt = nn.optim.SGD(model.parameters(), lr=LR, fused=fused)
     for xb, yb in batches(x, y):
         opt.zero_grad()
         loss = F.cross_entropy(model(xb), yb)
@@ -272,18 +278,30 @@ def epoch_torch(torch, params, x, y):
 
 # --- workers: each implementation in its own process -------------------------------------
 
-_worker = {}
+#: This process's part as a worker: ``impl``, ``torch`` (the module, in torch's worker), ``unfused_sgd``,
+#: the training data ``x``, ``y`` and the epochs under way (set by :func:`init_worker` and :func:`start_epoch`).
+worker_state = {}
 
 
-def _init_worker(impl, data_path, threads, unfused_sgd=False):
-    _worker["impl"] = impl
+def init_worker(impl, data_path, threads, unfused_sgd=False):
+    """Set up this process as the worker of ``impl`` (``"torch"``, or ``"labgrad"`` for numpy and labgrad paired).
+
+    Parameters
+    ----------
+    impl : str
+    data_path : str or os.PathLike or None
+        The ``.npz`` file of the training data (``x``, ``y``), or None to load it later.
+    threads : int or None
+        torch's threads (None: the machine default); numpy's come from the environment.
+    unfused_sgd : bool
+        ``--unfused-sgd``: labgrad's SGD is built with ``fused=False`` (numpy's two passes).
+    """
+    worker_state["impl"] = impl
     if impl == "torch":
         import torch
         torch.set_num_threads(threads or torch.get_num_threads())   # the machine default unless --threads
-        _worker["torch"] = torch
-    _worker["unfused_sgd"] = unfused_sgd
-    if unfused_sgd:                  # --unfused-sgd: no BLAS axpy, so axpy falls back to numpy's two passes
-        _blas._AXPY = {}             # (nn._blas has no public switch for this; see _sgd_update)
+        worker_state["torch"] = torch
+    worker_state["unfused_sgd"] = unfused_sgd
     if data_path is not None:
         _load_data(data_path)
 
@@ -291,13 +309,13 @@ def _init_worker(impl, data_path, threads, unfused_sgd=False):
 def _load_data(path):
     """The training data of b), from the ``.npz`` file the parent wrote."""
     data = np.load(path)
-    _worker["x"], _worker["y"] = data["x"], data["y"]
+    worker_state["x"], worker_state["y"] = data["x"], data["y"]
 
 
-def _info():
+def worker_info():
     """What the worker runs, as printed: for numpy, its BLAS and labgrad's SGD update; for torch,
     its version, threads and BLAS."""
-    torch = _worker.get("torch")
+    torch = worker_state.get("torch")
     if torch is None:
         return {"blas": _numpy_blas_description(), "sgd": _sgd_update()}
     blas = "MKL" if torch.backends.mkl.is_available() else "no MKL"
@@ -305,35 +323,41 @@ def _info():
 
 
 def _sgd_update():
-    """How labgrad's SGD updates a large weight in this process: read from nn._blas, not from the options."""
-    if _blas._AXPY:
-        return "one pass, BLAS axpy"
-    if _worker.get("unfused_sgd"):
+    """How labgrad's SGD updates a large float32 weight in this worker: ``fused=False``, or what nn.blas reaches."""
+    if worker_state.get("unfused_sgd"):
         return "numpy's two passes (--unfused-sgd)"
+    if blas.available(np.float32):
+        return "one pass, BLAS axpy"
     return "numpy's two passes (numpy's BLAS not reachable)"
 
 
 def _chain(x0, w0):
-    if _worker["impl"] == "torch":
-        return chain_torch(_worker["torch"], x0, w0)
+    if worker_state["impl"] == "torch":
+        return chain_torch(worker_state["torch"], x0, w0)
     return chain_labgrad(x0, w0)
 
 
-def _start_epoch(params, n=None):
-    """Start an epoch (over the first ``n`` samples) from ``params``; ``_train`` or ``_train_paired`` runs it."""
-    impl, x, y = _worker["impl"], _worker["x"][:n], _worker["y"][:n]
+def start_epoch(params, n=None):
+    """Start an epoch (over the first ``n`` samples) from ``params``, which are not modified.
+
+    In torch's worker one epoch, run by ``_train``; in the other, a numpy and a labgrad
+    epoch, each on its own copy of the weights, run side by side by :func:`train_paired`.
+    """
+    impl, x, y = worker_state["impl"], worker_state["x"][:n], worker_state["y"][:n]
     if impl == "torch":
-        _worker["epoch"] = epoch_torch(_worker["torch"], params, x, y)
+        worker_state["epoch"] = epoch_torch(worker_state["torch"], params, x, y)
     else:                            # numpy and labgrad, each with its own copy of the weights
         # numpy's copy is 64-byte aligned, as labgrad's and torch's own weights are (see the docstring)
-        _worker["epochs"] = {"numpy": epoch_numpy([(aligned_copy(W), aligned_copy(b)) for W, b in params], x, y),
-                             "labgrad": epoch_labgrad(params, x, y)}
+        fused = False if worker_state.get("unfused_sgd") else None
+        worker_state["epochs"] = {
+            "numpy": epoch_numpy([(aligned_copy(W), aligned_copy(b)) for W, b in params], x, y),
+            "labgrad": epoch_labgrad(params, x, y, fused=fused)}
     gc.collect()
 
 
 def _train(n_batches):
     """Run up to ``n_batches`` batches: (seconds, their losses, the trained params if the epoch ended)."""
-    epoch, losses, trained = _worker["epoch"], [], None
+    epoch, losses, trained = worker_state["epoch"], [], None
     t0 = time.perf_counter()
     try:
         for _ in range(n_batches):
@@ -343,13 +367,13 @@ def _train(n_batches):
     return time.perf_counter() - t0, losses, trained
 
 
-def _train_paired(chunk):
+def train_paired(chunk):
     """Run the numpy and labgrad epochs to their end, alternating ``chunk`` batches of each.
 
     The order flips after every round (numpy, labgrad, labgrad, numpy, ...). Returns
     ``{impl: (seconds, losses, trained params)}`` with the seconds summed over the chunks.
     """
-    epochs = _worker["epochs"]
+    epochs = worker_state["epochs"]
     seconds, losses, trained = dict.fromkeys(epochs, 0.0), {impl: [] for impl in epochs}, {}
     order = list(epochs)
     while len(trained) < len(epochs):
@@ -378,7 +402,7 @@ class _Workers:
 
     def __init__(self, impls, threads, unfused_sgd=False):
         ctx = get_context("spawn")           # fresh interpreters: no thread pools inherited
-        self.pools = {impl: ProcessPoolExecutor(1, ctx, _init_worker, (impl, None, threads, unfused_sgd))
+        self.pools = {impl: ProcessPoolExecutor(1, ctx, init_worker, (impl, None, threads, unfused_sgd))
                       for impl in impls}
 
     def call(self, impl, fn, *args, pause=0.0):
@@ -421,7 +445,7 @@ def _numpy_blas_description():
 def print_machine(workers, threads, torch_note):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"CPU     : {_cpu_model()}, {cores} cores available ({os.cpu_count()} online)")
-    info = {impl: workers.call(impl, _info) for impl in workers.pools}      # as the workers see them
+    info = {impl: workers.call(impl, worker_info) for impl in workers.pools}      # as the workers see them
     print(f"python  : {platform.python_version()}, numpy {np.__version__}, BLAS {info['labgrad']['blas']}")
     print(f"torch   : {info['torch']['torch'] if 'torch' in info else torch_note}")
     print(f"threads : {threads or 'the machine default'} (--threads)")
@@ -503,18 +527,18 @@ def bench_mlp(workers, epochs, n, random_data):
         call = functools.partial(workers.call, pause=0.15)
         for worker in workers.pools:                 # numpy and labgrad are paired in labgrad's worker
             call(worker, _load_data, path)
-        call("labgrad", _start_epoch, init, 10 * BATCH)      # warm-up: train a few batches
-        call("labgrad", _train_paired, 5)
+        call("labgrad", start_epoch, init, 10 * BATCH)      # warm-up: train a few batches
+        call("labgrad", train_paired, 5)
         if have_torch:
-            call("torch", _start_epoch, init, 10 * BATCH)
+            call("torch", start_epoch, init, 10 * BATCH)
             call("torch", _train, 10)
         for _ in range(epochs):                      # rounds of one epoch each, from the same init
-            call("labgrad", _start_epoch, init)
-            for impl, result in call("labgrad", _train_paired, PAIRED_CHUNK).items():
+            call("labgrad", start_epoch, init)
+            for impl, result in call("labgrad", train_paired, PAIRED_CHUNK).items():
                 times[impl].append(result[0])
                 results[impl] = result[1:]
             if have_torch:
-                call("torch", _start_epoch, init)
+                call("torch", start_epoch, init)
                 seconds, losses, trained = call("torch", _train, n_batches + 1)
                 times["torch"].append(seconds)
                 results["torch"] = losses, trained

@@ -3,14 +3,19 @@
 Conventions for ``demos/<name>.py`` (the lab demos follow them; new demos should too):
 
 * **Entry point.** ``main(argv=None) -> int`` (exit code: 0 ok, 1 a lab check
-  failed, 2 data not found), and ``if __name__ == "__main__": raise SystemExit(main())``.
-  The module docstring's first paragraph is the ``--help`` description. Run the body
-  inside ``with blas_threads(args):`` (numpy's BLAS at ``--blas-threads``, default 1:
-  on 2 busy cores, 2 BLAS threads made a 784-25-15-1 epoch over 10x slower).
-* **Optional packages.** Right after ``parse_args``, ``if not require_extras(args, ...): return 2``
-  with the optional packages (the ``[demos]`` extra) the demo imports: it prints what is
-  missing and ``pip install -e '.[demos]'`` (labgrad is installed from its repository, not
-  from PyPI) before anything runs, instead of a traceback half-way.
+  failed, 2 data not found or an optional package missing), and
+  ``if __name__ == "__main__": raise SystemExit(main())``. The module docstring's first
+  paragraph is the ``--help`` description. ``main`` parses the command line and hands
+  the rest to :func:`run_demo`: ``return run_demo(args, _run, "matplotlib")``, which
+  checks the optional packages, sets numpy's BLAS threads, creates the output folder
+  and calls ``_run(args, out)``.
+* **Optional packages.** :func:`run_demo` (through :func:`require_extras`) checks the
+  optional packages (the ``[demos]`` extra) the demo imports, before anything runs: it
+  prints what is missing and ``pip install -e '.[demos]'`` (labgrad is installed from
+  its repository, not from PyPI) instead of a traceback half-way.
+* **Threads.** The body runs inside :func:`blas_threads` (numpy's BLAS at
+  ``--blas-threads``, default 1: on 2 busy cores, 2 BLAS threads made a 784-25-15-1
+  epoch over 10x slower).
 * **Command line.** ``parser = make_parser(name, description, epochs=..., batch_size=...,
   lr=..., default_data=..., quick_epochs=...)`` gives ``--help --epochs --batch-size
   --lr --seed --data {mnist,fashion-mnist,digits} --data-dir DIR --download --out DIR
@@ -24,15 +29,16 @@ Conventions for ``demos/<name>.py`` (the lab demos follow them; new demos should
   was loaded from where. MNIST and Fashion-MNIST come through ``nn.data``: ``--data-dir``
   (then *only* that folder), else ``$LABGRAD_MNIST_DIR`` / ``$LABGRAD_FASHION_MNIST_DIR``,
   ``$LABGRAD_DATA/<name>``, Debian's ``/usr/share/datasets/fashion-mnist`` and
-  ``~/.cache/labgrad/<name>``; ``--download`` also allows the official mirrors.
+  ``~/.cache/labgrad/<name>`` (one search, :func:`nn.data.locate`); ``--download`` also
+  allows the official mirrors (saving into ``--data-dir`` if given, else the cache).
   If the files are not there, ``load_data`` prints every place it looked, how to get
   the files, and the same command with ``--data digits`` (the 8x8 scikit-learn digits
   that ship with scikit-learn, no download), then returns None: ``main`` returns 2.
   A file that is there but damaged (truncated download, wrong format) is reported the
   same way, with :func:`nn.data.read_idx`'s message naming the file.
   A demo never swaps the data set on its own, since that changes what is measured.
-* **Output.** ``out = output_dir(args)`` is ``--out`` or ``out/<name>``, created and
-  announced. :func:`save_history` (``nn.plot.plot_history``), :func:`save_images`
+* **Output.** ``out`` (from :func:`run_demo`, or ``output_dir(args)``) is ``--out`` or
+  ``out/<name>``, created and announced. :func:`save_history` (``nn.plot.plot_history``), :func:`save_images`
   (``nn.plot.plot_images``) and :func:`save_graph` (``autograd.viz.save``, SVG and
   PNG) write files and print ``wrote <path>``; no display is needed. A file written
   another way is announced with ``wrote(path)``. End with :func:`finish`, which lists
@@ -53,19 +59,17 @@ A skeleton::
     def main(argv=None):
         parser = common.make_parser("my_demo", __doc__.split("\n\n")[0], epochs=10, batch_size=64,
                                     lr=0.1, default_data="mnist", quick_epochs=1)
-        args = parser.parse_args(argv)
-        if not common.require_extras(args, "matplotlib"):
-            return 2                        # it said what is missing and how to install it
-        with common.blas_threads(args):
-            out = common.output_dir(args)
-            data = common.load_data(args)
-            if data is None:
-                return 2                    # load_data said what was missing and what to do
-            ...                             # train; with --quick use data.X_train[:512] etc.
-            print(f"test accuracy: {acc:.4f}")
-            common.learned(acc, data.y_test, len(data.classes), "try more --epochs or another --lr")
-            common.save_history(history, out / "loss.png")
-            common.finish(args)
+        return common.run_demo(parser.parse_args(argv), _run, "matplotlib")
+
+    def _run(args, out):
+        data = common.load_data(args)
+        if data is None:
+            return 2                        # load_data said what was missing and what to do
+        ...                                 # train; with --quick use data.X_train[:512] etc.
+        print(f"test accuracy: {acc:.4f}")
+        common.learned(acc, data.y_test, len(data.classes), "try more --epochs or another --lr")
+        common.save_history(history, out / "loss.png")
+        common.finish(args)
         return 0
 """
 import argparse
@@ -81,7 +85,8 @@ import numpy as np
 import nn.data
 
 __all__ = [
-    "Data", "DATASETS", "EXTRAS", "INSTALL_EXTRAS", "make_parser", "require_extras", "blas_threads", "load_data",
+    "Data", "DATASETS", "EXTRAS", "INSTALL_EXTRAS", "make_parser", "run_demo", "require_extras", "blas_threads",
+    "load_data",
     "output_dir", "progress_bar", "fit_progress", "chance_level", "learned", "save_history", "save_images",
     "save_graph", "wrote", "finish",
 ]
@@ -93,13 +98,12 @@ EXTRAS = {"matplotlib": "matplotlib", "tqdm": "tqdm", "sklearn": "scikit-learn"}
 
 #: ``--data`` choice -> (nn.data loader name, title, environment variable or None)
 DATASETS = {
-    "mnist": ("load_mnist", "MNIST", "LABGRAD_MNIST_DIR"),
-    "fashion-mnist": ("load_fashion_mnist", "Fashion-MNIST", "LABGRAD_FASHION_MNIST_DIR"),
+    "mnist": ("load_mnist", nn.data.DATASETS["mnist"]["title"], nn.data.DATASETS["mnist"]["env"]),
+    "fashion-mnist": ("load_fashion_mnist", nn.data.DATASETS["fashion-mnist"]["title"],
+                      nn.data.DATASETS["fashion-mnist"]["env"]),
     "digits": ("load_digits", "scikit-learn digits (8x8)", None),
 }
 
-_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-              "t10k-labels-idx1-ubyte")
 _DIGITS_TEST = 360            # fixed 20 % stratified test split of the 1,797 digits (seed 0)
 _written = []                 # files written by this process, for finish()
 
@@ -145,7 +149,7 @@ def make_parser(name, description, *, epochs, batch_size, lr, default_data="mnis
                         help="folder holding the four standard IDX files (train-images-idx3-ubyte.gz, ...)")
     parser.add_argument("--download", action="store_true",
                         help="if the files are not found, download them from the official mirrors "
-                             "into ~/.cache/labgrad/<name>")
+                             "into --data-dir if given, else ~/.cache/labgrad/<name>")
     parser.add_argument("--out", default=f"out/{name}", help=f"folder for the figures (default out/{name})")
     parser.add_argument("--quick", action="store_true",
                         help="a few seconds on small subsets (smoke test; the numbers are not results)")
@@ -195,6 +199,31 @@ def _positive_int(text):
     return value
 
 
+# --- the body of every main() -------------------------------------------------------------
+
+def run_demo(args, body, *extras):
+    """Run a demo's ``body(args, out)`` as every ``main`` does; return its exit code.
+
+    Checks the optional packages ``extras`` (:func:`require_extras`: 2 if one is
+    missing, after saying how to install it), then, with numpy's BLAS at
+    ``--blas-threads`` (:func:`blas_threads`), creates and announces the output
+    folder (:func:`output_dir`) and returns ``body(args, out)``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``make_parser(...).parse_args(argv)``).
+    body : callable
+        ``body(args, out) -> int``, the demo itself; ``out`` is a ``pathlib.Path``.
+    *extras : str
+        Import names of the optional packages the demo needs (``"matplotlib"``, ``"sklearn"``).
+    """
+    if not require_extras(args, *extras):
+        return 2
+    with blas_threads(args):
+        return body(args, output_dir(args))
+
+
 # --- optional packages --------------------------------------------------------------------
 
 def require_extras(args, *modules):
@@ -223,44 +252,19 @@ def require_extras(args, *modules):
 
 # --- data ---------------------------------------------------------------------------------
 
-def _find_idx(folder, stem):
-    """``folder/stem`` gzipped or raw, with '-' or '.' before 'idx' (the spellings nn.data accepts)."""
-    for base in (stem, stem.replace("-idx", ".idx")):
-        for suffix in (".gz", ""):
-            if (folder / (base + suffix)).is_file():
-                return folder / (base + suffix)
-    return None
-
-
 def _how_to_get(choice, args):
     _, title, env = DATASETS[choice]
     lines = [f"How to get {title}:"]
     if choice == "fashion-mnist":
         lines.append("  - Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist "
                      "(installs /usr/share/datasets/fashion-mnist)")
-    lines += [f"  - rerun with --download (official mirrors, checked by MD5, saved in ~/.cache/labgrad/{choice})",
+    lines += [f"  - rerun with --download (official mirrors, checked by MD5, saved in --data-dir if given, "
+              f"else ~/.cache/labgrad/{choice})",
               "  - put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
               f"t10k-labels-idx1-ubyte.gz in a folder and pass --data-dir FOLDER (or set ${env})",
               "Or run on the 8x8 digits that ship with scikit-learn (no download; a smaller, easier data set):",
               f"  {getattr(args, '_command', 'python -m demos.<name>')} --data digits"]
     return "\n".join(lines)
-
-
-def _locate(choice, args):
-    """(train folder, test folder, description) of the IDX files, or raise FileNotFoundError saying where we looked."""
-    _, title, _ = DATASETS[choice]
-    if args.data_dir:                                 # an explicit folder is the only place looked at
-        folder = Path(args.data_dir)
-        missing = [s for s in _IDX_FILES if _find_idx(folder, s) is None]
-        if missing:
-            state = "is not a folder" if not folder.is_dir() else \
-                "lacks " + ", ".join(m + "[.gz]" for m in missing)
-            raise FileNotFoundError(f"{title}: --data-dir {folder} {state}.")
-        return folder, folder, f"{folder.resolve()} (--data-dir)"
-    # nn.data's search: environment variables, system folder, user cache (and mirrors with --download)
-    train = nn.data._load_split(choice, None, "train", args.download)[0].parent
-    test = nn.data._load_split(choice, None, "test", args.download)[0].parent
-    return train, test, str(train) if train == test else f"{train} (train), {test} (test)"
 
 
 def load_data(args):
@@ -279,15 +283,17 @@ def load_data(args):
         data = Data(Xtr, ytr, Xte, yte, title, "sklearn.datasets.load_digits (ships with scikit-learn; "
                     f"fixed stratified split, {_DIGITS_TEST} test images)", (8, 8), tuple(str(i) for i in range(10)))
     else:
-        try:
-            train_dir, test_dir, source = _locate(choice, args)
+        try:       # --data-dir is the only folder searched, if given; --download fetches what is missing
+            folder = nn.data.locate(choice, args.data_dir, download=args.download)
         except FileNotFoundError as e:
-            print(f"error: {e}\n\n{_how_to_get(choice, args)}", file=sys.stderr)
+            given = f"--data-dir {args.data_dir}: " if args.data_dir else ""
+            print(f"error: {given}{e}\n\n{_how_to_get(choice, args)}", file=sys.stderr)
             return None
+        source = f"{folder.resolve()} (--data-dir)" if args.data_dir else str(folder)
         load = getattr(nn.data, loader)
         try:
-            Xtr, ytr = load(train_dir, "train", download=False)
-            Xte, yte = load(test_dir, "test", download=False)
+            Xtr, ytr = load(folder, "train", download=False)
+            Xte, yte = load(folder, "test", download=False)
         except ValueError as e:                       # read_idx: a damaged or foreign file, named
             print(f"error: {e}\n\nThe {title} files are there but one is damaged (an interrupted download?) or "
                   f"is not an IDX file: replace it.\n{_how_to_get(choice, args)}", file=sys.stderr)

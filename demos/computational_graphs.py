@@ -192,8 +192,10 @@ def main(argv=None):
                         "(default out/computational_graphs)")
     parser.add_argument("--quick", action="store_true", help="SVG pictures only (skip the PNG renders)")
     parser.add_argument("--no-steps", action="store_true", help="do not print labgrad's step table")
-    args = parser.parse_args(argv)
-    out = common.output_dir(args)
+    return common.run_demo(parser.parse_args(argv), _run)
+
+
+def _run(args, out):
     results = run(out, formats=("svg",) if args.quick else ("svg", "png"), show_steps=not args.no_steps)
     common.finish(args)
     ok = all(math.isclose(h, e, rel_tol=1e-12, abs_tol=1e-12) for r in results.values() for h, e in r["grads"].values())

@@ -259,12 +259,15 @@ def _make_optimizer(kind, params, torch_module=None):
 def train_epoch(model, opt, X, y, order, batch_size, framework="labgrad", progress=None):
     """One epoch over ``X[order]`` in batches (the last one may be short, as PyTorch's DataLoader).
 
-    Returns ``(mean batch loss, seconds)``.
+    labgrad trains with ``nn.fit`` (the same steps as PyTorch's loop below), on a DataLoader
+    taking ``order`` as its sampler. ``progress(iterable)`` wraps the epoch's batches (a tracker
+    of :func:`demos.common.progress_bar`). Returns ``(mean batch loss, seconds)``: the lab's
+    unweighted mean of the batch losses.
     """
     starts = range(0, len(order), batch_size)
-    starts = progress(starts) if progress else starts
     total, t0 = 0.0, time.perf_counter()
     if framework == "torch":
+        starts = progress(starts) if progress else starts
         import torch
         F = torch.nn.functional
         model.train()
@@ -277,16 +280,25 @@ def train_epoch(model, opt, X, y, order, batch_size, framework="labgrad", progre
             opt.step()
             total += loss.item()
     else:
-        ce = nn.functional.cross_entropy
-        model.train()
-        for i in starts:
-            b = order[i:i + batch_size]
-            loss = ce(model(Tensor(X[b])), y[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item()
-    return total / len(range(0, len(order), batch_size)), time.perf_counter() - t0
+        tick = _ticker(progress, len(starts))
+        losses = []
+
+        def on_batch(info):
+            losses.append(info.loss)
+            tick()
+        nn.fit(model, nn.functional.cross_entropy, opt, nn.data.DataLoader(X, y, batch_size, sampler=order),
+               progress=False, metrics=(), on_batch=on_batch)
+        total = sum(losses)
+    return total / len(starts), time.perf_counter() - t0
+
+
+def _ticker(progress, n):
+    """A function that advances ``progress``'s bar by one batch per call (``n`` calls in all), for ``on_batch``."""
+    if not progress:
+        return lambda: None
+    steps = iter(progress(range(n)))
+    next(steps, None)                  # the bar starts at 0; each later call counts one finished batch
+    return lambda: next(steps, None)
 
 
 def evaluate(model, X, y, framework="labgrad", train_mode=False, batch_size=64):
@@ -417,8 +429,8 @@ def results_table(results, frameworks, epochs, n_train, machine, source):
 
 def plot_losses(results, frameworks, path):
     """Training loss per epoch of each model: the lab's printed values and each framework's."""
-    from nn.plot import _pyplot
-    plt = _pyplot()
+    import nn.plot                     # matplotlib is an optional extra: imported when a figure is drawn
+    plt = nn.plot.pyplot()
     fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
     for ax, (name, res) in zip(axes[0], results.items()):
         lab = LAB_RESULTS[name]["epoch_loss"]
@@ -468,16 +480,12 @@ def main(argv=None):
     unknown = [m for m in args.models if m not in SPECS]
     if unknown:
         parser.error(f"--models: unknown {unknown}; choose from {sorted(SPECS)}")
-    if not common.require_extras(args, "matplotlib"):
-        return 2
-    with common.blas_threads(args):
-        return _run(args)
+    return common.run_demo(args, _run, "matplotlib")
 
 
-def _run(args):
+def _run(args, out):
     from demos import common
 
-    out = common.output_dir(args)
 
     if not args.skip_1b:
         print_exercise_1b()

@@ -293,9 +293,8 @@ def plot_side_by_side(history, path=None):
     top; the title gives the largest difference between them. Returns the
     matplotlib Figure (saved to ``path`` and closed, if given).
     """
-    import matplotlib.pyplot as plt
-
     import nn.plot
+    plt = nn.plot.pyplot()
     lab, engine = history["lab"], history["engine"]
     fig = nn.plot.plot_history({"train_loss": lab})         # the panel and its style; relabelled below
     ax = fig.axes[0]
@@ -318,14 +317,10 @@ def main(argv=None):
         "layers_lab", __doc__.split("\n\n")[0],
         epochs=10, batch_size=64, lr=0.1, default_data="digits", quick_epochs=2)
     args = parser.parse_args(argv)
-    if not common.require_extras(args, "matplotlib"):
-        return 2
-    with common.blas_threads(args):
-        return _run(args)
+    return common.run_demo(args, _run, "matplotlib")
 
 
-def _run(args):
-    out = common.output_dir(args)
+def _run(args, out):
     rows = lab_checks()
     print_checks(rows)
     passed = sum(r["ok"] for r in rows)

@@ -269,29 +269,19 @@ def _row(a):
 def train(model, X, y, epochs=30, batch_size=64, lr=0.1, rng=None, progress=None):
     """Ex9 with labgrad: mini-batch GD on the mean BCE, ``floor(N / batch_size)`` shuffled batches per epoch.
 
+    The lab's loop is ``nn.fit``'s (forward, loss, ``zero_grad``, ``backward``, ``step``),
+    with ``drop_last=True`` for the lab's ``floor(N / batch_size)`` batches; the epochs
+    are shuffled with ``rng``. ``progress`` is ``nn.fit``'s (None: a bar on a terminal).
     Returns the mean batch loss of every epoch.
     """
     rng = np.random.default_rng() if rng is None else rng
-    opt = nn.optim.SGD(model.parameters(), lr=lr)
-    num_batches = len(X) // batch_size
-    if num_batches == 0:
-        raise ValueError(f"train: batch_size {batch_size} is larger than the {len(X)} training examples")
-    y = y.reshape(-1, 1).astype(X.dtype)
-    losses = []
-    for _ in (range(epochs) if progress is None else progress(range(epochs))):
-        order = rng.permutation(len(X))
-        X_epoch, y_epoch = X[order], y[order]
-        epoch_loss = 0.0
-        for i in range(num_batches):
-            xb = X_epoch[i * batch_size:(i + 1) * batch_size]
-            yb = y_epoch[i * batch_size:(i + 1) * batch_size]
-            loss = nn.functional.binary_cross_entropy(model(Tensor(xb)), Tensor(yb))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            epoch_loss += loss.item()
-        losses.append(epoch_loss / num_batches)
-    return losses
+    if len(X) // batch_size == 0:
+        raise ValueError(f"train: batch_size {batch_size} is larger than the {len(X)} training examples; "
+                         "pass a smaller batch_size")
+    history = nn.fit(model, nn.functional.binary_cross_entropy, nn.optim.SGD(model.parameters(), lr=lr),
+                     (X, y.reshape(-1, 1).astype(X.dtype)), epochs=epochs, batch_size=batch_size, seed=rng,
+                     drop_last=True, progress=progress, metrics=())
+    return history["train_loss"]
 
 
 def predict(model, X):
@@ -305,14 +295,10 @@ def main(argv=None):
     parser = common.make_parser("mnist_binary", __doc__.split("\n\n")[0],
                                 epochs=30, batch_size=64, lr=0.1, default_data="mnist", quick_epochs=2)
     args = parser.parse_args(argv)
-    if not common.require_extras(args, "matplotlib"):
-        return 2
-    with common.blas_threads(args):
-        return _run(args)
+    return common.run_demo(args, _run, "matplotlib")
 
 
-def _run(args):
-    out = common.output_dir(args)
+def _run(args, out):
 
     print("Part 1 - the lab's functions against the lab's test cases (np.allclose, atol=1e-4):")
     rows = lab_tests()
@@ -357,7 +343,7 @@ def _run(args):
           f"batch {args.batch_size}, lr {args.lr}")
     t0 = time.perf_counter()
     losses = train(model, X_train, y_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, rng=rng,
-                   progress=common.progress_bar(args, "epochs"))
+                   progress=common.fit_progress(args))
     seconds = time.perf_counter() - t0
     for e, loss in enumerate(losses, start=1):
         print(f"  epoch {e:3d}  loss {loss:.6f}")

@@ -270,7 +270,7 @@ def logistic_regression(F_train, y_train, F_test, y_test, steps=300, lr=0.05, se
     True
     """
     import nn
-    from autograd import Tensor, no_grad
+    from autograd import no_grad
     mean, std = F_train.mean(axis=0), F_train.std(axis=0)
     std[std < 1e-6] = 1.0                           # constant features (blank border pixels) stay 0
     Xtr = ((F_train - mean) / std).astype(np.float32)
@@ -278,15 +278,13 @@ def logistic_regression(F_train, y_train, F_test, y_test, steps=300, lr=0.05, se
     model = nn.Linear(Xtr.shape[1], 1, init="zeros", rng=seed)
     opt = nn.optim.Adam(model.parameters(), lr=lr)
     target = y_train.reshape(-1, 1).astype(np.float32)
-    for _ in range(steps):
-        loss = nn.functional.binary_cross_entropy_with_logits(model(Tensor(Xtr)), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    # full batch: one step per "epoch", the samples in order
+    history = nn.fit(model, nn.functional.binary_cross_entropy_with_logits, opt, (Xtr, target), epochs=steps,
+                     batch_size=len(Xtr), shuffle=False, progress=False, metrics=())
     with no_grad():
         train_acc = float(((model(Xtr).data[:, 0] > 0) == y_train).mean())
         test_acc = float(((model(Xte).data[:, 0] > 0) == y_test).mean())
-    return {"loss": float(loss.item()), "train_acc": train_acc, "test_acc": test_acc}
+    return {"loss": history["train_loss"][-1], "train_acc": train_acc, "test_acc": test_acc}
 
 
 def parity_verdict(raw, learned, n):
@@ -329,11 +327,11 @@ def tsne_figure(X_raw, H, y, path, seed=0):
     except ImportError:
         print("t-SNE: skipped (needs scikit-learn: pip install -e '.[demos]' in the labgrad folder)")
         return None
-    from nn.plot import _pyplot
+    import nn.plot
     maps = [TSNE(n_components=2, init="pca", random_state=seed, perplexity=min(30.0, (len(y) - 1) / 3))
             .fit_transform(np.asarray(Z, dtype=np.float64)) for Z in (X_raw, H)]
     agreement = [knn_agreement(m, y) for m in maps]
-    plt = _pyplot()
+    plt = nn.plot.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 5))
     for ax, m, title, a in zip(axes, maps, (f"raw pixels ({X_raw.shape[1]}-d)", f"learned features ({H.shape[1]}-d)"),
                                agreement):
@@ -363,17 +361,13 @@ def main(argv=None):
         args.init = "he" if args.data == "digits" else "lab"
     if args.tsne_points is None:
         args.tsne_points = 0 if args.quick else 1000
-    if not common.require_extras(args, "matplotlib", *(["sklearn"] if args.tsne_points > 0 else [])):
-        return 2
-    with common.blas_threads(args):
-        return _run(args)
+    return common.run_demo(args, _run, "matplotlib", *(["sklearn"] if args.tsne_points > 0 else []))
 
 
-def _run(args):
+def _run(args, out):
     from demos import common
     import nn.data
 
-    out = common.output_dir(args)
 
     print("Lab checks (gradients against autograd.numerical_gradient, the lab's eval_numerical_gradient):")
     try:

@@ -151,8 +151,8 @@ def train(params, X, Y, X_test, Y_test, epochs, batch_size, eta, rng, lab_loop=F
 
 def plot_curves(h, path, title):
     """Loss and accuracy per epoch (train: mean over the epoch's batches; test: after the epoch)."""
-    from nn.plot import _pyplot
-    plt = _pyplot()
+    import nn.plot
+    plt = nn.plot.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     epochs = np.arange(1, len(h["train_loss"]) + 1)
     for ax, key, name in zip(axes, ("loss", "acc"), ("Loss", "Accuracy")):
@@ -174,17 +174,13 @@ def main(argv=None):
     parser.add_argument("--lab-loop", action="store_true",
                         help="iterate as the lab does, range(0, X_train.shape[1], batch_size): 7 batches per epoch")
     args = parser.parse_args(argv)
-    if not common.require_extras(args, "matplotlib"):
-        return 2
-    with common.blas_threads(args):
-        return _run(args)
+    return common.run_demo(args, _run, "matplotlib")
 
 
-def _run(args):
+def _run(args, out):
     from demos import common
     import nn.data
 
-    out = common.output_dir(args)
 
     print("init_params(1, 2, 1), as printed in the lab:")
     print(init_params(1, 2, 1))

@@ -51,7 +51,7 @@ from nn.layers import (MLP, BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, 
                        Sequential, Sigmoid, Softmax, Tanh)
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nn.optim import SGD, Adam, AdamW, CosineAnnealingLR, StepLR
-from nn import data, metrics, utils
+from nn import blas, data, metrics, utils
 from nn.training import evaluate, fit, predict
 from nn.serialization import load, save
 
@@ -59,5 +59,5 @@ __all__ = [
     "Module", "Parameter", "LoadResult", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "Dropout", "BatchNorm1d", "Flatten", "Identity", "Sequential", "MLP", "BCELoss", "BCEWithLogitsLoss",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "SGD", "Adam", "AdamW", "StepLR", "CosineAnnealingLR",
-    "functional", "init", "optim", "data", "metrics", "utils", "fit", "evaluate", "predict", "save", "load",
+    "functional", "init", "optim", "blas", "data", "metrics", "utils", "fit", "evaluate", "predict", "save", "load",
 ]

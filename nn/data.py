@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd import checks
 from nn.init import as_rng
 
 __all__ = [
-    "read_idx", "load_mnist", "load_fashion_mnist", "load_digits", "DataLoader", "train_val_split",
+    "read_idx", "locate", "DATASETS", "load_mnist", "load_fashion_mnist", "load_digits", "DataLoader", "train_val_split",
     "one_hot", "FASHION_MNIST_CLASSES", "DOWNLOAD_TIMEOUT",
 ]
 
@@ -110,7 +111,10 @@ def read_idx(path):
 _SPLIT_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                 "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
-_DATASETS = {
+#: The IDX data sets :func:`locate` knows: name -> ``title``, ``env`` (the variable naming its folder),
+#: ``system`` (folders a system package installs), ``mirrors`` (download URLs, tried in order) and
+#: ``md5`` (the published checksum of each file).
+DATASETS = {
     "mnist": dict(
         title="MNIST", env="LABGRAD_MNIST_DIR", system=(),
         mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -141,12 +145,11 @@ def _cache_dir(name):
     return Path(base) / "labgrad" / name
 
 
-def _candidates(name, root):
-    """(folder or None, how it was chosen) in search order."""
-    spec = _DATASETS[name]
+def _candidates(name):
+    """(folder or None, how it was chosen) in search order, when no root is given."""
+    spec = DATASETS[name]
     own, common = os.environ.get(spec["env"]), os.environ.get("LABGRAD_DATA")
-    out = [(Path(root) if root is not None else None, "root argument"),
-           (Path(own) if own else None, f"${spec['env']}"),
+    out = [(Path(own) if own else None, f"${spec['env']}"),
            (Path(common) / name if common else None, f"$LABGRAD_DATA/{name}")]
     out += [(Path(p), "system dataset folder") for p in spec["system"]]
     out.append((_cache_dir(name), "user cache"))
@@ -165,7 +168,7 @@ def _find(folder, stem):
 
 def _download(name, filename, dest_dir, timeout):
     """Fetch ``filename`` from the first mirror that serves it with the right MD5; return the path or errors."""
-    spec, errors = _DATASETS[name], []
+    spec, errors = DATASETS[name], []
     dest = dest_dir / filename
     for mirror in spec["mirrors"]:
         url = mirror + filename
@@ -188,53 +191,111 @@ def _download(name, filename, dest_dir, timeout):
     return None, errors
 
 
-def _load_split(name, root, split, download):
-    if split not in _SPLIT_FILES:
-        raise ValueError(f"load_{name.replace('-', '_')}: split must be 'train' or 'test', got {split!r}")
-    stems = _SPLIT_FILES[split]
-    if root is not None and not Path(root).is_dir():
-        # an explicit root that is not there is a typo, not a hint: searching on would silently load
-        # from another folder. FileNotFoundError, as when the files themselves are missing.
-        what = "is a file, not a folder" if Path(root).exists() else "does not exist"
-        raise FileNotFoundError(f"load_{name.replace('-', '_')}: root folder {os.fspath(root)!r} {what} "
-                                f"(absolute: {os.path.abspath(root)}); pass the folder holding the "
-                                f"{_DATASETS[name]['title']} files, or root=None to search the usual places")
+def locate(name, root=None, split=None, *, download=False):
+    """The folder holding the IDX files of data set ``name``: the one search every loader and demo uses.
+
+    With ``root`` given, that folder is the only place looked in (a typo must not
+    load the data set from somewhere else). Without it the places are, in order,
+    ``$LABGRAD_MNIST_DIR`` / ``$LABGRAD_FASHION_MNIST_DIR``, ``$LABGRAD_DATA/<name>``,
+    the system folders of :data:`DATASETS` (Debian's ``/usr/share/datasets/fashion-mnist``)
+    and the user cache ``~/.cache/labgrad/<name>`` (``$XDG_CACHE_HOME`` is honoured);
+    the first folder holding every file wanted wins. Files are gzipped or raw, with
+    ``-`` or ``.`` before ``idx`` (``train-images-idx3-ubyte.gz``, ``train-images.idx3-ubyte``).
+
+    Parameters
+    ----------
+    name : {'mnist', 'fashion-mnist'}
+        A key of :data:`DATASETS`.
+    root : str or os.PathLike, optional
+        The folder to use, and the only one searched; it must exist.
+    split : {'train', 'test'}, optional
+        The two files of one split; None (default): all four files.
+    download : bool
+        If the files are not found, fetch the missing ones from the official
+        mirrors (checked against their MD5 sums) into ``root``, or the user cache
+        when ``root`` is None.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` is given but is not a folder; or if the files are not found,
+        listing every place looked in, any download error and how to get the files.
+    ValueError, TypeError
+        For an unknown ``name`` or ``split``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> locate("mnist", tempfile.mkdtemp(), "test")          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: locate: MNIST 'test' files (t10k-images-idx3-ubyte[.gz], ...) not found. Looked in:
+      - ... (root argument, the only folder searched): lacks t10k-images-idx3-ubyte[.gz], ...
+    ...
+    """
+    return _locate(name, root, split, download, "locate")
+
+
+def _locate(name, root, split, download, op):
+    """:func:`locate`, its messages naming ``op`` (the loader the user called)."""
+    checks.one_of(name, tuple(DATASETS), "name", op)
+    spec = DATASETS[name]
+    if split is None:
+        stems, what = _SPLIT_FILES["train"] + _SPLIT_FILES["test"], "files"
+    else:
+        stems, what = _SPLIT_FILES[checks.one_of(split, tuple(_SPLIT_FILES), "split", op)], f"{split!r} files"
+    if root is not None:
+        root = Path(root)
+        if not root.is_dir():
+            # an explicit root that is not there is a typo, not a hint: searching on would silently load
+            # from another folder. FileNotFoundError, as when the files themselves are missing.
+            state = "is a file, not a folder" if root.exists() else "does not exist"
+            raise FileNotFoundError(f"{op}: root folder {os.fspath(root)!r} {state} (absolute: {root.absolute()}); "
+                                    f"pass the folder holding the {spec['title']} files, or root=None to search "
+                                    "the usual places")
+        candidates, dest = [(root, "root argument, the only folder searched")], root
+    else:
+        candidates, dest = _candidates(name), _cache_dir(name)
     looked = []
-    for folder, how in _candidates(name, root):
+    for folder, how in candidates:
         if folder is None:
             looked.append(f"  - {how}: not set")
             continue
-        paths = [_find(folder, s) for s in stems]
-        if all(paths):
-            return paths
-        looked.append(f"  - {folder} ({how}): " + ("missing " + ", ".join(
-            s for s, p in zip(stems, paths) if p is None) if folder.is_dir() else "no such folder"))
+        missing = [s for s in stems if _find(folder, s) is None]
+        if not missing:
+            return folder
+        looked.append(f"  - {folder} ({how}): " + ("lacks " + ", ".join(s + "[.gz]" for s in missing)
+                                                   if folder.is_dir() else "no such folder"))
     errors = []
     if download:
-        cache, paths = _cache_dir(name), []
         for stem in stems:
-            path = _find(cache, stem)             # kept from an earlier, half-finished download
-            if path is None:
-                path, errs = _download(name, stem + ".gz", cache, DOWNLOAD_TIMEOUT)
+            if _find(dest, stem) is None:             # a file kept from an earlier, half-finished download stays
+                path, errs = _download(name, stem + ".gz", dest, DOWNLOAD_TIMEOUT)
                 errors += errs
-            if path is None:
-                break
-            paths.append(path)
-        if len(paths) == len(stems):
-            return paths
-    spec = _DATASETS[name]
+                if path is None:
+                    break
+        else:
+            return dest
     tried = ("Download failed:\n" + "\n".join(f"  - {e}" for e in errors)) if download else \
         "Download disabled (download=False)."
+    where = ("as root=" if root is not None else
+             f"as root=, or set ${spec['env']} to it, or copy them to {_cache_dir(name)}")
     raise FileNotFoundError(
-        f"load_{name.replace('-', '_')}: {spec['title']} {split!r} files ({stems[0]}[.gz], {stems[1]}[.gz]) "
-        f"not found. Looked in:\n" + "\n".join(looked) + f"\n{tried}\n"
+        f"{op}: {spec['title']} {what} ({', '.join(s + '[.gz]' for s in stems)}) not found. Looked in:\n"
+        + "\n".join(looked) + f"\n{tried}\n"
         f"Put the standard files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-        f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; gzipped or not) in a folder and pass it "
-        f"as root=, or set ${spec['env']} to it, or copy them to {_cache_dir(name)}.")
+        f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; gzipped or not) in a folder and pass it {where}.")
 
 
 def _load_idx_dataset(name, root, split, val_size, normalize, flatten, seed, download):
-    images_path, labels_path = _load_split(name, root, split, download)
+    op = f"load_{name.replace('-', '_')}"
+    folder = _locate(name, root, checks.one_of(split, tuple(_SPLIT_FILES), "split", op), download, op)
+    images_path, labels_path = (_find(folder, stem) for stem in _SPLIT_FILES[split])
     X, y = read_idx(images_path), read_idx(labels_path)
     if X.ndim != 3 or y.ndim != 1 or len(X) != len(y):
         raise ValueError(f"load_{name.replace('-', '_')}: {images_path} has shape {X.shape} and "
@@ -261,16 +322,18 @@ def load_mnist(root=None, split="train", val_size=0, *, normalize=True, flatten=
 
     The four standard files (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
     ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``; gzipped or raw) are
-    looked for, in order, in ``root``, ``$LABGRAD_MNIST_DIR``, ``$LABGRAD_DATA/mnist``
-    and ``~/.cache/labgrad/mnist`` (``$XDG_CACHE_HOME`` is honoured); the first folder
-    holding both files of the split wins. If none does and ``download`` is true,
-    they are downloaded from the official mirrors into the cache folder and
-    checked against their published MD5 sums.
+    found by :func:`locate`: in ``root`` only, if given; else in ``$LABGRAD_MNIST_DIR``,
+    ``$LABGRAD_DATA/mnist`` and ``~/.cache/labgrad/mnist`` (``$XDG_CACHE_HOME`` is
+    honoured), where the first folder holding both files of the split wins. If they
+    are not found and ``download`` is true, they are downloaded from the official
+    mirrors into ``root`` (or the cache folder) and checked against their published
+    MD5 sums.
 
     Parameters
     ----------
     root : str or os.PathLike, optional
-        Folder to look in first; it must exist (a FileNotFoundError names it otherwise).
+        The folder holding the files, and the only one looked in; it must exist
+        (a FileNotFoundError names it otherwise).
     split : {'train', 'test'}
     val_size : int or float
         If nonzero, also hold out this many (int) or this fraction (float) of the
@@ -293,7 +356,8 @@ def load_mnist(root=None, split="train", val_size=0, *, normalize=True, flatten=
     ------
     FileNotFoundError
         If ``root`` is given but is not a folder; or, listing every folder looked
-        in, any download error and where to put the files, if the files are not found.
+        in, any download error and where to put the files, if the files are not found
+        (see :func:`locate`).
     ValueError
         If a file found is corrupt (see :func:`read_idx`).
     """
@@ -305,7 +369,7 @@ def load_fashion_mnist(root=None, split="train", val_size=0, *, normalize=True, 
     """Zalando's Fashion-MNIST (60,000 train / 10,000 test, 28x28, 10 clothing classes).
 
     Same files, options and return values as :func:`load_mnist`. Folders looked in:
-    ``root``, ``$LABGRAD_FASHION_MNIST_DIR``, ``$LABGRAD_DATA/fashion-mnist``,
+    ``root`` alone if given; else ``$LABGRAD_FASHION_MNIST_DIR``, ``$LABGRAD_DATA/fashion-mnist``,
     ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``),
     ``~/.cache/labgrad/fashion-mnist``; then the official mirrors. Class names are
     in :data:`FASHION_MNIST_CLASSES`.
@@ -380,22 +444,21 @@ def train_val_split(X, y, val_size, seed=None, stratify=False):
     X, y = np.asarray(X), np.asarray(y)
     n = len(X)
     if len(y) != n:
-        raise ValueError(f"train_val_split: X has {n} samples but y has {len(y)}")
+        raise ValueError(f"train_val_split: X has {n} samples but y has {len(y)}; pass one label per sample")
     if isinstance(val_size, (float, np.floating)):
-        if not 0 < val_size < 1:
-            raise ValueError(f"train_val_split: a fractional val_size must be in (0, 1), got {val_size}")
-        n_val = int(round(val_size * n))
-    elif isinstance(val_size, (int, np.integer)) and not isinstance(val_size, bool):
-        n_val = int(val_size)
+        n_val = int(round(checks.real_number(val_size, "val_size", "train_val_split", low=0, high=1, low_open=True,
+                                             high_open=True, what="a fraction in (0, 1) or a count") * n))
     else:
-        raise TypeError(f"train_val_split: val_size must be an int or a float, got {type(val_size).__name__}")
+        n_val = checks.integer(val_size, "val_size", "train_val_split", what="an int or a float",
+                               hint="pass a count of samples or a fraction in (0, 1)")
     if not 1 <= n_val <= n - 1:
         raise ValueError(f"train_val_split: val_size={val_size} gives {n_val} validation samples out of {n}; "
                          "need 1..n-1")
     order = as_rng(seed).permutation(n)
     if stratify:
         if y.ndim != 1:
-            raise ValueError(f"train_val_split: stratify needs 1-d labels, y has shape {y.shape}")
+            raise ValueError(f"train_val_split: stratify needs 1-d labels, y has shape {y.shape}; "
+                             "pass class ids, or stratify=False")
         # group the shuffled samples by class, then take evenly spaced positions:
         # every class gets its proportional share of the n_val picks (within one)
         order = order[np.argsort(y[order], kind="stable")]
@@ -416,14 +479,13 @@ def one_hot(y, num_classes=None, dtype=np.float32):
     """
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: labels must be integers, got dtype {y.dtype}")
+        raise TypeError(f"one_hot: labels must be integers, got dtype {y.dtype}; pass class ids (y.astype(int))")
     if num_classes is None:
         num_classes = int(y.max()) + 1 if y.size else 0
-    if not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"one_hot: num_classes must be a positive int, got {num_classes!r}")
+    num_classes = checks.positive_int(num_classes, "num_classes", "one_hot")
     if y.size and (y.min() < 0 or y.max() >= num_classes):
         bad = y[(y < 0) | (y >= num_classes)].flat[0]
-        raise ValueError(f"one_hot: label {bad} is outside 0..{num_classes - 1}")
+        raise ValueError(f"one_hot: label {bad} is outside 0..{num_classes - 1}; pass a larger num_classes")
     return np.eye(num_classes, dtype=dtype)[y]
 
 
@@ -447,6 +509,9 @@ class DataLoader:
         Randomness of the shuffling (None: numpy's global random state, which ``autograd.manual_seed`` seeds).
     drop_last : bool
         Skip the last batch when it is smaller than ``batch_size``.
+    sampler : array_like of int, optional
+        The sample indices of every epoch, in order (as PyTorch's ``sampler=``):
+        e.g. one shuffled order shared with another framework. Excludes ``shuffle``.
     dtype : numpy float dtype, optional
         Cast a float ``X`` to this dtype once, here, rather than every batch.
         Integer and bool ``X`` (indices) and ``y`` are never cast.
@@ -469,42 +534,50 @@ class DataLoader:
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, X, y=None, batch_size=64, shuffle=False, seed=None, drop_last=False, dtype=None):
+    def __init__(self, X, y=None, batch_size=64, shuffle=False, seed=None, drop_last=False, dtype=None,
+                 sampler=None):
+        batch_size = checks.positive_int(batch_size, "batch_size", "DataLoader")
+        resolved = checks.float_dtype(dtype, "dtype", "DataLoader", allow_none=True,
+                                      hint="pass np.float32, np.float64 or None")
         X = np.asarray(X)
-        if dtype is not None:
-            try:
-                resolved = np.dtype(dtype)
-            except TypeError:
-                resolved = None
-            if resolved is None or resolved.kind != "f":
-                raise TypeError(f"DataLoader: dtype must be a numpy float dtype or None, got {dtype!r}")
-            if X.dtype.kind == "f" and X.dtype != resolved:
-                X = X.astype(resolved)
+        if resolved is not None and X.dtype.kind == "f" and X.dtype != resolved:
+            X = X.astype(resolved)
         y = None if y is None else np.asarray(y)
         if X.ndim == 0 or len(X) == 0:
-            raise ValueError(f"DataLoader: X must hold at least one sample, got shape {X.shape}")
+            raise ValueError(f"DataLoader: X must hold at least one sample, got shape {X.shape}; "
+                             "pass samples along axis 0")
         if y is not None and (y.ndim == 0 or len(y) != len(X)):
-            raise ValueError(f"DataLoader: X has {len(X)} samples but y has shape {y.shape}")
-        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
-        self.X, self.y = X, y
-        self.batch_size, self.shuffle, self.drop_last = int(batch_size), bool(shuffle), bool(drop_last)
+            raise ValueError(f"DataLoader: X has {len(X)} samples but y has shape {y.shape}; "
+                             "pass one target per sample")
+        if sampler is not None:
+            if shuffle:
+                raise ValueError("DataLoader: sampler and shuffle=True exclude each other; "
+                                 "pass the order as sampler, or shuffle=True alone")
+            sampler = np.asarray(sampler)
+            if sampler.ndim != 1 or (sampler.size and sampler.dtype.kind not in "iu"):
+                raise TypeError(f"DataLoader: sampler must be a 1-d sequence of int indices, got "
+                                f"{sampler.dtype} of shape {sampler.shape}; pass e.g. rng.permutation(len(X))")
+            if sampler.size and (sampler.min() < -len(X) or sampler.max() >= len(X)):
+                raise ValueError(f"DataLoader: sampler has indices outside 0..{len(X) - 1}; "
+                                 "pass indices of X's samples")
+        self.X, self.y, self.sampler = X, y, sampler
+        self.batch_size, self.shuffle, self.drop_last = batch_size, bool(shuffle), bool(drop_last)
         self._rng = as_rng(seed)
 
     @property
     def num_samples(self):
-        """Samples in the data set (``drop_last`` may skip some of them each epoch)."""
-        return len(self.X)
+        """Samples in an epoch: the data set's, or the sampler's (``drop_last`` may skip some of them)."""
+        return len(self.X) if self.sampler is None else len(self.sampler)
 
     def __len__(self):
-        n, bs = len(self.X), self.batch_size
+        n, bs = self.num_samples, self.batch_size
         return n // bs if self.drop_last else -(-n // bs)
 
     def __iter__(self):
         X, y, bs = self.X, self.y, self.batch_size
         stop = len(self) * bs
-        if self.shuffle:
-            order = self._rng.permutation(len(X))
+        if self.shuffle or self.sampler is not None:
+            order = self._rng.permutation(len(X)) if self.sampler is None else self.sampler
             for i in range(0, stop, bs):
                 idx = order[i:i + bs]
                 yield X[idx] if y is None else (X[idx], y[idx])

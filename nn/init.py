@@ -41,6 +41,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
+from autograd.checks import one_of, real_number, shape_tuple
 
 __all__ = [
     "as_rng", "fans", "he_normal", "kaiming_normal", "xavier_uniform", "xavier_normal", "normal",
@@ -62,16 +63,6 @@ def as_rng(rng=None):
                     f"got {type(rng).__name__}")
 
 
-def _shape(shape, fn):
-    try:
-        shape = (int(shape),) if isinstance(shape, numbers.Integral) else tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"{fn}: shape must be an int or a tuple of ints, got {shape!r}") from None
-    if any(n < 0 for n in shape):
-        raise ValueError(f"{fn}: negative dimension in shape {shape}")
-    return shape
-
-
 def fans(shape):
     """``(fan_in, fan_out)`` of a weight of ``shape`` laid out ``(..., in, out)``.
 
@@ -80,7 +71,7 @@ def fans(shape):
     >>> fans((10,))
     (10, 10)
     """
-    shape = _shape(shape, "fans")
+    shape = shape_tuple(shape, "shape", "fans")
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -105,9 +96,9 @@ def normal(shape, std=1.0, mean=0.0, rng=None):
     >>> normal((1, 2), std=0.3)
     array([[ 0.14901425, -0.04147929]])
     """
-    shape = _shape(shape, "normal")
-    if not std >= 0:
-        raise ValueError(f"normal: std must be >= 0, got {std}")
+    shape = shape_tuple(shape, "shape", "normal")
+    std = real_number(std, "std", "normal", low=0)
+    mean = real_number(mean, "mean", "normal")
     return mean + std * as_rng(rng).standard_normal(shape)
 
 
@@ -118,12 +109,12 @@ def randn(shape, rng=None):
 
 def small_randn(shape, rng=None):
     """``randn * 0.01`` (lab 002's ``Dense``: small random weights)."""
-    return as_rng(rng).standard_normal(_shape(shape, "small_randn")) * 0.01
+    return as_rng(rng).standard_normal(shape_tuple(shape, "shape", "small_randn")) * 0.01
 
 
 def he_normal(shape, rng=None):
     """He (Kaiming) normal init for ReLU nets: N(0, 2 / fan_in), as ``randn * sqrt(2 / fan_in)``."""
-    shape = _shape(shape, "he_normal")
+    shape = shape_tuple(shape, "shape", "he_normal")
     fan_in = _positive_fan(fans(shape)[0], "he_normal", shape)
     return as_rng(rng).standard_normal(shape) * np.sqrt(2.0 / fan_in)
 
@@ -133,7 +124,7 @@ kaiming_normal = he_normal
 
 def xavier_uniform(shape, rng=None):
     """Glorot uniform: U(-a, a) with ``a = sqrt(6 / (fan_in + fan_out))``."""
-    shape = _shape(shape, "xavier_uniform")
+    shape = shape_tuple(shape, "shape", "xavier_uniform")
     fan_in, fan_out = fans(shape)
     a = np.sqrt(6.0 / _positive_fan(fan_in + fan_out, "xavier_uniform", shape))
     return as_rng(rng).uniform(-a, a, shape)
@@ -141,7 +132,7 @@ def xavier_uniform(shape, rng=None):
 
 def xavier_normal(shape, rng=None):
     """Glorot normal: N(0, 2 / (fan_in + fan_out))."""
-    shape = _shape(shape, "xavier_normal")
+    shape = shape_tuple(shape, "shape", "xavier_normal")
     fan_in, fan_out = fans(shape)
     n = _positive_fan(fan_in + fan_out, "xavier_normal", shape)
     return as_rng(rng).standard_normal(shape) * np.sqrt(2.0 / n)
@@ -149,12 +140,12 @@ def xavier_normal(shape, rng=None):
 
 def zeros(shape, rng=None):
     """All zeros (the labs' biases); ``rng`` is accepted and unused."""
-    return np.zeros(_shape(shape, "zeros"))
+    return np.zeros(shape_tuple(shape, "shape", "zeros"))
 
 
 def ones(shape, rng=None):
     """All ones (BatchNorm's scale); ``rng`` is accepted and unused."""
-    return np.ones(_shape(shape, "ones"))
+    return np.ones(shape_tuple(shape, "shape", "ones"))
 
 
 _BY_NAME = {
@@ -198,7 +189,7 @@ def empty_aligned(shape, dtype=np.float64):
     (0, True)
     """
     dtype = np.dtype(dtype)
-    shape = _shape(shape, "empty_aligned")
+    shape = shape_tuple(shape, "shape", "empty_aligned")
     nbytes = math.prod(shape) * dtype.itemsize
     buffer = np.empty(nbytes + ALIGNMENT, np.uint8)
     start = -buffer.ctypes.data % ALIGNMENT
@@ -235,9 +226,7 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
-        if not isinstance(slope, numbers.Real) or isinstance(slope, bool):
-            raise ValueError(f"calculate_gain: negative_slope {slope!r} is not a number")
+        slope = 0.01 if param is None else real_number(param, "param (negative_slope)", "calculate_gain")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
@@ -270,8 +259,7 @@ def _torch_fans(shape, fn, mode=None):
                          "(fewer than 2 dimensions)")
     fan_in, fan_out = fans(shape)
     if mode is not None:
-        if mode not in ("fan_in", "fan_out"):
-            raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        mode = one_of(mode, ("fan_in", "fan_out"), "mode", fn)
         return _positive_fan(fan_in if mode == "fan_in" else fan_out, fn, shape)
     return fan_in, fan_out
 
@@ -302,6 +290,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=
 def xavier_uniform_(tensor, gain=1.0, rng=None):
     """Fill ``tensor`` with U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))``, as PyTorch; returns it."""
     array = _target(tensor, "xavier_uniform_")
+    gain = real_number(gain, "gain", "xavier_uniform_")
     fan_in, fan_out = _torch_fans(array.shape, "xavier_uniform_")
     bound = gain * math.sqrt(6.0 / _positive_fan(fan_in + fan_out, "xavier_uniform_", array.shape))
     return _fill(tensor, as_rng(rng).uniform(-bound, bound, array.shape))
@@ -310,6 +299,7 @@ def xavier_uniform_(tensor, gain=1.0, rng=None):
 def xavier_normal_(tensor, gain=1.0, rng=None):
     """Fill ``tensor`` with N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``, as PyTorch; returns it."""
     array = _target(tensor, "xavier_normal_")
+    gain = real_number(gain, "gain", "xavier_normal_")
     fan_in, fan_out = _torch_fans(array.shape, "xavier_normal_")
     std = gain * math.sqrt(2.0 / _positive_fan(fan_in + fan_out, "xavier_normal_", array.shape))
     return _fill(tensor, as_rng(rng).standard_normal(array.shape) * std)
@@ -330,8 +320,9 @@ def normal_(tensor, mean=0.0, std=1.0, rng=None):
 def uniform_(tensor, a=0.0, b=1.0, rng=None):
     """Fill ``tensor`` with draws from U(a, b); returns it."""
     array = _target(tensor, "uniform_")
+    a, b = real_number(a, "a", "uniform_"), real_number(b, "b", "uniform_")
     if not a <= b:
-        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}; swap them")
     return _fill(tensor, as_rng(rng).uniform(a, b, array.shape))
 
 

@@ -12,11 +12,11 @@ or numpy arrays.
 >>> [name for name, _ in model.named_parameters()]
 ['0.weight', '0.bias', '2.weight', '2.bias']
 """
-import numbers
-
 import numpy as np
 
 from autograd import Tensor, as_tensor
+from autograd.checks import boolean, float_dtype, integer, positive_int, probability, real_number
+from autograd.ops.arguments import accepts_pytorch_names
 from nn import functional as F
 from nn import init as init_
 from nn.module import Module, Parameter
@@ -27,18 +27,6 @@ __all__ = [
 ]
 
 
-def _positive_int(value, what, layer):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{layer}: {what} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _real(value, what, layer):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{layer}: {what} must be a number, got {value!r}")
-    return float(value)
-
-
 def _match_dtype(x, dtype, layer):
     """Tensor ``x`` in the parameters' ``dtype``: cast if it carries no gradient, else a TypeError."""
     if x.requires_grad:
@@ -46,16 +34,6 @@ def _match_dtype(x, dtype, layer):
                         f"cast one side: x.astype(np.{dtype}), or convert the model with "
                         f"model.to(np.{x.dtype})")
     return Tensor(x.data.astype(dtype))
-
-
-def _float_dtype(dtype, layer):
-    try:
-        resolved = np.dtype(dtype) if dtype is not None else None     # (np.dtype(None) is float64)
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved.kind != "f":
-        raise TypeError(f"{layer}: dtype must be a float dtype, got {dtype!r}")
-    return resolved
 
 
 class Linear(Module):
@@ -93,9 +71,10 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, init="he", bias_init="zeros",
                  dtype=np.float32, rng=None):
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features", "Linear")
-        self.out_features = _positive_int(out_features, "out_features", "Linear")
-        dtype = _float_dtype(dtype, "Linear")
+        self.in_features = positive_int(in_features, "in_features", "Linear")
+        self.out_features = positive_int(out_features, "out_features", "Linear")
+        dtype = float_dtype(dtype, "dtype", "Linear")
+        bias = boolean(bias, "bias", "Linear")
         rng = init_.as_rng(rng)
         self.weight = Parameter(_draw(init, (self.in_features, self.out_features), rng, dtype, "Linear weight"))
         if bias:
@@ -143,7 +122,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = _real(negative_slope, "negative_slope", "LeakyReLU")
+        self.negative_slope = real_number(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -174,10 +153,10 @@ class Softmax(Module):
     Tensor([[0.5, 0.5]])
     """
 
-    def __init__(self, axis=None, *, dim=None):
+    @accepts_pytorch_names
+    def __init__(self, axis=-1):
         super().__init__()
-        axis = F.axis_alias(axis, dim, type(self).__name__)
-        self.axis = -1 if axis is None else axis
+        self.axis = integer(axis, "axis", type(self).__name__)
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -206,12 +185,11 @@ class Flatten(Module):
     ``start_dim=`` / ``end_dim=`` are accepted as PyTorch's names.
     """
 
-    def __init__(self, start_axis=None, end_axis=None, *, start_dim=None, end_dim=None):
+    @accepts_pytorch_names
+    def __init__(self, start_axis=1, end_axis=-1):
         super().__init__()
-        start_axis = F.axis_alias(start_axis, start_dim, "Flatten", "start_axis", "start_dim")
-        end_axis = F.axis_alias(end_axis, end_dim, "Flatten", "end_axis", "end_dim")
-        self.start_axis = 1 if start_axis is None else start_axis
-        self.end_axis = -1 if end_axis is None else end_axis
+        self.start_axis = integer(start_axis, "start_axis", "Flatten")
+        self.end_axis = integer(end_axis, "end_axis", "Flatten")
 
     def forward(self, x):
         return as_tensor(x).flatten(self.start_axis, self.end_axis)
@@ -243,7 +221,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, rng=None):
         super().__init__()
-        self.p = F._dropout_p(p, "Dropout")
+        self.p = probability(p, "p", "Dropout")
         self.rng = init_.as_rng(rng)
 
     def forward(self, x):
@@ -273,13 +251,13 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
         super().__init__()
-        self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
-        if not _real(eps, "eps", "BatchNorm1d") > 0:
-            raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps}")
-        if momentum is not None and not 0 <= _real(momentum, "momentum", "BatchNorm1d") <= 1:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
-        self.eps, self.momentum, self.affine = float(eps), momentum, bool(affine)
-        dtype = _float_dtype(dtype, "BatchNorm1d")
+        self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
+        self.eps = real_number(eps, "eps", "BatchNorm1d", low=0, low_open=True)
+        if momentum is not None:                      # (None: a cumulative average)
+            momentum = real_number(momentum, "momentum", "BatchNorm1d", low=0, high=1,
+                                   what="a number in [0, 1] or None")
+        self.momentum, self.affine = momentum, boolean(affine, "affine", "BatchNorm1d")
+        dtype = float_dtype(dtype, "dtype", "BatchNorm1d")
         for name, fill in (("weight", np.ones), ("bias", np.zeros)):
             self.register_parameter(name, Parameter(init_.aligned_copy(fill(self.num_features), dtype)) if affine else None)
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype))

@@ -9,6 +9,7 @@ its ``reduction`` ("mean", "sum" or "none").
 >>> criterion(np.array([1.0, 2.0]), np.array([0.0, 0.0])).item()
 5.0
 """
+from autograd.ops.arguments import check_reduction
 from nn import functional as F
 from nn.module import Module
 
@@ -20,8 +21,7 @@ class _Loss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        F._check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
+        self.reduction = check_reduction(reduction, type(self).__name__)
 
     def forward(self, input, target):
         return self.function(input, target, reduction=self.reduction)

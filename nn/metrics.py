@@ -5,6 +5,8 @@
 """
 import numpy as np
 
+from autograd.checks import positive_int, real_number
+
 __all__ = ["accuracy", "confusion_matrix", "to_labels"]
 
 
@@ -27,9 +29,10 @@ def to_labels(pred, threshold=0.5):
         raise ValueError(f"to_labels: expected labels (n,), probabilities (n,) or (n, 1), or scores (n, k); "
                          f"got shape {pred.shape}")
     if pred.dtype.kind == "f":
-        return (pred >= threshold).astype(np.int64)
+        return (pred >= real_number(threshold, "threshold", "to_labels")).astype(np.int64)
     if pred.dtype.kind not in "iub":
-        raise TypeError(f"to_labels: unsupported dtype {pred.dtype}")
+        raise TypeError(f"to_labels: unsupported dtype {pred.dtype}; pass float scores or probabilities, "
+                        "or integer labels")
     return pred.astype(np.int64)
 
 
@@ -110,8 +113,7 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
         raise ValueError(f"confusion_matrix: {len(t)} true labels but {len(p)} predictions")
     if num_classes is None:
         num_classes = int(max(t.max(initial=-1), p.max(initial=-1))) + 1
-    if not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"confusion_matrix: num_classes must be a positive int, got {num_classes!r}")
+    num_classes = positive_int(num_classes, "num_classes", "confusion_matrix")
     for name, labels in (("y_true", t), ("y_pred", p)):
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(f"confusion_matrix: {name} has label "

@@ -51,6 +51,7 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor
+from autograd.checks import boolean, dtype_and_device, float_dtype
 from nn.init import aligned_copy
 
 __all__ = ["Module", "Parameter", "LoadResult"]
@@ -225,8 +226,10 @@ class Module:
         if registry not in self.__dict__:
             raise AttributeError(f"cannot register {kind} {name!r} before Module.__init__() runs")
         method = f"{type(self).__name__}.register_{kind}"
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"{method}: invalid name {name!r} (non-empty, no dots)")
+        if not isinstance(name, str):
+            raise TypeError(f"{method}: name must be a str, got {type(name).__name__}; pass e.g. 'weight'")
+        if not name or "." in name:
+            raise ValueError(f"{method}: invalid name {name!r}; use a non-empty name without dots")
         if name in self.__dict__ and name not in self.__dict__[registry]:
             raise ValueError(f"{method}: attribute {name!r} already exists")
         if value is not None and not isinstance(value, cls):
@@ -294,10 +297,9 @@ class Module:
     # --- modes and gradients ------------------------------------------------------------
     def train(self, mode=True):
         """Set training mode on this module and all below (``mode=False``: evaluation); returns self."""
-        if not isinstance(mode, (bool, np.bool_)):
-            raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
+        mode = boolean(mode, "mode", f"{type(self).__name__}.train")
         for m in self.modules():
-            m.training = bool(mode)
+            m.training = mode
         return self
 
     def eval(self):
@@ -326,27 +328,10 @@ class Module:
         (dtype('float64'), True)
         """
         name = f"{type(self).__name__}.to"
-        for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
-                if device is not None:
-                    raise TypeError(f"{name}: device given twice")
-                device = arg
-            elif dtype is None:
-                dtype = arg
-            else:
-                raise TypeError(f"{name}: expected a dtype and/or a device, got {args!r}")
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"{name}: labgrad runs on the CPU only, got device {device!r}; "
-                             "drop the .to(device) call or use 'cpu'")
+        dtype = dtype_and_device(args, name, dtype, device)
         if dtype is None:
             return self
-        try:
-            resolved = np.dtype(dtype)
-        except TypeError:
-            resolved = None
-        if resolved is None or resolved.kind != "f":
-            raise TypeError(f"{name}: dtype must be a numpy float dtype (np.float32, 'float64', ...), "
-                            f"got {dtype!r}")
+        resolved = float_dtype(dtype, "dtype", name)
         for _, m in self.named_modules():
             for k, p in m._parameters.items():
                 if p is not None and p.dtype.kind == "f" and p.dtype != resolved:
@@ -408,6 +393,7 @@ class Module:
         LoadResult
             ``(missing_keys, unexpected_keys)``, both empty when ``strict``.
         """
+        strict = boolean(strict, "strict", f"{type(self).__name__}.load_state_dict")
         entries = self._state_entries()
         missing = [k for k in entries if k not in state]
         unexpected = [k for k in state if k not in entries]

@@ -27,20 +27,13 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
-from nn._blas import axpy
+from autograd.checks import boolean, positive_int, real_number
+from nn import blas
+from nn.blas import axpy
 from nn.init import aligned_copy, empty_aligned
 from nn.module import Module
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LRScheduler", "StepLR", "CosineAnnealingLR"]
-
-
-def _number(value, name, owner, low=0.0, high=math.inf, high_open=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and low <= value and (
-        value < high if high_open else value <= high)
-    if not ok:
-        interval = f"[{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{owner}: {name} must be a number in {interval}, got {value!r}")
-    return float(value)
 
 
 def _aligned_zeros(like):
@@ -60,12 +53,24 @@ class Optimizer:
         (``"lr"``, ...); a schedule changes ``group["lr"]``.
     state : dict
         Per-parameter state (momentum buffers, Adam moments, step counts), keyed by the Parameter.
+    defaults : dict
+        The hyper-parameters given to the constructor, and ``fused``.
+    fused : None or bool
+        PyTorch's flag: how the ``y += a * x`` updates run (see :func:`nn.blas.axpy`).
+        ``None`` (default): BLAS ``axpy`` for large arrays where it is reachable, else
+        numpy's two passes; ``False``: numpy's two passes always; ``True``: BLAS for
+        every array it can take, and a ValueError here if it cannot be reached for the
+        parameters' dtypes. As in PyTorch it is in ``defaults``; unlike PyTorch it is not
+        copied into each parameter group nor saved by :meth:`state_dict`: it says how
+        this process computes, not what is learned, so a checkpoint loads into an
+        optimiser built with any setting.
     """
-    defaults = {}
     state_keys = {}          # per-parameter state: key -> "array" (of the parameter's shape) or "count"
 
-    def __init__(self, params, **hyper):
+    def __init__(self, params, *, fused=None, **hyper):
         name = type(self).__name__
+        if fused is not None:
+            fused = boolean(fused, "fused", name, hint="pass None (BLAS where reachable), True or False")
         if isinstance(params, Module):        # (a Module is not iterable: the error would be obscure)
             raise TypeError(f"{name}: got a Module; pass model.parameters()")
         if isinstance(params, Tensor):
@@ -95,11 +100,24 @@ class Optimizer:
                 seen.add(id(p))
             self._check(group)
             self.param_groups.append({**group, "params": params})
+        if fused:
+            self._require_blas(name)
+        self.fused = fused
+        self.defaults = {**hyper, "fused": fused}
         self.state = {}
         self._scratch = {}           # per-parameter work arrays of optimizers that want them (not state)
 
+    def _require_blas(self, name):
+        """``fused=True``: BLAS axpy must be reachable for every parameter's dtype, else a ValueError saying why."""
+        dtypes = sorted({str(p.dtype) for group in self.param_groups for p in group["params"]})
+        missing = [d for d in dtypes if not blas.available(d)]
+        if missing:
+            raise ValueError(f"{name}: fused=True needs BLAS axpy for the parameters' dtype "
+                             f"{', '.join(missing)}, and there is none here ({blas.describe()}); "
+                             "pass fused=None to use it where it is reachable, or fused=False")
+
     def _check(self, group):
-        """Validate one group's hyper-parameters (ValueError naming the optimiser)."""
+        """Validate one group's hyper-parameters (TypeError/ValueError naming the optimiser)."""
 
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (``None``, or zeros if ``set_to_none=False``)."""
@@ -164,7 +182,10 @@ class Optimizer:
             if missing:
                 raise ValueError(f"{name}.load_state_dict: a parameter group lacks {missing} "
                                  f"(a state_dict of another optimiser?)")
-            self._check(hyper)
+            try:
+                self._check(hyper)
+            except TypeError as e:                # (a refused load is a ValueError, whatever is wrong)
+                raise ValueError(f"{name}.load_state_dict: {e}") from None
             new_groups.append({**hyper, "params": mine["params"]})
         self.param_groups, self.state = new_groups, new_state
 
@@ -215,21 +236,24 @@ class SGD(Optimizer):
         p = p - lr * g
 
     The updates are in place, and ``p -= lr g`` is one pass over memory (BLAS ``axpy`` for
-    large arrays, see :mod:`nn._blas`), as PyTorch's ``p.add_(g, alpha=-lr)``.
+    large arrays, see :mod:`nn.blas`), as PyTorch's ``p.add_(g, alpha=-lr)``; ``fused=False``
+    gives numpy's two passes, ``fused=True`` requires BLAS (see :class:`Optimizer`).
     """
 
     state_keys = {"momentum_buffer": "array"}
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, *, fused=None):
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                         weight_decay=weight_decay)
+                         weight_decay=weight_decay, fused=fused)
 
     def _check(self, group):
         for key in ("lr", "momentum", "dampening", "weight_decay"):
             if key in group:
-                group[key] = _number(group[key], key, "SGD")
+                group[key] = real_number(group[key], key, "SGD", low=0)
+        if "nesterov" in group:
+            group["nesterov"] = boolean(group["nesterov"], "nesterov", "SGD")
         if group.get("nesterov") and (group.get("momentum", 0) <= 0 or group.get("dampening", 0) != 0):
-            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0; set them, or nesterov=False")
 
     def _update(self, p, grad, group):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
@@ -241,9 +265,9 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = aligned_copy(g, p.dtype)
             else:
                 buf *= momentum
-                axpy(1 - group["dampening"], g, buf)
+                axpy(1 - group["dampening"], g, buf, self.fused)
             g = g + momentum * buf if group["nesterov"] else buf
-        axpy(-lr, g, p.data)                            # p -= lr g, in one pass
+        axpy(-lr, g, p.data, self.fused)                # p -= lr g, in one pass
 
 
 class Adam(Optimizer):
@@ -257,25 +281,29 @@ class Adam(Optimizer):
         p = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
 
     In place, in two scratch arrays per parameter; the updates of ``m`` and ``p`` are
-    fused multiply-adds as in :class:`SGD` (a (784, 256) and a (256, 128) float32
-    weight: 576 -> 479 us per step).
+    fused multiply-adds as in :class:`SGD`, with the same ``fused=`` flag (a (784, 256) and a
+    (256, 128) float32 weight: 576 -> 479 us per step).
     """
     decoupled = False
     state_keys = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *, fused=None):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, fused=fused)
 
     def _check(self, group):
         name = type(self).__name__
         for key in ("lr", "eps", "weight_decay"):
             if key in group:
-                group[key] = _number(group[key], key, name)
+                group[key] = real_number(group[key], key, name, low=0)
         if "betas" in group:
             betas = group["betas"]
-            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-            group["betas"] = tuple(_number(b, f"betas[{i}]", name, 0.0, 1.0, high_open=True)
+            if not isinstance(betas, (tuple, list)):
+                raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {type(betas).__name__}; "
+                                "pass e.g. (0.9, 0.999)")
+            if len(betas) != 2:
+                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {len(betas)} values; "
+                                 "pass e.g. (0.9, 0.999)")
+            group["betas"] = tuple(real_number(b, f"betas[{i}]", name, low=0.0, high=1.0, high_open=True)
                                    for i, b in enumerate(betas))
 
     def _update(self, p, grad, group):
@@ -300,7 +328,7 @@ class Adam(Optimizer):
             g_wd += grad
             grad = g_wd
         m *= beta1
-        axpy(1 - beta1, grad, m)
+        axpy(1 - beta1, grad, m, self.fused)
         v *= beta2
         np.multiply(grad, grad, out=tmp)
         tmp *= 1 - beta2
@@ -310,7 +338,7 @@ class Adam(Optimizer):
         denom /= math.sqrt(1 - beta2 ** t)
         denom += eps
         step = np.divide(m, denom, out=tmp)
-        axpy(-lr / (1 - beta1 ** t), step, p.data)
+        axpy(-lr / (1 - beta1 ** t), step, p.data, self.fused)
 
 
 class AdamW(Adam):
@@ -318,8 +346,8 @@ class AdamW(Adam):
     then the Adam step on the plain gradient."""
     decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, *, fused=None):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, fused=fused)
 
 
 # --- learning-rate schedules --------------------------------------------------------------
@@ -375,9 +403,8 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs: ``lr0 * gamma ** (epoch // step_size)``."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if not isinstance(step_size, numbers.Integral) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
-        self.step_size, self.gamma = int(step_size), _number(gamma, "gamma", "StepLR")
+        self.step_size = positive_int(step_size, "step_size", "StepLR")
+        self.gamma = real_number(gamma, "gamma", "StepLR", low=0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch):
@@ -389,9 +416,8 @@ class CosineAnnealingLR(LRScheduler):
     ``eta_min + (lr0 - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        if not isinstance(T_max, numbers.Integral) or T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
-        self.T_max, self.eta_min = int(T_max), _number(eta_min, "eta_min", "CosineAnnealingLR")
+        self.T_max = positive_int(T_max, "T_max", "CosineAnnealingLR")
+        self.eta_min = real_number(eta_min, "eta_min", "CosineAnnealingLR", low=0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch):

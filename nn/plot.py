@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["plot_history", "plot_images"]
+__all__ = ["pyplot", "plot_history", "plot_images"]
 
 # backends that draw to files or to a notebook, never to a window
 _NON_GUI = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
@@ -19,8 +19,30 @@ def _headless():
     return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _pyplot():
-    """matplotlib.pyplot, on Agg when there is no display for a GUI backend."""
+def pyplot():
+    """``matplotlib.pyplot``, ready for a script or lab to draw its own figures.
+
+    The same door :func:`plot_history` and :func:`plot_images` use: headless-safe
+    (without a display a GUI backend is swapped for Agg, so ``fig.savefig`` works
+    on a server or in CI) and, without matplotlib, an ImportError saying how to
+    install it (an optional extra of labgrad).
+
+    Returns
+    -------
+    module
+        ``matplotlib.pyplot``.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> plt = pyplot()
+    >>> fig, ax = plt.subplots()
+    >>> plt.close(fig)
+    """
     try:
         import matplotlib
     except ImportError:
@@ -65,7 +87,7 @@ def plot_history(history, path=None, show=False):
     if not isinstance(history, dict) or not history.get("train_loss"):
         raise ValueError("plot_history: expected fit()'s history, a dict with a non-empty 'train_loss' list")
     names = ["loss"] + [k[6:] for k in history if k.startswith("train_") and k != "train_loss"]
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib import ticker
     fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
     for ax, name in zip(axes[0], names):
@@ -142,7 +164,7 @@ def plot_images(X, y_true=None, y_pred=None, path=None, *, class_names=None, max
     def show_label(v):
         return str(class_names[int(v)]) if class_names is not None else str(v)
 
-    plt = _pyplot()
+    plt = pyplot()
     ncols = max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 1.7 * nrows), squeeze=False)

@@ -32,14 +32,26 @@ def _arrays(obj):
         raise TypeError(f"save: expected a Module or a dict of arrays, got {type(obj).__name__}")
     arrays = {}
     for name, value in obj.items():
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"save: state keys must be non-empty strings, got {name!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"save: state keys must be non-empty strings, got {name!r} "
+                            f"({type(name).__name__}); name every array with a str")
+        if not name:
+            raise ValueError("save: state keys must be non-empty strings, got ''; name every array")
         array = np.asarray(value)              # Tensors convert through __array__
         if array.dtype.hasobject:
             raise TypeError(f"save: {name!r} has dtype {array.dtype}; only numeric arrays can be saved "
                             "without pickle")
         arrays[name] = array
     return arrays
+
+
+def _fspath(path, fn):
+    """``path`` as a str (or bytes), with an error that names ``fn`` for anything else."""
+    try:
+        return os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{fn}: path must be a str or os.PathLike, got {type(path).__name__}; "
+                        "pass e.g. 'model.npz'") from None
 
 
 def save(obj, path):
@@ -60,7 +72,7 @@ def save(obj, path):
         The path written.
     """
     arrays = _arrays(obj)                      # validate everything before touching the disk
-    path = os.fspath(path)
+    path = _fspath(path, "save")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: no folder {folder!r} to write {path!r} into")
@@ -96,7 +108,10 @@ def load(path, model=None):
     -------
     dict of ndarray, or ``model`` when one is given
     """
-    path = os.fspath(path)
+    path = _fspath(path, "load")
+    if model is not None and not callable(getattr(model, "load_state_dict", None)):
+        raise TypeError(f"load: model must be a Module, got {type(model).__name__}; "
+                        "pass the model to load into, or nothing to get the arrays")
     with open(path, "rb") as f:                # (a missing file: FileNotFoundError, as open gives)
         magic = f.read(len(_ZIP_MAGIC))
     if magic == _NPY_MAGIC[:len(magic)] and magic:

@@ -19,17 +19,18 @@ True
 import functools
 import sys
 import time
+import typing
 import warnings
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from autograd import Tensor, checks, concatenate, no_grad
 from nn import functional as F
 from nn.data import DataLoader
 from nn.losses import BCELoss, BCEWithLogitsLoss
 from nn.metrics import accuracy
 
-__all__ = ["fit", "evaluate", "predict"]
+__all__ = ["fit", "evaluate", "predict", "BatchEnd"]
 
 _METRICS = {"accuracy": "acc"}                     # name -> history key suffix
 
@@ -75,22 +76,25 @@ def _metric_fns(metrics, loss_fn, fn):
         elif callable(m) and hasattr(m, "__name__"):
             out.append((m.__name__, m))
         else:
-            raise ValueError(f"unknown metric {m!r}: use one of {sorted(_METRICS)}, a function f(outputs, y), "
-                             "or a (name, f) pair")
+            raise ValueError(f"{fn}: unknown metric {m!r}; use one of {sorted(_METRICS)}, a function "
+                             "f(outputs, y), or a (name, f) pair")
     names = [k for k, _ in out]
     if len(set(names)) != len(names) or "loss" in names:
-        raise ValueError(f"metrics: names must be distinct and not 'loss' (the history's own), got {names}")
+        raise ValueError(f"{fn}: metric names must be distinct and not 'loss' (the history's own), got {names}; "
+                         "name them with (name, f) pairs")
     return out
 
 
-def _as_loader(model, data, batch_size, shuffle, seed, fn, role):
+def _as_loader(model, data, batch_size, shuffle, seed, fn, role, drop_last=False):
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
         X = data[0].data if isinstance(data[0], Tensor) else np.asarray(data[0])
         # a float64 X cast once, here, to the model's dtype (not every batch)
-        return DataLoader(model.cast_input(X), data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
-    raise TypeError(f"{fn}: {role} must be an (X, y) pair or a DataLoader, got {type(data).__name__}")
+        return DataLoader(model.cast_input(X), data[1], batch_size=batch_size, shuffle=shuffle, seed=seed,
+                          drop_last=drop_last)
+    raise TypeError(f"{fn}: {role} must be an (X, y) pair or a DataLoader, got {type(data).__name__}; "
+                    "pass (X, y) or nn.data.DataLoader(X, y, ...)")
 
 
 def _progress_bar(progress):
@@ -108,7 +112,7 @@ def _progress_bar(progress):
 
 
 def _run(model, loader, with_targets=True):
-    """Model outputs (and targets) over a loader, in eval mode under no_grad; restores the mode."""
+    """Model outputs as one Tensor (and targets) over a loader, in eval mode under no_grad; restores the mode."""
     was_training = model.training
     model.eval()
     outs, ys = [], []
@@ -116,11 +120,11 @@ def _run(model, loader, with_targets=True):
         with no_grad():
             for batch in loader:
                 xb, yb = batch if loader.y is not None else (batch, None)
-                outs.append(np.asarray(model(Tensor(model.cast_input(xb)))))
+                outs.append(model(Tensor(model.cast_input(xb))))
                 ys.append(yb)
+            out = outs[0] if len(outs) == 1 else concatenate(outs)
     finally:
         model.train(was_training)
-    out = np.concatenate(outs)
     return (out, np.concatenate(ys)) if with_targets else out
 
 
@@ -147,14 +151,14 @@ def evaluate(model, loss_fn, data, batch_size=256, metrics=("accuracy",)):
     metric_fns = _metric_fns(metrics, loss_fn, "evaluate")
     loader = _as_loader(model, data, batch_size, False, None, "evaluate", "data")
     if loader.y is None:
-        raise ValueError("evaluate: data has no targets (build the DataLoader with y)")
+        raise ValueError("evaluate: data has no targets; build the DataLoader with y")
     out, y = _run(model, loader)
     result = {}
     if loss_fn is not None:
         with no_grad():
-            result["loss"] = float(loss_fn(Tensor(out), y).item())
+            result["loss"] = float(loss_fn(out, y).item())
     for key, fn in metric_fns:
-        result[key] = float(fn(out, y))
+        result[key] = float(fn(out.data, y))
     return result
 
 
@@ -174,11 +178,29 @@ def predict(model, X, batch_size=256):
     if loader.shuffle:
         raise ValueError("predict: the DataLoader shuffles, so the outputs would not line up with the samples; "
                          "pass the array (or a loader with shuffle=False)")
-    return _run(model, loader, with_targets=False)
+    return _run(model, loader, with_targets=False).data
+
+
+class BatchEnd(typing.NamedTuple):
+    """What :func:`fit` passes to ``on_batch`` after each optimiser step (as Keras' ``on_train_batch_end``).
+
+    ``epoch`` counts from 1, ``batch`` from 0 within the epoch; ``loss`` is the
+    batch's loss before the step (a float), ``size`` its number of samples;
+    ``outputs`` the model's output Tensor for the batch and ``targets`` the numpy
+    targets; ``model`` and ``optimizer`` are the ones being trained.
+    """
+    epoch: int
+    batch: int
+    loss: float
+    size: int
+    outputs: Tensor
+    targets: np.ndarray
+    model: object
+    optimizer: object
 
 
 def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_size=64, shuffle=True,
-        seed=None, progress=None, metrics=("accuracy",)):
+        seed=None, progress=None, metrics=("accuracy",), drop_last=False, on_batch=None):
     """Train ``model`` for ``epochs`` passes over ``train_data``; return the per-epoch history.
 
     Parameters
@@ -209,13 +231,23 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
         None: only when stderr is a terminal and tqdm is installed (an optional extra).
     metrics : sequence
         ``"accuracy"`` (history key ``acc``), a function ``f(outputs, y) -> float``
-        on numpy arrays (keyed by its ``__name__``), or a ``(name, f)`` pair.
+        on numpy arrays (keyed by its ``__name__``), or a ``(name, f)`` pair
+        (``()``: none, the fastest).
         ``"accuracy"`` takes the argmax of (n, k) scores; one-column outputs are
         cut at 0.5 for ``BCELoss`` / ``F.binary_cross_entropy`` (probabilities)
         and at 0 for ``BCEWithLogitsLoss`` / ``F.binary_cross_entropy_with_logits``
         (logits). With any other loss one-column outputs are ambiguous and
         ``"accuracy"`` raises ValueError: pass ``("acc", functools.partial(
         nn.metrics.accuracy, threshold=...))``.
+    drop_last : bool
+        Skip each epoch's last batch when it is smaller than ``batch_size`` (as
+        PyTorch's ``DataLoader(drop_last=True)``); for an ``(X, y)`` pair, a
+        DataLoader keeps its own setting.
+    on_batch : callable, optional
+        Called as ``on_batch(info)`` after every optimiser step, with a
+        :class:`BatchEnd` (epoch, batch index, loss, size, outputs, targets,
+        model, optimizer): to log per-batch losses, advance a progress bar of
+        your own, or run a lab's step beside labgrad's. Its return value is ignored.
 
     Returns
     -------
@@ -226,14 +258,16 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
         by batch size, of the outputs computed before each step; validation
         values use the model at the end of the epoch.
     """
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    loader = _as_loader(model, train_data, batch_size, shuffle, seed, "fit", "train_data")
+    epochs = checks.positive_int(epochs, "epochs", "fit")
+    if on_batch is not None and not callable(on_batch):
+        raise TypeError(f"fit: on_batch must be a callable on_batch(info) or None, got {type(on_batch).__name__}; "
+                        "pass a function")
+    loader = _as_loader(model, train_data, batch_size, shuffle, seed, "fit", "train_data", drop_last)
     if loader.y is None:
-        raise ValueError("fit: train_data has no targets (build the DataLoader with y)")
+        raise ValueError("fit: train_data has no targets; build the DataLoader with y")
     if len(loader) == 0:
         raise ValueError(f"fit: no training batches ({loader.num_samples} samples, batch_size="
-                         f"{loader.batch_size}, drop_last=True)")
+                         f"{loader.batch_size}, drop_last=True); use a smaller batch_size or drop_last=False")
     val_loader = None if val_data is None else _as_loader(model, val_data, batch_size, False, None, "fit",
                                                            "val_data")
     metric_fns = _metric_fns(metrics, loss_fn, "fit")
@@ -256,17 +290,20 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
             if bar is not None and epoch > 1:
                 bar.set_description_str(f"epoch {epoch}/{epochs}", refresh=False)
             seen, loss_sum, metric_sums = 0, 0.0, [0.0] * len(metric_fns)
-            for xb, yb in loader:                  # the hot path
+            for index, (xb, yb) in enumerate(loader):       # the hot path
                 out = model(Tensor(model.cast_input(xb)))
                 loss = loss_fn(out, yb)
+                n = len(xb)
+                for i, (_, fn) in enumerate(metric_fns):     # before the step: a metric that fails changes nothing
+                    metric_sums[i] += fn(out.data, yb) * n
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                n, value = len(xb), loss.item()
+                value = loss.item()
                 seen += n
                 loss_sum += value * n
-                for i, (_, fn) in enumerate(metric_fns):
-                    metric_sums[i] += fn(out.data, yb) * n
+                if on_batch is not None:
+                    on_batch(BatchEnd(epoch, index, value, n, out, yb, model, optimizer))
                 if bar is not None:
                     bar.set_postfix_str(f"loss={value:.4f}{last}", refresh=False)
                     bar.update()

@@ -13,11 +13,11 @@ the parameters' ``.grad`` arrays and skip parameters without a gradient.
 array([0.6, 0.8])
 """
 import math
-import numbers
 
 import numpy as np
 
 from autograd import Tensor
+from autograd.checks import boolean, real_number
 from nn.module import Module
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -36,12 +36,6 @@ def _with_grads(parameters, fn):
         if p.grad is not None:
             out.append(p)
     return out
-
-
-def _number(value, what, fn):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{fn}: {what} must be a number, got {value!r}")
-    return float(value)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -71,8 +65,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """
     fn = "clip_grad_norm_"
     params = _with_grads(parameters, fn)
-    max_norm = _number(max_norm, "max_norm", fn)
-    norm_type = math.inf if norm_type in ("inf", math.inf) else _number(norm_type, "norm_type", fn)
+    max_norm = real_number(max_norm, "max_norm", fn, low=0, finite=False)    # (inf: measure, never clip)
+    norm_type = math.inf if isinstance(norm_type, str) and norm_type == "inf" else \
+        real_number(norm_type, "norm_type", fn, finite=False)
+    error_if_nonfinite = boolean(error_if_nonfinite, "error_if_nonfinite", fn)
     if not params:
         return Tensor(np.array(0.0))
     grads = [p.grad for p in params]
@@ -86,7 +82,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise RuntimeError(f"{fn}: the total norm of order {norm_type} of the gradients is {total}, so they "
                            "cannot be clipped; set error_if_nonfinite=False to scale them anyway")
     coef = max_norm / (float(total) + 1e-6)
-    if coef < 1:
+    if not coef >= 1:                 # (a nan norm scales by nan, as PyTorch: the gradients show it)
         for p in params:
             p.grad = p.grad * p.grad.dtype.type(coef)     # a new array: a gradient may be shared
     return Tensor(np.asarray(total))
@@ -105,8 +101,6 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     fn = "clip_grad_value_"
     params = _with_grads(parameters, fn)
-    clip_value = _number(clip_value, "clip_value", fn)
-    if not clip_value >= 0:
-        raise ValueError(f"{fn}: clip_value must be >= 0, got {clip_value}")
+    clip_value = real_number(clip_value, "clip_value", fn, low=0, finite=False)
     for p in params:
         p.grad = np.clip(p.grad, -clip_value, clip_value).astype(p.grad.dtype, copy=False)

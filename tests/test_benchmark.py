@@ -13,7 +13,7 @@ import pytest
 from demo_helpers import number
 
 from demos import benchmark
-from nn import _blas
+from nn import blas
 
 SHRINK = ["--quick", "--repeats", "1", "--samples", "128", "--random-data"]
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
@@ -47,7 +47,7 @@ def test_main_runs_to_the_end(options, capsys):
         assert "MLP 784-256-128-10 ReLU" in out
     if "--unfused-sgd" in options:
         assert _sgd_line(out) == "numpy's two passes (--unfused-sgd)"
-    elif _blas._AXPY:                       # the workers reach numpy's BLAS as this process does
+    elif blas.available(np.float32):       # the workers reach numpy's BLAS as this process does
         assert _sgd_line(out) == "one pass, BLAS axpy"
     else:
         assert _sgd_line(out) == "numpy's two passes (numpy's BLAS not reachable)"
@@ -59,9 +59,9 @@ def test_main_runs_to_the_end(options, capsys):
 
 @pytest.fixture
 def axpy_spy(monkeypatch):
-    """nn._blas's float32 axpy replaced by one that records its calls and does the update in numpy.
+    """nn.blas's float32 axpy routine replaced by one that records its calls and does the update in numpy.
 
-    monkeypatch restores the real table afterwards, also after a worker initialisation emptied it.
+    monkeypatch restores the real table afterwards.
     """
     calls = []
 
@@ -72,8 +72,8 @@ def axpy_spy(monkeypatch):
         y_arr = np.ctypeslib.as_array(ctypes.cast(y, view), (n,))
         y_arr += np.float32(a) * x_arr
 
-    monkeypatch.setattr(_blas, "_AXPY", {np.dtype(np.float32): spy})
-    monkeypatch.setattr(benchmark, "_worker", {})
+    monkeypatch.setattr(blas, "ROUTINES", {np.dtype(np.float32): spy})
+    monkeypatch.setattr(benchmark, "worker_state", {})
     return calls
 
 
@@ -88,7 +88,7 @@ def _labgrad_epoch(x, y):
 
 
 @pytest.mark.parametrize("unfused", [False, True])
-def test_unfused_sgd_worker_takes_numpys_two_passes(unfused, axpy_spy):
+def test_unfused_sgd_worker_takes_numpys_two_passes(unfused, axpy_spy, tmp_path):
     assert benchmark.SIZES == (784, 256, 128, 10)        # (784, 256) float32: above axpy's 128 KiB threshold
     x, y, _ = benchmark.load_data(128, random_data=True)
     reference_losses, reference_params = _labgrad_epoch(x, y)      # through the spy: one pass
@@ -96,9 +96,11 @@ def test_unfused_sgd_worker_takes_numpys_two_passes(unfused, axpy_spy):
     assert axpy_spy.count(big) == 2                                   # the spy sees the first weight's steps
     axpy_spy.clear()
 
-    benchmark._init_worker("labgrad", None, None, unfused_sgd=unfused)
-    info = benchmark._info()
-    losses, params = _labgrad_epoch(x, y)
+    np.savez(tmp_path / "data.npz", x=x, y=y)
+    benchmark.init_worker("labgrad", tmp_path / "data.npz", None, unfused_sgd=unfused)
+    info = benchmark.worker_info()
+    benchmark.start_epoch(benchmark.he_init())                      # as the benchmark's worker runs it
+    _, losses, params = benchmark.train_paired(1)["labgrad"]
     if unfused:
         assert info["sgd"] == "numpy's two passes (--unfused-sgd)"
         assert axpy_spy == []                                        # the optimiser never reached BLAS axpy
@@ -112,7 +114,7 @@ def test_unfused_sgd_worker_takes_numpys_two_passes(unfused, axpy_spy):
 
 
 def test_sgd_line_without_reachable_blas_says_so(monkeypatch):
-    monkeypatch.setattr(_blas, "_AXPY", {})
-    monkeypatch.setattr(benchmark, "_worker", {})
-    benchmark._init_worker("labgrad", None, None)
-    assert benchmark._info()["sgd"] == "numpy's two passes (numpy's BLAS not reachable)"
+    monkeypatch.setattr(blas, "ROUTINES", {})
+    monkeypatch.setattr(benchmark, "worker_state", {})
+    benchmark.init_worker("labgrad", None, None)
+    assert benchmark.worker_info()["sgd"] == "numpy's two passes (numpy's BLAS not reachable)"

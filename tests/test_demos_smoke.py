@@ -90,7 +90,8 @@ def test_mnist_binary_says_what_is_missing(tmp_path, capsys, no_data_env):
     empty.mkdir()
     assert mnist_binary.main(["--quick", "--data-dir", str(empty), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert f"--data-dir {empty} lacks train-images-idx3-ubyte[.gz]" in err
+    assert f"--data-dir {empty}: " in err
+    assert f"{empty} (root argument, the only folder searched): lacks train-images-idx3-ubyte[.gz]" in err
     assert "--download" in err and "--data digits" in err
     assert "python -m demos.mnist_binary --quick --out" in err        # the same command, other data
 

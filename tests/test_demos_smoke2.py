@@ -215,7 +215,8 @@ def test_fashion_mnist_says_what_is_missing(tmp_path, capsys, no_data_env):
     empty.mkdir()
     assert fashion_mnist.main(["--quick", "--skip-1b", "--data-dir", str(empty), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert f"--data-dir {empty} lacks train-images-idx3-ubyte[.gz]" in err
+    assert f"--data-dir {empty}: " in err
+    assert f"{empty} (root argument, the only folder searched): lacks train-images-idx3-ubyte[.gz]" in err
     assert "apt-get install dataset-fashion-mnist" in err and "--data digits" in err
 
 
@@ -279,14 +280,14 @@ def test_benchmark_pairs_numpy_and_labgrad_in_one_worker(monkeypatch, tmp_path):
     # the paired worker runs both epochs to the end, in turns, each on its own copy of the weights
     from demos import benchmark
     monkeypatch.setattr(benchmark, "SIZES", (8, 6, 4, 10))
-    monkeypatch.setattr(benchmark, "_worker", {})
+    monkeypatch.setattr(benchmark, "worker_state", {})
     x, y, _ = benchmark.load_data(640, random_data=True)
     np.savez(tmp_path / "data.npz", x=x, y=y)
-    benchmark._init_worker("paired", tmp_path / "data.npz", None)
+    benchmark.init_worker("paired", tmp_path / "data.npz", None)
     init = benchmark.he_init()
     before = [w.copy() for w, _ in init]
-    benchmark._start_epoch(init)
-    results = benchmark._train_paired(3)                 # 10 batches: 4 turns of each
+    benchmark.start_epoch(init)
+    results = benchmark.train_paired(3)                 # 10 batches: 4 turns of each
     assert set(results) == {"numpy", "labgrad"}
     (t_np, losses_np, params_np), (t_lab, losses_lab, params_lab) = results["numpy"], results["labgrad"]
     assert t_np > 0 and t_lab > 0 and len(losses_np) == len(losses_lab) == 10

@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import struct
 import sys
 import urllib.error
@@ -37,7 +38,7 @@ def clean_env(monkeypatch, tmp_path):
     for var in ("LABGRAD_MNIST_DIR", "LABGRAD_FASHION_MNIST_DIR", "LABGRAD_DATA"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setitem(D._DATASETS["fashion-mnist"], "system", (str(tmp_path / "no-system-folder"),))
+    monkeypatch.setitem(D.DATASETS["fashion-mnist"], "system", (str(tmp_path / "no-system-folder"),))
     calls = []
 
     def offline(url, timeout):
@@ -153,16 +154,64 @@ def test_env_vars_and_search_order(tmp_path, clean_env, monkeypatch):
 
 
 def test_folder_missing_one_file_is_skipped(tmp_path, clean_env, monkeypatch):
+    # without root, a folder lacking one file of the split is passed over for the next place
     make_split(tmp_path / "half", "train")
     (tmp_path / "half" / "train-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("LABGRAD_MNIST_DIR", str(tmp_path / "half"))
     X_cache, _ = make_split(tmp_path / "cache" / "labgrad" / "mnist", "train", seed=5)
-    X, _ = load_mnist(tmp_path / "half", normalize=False, flatten=False)
+    X, _ = load_mnist(normalize=False, flatten=False)
     np.testing.assert_array_equal(X, X_cache)
+    assert D.locate("mnist", split="train") == tmp_path / "cache" / "labgrad" / "mnist"
+
+
+@pytest.mark.parametrize("download", [False, True])
+def test_an_explicit_root_is_the_only_place_searched(tmp_path, clean_env, monkeypatch, download):
+    """Issue #15: a root lacking a file fell through to the env variables and the cache."""
+    make_split(tmp_path / "half", "train")
+    (tmp_path / "half" / "train-labels-idx1-ubyte.gz").unlink()
+    make_split(tmp_path / "cache" / "labgrad" / "mnist", "train", seed=5)      # what a search would find
+    make_split(tmp_path / "env", "train", seed=6)
+    monkeypatch.setenv("LABGRAD_MNIST_DIR", str(tmp_path / "env"))
+    for call in (lambda: load_mnist(tmp_path / "half", download=download),
+                 lambda: D.locate("mnist", tmp_path / "half", "train", download=download)):
+        with pytest.raises(FileNotFoundError) as info:
+            call()
+        msg = str(info.value)
+        assert f"{tmp_path / 'half'} (root argument, the only folder searched): " \
+               "lacks train-labels-idx1-ubyte[.gz]" in msg
+        assert str(tmp_path / "env") not in msg and str(tmp_path / "cache") not in msg
+        assert ("Download failed" in msg) == download and ("download=False" in msg) == (not download)
+    # with download allowed, only the missing file was fetched (into root), from each mirror in turn
+    assert clean_env == (2 * [m + "train-labels-idx1-ubyte.gz" for m in D.DATASETS["mnist"]["mirrors"]]
+                         if download else [])
+
+
+def test_locate_finds_the_folder_once_for_every_loader(tmp_path, clean_env, monkeypatch):
+    make_split(tmp_path / "m", "train")
+    assert D.locate("mnist", tmp_path / "m", "train") == tmp_path / "m"
+    with pytest.raises(FileNotFoundError, match=r"locate: MNIST files \(train-images-idx3-ubyte\[\.gz\], "
+                                                r"train-labels.*t10k-labels-idx1-ubyte\[\.gz\]\) not found"):
+        D.locate("mnist", tmp_path / "m")                        # all four files: the test split is missing
+    make_split(tmp_path / "m", "test")
+    assert D.locate("mnist", str(tmp_path / "m")) == tmp_path / "m"
+    monkeypatch.setenv("LABGRAD_DATA", str(tmp_path))
+    monkeypatch.setattr(D, "DATASETS", {**D.DATASETS, "m": {**D.DATASETS["mnist"], "env": "LABGRAD_M_DIR"}})
+    assert D.locate("m") == tmp_path / "m"                       # $LABGRAD_DATA/<name>
+
+
+@pytest.mark.parametrize("name, split, error, message", [
+    ("emnist", None, ValueError, "locate: name must be one of 'mnist', 'fashion-mnist', got 'emnist'"),
+    (3, None, TypeError, "locate: name must be one of 'mnist', 'fashion-mnist', got 3 (int)"),
+    ("mnist", "val", ValueError, "locate: split must be one of 'train', 'test', got 'val'"),
+])
+def test_locate_rejects_unknown_names(tmp_path, clean_env, name, split, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        D.locate(name, tmp_path, split)
 
 
 def test_user_cache_and_system_folder(tmp_path, clean_env, monkeypatch):
     X_sys, _ = make_split(tmp_path / "debian", "test", seed=4)
-    monkeypatch.setitem(D._DATASETS["fashion-mnist"], "system", (str(tmp_path / "debian"),))
+    monkeypatch.setitem(D.DATASETS["fashion-mnist"], "system", (str(tmp_path / "debian"),))
     np.testing.assert_array_equal(load_fashion_mnist(split="test", normalize=False, flatten=False)[0], X_sys)
 
 
@@ -183,18 +232,32 @@ def test_a_root_that_is_not_a_folder_is_an_error(tmp_path, clean_env, monkeypatc
 
 def test_offline_failure_names_every_place(tmp_path, clean_env, monkeypatch):
     monkeypatch.setenv("LABGRAD_DATA", str(tmp_path / "common"))
-    (tmp_path / "given").mkdir()
     with pytest.raises(FileNotFoundError) as info:
-        load_fashion_mnist(tmp_path / "given", split="test")
+        load_fashion_mnist(split="test")
     msg = str(info.value)
-    for place in (str(tmp_path / "given"), "$LABGRAD_FASHION_MNIST_DIR: not set",
+    for place in ("$LABGRAD_FASHION_MNIST_DIR: not set",
                   str(tmp_path / "common" / "fashion-mnist"), str(tmp_path / "no-system-folder"),
                   str(tmp_path / "cache" / "labgrad" / "fashion-mnist"),
                   "t10k-images-idx3-ubyte", "network is unreachable", "LABGRAD_FASHION_MNIST_DIR to it"):
         assert place in msg
     # every mirror was tried for the first file, then it gave up; nothing was left behind
-    assert clean_env == [m + "t10k-images-idx3-ubyte.gz" for m in D._DATASETS["fashion-mnist"]["mirrors"]]
+    assert clean_env == [m + "t10k-images-idx3-ubyte.gz" for m in D.DATASETS["fashion-mnist"]["mirrors"]]
     assert not (tmp_path / "cache").exists()
+
+
+def test_offline_failure_with_a_root_names_it_alone(tmp_path, clean_env, monkeypatch):
+    monkeypatch.setenv("LABGRAD_DATA", str(tmp_path / "common"))
+    (tmp_path / "given").mkdir()
+    with pytest.raises(FileNotFoundError) as info:
+        load_fashion_mnist(tmp_path / "given", split="test")
+    msg = str(info.value)
+    for place in (str(tmp_path / "given") + " (root argument, the only folder searched)",
+                  "t10k-images-idx3-ubyte", "network is unreachable", "pass it as root="):
+        assert place in msg
+    for elsewhere in ("LABGRAD_FASHION_MNIST_DIR", str(tmp_path / "common"), str(tmp_path / "cache")):
+        assert elsewhere not in msg
+    assert clean_env == [m + "t10k-images-idx3-ubyte.gz" for m in D.DATASETS["fashion-mnist"]["mirrors"]]
+    assert list((tmp_path / "given").iterdir()) == [] and not (tmp_path / "cache").exists()
 
 
 def test_download_false_never_touches_the_network(tmp_path, clean_env):
@@ -204,7 +267,7 @@ def test_download_false_never_touches_the_network(tmp_path, clean_env):
 
 
 def test_bad_split_name(tmp_path, clean_env):
-    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
+    with pytest.raises(ValueError, match="load_mnist: split must be one of 'train', 'test', got 'val'"):
         load_mnist(tmp_path, split="val")
 
 
@@ -218,8 +281,8 @@ def test_download_verifies_md5_and_caches(tmp_path, clean_env, monkeypatch):
     files = {"t10k-images-idx3-ubyte.gz": gzip.compress(idx_bytes(rng.integers(0, 256, (5, 28, 28), np.uint8))),
              "t10k-labels-idx1-ubyte.gz": gzip.compress(idx_bytes(np.arange(5, dtype=np.uint8)))}
     for name, blob in files.items():
-        monkeypatch.setitem(D._DATASETS["mnist"]["md5"], name, hashlib.md5(blob).hexdigest())
-    good, bad = D._DATASETS["mnist"]["mirrors"][1], D._DATASETS["mnist"]["mirrors"][0]
+        monkeypatch.setitem(D.DATASETS["mnist"]["md5"], name, hashlib.md5(blob).hexdigest())
+    good, bad = D.DATASETS["mnist"]["mirrors"][1], D.DATASETS["mnist"]["mirrors"][0]
     calls = []
 
     def fake_urlopen(url, timeout):
@@ -243,12 +306,12 @@ def test_download_fetches_only_what_the_cache_lacks(tmp_path, clean_env, monkeyp
     X, _ = make_split(tmp_path / "cache" / "labgrad" / "mnist", "test", n=3)
     (tmp_path / "cache" / "labgrad" / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
     labels = gzip.compress(idx_bytes(np.array([4, 2, 0], np.uint8)))
-    monkeypatch.setitem(D._DATASETS["mnist"]["md5"], "t10k-labels-idx1-ubyte.gz", hashlib.md5(labels).hexdigest())
+    monkeypatch.setitem(D.DATASETS["mnist"]["md5"], "t10k-labels-idx1-ubyte.gz", hashlib.md5(labels).hexdigest())
     calls = []
     monkeypatch.setattr(D, "_urlopen", lambda url, timeout: calls.append(url) or FakeResponse(labels))
     Xl, yl = load_mnist(split="test", normalize=False, flatten=False)
     np.testing.assert_array_equal(Xl, X)
-    assert yl.tolist() == [4, 2, 0] and calls == [D._DATASETS["mnist"]["mirrors"][0] + "t10k-labels-idx1-ubyte.gz"]
+    assert yl.tolist() == [4, 2, 0] and calls == [D.DATASETS["mnist"]["mirrors"][0] + "t10k-labels-idx1-ubyte.gz"]
 
 
 def test_download_all_mirrors_bad_checksum(tmp_path, clean_env, monkeypatch):
@@ -385,13 +448,31 @@ def test_dataloader_shuffling_is_reproducible_and_new_each_epoch():
     assert not np.array_equal(a[0], X)
 
 
+def test_dataloader_sampler_gives_every_epochs_order():
+    X, y = np.arange(10) * 10, np.arange(10)
+    order = np.random.default_rng(0).permutation(10)[:7]
+    loader = DataLoader(X, y, batch_size=3, sampler=order)
+    assert len(loader) == 3 and loader.num_samples == 7
+    for _ in range(2):                                       # the same order every epoch
+        batches = list(loader)
+        np.testing.assert_array_equal(np.concatenate([xb for xb, _ in batches]), X[order])
+        np.testing.assert_array_equal(np.concatenate([yb for _, yb in batches]), y[order])
+    assert len(DataLoader(X, y, batch_size=3, sampler=order, drop_last=True)) == 2
+    with pytest.raises(ValueError, match="sampler and shuffle=True exclude each other"):
+        DataLoader(X, y, shuffle=True, sampler=order)
+    with pytest.raises(TypeError, match="sampler must be a 1-d sequence of int indices"):
+        DataLoader(X, y, sampler=[0.5, 1.0])
+    with pytest.raises(ValueError, match=r"sampler has indices outside 0..9"):
+        DataLoader(X, y, sampler=[0, 10])
+
+
 def test_dataloader_without_y_and_errors():
     batches = list(DataLoader(np.ones((5, 3)), batch_size=2))
     assert [b.shape for b in batches] == [(2, 3), (2, 3), (1, 3)]
     assert DataLoader(np.ones(5), batch_size=2).num_samples == 5
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         DataLoader(np.ones(5), batch_size=0)
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(TypeError, match="batch_size must be a positive int, got True"):   # a bool is no int
         DataLoader(np.ones(5), batch_size=True)
     with pytest.raises(ValueError, match="X has 5 samples but y has shape"):
         DataLoader(np.ones(5), np.ones(4))

@@ -85,7 +85,7 @@ def test_init_errors():
         nn.init.he_normal((2, 2), rng="seed")
     with pytest.raises(ValueError, match="unknown init 'glorot'"):
         nn.Linear(2, 2, init="glorot")
-    with pytest.raises(ValueError, match="std must be >= 0"):
+    with pytest.raises(ValueError, match="normal: std must be a number >= 0, got -1.0"):
         nn.init.normal((2,), std=-1)
     with pytest.raises(ValueError, match=r"initialiser returned shape \(3,\), expected \(2, 2\)"):
         nn.Linear(2, 2, init=lambda shape, rng: np.zeros(3))
@@ -187,12 +187,12 @@ def test_linear_errors_name_the_layer_and_shapes():
         layer(np.zeros((64, 100)))
     with pytest.raises(ValueError, match="in_features must be a positive int"):
         nn.Linear(0, 3)
-    with pytest.raises(ValueError, match="out_features must be a positive int"):
-        nn.Linear(3, 2.5)
+    with pytest.raises(TypeError, match=r"out_features must be a positive int, got 2.5 \(float\)"):
+        nn.Linear(3, 2.5)                             # a wrong type (was ValueError before issue 15)
     with pytest.raises(TypeError, match="float dtype"):
         nn.Linear(3, 2, dtype=np.int32)
     for dtype in (None, "foo"):                       # not float64 by accident, nor numpy's message
-        with pytest.raises(TypeError, match=f"Linear: dtype must be a float dtype, got {dtype!r}"):
+        with pytest.raises(TypeError, match=f"Linear: dtype must be a numpy float dtype, got {dtype!r}"):
             nn.Linear(3, 2, dtype=dtype)
 
 
@@ -284,8 +284,11 @@ def test_dropout_extremes_and_validation():
     x = _randn(3, 3)
     assert nn.Dropout(0.0)(x).data is x
     assert not nn.Dropout(1.0)(x).data.any()
-    for p in (-0.1, 1.5, "0.5", None, True):
-        with pytest.raises(ValueError, match="Dropout: p must be a probability in"):
+    for p in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="Dropout: p must be a"):
+            nn.Dropout(p)
+    for p in ("0.5", None, True):                     # wrong types (were ValueError before issue 15)
+        with pytest.raises(TypeError, match="Dropout: p must be a probability in"):
             nn.Dropout(p)
     with pytest.raises(ValueError, match="dropout: p must be"):
         nn.functional.dropout(x, 2.0)
@@ -363,7 +366,7 @@ def test_batchnorm_errors():
         nn.BatchNorm1d(3, momentum=2)
     with pytest.raises(ValueError, match="eps"):
         nn.BatchNorm1d(3, eps=0)
-    with pytest.raises(TypeError, match="BatchNorm1d: eps must be a number, got None"):
+    with pytest.raises(TypeError, match="BatchNorm1d: eps must be a number > 0, got None"):
         nn.BatchNorm1d(3, eps=None)
     with pytest.raises(TypeError, match="BatchNorm1d: momentum must be a number"):
         nn.BatchNorm1d(3, momentum="0.1")

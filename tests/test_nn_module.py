@@ -298,7 +298,7 @@ def test_mlp_state_dict_round_trip_property(sizes, seed):
 
 def test_train_takes_a_bool_and_a_ragged_value_is_refused_by_name():
     layer = nn.Linear(2, 2)
-    with pytest.raises(ValueError, match="mode must be True or False"):
+    with pytest.raises(TypeError, match="mode must be True or False"):     # (ValueError before issue 15)
         layer.train("False")
     before = layer.state_dict()
     bad = {**before, "weight": [[1.0, 2.0], [3.0]]}

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Tensor
-from nn import _blas
+from nn import blas
 
 
 def _param(values, dtype=np.float64):
@@ -219,8 +219,22 @@ def test_param_groups_have_their_own_settings():
 
 def test_constructor_validation():
     p = _param([1.0])
-    with pytest.raises(ValueError, match="SGD: lr must be a number in"):
+    with pytest.raises(ValueError, match="SGD: lr must be a number >= 0, got -1.0"):
         nn.SGD([p], lr=-1)
+    for lr in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=f"SGD: lr must be a finite number, got {lr}"):
+            nn.SGD([p], lr=lr)
+    for bad in ("0.1", None, True):                  # wrong types: TypeError (all ValueError before issue 15)
+        with pytest.raises(TypeError, match=r"SGD: lr must be a number >= 0, got .* \(\w+\); pass a number >= 0"):
+            nn.SGD([p], lr=bad)
+    with pytest.raises(TypeError, match="SGD: nesterov must be True or False, got 1"):
+        nn.SGD([p], lr=0.1, momentum=0.9, nesterov=1)
+    with pytest.raises(TypeError, match="Adam: betas must be a pair"):
+        nn.Adam([p], betas=0.9)
+    with pytest.raises(ValueError, match="Adam: betas must be a pair .*got 3 values"):
+        nn.Adam([p], betas=(0.9, 0.99, 0.999))
+    with pytest.raises(TypeError, match="StepLR: step_size must be a positive int, got 2.0"):
+        nn.StepLR(nn.SGD([p], lr=0.1), step_size=2.0)
     with pytest.raises(ValueError, match="SGD: nesterov needs momentum > 0 and dampening = 0"):
         nn.SGD([p], lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match=r"Adam: betas\[1\] must be a number in \[0.0, 1.0\)"):
@@ -271,10 +285,16 @@ def test_state_arrays_live_in_aligned_memory(kind, cls, options):
     assert len(loaded) == len(arrays) and all(a.ctypes.data % nn.init.ALIGNMENT == 0 for a in loaded)
 
 
-# --- the fused update y += a x (nn._blas) -----------------------------------------------------
+# --- the fused update y += a x (nn.blas) and the optimisers' fused= flag ---------------------------
+
+needs_blas = pytest.mark.skipif(not blas.available(), reason=f"BLAS axpy {blas.describe()}")
+
 
 def _recording(monkeypatch):
-    """Wrap the BLAS functions (if numpy's BLAS was found) so a test sees the sizes they ran on."""
+    """Wrap the BLAS routines (if numpy's BLAS was found) so a test sees the sizes they ran on.
+
+    Observation only: which path an update takes is chosen through ``fused=``, never by editing the table.
+    """
     calls = []
 
     def wrap(f):
@@ -283,7 +303,7 @@ def _recording(monkeypatch):
             return f(n, *args)
         return recorded
 
-    monkeypatch.setattr(_blas, "_AXPY", {dtype: wrap(f) for dtype, f in _blas._AXPY.items()})
+    monkeypatch.setattr(blas, "ROUTINES", {dtype: wrap(f) for dtype, f in blas.ROUTINES.items()})
     return calls
 
 
@@ -293,14 +313,26 @@ def test_axpy_large_contiguous_arrays_match_numpy(monkeypatch, dtype, rtol):
     x, y0 = rng.standard_normal((400, 100)).astype(dtype), rng.standard_normal((400, 100)).astype(dtype)
     calls = _recording(monkeypatch)
     y = y0.copy()
-    _blas.axpy(-0.01, x, y)
+    blas.axpy(-0.01, x, y)
     assert y.dtype == dtype
     np.testing.assert_allclose(y, y0 - dtype(0.01) * x, rtol=rtol, atol=rtol)
-    assert calls == ([40000] if np.dtype(dtype) in _blas._AXPY else [])
-    monkeypatch.setattr(_blas, "_AXPY", {})                  # numpy's two passes: the same values
+    assert calls == ([40000] if blas.available(dtype) else [])
+    calls.clear()
     y_numpy = y0.copy()
-    _blas.axpy(-0.01, x, y_numpy)
+    blas.axpy(-0.01, x, y_numpy, fused=False)              # numpy's two passes: the same values
+    assert calls == []
+    np.testing.assert_array_equal(y_numpy, y0 + dtype(-0.01) * x)       # exactly numpy's y += a * x
     np.testing.assert_allclose(y, y_numpy, rtol=rtol, atol=rtol)
+
+
+@needs_blas
+@pytest.mark.parametrize("fused, expected_calls", [(None, []), (True, [10]), (False, [])])
+def test_axpy_small_arrays_take_blas_only_when_fused_is_true(monkeypatch, fused, expected_calls):
+    x, y = np.arange(10, dtype=np.float32), np.ones(10, np.float32)
+    calls = _recording(monkeypatch)
+    blas.axpy(2.0, x, y, fused=fused)
+    assert calls == expected_calls
+    np.testing.assert_array_equal(y, 1 + 2 * np.arange(10, dtype=np.float32))
 
 
 _N = 40000                            # float32 elements: 160 KB, above the size where BLAS takes over
@@ -310,6 +342,7 @@ def _big(dtype=np.float32):
     return np.random.default_rng(1).standard_normal(_N).astype(dtype)
 
 
+@pytest.mark.parametrize("fused", [None, True])
 @pytest.mark.parametrize("case, make", [
     ("small", lambda: (np.ones(10, np.float32), np.zeros(10, np.float32))),
     ("strided x", lambda: (np.ones(2 * _N, np.float32)[::2], _big())),
@@ -318,39 +351,116 @@ def _big(dtype=np.float32):
     ("broadcast x", lambda: (np.ones((1, _N), np.float32), np.zeros((3, _N), np.float32))),
     ("x inside y", lambda: (lambda y: (y[:_N], y[_N // 2:]))(np.arange(_N * 3 // 2, dtype=np.float32))),
 ])
-def test_axpy_falls_back_to_numpy_with_numpys_semantics(monkeypatch, case, make):
+def test_axpy_falls_back_to_numpy_with_numpys_semantics(monkeypatch, case, make, fused):
+    if fused and not blas.available(np.float32):
+        pytest.skip(f"BLAS axpy {blas.describe()}")
+    if fused and case == "small":
+        return                        # fused=True takes BLAS for small arrays (the test above)
     x, y = make()
     expected = y + np.float32(0.5) * x.astype(y.dtype, copy=True)    # computed before y changes
     calls = _recording(monkeypatch)
-    _blas.axpy(0.5, x, y)
+    blas.axpy(0.5, x, y, fused=fused)
     assert calls == []
     np.testing.assert_allclose(y, expected, rtol=1e-6)
 
 
-def test_axpy_refuses_a_read_only_target_as_numpy_does():
+@pytest.mark.parametrize("fused", [None, True, False])
+def test_axpy_refuses_a_read_only_target_as_numpy_does(fused):
+    if fused and not blas.available(np.float32):
+        pytest.skip(f"BLAS axpy {blas.describe()}")
     y = _big()
     y.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
-        _blas.axpy(1.0, _big(), y)
+        blas.axpy(1.0, _big(), y, fused=fused)
+    np.testing.assert_array_equal(y, _big())
 
 
+@pytest.mark.parametrize("fused", [None, False, True])
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-4), (np.float64, 1e-12)])
 @pytest.mark.parametrize("kind, cls, options", CONFIGS)
-def test_large_weights_take_the_fused_update_and_follow_the_published_algorithms(monkeypatch, kind, cls, options,
-                                                                                  dtype, rtol):
+def test_large_weights_follow_the_published_algorithms_fused_or_not(monkeypatch, kind, cls, options, dtype, rtol,
+                                                                   fused):
+    if fused and not blas.available(dtype):
+        pytest.skip(f"BLAS axpy {blas.describe()}")
     rng = np.random.default_rng(3)
     p0 = rng.standard_normal((250, 200)).astype(dtype)       # 200 KB or more: BLAS axpy where reachable
     grads = [rng.standard_normal((250, 200)).astype(dtype) for _ in range(3)]
     calls = _recording(monkeypatch)
     p = _param(p0, dtype)
-    opt = cls([p], **options)
+    opt = cls([p], **options, fused=fused)
     for g, expected in zip(grads, _reference(kind, p0, grads, **options)):
         p.grad = g.copy()
         opt.step()
         np.testing.assert_array_equal(p.grad, g)             # the gradient itself is untouched
         np.testing.assert_allclose(p.data, expected, rtol=rtol, atol=rtol)
     assert p.data.dtype == dtype
-    assert (len(calls) > 0) == bool(_blas._AXPY)
+    assert (len(calls) > 0) == (fused is not False and blas.available(dtype))
+
+
+@needs_blas
+@pytest.mark.parametrize("cls", [nn.SGD, nn.Adam, nn.AdamW])
+def test_fused_true_takes_blas_for_small_weights_and_false_never(monkeypatch, cls):
+    calls = _recording(monkeypatch)
+    for fused, expected in ((True, True), (False, False), (None, False)):      # (None: small arrays stay numpy)
+        p = _param(np.ones(5), np.float32)
+        opt = cls([p], lr=0.1, fused=fused)
+        p.grad = np.ones(5, np.float32)
+        opt.step()
+        assert bool(calls) == expected, fused
+        calls.clear()
+
+
+@pytest.mark.parametrize("cls", [nn.SGD, nn.Adam, nn.AdamW])
+def test_fused_true_without_blas_is_refused_saying_why(monkeypatch, cls):
+    monkeypatch.setattr(blas, "ROUTINES", {})                # as on a numpy built with another BLAS
+    assert not blas.available() and blas.describe().startswith("not reachable")
+    p = _param([1.0], np.float32)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: fused=True needs BLAS axpy for the parameters' dtype "
+                                         r"float32, and there is none here \(not reachable: .*fused=None"):
+        cls([p], lr=0.1, fused=True)
+    for fused in (None, False):                             # the other settings work without BLAS
+        opt = cls([p], lr=0.1, fused=fused)
+        p.grad = np.ones(1, np.float32)
+        opt.step()
+    with pytest.raises(ValueError, match="axpy: fused=True needs BLAS axpy for dtype float32"):
+        blas.axpy(1.0, np.ones(1, np.float32), np.ones(1, np.float32), fused=True)
+
+
+@needs_blas
+def test_fused_true_refuses_a_dtype_blas_has_no_axpy_for():
+    with pytest.raises(ValueError, match="SGD: fused=True needs BLAS axpy for the parameters' dtype float16"):
+        nn.SGD([_param([1.0], np.float16)], lr=0.1, fused=True)
+
+
+@pytest.mark.parametrize("fused, error", [("yes", TypeError), (1, TypeError), (np.bool_(False), None)])
+def test_fused_takes_none_or_a_bool(fused, error):
+    p = _param([1.0])
+    if error is None:
+        assert nn.SGD([p], lr=0.1, fused=fused).fused is False
+        return
+    with pytest.raises(error, match="SGD: fused must be True or False"):
+        nn.SGD([p], lr=0.1, fused=fused)
+    with pytest.raises(ValueError, match=r"unknown hyper-parameters \['fused'\]"):   # not a per-group setting
+        nn.SGD([{"params": [p], "fused": False}], lr=0.1)
+
+
+@pytest.mark.parametrize("cls, options", [(nn.SGD, dict(lr=0.1, momentum=0.9)), (nn.Adam, {}), (nn.AdamW, {})])
+def test_fused_is_in_defaults_not_in_groups_or_state_dict(cls, options):
+    p = _param([1.0, 2.0])
+    opt = cls([p], **options, fused=False)
+    assert opt.defaults["fused"] is False and opt.fused is False
+    assert {k: v for k, v in opt.defaults.items() if k != "fused"} == \
+        {k: v for k, v in opt.param_groups[0].items() if k != "params"}
+    p.grad = np.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    assert all("fused" not in group for group in saved["param_groups"])
+    q = _param([1.0, 2.0])
+    other = cls([q], **options)                             # fused=None: the checkpoint loads as is
+    other.load_state_dict(saved)
+    assert other.fused is None
+    np.testing.assert_array_equal(other.state_dict()["state"][0][next(iter(saved["state"][0]))],
+                                  saved["state"][0][next(iter(saved["state"][0]))])
 
 
 def test_refused_optimizer_load_changes_nothing():

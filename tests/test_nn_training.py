@@ -1,5 +1,6 @@
 """nn.training (fit / evaluate / predict) and nn.plot, on small data made here."""
 import functools
+import re
 import sys
 
 import numpy as np
@@ -144,6 +145,54 @@ def test_fit_errors():
         fit(model, F.cross_entropy, opt, (X, y), metrics=(("loss", lambda out, t: 0.0),))
     with pytest.raises(ValueError, match="predict: the DataLoader shuffles"):
         predict(model, DataLoader(X, batch_size=4, shuffle=True, seed=0))
+
+
+@pytest.mark.parametrize("drop_last, sizes", [(False, [16, 16, 16, 2]), (True, [16, 16, 16])])
+def test_fit_on_batch_sees_every_step_and_drop_last_skips_the_short_batch(drop_last, sizes):
+    X, y = blobs(50)
+    model = nn.Linear(2, 3, rng=0)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    seen = []
+
+    def on_batch(info):
+        assert isinstance(info, nn.training.BatchEnd) and info.model is model and info.optimizer is opt
+        assert isinstance(info.outputs, Tensor) and info.outputs.shape == (info.size, 3)
+        assert len(info.targets) == info.size
+        assert info.loss == pytest.approx(float(F.cross_entropy(Tensor(info.outputs.data), info.targets).item()))
+        seen.append((info.epoch, info.batch, info.size, info.loss))
+
+    history = fit(model, F.cross_entropy, opt, (X, y), epochs=2, batch_size=16, seed=0, progress=False,
+                  metrics=(), drop_last=drop_last, on_batch=on_batch)
+    assert [(e, b, n) for e, b, n, _ in seen] == [(e, b, n) for e in (1, 2) for b, n in enumerate(sizes)]
+    for epoch in (1, 2):                     # the history's epoch loss is the size-weighted mean of the batches'
+        batches = [(n, loss) for e, _, n, loss in seen if e == epoch]
+        expected = sum(n * loss for n, loss in batches) / sum(n for n, _ in batches)
+        assert history["train_loss"][epoch - 1] == pytest.approx(expected, rel=1e-12)
+
+
+def test_fit_drop_last_with_a_loader_keeps_the_loaders_setting():
+    X, y = blobs(50)
+    model = nn.Linear(2, 3, rng=0)
+    sizes = []
+    fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), DataLoader(X, y, batch_size=16),
+        progress=False, drop_last=True, on_batch=lambda info: sizes.append(info.size))
+    assert sizes == [16, 16, 16, 2]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(epochs=2.0), TypeError, "fit: epochs must be a positive int, got 2.0 (float)"),
+    (dict(epochs=True), TypeError, "fit: epochs must be a positive int, got True (bool)"),
+    (dict(epochs=-1), ValueError, "fit: epochs must be a positive int, got -1"),
+    (dict(on_batch="print"), TypeError, "fit: on_batch must be a callable on_batch(info) or None, got str"),
+    (dict(batch_size=0), ValueError, "DataLoader: batch_size must be a positive int, got 0"),
+])
+def test_fit_argument_errors(kwargs, error, message):
+    X, y = blobs(20)
+    model = nn.Linear(2, 3, rng=0)
+    before = model.weight.data.copy()
+    with pytest.raises(error, match=re.escape(message)):
+        fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), (X, y), progress=False, **kwargs)
+    np.testing.assert_array_equal(model.weight.data, before)        # nothing trained by a failed call
 
 
 # --- progress bar ----------------------------------------------------------------------------
@@ -303,12 +352,12 @@ def test_plot_switches_gui_backend_to_agg_only_when_headless(monkeypatch, plt_he
     for backend, expected in (("TkAgg", ["Agg"]), ("agg", []), ("module://matplotlib_inline.backend_inline", [])):
         used.clear()
         monkeypatch.setattr(matplotlib, "get_backend", lambda b=backend: b)
-        plot._pyplot()
+        plot.pyplot()
         assert used == expected, backend
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(matplotlib, "get_backend", lambda: "TkAgg")
     used.clear()
-    plot._pyplot()
+    plot.pyplot()
     assert used == []
 
 

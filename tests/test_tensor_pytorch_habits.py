@@ -23,8 +23,8 @@ def _t(a=X, requires_grad=False):
 ALIASES = [   # (call with PyTorch's names, the same call with numpy's)
     (lambda t: t.sum(dim=1, keepdim=True), lambda t: t.sum(axis=1, keepdims=True)),
     (lambda t: t.mean(dim=0), lambda t: t.mean(axis=0)),
-    (lambda t: t.max(dim=-1, keepdim=True), lambda t: t.max(axis=-1, keepdims=True)),
-    (lambda t: t.min(dim=0), lambda t: t.min(axis=0)),
+    (lambda t: t.max(dim=-1, keepdim=True).values, lambda t: t.max(axis=-1, keepdims=True)),
+    (lambda t: t.min(dim=0)[0], lambda t: t.min(axis=0)),
     (lambda t: t.var(dim=1, ddof=1), lambda t: t.var(axis=1, ddof=1)),
     (lambda t: t.logsumexp(dim=1), lambda t: t.logsumexp(axis=1)),
     (lambda t: t.softmax(dim=0), lambda t: t.softmax(axis=0)),
@@ -51,10 +51,10 @@ def test_pytorch_axis_names_are_aliases(pytorch, numpy_names):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda t: t.sum(axis=0, dim=1), r"sum: got both axis= .* and dim= "),
-    (lambda t: t.sum(0, dim=1), r"sum: got both axis= .* and dim= "),
-    (lambda t: t.mean(keepdims=True, keepdim=True), r"mean: got both keepdims= .* and keepdim= "),
-    (lambda t: t.flatten(0, start_dim=0), r"flatten: got both start_axis= .* and start_dim= "),
+    (lambda t: t.sum(axis=0, dim=1), r"sum: got both axis=0 .* and dim=1 "),
+    (lambda t: t.sum(0, dim=1), r"sum: got both axis=0 .* and dim=1 "),
+    (lambda t: t.mean(keepdims=True, keepdim=True), r"mean: got both keepdims=True .* and keepdim=True "),
+    (lambda t: t.flatten(0, start_dim=0), r"flatten: got both start_axis=0 .* and start_dim=0 "),
     (lambda t: ag.cat([t], 0, dim=0), r"concatenate: got both axis="),
 ])
 def test_both_names_for_one_argument_is_a_type_error(call, message):
@@ -76,8 +76,11 @@ def test_casts_follow_pytorch():
     assert t.double() is t                                  # already float64: self, as PyTorch
     assert t.to(np.float32).dtype == np.float32 and t.to("float32").dtype == np.float32
     assert t.to("cpu") is t
-    with pytest.raises(TypeError, match=r"to: expected a numpy dtype .* CPU only"):
-        t.to("cuda")
+    with pytest.raises(ValueError, match=r"Tensor.to: labgrad runs on the CPU only, got device 'cuda'"):
+        t.to("cuda")                                    # (a wrong value: ValueError, as Module.to says it)
+    with pytest.raises(TypeError, match=r"Tensor.to: expected a numpy dtype .* got 'flaot32'"):
+        t.to("flaot32")
+    assert t.to("cpu", np.float64) is t and t.to(device="cpu", dtype=np.float32).dtype == np.float32
 
 
 def test_t_and_view():
@@ -316,3 +319,45 @@ def test_no_numpy_warning_escapes_before_the_anomaly_error(make, error):
 def test_numpy_warnings_still_show_outside_detect_anomaly():
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         Tensor([0.0]).log()
+
+
+# --- the habits that would otherwise give a silently different result ---------------------------
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_and_min_with_dim_return_values_and_indices_as_pytorch(name, keepdim):
+    data = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, -1.0]])
+    x = Tensor(data, requires_grad=True)
+    values, indices = getattr(x, name)(dim=1, keepdim=keepdim)
+    result = getattr(x, name)(dim=1, keepdim=keepdim)
+    assert result.values is values or np.array_equal(result.values.data, values.data)
+    expected = getattr(np, name)(data, axis=1, keepdims=keepdim)
+    np.testing.assert_array_equal(values.data, expected)
+    np.testing.assert_array_equal(indices.data, getattr(np, f"arg{name}")(data, axis=1, keepdims=keepdim))
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    values.sum().backward()
+    assert x.grad.sum() == 2.0                                     # one unit per row (ties share it)
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.tensor(data), name)(dim=1, keepdim=keepdim)
+    np.testing.assert_array_equal(values.data, theirs.values.numpy())
+
+
+@pytest.mark.parametrize("call", [lambda x: x.max(axis=1), lambda x: x.max(1), lambda x: np.max(x, axis=1)])
+def test_max_with_numpys_axis_returns_the_values_alone(call):
+    x = Tensor([[1.0, 5.0], [7.0, 2.0]])
+    np.testing.assert_array_equal(call(x).data, [5.0, 7.0])
+
+
+def test_max_refuses_axis_and_dim_together():
+    with pytest.raises(TypeError, match="max: got both axis= .* and dim="):
+        Tensor([[1.0]]).max(axis=0, dim=0)
+
+
+def test_transpose_0_1_of_a_matrix_is_refused_with_the_swap_to_write():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"identity permutation .* t.T, t.t\(\) or t.swapaxes\(0, 1\)"):
+        x.transpose(0, 1)
+    np.testing.assert_array_equal(x.transpose(1, 0).data, x.data.T)      # a real permutation still works
+    np.testing.assert_array_equal(x.transpose((0, 1)).data, x.data)      # numpy's tuple form: the identity
+    np.testing.assert_array_equal(np.transpose(x, (0, 1)).data, x.data)
+    np.testing.assert_array_equal(x.T.data, x.data.T)

@@ -1,8 +1,18 @@
-"""PyTorch's argument names as aliases of numpy's, for every op that takes an axis.
+"""What the public op functions do with their arguments before ``Function.apply``.
 
-labgrad speaks numpy (``axis=``, ``keepdims=``); a student coming from PyTorch
-writes ``dim=`` and ``keepdim=``. One decorator lets each public op take both,
-and refuses a call that gives the same argument under both names.
+Shared by every module of ``autograd.ops`` (and by ``nn.functional``), so no op
+reaches into another's private helpers:
+
+- :func:`operands` and :func:`floating` turn numbers, lists and arrays into Tensors
+  of the right dtype;
+- :func:`normalize_axes` and :func:`single_axis` check an ``axis`` argument and
+  name the op in the error;
+- :func:`float_input`, :func:`float_target`, :func:`class_labels`,
+  :func:`check_reduction` and :func:`reduced` take a loss's ``(input, target, reduction)`` as PyTorch does;
+- :func:`accepts_pytorch_names`: labgrad speaks numpy (``axis=``, ``keepdims=``); a
+  student coming from PyTorch writes ``dim=`` and ``keepdim=``. The decorator lets
+  each public op take both, and refuses a call that gives the same argument under
+  both names.
 
 >>> from autograd import Tensor
 >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -13,7 +23,15 @@ Tensor([[3.],
 import functools
 import inspect
 
-__all__ = ["PYTORCH_NAMES", "accepts_pytorch_names"]
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
+
+from autograd.checks import one_of
+from autograd.tensor import Tensor, as_tensor
+
+__all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "is_int", "normalize_axes",
+           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "check_reduction",
+           "reduced"]
 
 #: PyTorch's argument name -> labgrad's (numpy's) name
 PYTORCH_NAMES = {
@@ -43,9 +61,168 @@ def accepts_pytorch_names(func):
             for theirs, (ours, position) in renames.items():
                 if theirs in kwargs:
                     if ours in kwargs or position < len(args):
-                        raise TypeError(f"{name}: got both {ours}= (numpy's name) and {theirs}= "
-                                        f"(PyTorch's name) for the same argument; pass one of them")
+                        given = kwargs[ours] if ours in kwargs else args[position]
+                        who = type(args[0]).__name__ if name == "__init__" else name   # (a layer's constructor)
+                        raise TypeError(f"{who}: got both {ours}={given!r} (numpy's name) and "
+                                        f"{theirs}={kwargs[theirs]!r} (PyTorch's name) for the same argument; "
+                                        "pass one of them")
                     kwargs[ours] = kwargs.pop(theirs)
         return func(*args, **kwargs)
 
     return with_pytorch_names
+
+
+# --- tensors from arguments -------------------------------------------------------------
+
+def operands(a, b):
+    """Both operands of a binary op as Tensors; a Python scalar takes the other operand's float dtype.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor
+    >>> a, b = operands(Tensor(np.ones(2, np.float32)), 2.0)
+    >>> b.dtype
+    dtype('float32')
+    """
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, a)
+    b = as_tensor(b)
+    return as_tensor(a, b), b
+
+
+def floating(a):
+    """``a`` as a float Tensor: integer and bool data become floats as numpy's ``exp`` makes them
+    (uint8 -> float16, int64 -> float64), for ops whose arithmetic would wrap around on them.
+
+    >>> floating([1, 2]).dtype
+    dtype('float64')
+    """
+    a = as_tensor(a)
+    dtype = a.data.dtype
+    if dtype.kind in "fc":
+        return a
+    return Tensor.wrap(a.data.astype(np.result_type(dtype, np.float16)))   # (ints never require grad)
+
+
+# --- axes -------------------------------------------------------------------------------
+
+def is_int(value):
+    """True for Python and numpy integers, False for bools (``True`` is not an axis or a size)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def normalize_axes(axis, ndim, op):
+    """``axis`` (None: all axes; an int or a tuple) as a sorted tuple of non-negative axes.
+
+    >>> normalize_axes(-1, 3, "sum"), normalize_axes(None, 2, "sum")
+    ((2,), (0, 1))
+    >>> normalize_axes(3, 2, "sum")
+    Traceback (most recent call last):
+        ...
+    ValueError: sum: invalid axis 3 for 2 dimensions (axis 3 is out of bounds for array of dimension 2); pass an axis in [-2, 2)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:     # the common case, without numpy's helper
+        return (axis % ndim,)
+    try:
+        return tuple(sorted(normalize_axis_tuple(axis, ndim)))
+    except (np.exceptions.AxisError, TypeError, ValueError) as e:
+        raise ValueError(f"{op}: invalid axis {axis!r} for {ndim} dimensions ({e}); "
+                         f"pass an axis in [{-ndim}, {ndim})") from None
+
+
+def single_axis(axis, ndim, op):
+    """A single int axis in ``[-ndim, ndim)``, made non-negative; errors name the op.
+
+    >>> single_axis(-1, 2, "stack")
+    1
+    """
+    if not is_int(axis):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}; pass one axis as an int")
+    return normalize_axes(int(axis), ndim, op)[0]
+
+
+# --- a loss's arguments: (input, target, reduction="mean") --------------------------------
+
+#: what a loss's ``reduction=`` may be: average, add up, or the per-element losses
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction, op):
+    """``reduction`` if it is one of :data:`REDUCTIONS`; checked before any other argument of a loss."""
+    if type(reduction) is str and reduction in REDUCTIONS:    # (per training step: skip one_of's message)
+        return reduction
+    return one_of(reduction, REDUCTIONS, "reduction", op)
+
+
+def reduced(loss, reduction):
+    """``loss`` averaged (``"mean"``), added up (``"sum"``) or as it is (``"none"``).
+
+    >>> from autograd import Tensor
+    >>> reduced(Tensor([1.0, 3.0]), "mean")
+    Tensor(2.)
+    """
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def float_input(x, op):
+    """A loss's input as a float Tensor (integer data that needs no gradient becomes float64)."""
+    x = as_tensor(x)
+    kind = x.data.dtype.kind
+    if kind != "f":
+        if x.requires_grad or kind not in "iub":
+            raise TypeError(f"{op}: input must be a float tensor, got dtype {x.dtype}; "
+                            "pass float data (x.astype(np.float32))")
+        x = Tensor(x.data.astype(np.float64))
+    return x
+
+
+def float_target(target, x, op):
+    """The target as a Tensor of the input's shape and dtype (a float cast keeps any graph)."""
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if t.shape != x.shape:
+        raise ValueError(f"{op}: input of shape {x.shape} and target of shape {t.shape} must have the same "
+                         "shape (reshape one of them; broadcasting (N,) against (N, 1) gives an (N, N) loss)")
+    if t.dtype.kind not in "iubf":
+        raise TypeError(f"{op}: target must be numeric, got dtype {t.dtype}; pass numbers")
+    if t.dtype != x.dtype:
+        t = t.astype(x.dtype) if t.requires_grad else Tensor(t.data.astype(x.dtype))
+    return t
+
+
+def class_scores(x, op):
+    """A classification loss's input: float scores of shape (N, C) (N samples, C classes)."""
+    x = float_input(x, op)
+    if x.data.ndim != 2:
+        raise ValueError(f"{op}: input must have shape (N, C) (N samples, C classes), got {x.shape}; "
+                         "reshape it to (N, C)")
+    return x
+
+
+def class_labels(target, x, op):
+    """Integer class labels of shape (N,) in [0, C) for (N, C) scores ``x``, as an int64 array.
+
+    >>> class_labels([2, 0], Tensor(np.zeros((2, 3))), "cross_entropy")
+    array([2, 0])
+    """
+    labels = target.data if isinstance(target, Tensor) else target
+    if type(labels) is not np.ndarray:
+        labels = np.asarray(labels)
+    shape = x.data.shape
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class labels must be integers, got dtype {labels.dtype} with shape "
+                        f"{labels.shape} (for one-hot or probability targets use shape {shape})")
+    if labels.shape != shape[:1]:
+        raise ValueError(f"{op}: input of shape {shape} needs labels of shape {shape[:1]}, "
+                         f"got {labels.shape}")
+    n_classes = shape[1]
+    # one reduction checks both ends: seen as unsigned, a negative label is larger than any class
+    unsigned = labels.view(np.uint64) if labels.dtype == np.int64 else labels.astype(np.uint64)
+    if labels.size and np.maximum.reduce(unsigned) >= n_classes:
+        raise ValueError(f"{op}: labels must be in [0, {n_classes}) for input of shape {shape}, "
+                         f"got values from {labels.min()} to {labels.max()}")
+    return labels if labels.dtype == np.int64 else labels.astype(np.int64)   # in range: a safe cast

@@ -1,7 +1,9 @@
 """Which numpy functions a Tensor answers, so ``np.exp(t)`` and ``ndarray + t`` give Tensors.
 
-This is also what lets one backward formula, written with numpy calls, run on
-arrays (first-order gradients) and on Tensors (``create_graph=True``).
+Every op that has a numpy function of the same name (or numpy's name for it, such as
+``np.negative`` for ``neg``) is here; tests/test_op_registry.py checks it. This is also
+what lets one backward formula, written with numpy calls, run on arrays (first-order
+gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
@@ -22,11 +24,13 @@ UFUNCS = {
 FUNCTIONS = {
     np.sum: reduce.sum, np.mean: reduce.mean, np.max: reduce.max, np.min: reduce.min,
     np.amax: reduce.max, np.amin: reduce.min, np.var: reduce.var,
+    np.argmax: reduce.argmax, np.argmin: reduce.argmin,
     np.where: ew.where, np.clip: ew.clip,
     np.reshape: lambda a, shape: shape_ops.reshape(a, shape),
     np.transpose: lambda a, axes=None: shape_ops.transpose(a, axes),
     np.swapaxes: shape_ops.swapaxes, np.broadcast_to: shape_ops.broadcast_to,
     np.expand_dims: shape_ops.unsqueeze, np.squeeze: shape_ops.squeeze,
     np.concatenate: shape_ops.concatenate, np.stack: shape_ops.stack,
+    **({np.astype: ew.astype} if hasattr(np, "astype") else {}),     # (numpy >= 2.1)
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: np.size(a.data, axis),
 }

@@ -11,36 +11,16 @@ import math
 import numpy as np
 
 from autograd.function import Function
+from autograd.ops.arguments import floating, operands
+from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
+# (abs and pow are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
 __all__ = [
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
+    "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "sigmoid",
     "relu", "leaky_relu", "maximum", "minimum", "clip", "clamp", "where", "astype", "clone", "sign",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite", "isnan",
 ]
-
-
-def _values(x):
-    """The array behind ``x``: backwards run on arrays, and on Tensors under ``create_graph``."""
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _floating(a):
-    """``a`` as a float Tensor: integer and bool data become floats as numpy's ``exp`` makes them
-    (uint8 -> float16, int64 -> float64), for ops whose arithmetic would wrap around on them."""
-    a = as_tensor(a)
-    dtype = a.data.dtype
-    if dtype.kind in "fc":
-        return a
-    return Tensor._from_op(a.data.astype(np.result_type(dtype, np.float16)), None)   # (ints never require grad)
-
-
-def _operands(a, b):
-    """Both operands as Tensors; a Python scalar takes the other operand's float dtype."""
-    if isinstance(a, Tensor):
-        return a, as_tensor(b, a)
-    b = as_tensor(b)
-    return as_tensor(a, b), b
 
 
 def _finite_array(g):
@@ -59,6 +39,9 @@ def _finite_array(g):
 
 class Add(Function):
     name = "+"
+    infix = True
+    commutative = True
+    trusted = True
 
     def forward(self, a, b):
         return a + b
@@ -67,8 +50,15 @@ class Add(Function):
         return g, g                                   # d(a+b)/da = d(a+b)/db = 1
 
 
+def add(a, b):
+    """``a + b`` with numpy broadcasting."""
+    return Add.apply(*operands(a, b))
+
+
 class Sub(Function):
     name = "-"
+    infix = True
+    trusted = True
 
     def forward(self, a, b):
         return a - b                                  # (not a + (-b): -b wraps around for unsigned b)
@@ -77,8 +67,16 @@ class Sub(Function):
         return g, -g                                  # d(a-b)/da = 1, d(a-b)/db = -1
 
 
+def sub(a, b):
+    """``a - b`` with numpy broadcasting (and numpy's dtypes: a primitive, as -b wraps for unsigned b)."""
+    return Sub.apply(*operands(a, b))
+
+
 class Mul(Function):
     name = "*"
+    infix = True
+    commutative = True
+    trusted = True
 
     def forward(self, a, b):
         return a * b
@@ -89,8 +87,15 @@ class Mul(Function):
                 g * a if need_b else None)            # d(ab)/db = a
 
 
+def mul(a, b):
+    """``a * b`` with numpy broadcasting."""
+    return Mul.apply(*operands(a, b))
+
+
 class Div(Function):
     name = "/"
+    infix = True
+    trusted = True
 
     def forward(self, a, b):
         return a / b
@@ -101,8 +106,15 @@ class Div(Function):
                 -g * out / b if need_b else None)     # d(a/b)/db = -a/b^2 = -out/b
 
 
+def div(a, b):
+    """``a / b`` with numpy broadcasting."""
+    return Div.apply(*operands(a, b))
+
+
 class Pow(Function):
     name = "**"
+    infix = True
+    trusted = True
 
     def forward(self, a, b):
         return a ** b
@@ -110,14 +122,21 @@ class Pow(Function):
     def backward(self, g, out, a, b):
         need_a, need_b = self.needs_input_grad
         # d(a^b)/da = b a^(b-1), 0 where a == b == 0 (0 * inf: a is taken as 1 there);
-        # d(a^b)/db = a^b log(a), taken as 0 where a == 0
-        a_zero = _values(a) == 0
-        return (g * b * np.where(a_zero & (_values(b) == 0), 1, a) ** (b - 1) if need_a else None,
-                g * out * np.log(np.where(a_zero, 1, a)) if need_b else None)
+        # d(a^b)/db = a^b log(a), taken as 0 where a == 0 (both factors replaced there, so
+        # that 0^b = inf for b < 0 never meets log(1) = 0 and makes a nan, in any order)
+        a_zero = values(a) == 0
+        return (g * b * np.where(a_zero & (values(b) == 0), 1, a) ** (b - 1) if need_a else None,
+                g * np.where(a_zero, 0, out) * np.log(np.where(a_zero, 1, a)) if need_b else None)
+
+
+def pow(a, b):
+    """``a ** b``; the exponent may be a scalar or a tensor."""
+    return Pow.apply(*operands(a, b))
 
 
 class Neg(Function):
     name = "neg"
+    trusted = True
 
     def forward(self, a):
         return -a
@@ -126,10 +145,15 @@ class Neg(Function):
         return (-g,)
 
 
+def neg(a):
+    return Neg.apply(as_tensor(a))
+
+
 # --- unary functions --------------------------------------------------------------------
 
 class Exp(Function):
     name = "exp"
+    trusted = True
 
     def forward(self, a):
         return np.exp(a)
@@ -138,8 +162,13 @@ class Exp(Function):
         return (g * out,)                             # d e^a/da = e^a
 
 
+def exp(a):
+    return Exp.apply(as_tensor(a))
+
+
 class Log(Function):
     name = "log"
+    trusted = True
 
     def forward(self, a):
         return np.log(a)
@@ -148,8 +177,14 @@ class Log(Function):
         return (g / a,)                               # d log(a)/da = 1/a
 
 
+def log(a):
+    """Natural logarithm."""
+    return Log.apply(as_tensor(a))
+
+
 class Sqrt(Function):
     name = "sqrt"
+    trusted = True
 
     def forward(self, a):
         return np.sqrt(a)
@@ -158,8 +193,14 @@ class Sqrt(Function):
         return (g / (2 * out),)                       # d sqrt(a)/da = 1 / (2 sqrt(a)): inf at 0
 
 
+def sqrt(a):
+    """Square root; its gradient ``1 / (2 sqrt(a))`` is inf at 0."""
+    return Sqrt.apply(floating(a))
+
+
 class Abs(Function):
     name = "abs"
+    trusted = True
 
     def forward(self, a):
         return np.abs(a)
@@ -168,8 +209,14 @@ class Abs(Function):
         return (g * np.sign(a),)                      # d|a|/da = sign(a), 0 at 0
 
 
-class Tanh(Function):
+def abs(a):
+    return Abs.apply(as_tensor(a))
+
+
+class HyperbolicTangent(Function):
+    """``tanh(a)`` (drawn as ``tanh``)."""
     name = "tanh"
+    trusted = True
 
     def forward(self, a):
         return np.tanh(a)                             # saturates to +-1, never overflows
@@ -178,8 +225,14 @@ class Tanh(Function):
         return (g * (1 - out * out),)                 # d tanh/da = 1 - tanh^2
 
 
-class Sigmoid(Function):
+def tanh(a):
+    return HyperbolicTangent.apply(as_tensor(a))
+
+
+class Logistic(Function):
+    """The logistic function ``1 / (1 + exp(-a))`` (drawn as ``sigmoid``)."""
     name = "sigmoid"
+    trusted = True
 
     def forward(self, a):
         # exp of a non-positive number only: no overflow at +-1e4 or +-inf
@@ -190,8 +243,15 @@ class Sigmoid(Function):
         return (g * out * (1 - out),)                 # d s/da = s (1 - s)
 
 
-class ReLU(Function):
+def sigmoid(a):
+    """Logistic function ``1 / (1 + exp(-a))``, computed without overflow."""
+    return Logistic.apply(floating(a))
+
+
+class Rectifier(Function):
+    """``max(a, 0)``, the rectifier (drawn as ``relu``)."""
     name = "relu"
+    trusted = True
 
     def forward(self, a):
         return np.maximum(a, 0)
@@ -205,8 +265,14 @@ class ReLU(Function):
         return (np.where(mask, g, 0),)
 
 
-class LeakyReLU(Function):
+def relu(a):
+    return Rectifier.apply(as_tensor(a))
+
+
+class LeakyRectifier(Function):
+    """``a`` where positive, else ``negative_slope * a`` (drawn as ``leaky_relu``)."""
     name = "leaky_relu"
+    trusted = True
 
     def forward(self, a, negative_slope=0.01):
         self.negative_slope = negative_slope
@@ -218,7 +284,7 @@ class LeakyReLU(Function):
 
     def backward(self, g, out, a):
         # 1 where a > 0, else the slope; as a product with the slope-filled mask when g is
-        # finite (branch-free, like ReLU's backward), else with np.where (0 * inf is nan)
+        # finite (branch-free, like Rectifier's backward), else with np.where (0 * inf is nan)
         if _finite_array(g):
             scale = (a > 0).astype(g.dtype)
             scale *= 1 - self.negative_slope
@@ -227,8 +293,14 @@ class LeakyReLU(Function):
         return (np.where(a > 0, g, g * self.negative_slope),)
 
 
+def leaky_relu(a, negative_slope=0.01):
+    return LeakyRectifier.apply(as_tensor(a), negative_slope=negative_slope)
+
+
 class Maximum(Function):
     name = "maximum"
+    commutative = True
+    trusted = True
 
     def forward(self, a, b):
         return np.maximum(a, b)
@@ -239,8 +311,15 @@ class Maximum(Function):
         return ga, g - ga
 
 
+def maximum(a, b):
+    """Elementwise maximum; at ties each input gets half the gradient."""
+    return Maximum.apply(*operands(a, b))
+
+
 class Minimum(Function):
     name = "minimum"
+    commutative = True
+    trusted = True
 
     def forward(self, a, b):
         return np.minimum(a, b)
@@ -250,8 +329,14 @@ class Minimum(Function):
         return ga, g - ga
 
 
+def minimum(a, b):
+    """Elementwise minimum; at ties each input gets half the gradient."""
+    return Minimum.apply(*operands(a, b))
+
+
 class Where(Function):
     name = "where"
+    trusted = True
 
     def forward(self, a, b, condition=None):
         self.condition = condition
@@ -261,6 +346,13 @@ class Where(Function):
         return np.where(self.condition, g, 0), np.where(self.condition, 0, g)
 
 
+def where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
+    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    a, b = operands(a, b)
+    return Where.apply(a, b, condition=condition)
+
+
 class Clip(Function):
     """``a`` limited to ``[min, max]``; each bound, when given, is an input after ``a``.
 
@@ -268,6 +360,7 @@ class Clip(Function):
     PyTorch), and to a bound where that bound is the value. nan stays nan.
     """
     name = "clip"
+    trusted = True
 
     def forward(self, a, *bounds, has_min=False, has_max=False):
         self.has_min, self.has_max = has_min, has_max
@@ -279,7 +372,7 @@ class Clip(Function):
         return out
 
     def backward(self, g, out, a, *bounds):
-        below, above = self._masks(_values(a), [_values(b) for b in bounds])
+        below, above = self._masks(values(a), [values(b) for b in bounds])
         grads = [np.where(below | above, 0, g)]
         if self.has_min:
             grads.append(np.where(below & ~above, g, 0))
@@ -294,107 +387,6 @@ class Clip(Function):
             return below, np.zeros(np.shape(below), bool)
         clipped_low = np.where(below, bounds[0], a) if self.has_min else a
         return below, clipped_low > bounds[-1]
-
-
-class Clamp(Clip):
-    name = "clamp"                                    # PyTorch's name for clip
-
-
-class Cast(Function):
-    name = "astype"
-
-    def forward(self, a, dtype=None):
-        self.dtype = np.dtype(dtype)
-        return a.astype(self.dtype)
-
-    def backward(self, g, out, a):
-        return (g,)                                   # the engine casts back to a's dtype
-
-
-class Clone(Function):
-    name = "clone"
-
-    def forward(self, a):
-        return a.copy()
-
-    def backward(self, g, out, a):
-        return (g,)
-
-
-# --- public functions -------------------------------------------------------------------
-
-def add(a, b):
-    """``a + b`` with numpy broadcasting."""
-    return Add.apply(*_operands(a, b))
-
-
-def sub(a, b):
-    """``a - b`` with numpy broadcasting (and numpy's dtypes: a primitive, as -b wraps for unsigned b)."""
-    return Sub.apply(*_operands(a, b))
-
-
-def mul(a, b):
-    """``a * b`` with numpy broadcasting."""
-    return Mul.apply(*_operands(a, b))
-
-
-def div(a, b):
-    """``a / b`` with numpy broadcasting."""
-    return Div.apply(*_operands(a, b))
-
-
-def pow(a, b):
-    """``a ** b``; the exponent may be a scalar or a tensor."""
-    return Pow.apply(*_operands(a, b))
-
-
-def neg(a):
-    return Neg.apply(as_tensor(a))
-
-
-def exp(a):
-    return Exp.apply(as_tensor(a))
-
-
-def log(a):
-    """Natural logarithm."""
-    return Log.apply(as_tensor(a))
-
-
-def sqrt(a):
-    """Square root; its gradient ``1 / (2 sqrt(a))`` is inf at 0."""
-    return Sqrt.apply(_floating(a))
-
-
-def abs(a):
-    return Abs.apply(as_tensor(a))
-
-
-def tanh(a):
-    return Tanh.apply(as_tensor(a))
-
-
-def sigmoid(a):
-    """Logistic function ``1 / (1 + exp(-a))``, computed without overflow."""
-    return Sigmoid.apply(_floating(a))
-
-
-def relu(a):
-    return ReLU.apply(as_tensor(a))
-
-
-def leaky_relu(a, negative_slope=0.01):
-    return LeakyReLU.apply(as_tensor(a), negative_slope=negative_slope)
-
-
-def maximum(a, b):
-    """Elementwise maximum; at ties each input gets half the gradient."""
-    return Maximum.apply(*_operands(a, b))
-
-
-def minimum(a, b):
-    """Elementwise minimum; at ties each input gets half the gradient."""
-    return Minimum.apply(*_operands(a, b))
 
 
 def clip(a, min=None, max=None):
@@ -413,6 +405,11 @@ def clip(a, min=None, max=None):
     return _clip(Clip, a, min, max)
 
 
+class Clamp(Clip):
+    name = "clamp"                                    # PyTorch's name for clip
+    trusted = True
+
+
 def clamp(a, min=None, max=None):
     """PyTorch's name for :func:`clip` (drawn as ``clamp``)."""
     return _clip(Clamp, a, min, max)
@@ -426,16 +423,32 @@ def _clip(op, a, min, max):
     return op.apply(a, *bounds, has_min=min is not None, has_max=max is not None)
 
 
-def where(condition, a, b):
-    """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
-    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a, b = _operands(a, b)
-    return Where.apply(a, b, condition=condition)
+class Cast(Function):
+    name = "astype"
+    trusted = True
+
+    def forward(self, a, dtype=None):
+        self.dtype = np.dtype(dtype)
+        return a.astype(self.dtype)
+
+    def backward(self, g, out, a):
+        return (g,)                                   # the engine casts back to a's dtype
 
 
 def astype(a, dtype):
     """Cast to ``dtype``; the gradient is cast back."""
     return Cast.apply(as_tensor(a), dtype=dtype)
+
+
+class Clone(Function):
+    name = "clone"
+    trusted = True
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, out, a):
+        return (g,)
 
 
 def clone(a):
@@ -451,7 +464,7 @@ def _constant(ufunc, *args):
     except ValueError as e:
         shapes = ", ".join(str(x.shape) for x in args)
         raise ValueError(f"{ufunc.__name__}: {str(e).strip()} (inputs of shapes {shapes})") from None
-    return Tensor._from_op(np.asarray(data), None)
+    return Tensor.wrap(np.asarray(data))
 
 
 def sign(a):
@@ -466,10 +479,10 @@ def isnan(a):
     return _constant(np.isnan, as_tensor(a))
 
 
-def equal(a, b): return _constant(np.equal, *_operands(a, b))
-def not_equal(a, b): return _constant(np.not_equal, *_operands(a, b))
-def less(a, b): return _constant(np.less, *_operands(a, b))
-def less_equal(a, b): return _constant(np.less_equal, *_operands(a, b))
-def greater(a, b): return _constant(np.greater, *_operands(a, b))
-def greater_equal(a, b): return _constant(np.greater_equal, *_operands(a, b))
+def equal(a, b): return _constant(np.equal, *operands(a, b))
+def not_equal(a, b): return _constant(np.not_equal, *operands(a, b))
+def less(a, b): return _constant(np.less, *operands(a, b))
+def less_equal(a, b): return _constant(np.less_equal, *operands(a, b))
+def greater(a, b): return _constant(np.greater, *operands(a, b))
+def greater_equal(a, b): return _constant(np.greater_equal, *operands(a, b))
 

@@ -4,14 +4,17 @@ from functools import lru_cache
 import numpy as np
 
 from autograd.function import Function
-from autograd.ops.elementwise import _operands, add
+from autograd.ops.arguments import operands
+from autograd.ops.elementwise import add
 from autograd.tensor import as_tensor
 
 __all__ = ["matmul", "linear"]
 
 
 class MatMul(Function):
+    """``a @ b``; drawn by name (an ellipse), not as an infix symbol, since ``@`` reads poorly in a circle."""
     name = "matmul"
+    trusted = True
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -46,36 +49,7 @@ class MatMul(Function):
 
 def matmul(a, b):
     """Matrix product ``a @ b`` with numpy's rules for 1-d and batched operands."""
-    return MatMul.apply(*_operands(a, b))
-
-
-class Linear(Function):
-    """``x @ w + b``, the layer of every MLP, as one node instead of two.
-
-    Fused for measured speed: a training step of a 784-256-128-10 MLP spends a
-    good part of its time on per-op bookkeeping, and this halves the nodes of
-    each layer. The derivative is that of matmul and add composed.
-    """
-    name = "linear"
-
-    def forward(self, x, w, b):
-        xs, ws = x.shape, w.shape
-        if len(xs) < 2 or len(ws) != 2 or b.shape != ws[1:] or xs[-1] != ws[0]:
-            raise ValueError(f"linear: expected x (..., n_in), w (n_in, n_out), b (n_out,); "
-                             f"got shapes {x.shape}, {w.shape}, {b.shape}")
-        out = x @ w
-        if out.dtype != b.dtype:
-            return out + b
-        out += b                                      # in place: the product is ours
-        return out
-
-    def backward(self, g, out, x, w, b):
-        need_x, need_w, need_b = self.needs_input_grad
-        # the small results first, while g is in cache: dW (a whole weight's size) evicts it
-        db = _sum_rows(g) if need_b else None                # db = G summed over the batch
-        dx = g @ w.T if need_x else None                     # dX = G W^T
-        dw = x.swapaxes(-1, -2) @ g if need_w else None      # dW = X^T G (batch axes summed by the engine)
-        return dx, dw, db
+    return MatMul.apply(*operands(a, b))
 
 
 # Products stay ``@`` (matmul), not ``ndarray.dot``: dot costs less Python per call but
@@ -97,6 +71,36 @@ def _ones(n, dtype):
     return ones
 
 
+class Affine(Function):
+    """The affine map ``x @ w + b`` (drawn as ``linear``), the layer of every MLP, as one node instead of two.
+
+    Fused for measured speed: a training step of a 784-256-128-10 MLP spends a
+    good part of its time on per-op bookkeeping, and this halves the nodes of
+    each layer. The derivative is that of matmul and add composed.
+    """
+    name = "linear"
+    trusted = True
+
+    def forward(self, x, w, b):
+        xs, ws = x.shape, w.shape
+        if len(xs) < 2 or len(ws) != 2 or b.shape != ws[1:] or xs[-1] != ws[0]:
+            raise ValueError(f"linear: expected x (..., n_in), w (n_in, n_out), b (n_out,); "
+                             f"got shapes {x.shape}, {w.shape}, {b.shape}")
+        out = x @ w
+        if out.dtype != b.dtype:
+            return out + b
+        out += b                                      # in place: the product is ours
+        return out
+
+    def backward(self, g, out, x, w, b):
+        need_x, need_w, need_b = self.needs_input_grad
+        # the small results first, while g is in cache: dW (a whole weight's size) evicts it
+        db = _sum_rows(g) if need_b else None                # db = G summed over the batch
+        dx = g @ w.T if need_x else None                     # dX = G W^T
+        dw = x.swapaxes(-1, -2) @ g if need_w else None      # dW = X^T G (batch axes summed by the engine)
+        return dx, dw, db
+
+
 def linear(x, w, b=None):
     """``x @ w + b`` with ``w`` of shape (n_in, n_out), as in the labs (PyTorch's weight is transposed).
 
@@ -108,4 +112,4 @@ def linear(x, w, b=None):
     b = as_tensor(b, w)
     if x.data.ndim < 2 or w.data.ndim != 2 or b.data.ndim != 1 or (b.data.size == 1 and w.data.shape[1] != 1):
         return add(matmul(x, w), b)                  # (a bias that broadcasts, such as (1,), lands here)
-    return Linear.apply(x, w, b)
+    return Affine.apply(x, w, b)

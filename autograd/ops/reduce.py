@@ -10,25 +10,14 @@ PyTorch's ``dim=`` and ``keepdim=`` as well as ``axis=`` and ``keepdims=``.
 import math
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.function import Function
-from autograd.ops.arguments import accepts_pytorch_names
-from autograd.ops.elementwise import _floating, _values
+from autograd.ops.arguments import accepts_pytorch_names, floating, is_int, normalize_axes
+from autograd.ops.arrays import shift_by_max, softmax_array, values
 from autograd.tensor import Tensor, as_tensor
 
-__all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "softmax", "log_softmax", "argmax", "argmin"]
-
-def _axes(axis, ndim, op):
-    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes; errors name the op."""
-    if axis is None:
-        return tuple(range(ndim))
-    if type(axis) is int and -ndim <= axis < ndim:     # the common case, without numpy's helper
-        return (axis % ndim,)
-    try:
-        return tuple(sorted(normalize_axis_tuple(axis, ndim)))
-    except (np.exceptions.AxisError, TypeError, ValueError) as e:
-        raise ValueError(f"{op}: invalid axis {axis!r} for {ndim} dimensions ({e})") from None
+# (sum, max and min are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
+__all__ = ["mean", "var", "logsumexp", "softmax", "log_softmax", "argmax", "argmin"]
 
 
 def _kept_shape(shape, axes):
@@ -36,11 +25,33 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+def _count(shape, axes):
+    """How many elements a reduction over ``axes`` of ``shape`` takes in."""
+    return math.prod(shape[i] for i in axes)
+
+
+class Reduction(Function):
+    """Base of the ops that work along ``self.axis`` (a tuple of non-negative axes).
+
+    Pictures show the axis only where it is not every axis (the default), and the other
+    parameters only where they differ from their defaults (``keepdims=True``, ``ddof=1``).
+    """
+    trusted = True
+
+    def describe(self):
+        axis = self.axis
+        parts = [] if len(axis) == self.parents[0].data.ndim else [f"axis={axis[0] if len(axis) == 1 else axis}"]
+        parts += [f"{key}={value!r}" for key, value in self.params.items()
+                  if key != "axis" and value is not None and value is not False and value != 0]
+        return " ".join(parts)
+
+
+class Sum(Reduction):
     name = "sum"
+    trusted = True
 
     def forward(self, a, axis=None, keepdims=False):
-        self.axis = _axes(axis, a.ndim, "sum")
+        self.axis = normalize_axes(axis, a.ndim, "sum")
         self.keepdims = keepdims
         return a.sum(axis=self.axis, keepdims=keepdims)
 
@@ -49,16 +60,18 @@ class Sum(Function):
         return (np.broadcast_to(g.reshape(_kept_shape(a.shape, self.axis)), a.shape),)
 
 
-def _count(shape, axes):
-    """How many elements a reduction over ``axes`` of ``shape`` takes in."""
-    return math.prod(shape[i] for i in axes)
+@accepts_pytorch_names
+def sum(a, axis=None, keepdims=False):
+    """Sum over ``axis`` (None: all axes; int or tuple)."""
+    return Sum.apply(as_tensor(a), axis=axis, keepdims=keepdims)
 
 
-class Mean(Function):
+class Mean(Reduction):
     name = "mean"
+    trusted = True
 
     def forward(self, a, axis=None, keepdims=False):
-        self.axis = _axes(axis, a.ndim, "mean")
+        self.axis = normalize_axes(axis, a.ndim, "mean")
         self.keepdims = keepdims
         if _count(a.shape, self.axis) == 0:
             raise ValueError(f"mean: cannot average over zero elements (shape {a.shape}, axis {axis!r})")
@@ -70,11 +83,18 @@ class Mean(Function):
         return (np.broadcast_to(g.reshape(_kept_shape(a.shape, self.axis)) / n, a.shape),)
 
 
-class Var(Function):
+@accepts_pytorch_names
+def mean(a, axis=None, keepdims=False):
+    """Mean over ``axis`` (None: all axes; int or tuple)."""
+    return Mean.apply(as_tensor(a), axis=axis, keepdims=keepdims)
+
+
+class Var(Reduction):
     name = "var"
+    trusted = True
 
     def forward(self, a, axis=None, ddof=0, keepdims=False):
-        self.axis = _axes(axis, a.ndim, "var")
+        self.axis = normalize_axes(axis, a.ndim, "var")
         self.ddof, self.keepdims = ddof, keepdims
         n = _count(a.shape, self.axis)
         if n - ddof <= 0:
@@ -89,128 +109,6 @@ class Var(Function):
         return (centred * (g.reshape(_kept_shape(a.shape, self.axis)) * scale),)
 
 
-class _Extremum(Function):
-    """max / min: the gradient goes to the extreme elements, shared evenly between ties."""
-
-    def forward(self, a, axis=None, keepdims=False):
-        self.axis = _axes(axis, a.ndim, self.name)
-        self.keepdims = keepdims
-        if any(a.shape[i] == 0 for i in self.axis):
-            raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {a.shape}")
-        return self.reduce(a, axis=self.axis, keepdims=keepdims)
-
-    def backward(self, g, out, a):
-        kept = _kept_shape(a.shape, self.axis)
-        a_, m = _values(a), _values(out).reshape(kept)    # (the mask takes no gradient: arrays suffice)
-        mask = a_ == m
-        if np.isnan(m).any():                            # a nan is the extreme (numpy's rule): it gets the gradient
-            mask |= np.isnan(a_) & np.isnan(m)
-        count = mask.sum(axis=self.axis, keepdims=True)
-        return (np.where(mask, g.reshape(kept) / count, 0),)
-
-
-class Max(_Extremum):
-    name = "max"
-    reduce = staticmethod(np.max)
-
-
-class Min(_Extremum):
-    name = "min"
-    reduce = staticmethod(np.min)
-
-
-def _shift_by_max(x, axis):
-    """``x - max(x)`` along ``axis``, and the max; well defined where the max is infinite.
-
-    Where the max is +inf, the +inf entries become 0 and the others -inf (all the
-    mass on the infinite entries); where every entry is -inf they all become 0
-    (the uniform limit).
-    """
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)   # x.max() without its Python wrapper
-    if math.isfinite(np.add.reduce(m, axis=None)):       # every max finite (an overflow: safe path)
-        return x - m, m
-    with np.errstate(invalid="ignore"):
-        z = x - m
-    return np.where(np.isnan(z) & ~np.isnan(x), 0, z), m
-
-
-def _softmax_array(x, axis):
-    z, _ = _shift_by_max(x, axis)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-class LogSumExp(Function):
-    name = "logsumexp"
-
-    def forward(self, a, axis=None, keepdims=False):
-        self.axis = _axes(axis, a.ndim, "logsumexp")
-        self.keepdims = keepdims
-        z, m = _shift_by_max(a, self.axis)
-        out = np.log(np.exp(z).sum(axis=self.axis, keepdims=True)) + m
-        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axis])
-
-    def backward(self, g, out, a):
-        # d logsumexp/da = softmax(a)
-        p = Softmax.apply(a, axis=self.axis) if isinstance(a, Tensor) else _softmax_array(a, self.axis)
-        return (g.reshape(_kept_shape(a.shape, self.axis)) * p,)
-
-
-class Softmax(Function):
-    name = "softmax"
-
-    def forward(self, a, axis=-1):
-        self.axis = _axes(axis, a.ndim, "softmax")
-        return _softmax_array(a, self.axis)
-
-    def backward(self, g, out, a):
-        # Jacobian diag(s) - s s^T applied to g
-        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
-
-
-class LogSoftmax(Function):
-    name = "log_softmax"
-
-    def forward(self, a, axis=-1):
-        self.axis = _axes(axis, a.ndim, "log_softmax")
-        z, _ = _shift_by_max(a, self.axis)
-        return z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
-
-    def backward(self, g, out, a):
-        # d log_softmax_i/da_j = delta_ij - softmax_j
-        return (g - np.exp(out) * g.sum(axis=self.axis, keepdims=True),)
-
-
-# --- public functions -------------------------------------------------------------------
-
-@accepts_pytorch_names
-def sum(a, axis=None, keepdims=False):
-    """Sum over ``axis`` (None: all axes; int or tuple)."""
-    return Sum.apply(as_tensor(a), axis=axis, keepdims=keepdims)
-
-
-@accepts_pytorch_names
-def mean(a, axis=None, keepdims=False):
-    """Mean over ``axis`` (None: all axes; int or tuple)."""
-    return Mean.apply(as_tensor(a), axis=axis, keepdims=keepdims)
-
-
-@accepts_pytorch_names
-def max(a, axis=None, keepdims=False):
-    """Maximum over ``axis``; tied maxima share the gradient.
-
-    Returns the values only, as numpy (PyTorch's ``max(dim)`` also returns indices:
-    use :func:`argmax` for those).
-    """
-    return Max.apply(as_tensor(a), axis=axis, keepdims=keepdims)
-
-
-@accepts_pytorch_names
-def min(a, axis=None, keepdims=False):
-    """Minimum over ``axis``; tied minima share the gradient (values only, see :func:`max`)."""
-    return Min.apply(as_tensor(a), axis=axis, keepdims=keepdims)
-
-
 @accepts_pytorch_names
 def var(a, axis=None, ddof=0, keepdims=False):
     """Variance over ``axis`` with numpy's ``ddof`` (0: population, as numpy; 1: unbiased, PyTorch's default).
@@ -222,22 +120,151 @@ def var(a, axis=None, ddof=0, keepdims=False):
     return Var.apply(as_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
 
 
+class Extremum(Reduction):
+    """max / min: the gradient goes to the extreme elements, shared evenly between ties."""
+    trusted = True
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.axis = normalize_axes(axis, a.ndim, self.name)
+        self.keepdims = keepdims
+        if any(a.shape[i] == 0 for i in self.axis):
+            raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {a.shape}")
+        return self.reduce(a, axis=self.axis, keepdims=keepdims)
+
+    def backward(self, g, out, a):
+        kept = _kept_shape(a.shape, self.axis)
+        a_, m = values(a), values(out).reshape(kept)      # (the mask takes no gradient: arrays suffice)
+        mask = a_ == m
+        if np.isnan(m).any():                            # a nan is the extreme (numpy's rule): it gets the gradient
+            mask |= np.isnan(a_) & np.isnan(m)
+        count = mask.sum(axis=self.axis, keepdims=True)
+        return (np.where(mask, g.reshape(kept) / count, 0),)
+
+
+class Max(Extremum):
+    name = "max"
+    trusted = True
+    reduce = staticmethod(np.max)
+
+
+class ValuesIndices(tuple):
+    """``(values, indices)``, what PyTorch's ``max(dim=...)`` / ``min(dim=...)`` return, with both names."""
+    __slots__ = ()
+    values = property(lambda self: self[0], doc="The extreme values (differentiable).")
+    indices = property(lambda self: self[1], doc="Where they are, as an int64 tensor without a graph.")
+
+
+def _extremum(op, arg, a, axis, keepdims, dim, keepdim):
+    """numpy's call (``axis=``) gives the values; PyTorch's (``dim=``) gives ``(values, indices)`` as PyTorch."""
+    if dim is None:
+        return op.apply(as_tensor(a), axis=axis, keepdims=bool(keepdim) if keepdim is not None else keepdims)
+    if axis is not None:
+        raise TypeError(f"{op.name}: got both axis= (numpy's name) and dim= (PyTorch's name); pass one of them")
+    keep = bool(keepdim) if keepdim is not None else keepdims
+    a = as_tensor(a)
+    return ValuesIndices((op.apply(a, axis=dim, keepdims=keep), arg(a, axis=dim, keepdims=keep)))
+
+
+def max(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Maximum over ``axis``; tied maxima share the gradient.
+
+    With numpy's ``axis=`` it returns the values, as numpy; with PyTorch's ``dim=`` it
+    returns ``(values, indices)``, as PyTorch (a pair with those two names).
+
+    >>> from autograd import Tensor
+    >>> x = Tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> x.max(axis=1)
+    Tensor([5., 7.])
+    >>> values, indices = x.max(dim=1)
+    >>> indices
+    Tensor([1, 0])
+    """
+    return _extremum(Max, argmax, a, axis, keepdims, dim, keepdim)
+
+
+class Min(Extremum):
+    name = "min"
+    trusted = True
+    reduce = staticmethod(np.min)
+
+
+def min(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Minimum over ``axis``; tied minima share the gradient (``dim=`` gives ``(values, indices)``: see :func:`max`)."""
+    return _extremum(Min, argmin, a, axis, keepdims, dim, keepdim)
+
+
+class LogSumExp(Reduction):
+    name = "logsumexp"
+    trusted = True
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.axis = normalize_axes(axis, a.ndim, "logsumexp")
+        self.keepdims = keepdims
+        z, m = shift_by_max(a, self.axis)
+        with np.errstate(divide="ignore"):               # an empty axis sums to 0: log gives -inf
+            out = np.log(np.exp(z).sum(axis=self.axis, keepdims=True)) + m
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axis])
+
+    def backward(self, g, out, a):
+        # d logsumexp/da = softmax(a)
+        p = NormalizedExp.apply(a, axis=self.axis) if isinstance(a, Tensor) else softmax_array(a, self.axis)
+        return (g.reshape(_kept_shape(a.shape, self.axis)) * p,)
+
+
 @accepts_pytorch_names
 def logsumexp(a, axis=None, keepdims=False):
-    """``log(sum(exp(a)))`` over ``axis``, computed stably."""
-    return LogSumExp.apply(_floating(a), axis=axis, keepdims=keepdims)
+    """``log(sum(exp(a)))`` over ``axis``, computed stably; -inf over an empty axis (an empty sum is 0).
+
+    >>> from autograd import Tensor
+    >>> Tensor([[0.0, 0.0]]).logsumexp(axis=1)
+    Tensor([0.69314718])
+    >>> Tensor([[], []]).logsumexp(axis=1)
+    Tensor([-inf, -inf])
+    """
+    return LogSumExp.apply(floating(a), axis=axis, keepdims=keepdims)
+
+
+class NormalizedExp(Reduction):
+    """The normalised exponential ``exp(a) / sum(exp(a))`` along ``axis`` (drawn as ``softmax``)."""
+    name = "softmax"
+    trusted = True
+
+    def forward(self, a, axis=-1):
+        self.axis = normalize_axes(axis, a.ndim, "softmax")
+        return softmax_array(a, self.axis)
+
+    def backward(self, g, out, a):
+        # Jacobian diag(s) - s s^T applied to g
+        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
 
 
 @accepts_pytorch_names
 def softmax(a, axis=-1):
-    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably."""
-    return Softmax.apply(_floating(a), axis=axis)
+    """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (an empty axis gives an empty result)."""
+    return NormalizedExp.apply(floating(a), axis=axis)
+
+
+class LogNormalizedExp(Reduction):
+    """The log of the normalised exponential, ``a - logsumexp(a)`` along ``axis`` (drawn as ``log_softmax``)."""
+    name = "log_softmax"
+    trusted = True
+
+    def forward(self, a, axis=-1):
+        self.axis = normalize_axes(axis, a.ndim, "log_softmax")
+        z, _ = shift_by_max(a, self.axis)
+        if z.size == 0:                                  # (an empty axis: log(0) would warn)
+            return z
+        return z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, g, out, a):
+        # d log_softmax_i/da_j = delta_ij - softmax_j
+        return (g - np.exp(out) * g.sum(axis=self.axis, keepdims=True),)
 
 
 @accepts_pytorch_names
 def log_softmax(a, axis=-1):
-    """``a - logsumexp(a)`` along ``axis``, computed stably."""
-    return LogSoftmax.apply(_floating(a), axis=axis)
+    """``a - logsumexp(a)`` along ``axis``, computed stably (an empty axis gives an empty result)."""
+    return LogNormalizedExp.apply(floating(a), axis=axis)
 
 
 # --- non-differentiable: indices carry no graph (as comparisons) ---------------------------
@@ -246,14 +273,14 @@ def _arg_extremum(find, a, axis, keepdims):
     a = as_tensor(a)
     name = find.__name__
     if axis is not None:
-        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-            raise TypeError(f"{name}: axis must be an int or None, got {axis!r}")
-        axis = _axes(int(axis), a.ndim, name)[0] if a.ndim else axis
+        if not is_int(axis):
+            raise TypeError(f"{name}: axis must be an int or None, got {axis!r}; pass one axis, or None for all")
+        axis = normalize_axes(int(axis), a.ndim, name)[0] if a.ndim else axis
     try:
         index = find(a.data, axis=axis, keepdims=keepdims)
     except (ValueError, np.exceptions.AxisError) as e:
         raise ValueError(f"{name}: {e} (shape {a.shape}, axis {axis!r})") from None
-    return Tensor._from_op(np.asarray(index), None)
+    return Tensor.wrap(np.asarray(index))
 
 
 @accepts_pytorch_names

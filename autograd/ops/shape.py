@@ -9,8 +9,7 @@ import math
 import numpy as np
 
 from autograd.function import Function
-from autograd.ops.arguments import accepts_pytorch_names
-from autograd.ops.reduce import _axes
+from autograd.ops.arguments import accepts_pytorch_names, is_int, normalize_axes, single_axis
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -19,8 +18,16 @@ __all__ = [
 ]
 
 
+def _shape_arg(shape):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
 class Reshape(Function):
     name = "reshape"
+    trusted = True
 
     def forward(self, a, shape=None):
         try:
@@ -33,30 +40,81 @@ class Reshape(Function):
         return (g.reshape(a.shape),)
 
 
-# Ops that only reshape, under the names users write (errors and graph pictures show these)
+def reshape(a, *shape):
+    """Same values in a new shape (one dimension may be -1)."""
+    return Reshape.apply(as_tensor(a), shape=_shape_arg(shape))
+
+
 class View(Reshape):
     name = "view"
+    trusted = True
+
+
+def view(a, *shape):
+    """PyTorch's name for :func:`reshape` (a copy where numpy cannot make a view: it never fails for that)."""
+    return View.apply(as_tensor(a), shape=_shape_arg(shape))
 
 
 class Squeeze(Reshape):
     name = "squeeze"
+    trusted = True
+
+
+@accepts_pytorch_names
+def squeeze(a, axis=None):
+    """Drop size-1 axes (all of them, or the given int or tuple of axes), composed from reshape."""
+    a = as_tensor(a)
+    if a.ndim == 0:                                   # numpy and PyTorch take axis 0 (or -1) here
+        if axis is not None and axis not in (0, -1, (0,), (-1,)):
+            raise ValueError(f"squeeze: invalid axis {axis!r} for a 0-d tensor (only 0 or -1)")
+        return Squeeze.apply(a, shape=())
+    axes = range(a.ndim) if axis is None else normalize_axes(axis, a.ndim, "squeeze")
+    drop = [ax for ax in axes if a.shape[ax] == 1]
+    if axis is not None and len(drop) != len(axes):
+        raise ValueError(f"squeeze: axis {axis!r} of shape {a.shape} does not have size 1")
+    return Squeeze.apply(a, shape=tuple(n for i, n in enumerate(a.shape) if i not in drop))
 
 
 class Unsqueeze(Reshape):
     name = "unsqueeze"
+    trusted = True
 
 
-class Flatten(Reshape):
+@accepts_pytorch_names
+def unsqueeze(a, axis):
+    """Insert a size-1 axis at ``axis`` (an int, or a tuple as numpy's expand_dims), composed from reshape."""
+    a = as_tensor(a)
+    new = normalize_axes(axis, a.ndim + (len(axis) if type(axis) in (tuple, list) else 1), "unsqueeze")
+    rest = iter(a.shape)
+    return Unsqueeze.apply(a, shape=tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
+
+
+class MergeAxes(Reshape):
+    """A reshape that merges a run of axes into one (drawn as ``flatten``)."""
     name = "flatten"
+    trusted = True
+
+
+@accepts_pytorch_names
+def flatten(a, start_axis=0, end_axis=-1):
+    """Merge axes ``start_axis..end_axis`` into one (PyTorch's flatten), composed from reshape."""
+    a = as_tensor(a)
+    s, e = (single_axis(axis, max(a.ndim, 1), "flatten") for axis in (start_axis, end_axis))
+    if a.ndim == 0:
+        return MergeAxes.apply(a, shape=(1,))
+    if s > e:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {a.shape}")
+    return MergeAxes.apply(a, shape=a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
 
 
 class Transpose(Function):
     name = "transpose"
+    trusted = True
 
     def forward(self, a, axes=None):
         if axes is None:
             axes = tuple(reversed(range(a.ndim)))
-        if not all(_is_int(i) for i in axes):
+        if not all(is_int(i) for i in axes):
             raise TypeError(f"{self.name}: axes must be ints, got {tuple(axes)} for shape {a.shape}")
         in_range = all(-a.ndim <= i < a.ndim for i in axes)
         if not in_range or sorted(i % a.ndim for i in axes) != list(range(a.ndim)):
@@ -71,16 +129,50 @@ class Transpose(Function):
         return (g.transpose(tuple(np.argsort(self.axes))),)
 
 
+def transpose(a, *axes):
+    """Permute axes as numpy does: no axes reverses them (PyTorch's ``transpose(d0, d1)`` is :func:`swapaxes`).
+
+    ``t.transpose(0, 1)`` of a 2-d tensor (PyTorch's spelling, two ints) is refused: numpy
+    reads it as the identity permutation, PyTorch as a swap, and the silent difference is
+    a trap. The permutation as one tuple, ``transpose((0, 1))``, is numpy's and is kept.
+    """
+    a = as_tensor(a)
+    pytorch_swap = axes == (0, 1) and a.ndim == 2
+    axes = _shape_arg(axes) if axes and axes != (None,) else None
+    if pytorch_swap:
+        raise ValueError("transpose: transpose(0, 1) of a 2-d tensor is numpy's identity permutation (it changes "
+                         "nothing), not PyTorch's swap; to swap the axes use t.T, t.t() or t.swapaxes(0, 1)")
+    return Transpose.apply(a, axes=axes)
+
+
 class Permute(Transpose):
     name = "permute"
+    trusted = True
+
+
+def permute(a, *axes):
+    """Reorder the axes (PyTorch's name): ``permute(t, 2, 0, 1)``."""
+    return Permute.apply(as_tensor(a), axes=_shape_arg(axes))
 
 
 class SwapAxes(Transpose):
     name = "swapaxes"
+    trusted = True
+
+
+@accepts_pytorch_names
+def swapaxes(a, axis1, axis2):
+    """Swap two axes (PyTorch's ``transpose(dim0, dim1)``; ``dim0=``/``dim1=`` are accepted)."""
+    a = as_tensor(a)
+    axes = list(range(a.ndim))
+    i, j = single_axis(axis1, a.ndim, "swapaxes"), single_axis(axis2, a.ndim, "swapaxes")
+    axes[i], axes[j] = j, i
+    return SwapAxes.apply(a, axes=tuple(axes))
 
 
 class BroadcastTo(Function):
     name = "broadcast_to"
+    trusted = True
 
     def forward(self, a, shape=None):
         try:
@@ -90,6 +182,30 @@ class BroadcastTo(Function):
 
     def backward(self, g, out, a):
         return (g,)                      # the engine sums it back over the broadcast axes
+
+
+def broadcast_to(a, shape):
+    """Repeat along new or size-1 axes to reach ``shape`` (numpy rules)."""
+    return BroadcastTo.apply(as_tensor(a), shape=(shape,) if is_int(shape) else tuple(shape))
+
+
+def _index_text(index):
+    """An index as it is written between brackets (what pictures show under ``getitem``).
+
+    >>> import numpy as np
+    >>> _index_text((0, slice(1, 3), Ellipsis, np.array([2, 0])))
+    '0, 1:3, ..., <int64 array (2,)>'
+    """
+    if isinstance(index, tuple):
+        return ", ".join(_index_text(i) for i in index)
+    if isinstance(index, slice):
+        text = f"{'' if index.start is None else index.start}:{'' if index.stop is None else index.stop}"
+        return text + (f":{index.step}" if index.step is not None else "")
+    if index is Ellipsis:
+        return "..."
+    if isinstance(index, np.ndarray):
+        return f"<{index.dtype} array {index.shape}>"
+    return repr(index)
 
 
 def _plain_index(index):
@@ -126,6 +242,7 @@ def _scatter_add(g, index, shape, advanced):
 
 class GetItem(Function):
     name = "getitem"
+    trusted = True
 
     def forward(self, a, index=None, advanced=False):
         self.index, self.advanced = index, advanced
@@ -137,10 +254,23 @@ class GetItem(Function):
     def backward(self, g, out, a):
         return (_scatter_add(g, self.index, a.shape, self.advanced),)
 
+    def describe(self):
+        return f"[{_index_text(self.index)}]"          # as written: x[0, 1:3]
+
+
+def getitem(a, index):
+    """``a[index]``: ints, slices, ``...``, None, integer arrays and boolean masks.
+
+    Repeated integer indices accumulate in the gradient.
+    """
+    index, advanced = _plain_index(index)
+    return GetItem.apply(as_tensor(a), index=index, advanced=advanced)
+
 
 class ScatterAdd(Function):
     """The transpose of indexing, needed to differentiate indexing's backward again."""
     name = "scatter_add"
+    trusted = True
 
     def forward(self, g, index=None, shape=None, advanced=False):
         self.index, self.shape, self.advanced = index, shape, advanced
@@ -149,9 +279,13 @@ class ScatterAdd(Function):
     def backward(self, g2, out, g):
         return (g2[self.index],)
 
+    def describe(self):
+        return f"[{_index_text(self.index)}] shape={self.shape}"
+
 
 class Concatenate(Function):
     name = "concatenate"
+    trusted = True
 
     def forward(self, *arrays, axis=0):
         try:
@@ -171,8 +305,25 @@ class Concatenate(Function):
         return tuple(grads)
 
 
+@accepts_pytorch_names
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (``axis=None``: flattened first, as numpy)."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: need at least one tensor")
+    if axis is None:
+        tensors, axis = [reshape(t, -1) for t in tensors], 0
+    elif not is_int(axis):
+        raise TypeError(f"concatenate: axis must be an int or None, got {axis!r}")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+cat = concatenate     # PyTorch's name
+
+
 class Stack(Function):
     name = "stack"
+    trusted = True
 
     def forward(self, *arrays, axis=0):
         self.axis = axis                              # (checked, non-negative: see stack below)
@@ -183,130 +334,13 @@ class Stack(Function):
         return tuple(g[lead + (i,)] for i in range(len(inputs)))
 
 
-# --- public functions -------------------------------------------------------------------
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _one_axis(axis, ndim, op):
-    """A single int axis in ``[-ndim, ndim)``, made non-negative; errors name the op."""
-    if not _is_int(axis):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    return _axes(int(axis), ndim, op)[0]
-
-
-def _shape_arg(shape):
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def reshape(a, *shape):
-    """Same values in a new shape (one dimension may be -1)."""
-    return Reshape.apply(as_tensor(a), shape=_shape_arg(shape))
-
-
-def view(a, *shape):
-    """PyTorch's name for :func:`reshape` (a copy where numpy cannot make a view: it never fails for that)."""
-    return View.apply(as_tensor(a), shape=_shape_arg(shape))
-
-
-def transpose(a, *axes):
-    """Permute axes as numpy does: no axes reverses them (PyTorch's ``transpose(d0, d1)`` is :func:`swapaxes`)."""
-    axes = _shape_arg(axes) if axes and axes != (None,) else None
-    return Transpose.apply(as_tensor(a), axes=axes)
-
-
-def permute(a, *axes):
-    """Reorder the axes (PyTorch's name): ``permute(t, 2, 0, 1)``."""
-    return Permute.apply(as_tensor(a), axes=_shape_arg(axes))
-
-
-@accepts_pytorch_names
-def swapaxes(a, axis1, axis2):
-    """Swap two axes (PyTorch's ``transpose(dim0, dim1)``; ``dim0=``/``dim1=`` are accepted)."""
-    a = as_tensor(a)
-    axes = list(range(a.ndim))
-    i, j = _one_axis(axis1, a.ndim, "swapaxes"), _one_axis(axis2, a.ndim, "swapaxes")
-    axes[i], axes[j] = j, i
-    return SwapAxes.apply(a, axes=tuple(axes))
-
-
-def broadcast_to(a, shape):
-    """Repeat along new or size-1 axes to reach ``shape`` (numpy rules)."""
-    return BroadcastTo.apply(as_tensor(a), shape=(shape,) if _is_int(shape) else tuple(shape))
-
-
-@accepts_pytorch_names
-def squeeze(a, axis=None):
-    """Drop size-1 axes (all of them, or the given int or tuple of axes), composed from reshape."""
-    a = as_tensor(a)
-    if a.ndim == 0:                                   # numpy and PyTorch take axis 0 (or -1) here
-        if axis is not None and axis not in (0, -1, (0,), (-1,)):
-            raise ValueError(f"squeeze: invalid axis {axis!r} for a 0-d tensor (only 0 or -1)")
-        return Squeeze.apply(a, shape=())
-    axes = range(a.ndim) if axis is None else _axes(axis, a.ndim, "squeeze")
-    drop = [ax for ax in axes if a.shape[ax] == 1]
-    if axis is not None and len(drop) != len(axes):
-        raise ValueError(f"squeeze: axis {axis!r} of shape {a.shape} does not have size 1")
-    return Squeeze.apply(a, shape=tuple(n for i, n in enumerate(a.shape) if i not in drop))
-
-
-@accepts_pytorch_names
-def unsqueeze(a, axis):
-    """Insert a size-1 axis at ``axis`` (an int, or a tuple as numpy's expand_dims), composed from reshape."""
-    a = as_tensor(a)
-    new = _axes(axis, a.ndim + (len(axis) if type(axis) in (tuple, list) else 1), "unsqueeze")
-    rest = iter(a.shape)
-    return Unsqueeze.apply(a, shape=tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
-
-
-@accepts_pytorch_names
-def flatten(a, start_axis=0, end_axis=-1):
-    """Merge axes ``start_axis..end_axis`` into one (PyTorch's flatten), composed from reshape."""
-    a = as_tensor(a)
-    s, e = (_one_axis(axis, max(a.ndim, 1), "flatten") for axis in (start_axis, end_axis))
-    if a.ndim == 0:
-        return Flatten.apply(a, shape=(1,))
-    if s > e:
-        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {a.shape}")
-    return Flatten.apply(a, shape=a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
-
-
-def getitem(a, index):
-    """``a[index]``: ints, slices, ``...``, None, integer arrays and boolean masks.
-
-    Repeated integer indices accumulate in the gradient.
-    """
-    index, advanced = _plain_index(index)
-    return GetItem.apply(as_tensor(a), index=index, advanced=advanced)
-
-
-@accepts_pytorch_names
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (``axis=None``: flattened first, as numpy)."""
-    tensors = [as_tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("concatenate: need at least one tensor")
-    if axis is None:
-        tensors, axis = [reshape(t, -1) for t in tensors], 0
-    elif not _is_int(axis):
-        raise TypeError(f"concatenate: axis must be an int or None, got {axis!r}")
-    return Concatenate.apply(*tensors, axis=axis)
-
-
-cat = concatenate     # PyTorch's name
-
-
 @accepts_pytorch_names
 def stack(tensors, axis=0):
     """Join equally shaped tensors along a new axis."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: need at least one tensor")
-    axis = _one_axis(axis, tensors[0].ndim + 1, "stack")
+    axis = single_axis(axis, tensors[0].ndim + 1, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")

@@ -32,8 +32,9 @@ import warnings
 
 import numpy as np
 
-from autograd.tensor import Tensor
-from autograd.trace import _walk, backward_steps, format_array, graph_tensors, tensor_names
+from autograd.engine import record_backward
+from autograd.graph import graph_tensors, is_tensor, tensor_names
+from autograd.trace import backward_steps, format_array
 
 __all__ = ["draw", "save", "backward_steps"]
 
@@ -41,7 +42,6 @@ INSTALL_HINT = ("Rendering needs the Graphviz 'dot' program: install it with 'ap
                 "(Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install graphviz'. "
                 "Building the graph and reading its .source work without it.")
 
-_COMMUTATIVE = {"+", "*", "maximum", "minimum"}
 _GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#777777"
 _VANISHING, _EXPLODING = 1e-6, 1e2       # color_by_grad: the ends of the colour scale (mean |grad|)
 _ZERO_COLOUR, _NONFINITE_COLOUR, _EDGE_COLOUR = "#1f4fd0", "#d00000", "#555555"   # the last: no gradient
@@ -190,11 +190,11 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
                                           grads.get(id(t)), max_elements), **attrs)
         if t.op is None:
             continue
-        symbol = len(t.op.name) <= 2                  # "+", "*", "/", "**": bigger, in a circle
+        symbol = t.op.infix                            # "+", "*", "/", "**": bigger, in a circle
         where.node(f"op{i}", _op_label(t.op), shape="circle" if symbol else "ellipse", style="filled",
                    fillcolor="#eeeeee", color="#aaaaaa", fontsize="14" if symbol else "10",
                    width="0.3", height="0.3", margin="0.02,0.02")
-        ordered = len(t.op.parents) > 1 and t.op.name not in _COMMUTATIVE
+        ordered = len(t.op.parents) > 1 and not t.op.commutative
         for k, p in enumerate(t.op.parents):
             attrs = _grad_edge(grads.get(id(p))) if color_by_grad and p.requires_grad else {}
             if ordered:
@@ -213,7 +213,7 @@ def save(graph, path, **draw_kwargs):
     by ``dot``; ``.dot`` / ``.gv`` write the DOT source as text (no ``dot``
     needed). Nothing is written if rendering fails. Returns the path.
     """
-    if isinstance(graph, Tensor):
+    if is_tensor(graph):
         graph = draw(graph, **draw_kwargs)
     elif draw_kwargs:
         raise TypeError(f"save: draw options {sorted(draw_kwargs)} apply only when saving a Tensor")
@@ -316,7 +316,7 @@ def _check_roots(roots, caller):
     if not roots:
         raise ValueError(f"{caller}: give at least one Tensor to draw")
     for r in roots:
-        if not isinstance(r, Tensor):
+        if not is_tensor(r):
             raise TypeError(f"{caller}: roots must be Tensors, got {type(r).__name__}")
     return list({id(r): r for r in roots}.values())
 
@@ -335,7 +335,7 @@ def _gradients(order, roots):
     if not stored or not all(r.requires_grad and r.size == 1 for r in roots):
         return stored, None
     with np.errstate(all="ignore"):                   # (backward already said it once)
-        computed = _walk(roots, [np.ones(r.shape, r.dtype) for r in roots])
+        computed = {id(t): g for t, g in record_backward(roots, caller="draw").items()}
     leaves = [t for t in order if t.op is None and id(t) in computed]
     if any(id(t) not in stored for t in leaves):     # only if the leaves hold what one backward gives
         return stored, None
@@ -362,13 +362,13 @@ def _one_backward(stored, computed):
 
 
 def _highlighted(highlight, order, label_of):
-    if highlight is None or isinstance(highlight, (Tensor, str)):
+    if highlight is None or isinstance(highlight, str) or is_tensor(highlight):
         highlight = [] if highlight is None else [highlight]
     in_graph = {id(t) for t in order}
     by_name = {label_of[id(t)]: id(t) for t in order if label_of[id(t)] is not None}
     marked = set()
     for h in highlight:
-        if isinstance(h, Tensor) and id(h) in in_graph:
+        if is_tensor(h) and id(h) in in_graph:
             marked.add(id(h))
         elif isinstance(h, str) and h in by_name:
             marked.add(by_name[h])
@@ -418,36 +418,12 @@ def _html_text(text):
 
 
 def _op_label(op):
-    parts = []
-    for key, value in op.params.items():
-        if value is None or value is False or isinstance(value, np.ndarray) or key == "advanced":
-            continue
-        if key == "axis" and value == tuple(range(op.parents[0].ndim)):
-            continue                                  # all axes: the default
-        if key == "index":
-            text = f"[{_index_text(value)}]"
-        else:
-            if isinstance(value, tuple) and len(value) == 1:
-                value = value[0]
-            text = f"{key}={value if isinstance(value, np.dtype) else repr(value)}"
-        parts.append(text if len(text) <= 24 else text[:23] + "…")
+    """The op's name, with its parameters (``op.describe()``) in small print below."""
     label = html.escape(op.name)
-    if parts:
-        label += f'<BR/><FONT POINT-SIZE="8">{html.escape(" ".join(parts))}</FONT>'
+    params = op.describe()
+    if params:
+        label += f'<BR/><FONT POINT-SIZE="8">{html.escape(params)}</FONT>'
     return f"<{label}>"
-
-
-def _index_text(index):
-    if isinstance(index, tuple):
-        return ", ".join(_index_text(i) for i in index)
-    if isinstance(index, slice):
-        text = f"{'' if index.start is None else index.start}:{'' if index.stop is None else index.stop}"
-        return text + (f":{index.step}" if index.step is not None else "")
-    if index is Ellipsis:
-        return "..."
-    if isinstance(index, np.ndarray):
-        return f"<{index.dtype} array {index.shape}>"
-    return repr(index)
 
 
 def _grad_colour(m):
@@ -500,43 +476,3 @@ def _caption(show_data, show_grad, stale, color_by_grad):
         return ""
     return "<" + "".join(f"<TR><TD>{r}</TD></TR>" for r in rows).join(
         ['<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">', "</TABLE>"]) + ">"
-
-
-# --- python -m autograd.viz ----------------------------------------------------------
-
-def _seed_exercises():
-    """The seeds' two backprop exercises with the lecture numbers, backpropagated: {file stem: (root, names)}."""
-    x = Tensor(-2.0, requires_grad=True, name="x")
-    y = Tensor(5.0, requires_grad=True, name="y")
-    z = Tensor(-4.0, requires_grad=True, name="z")
-    q = x + y
-    f = q * z
-    f.backward()
-    graph = (f, dict(q=q, f=f))
-
-    w0, x0 = Tensor(2.0, requires_grad=True, name="w0"), Tensor(-1.0, requires_grad=True, name="x0")
-    w1, x1 = Tensor(-3.0, requires_grad=True, name="w1"), Tensor(-2.0, requires_grad=True, name="x1")
-    w2 = Tensor(-3.0, requires_grad=True, name="w2")
-    z = w0 * x0 + w1 * x1 + w2
-    y = z.sigmoid()
-    y.backward()
-    return {"computational_graph": graph, "sigmoid_neuron": (y, dict(z=z, y=y))}
-
-
-def _main(argv=None):
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m autograd.viz",
-                                     description="Render the seed backprop exercises with values and gradients.")
-    parser.add_argument("--out", default="out/viz", help="output directory (default: out/viz, under the current one)")
-    parser.add_argument("--format", default="svg", choices=["svg", "png", "pdf", "dot"])
-    args = parser.parse_args(argv)
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for stem, (root, names) in _seed_exercises().items():
-        path = save(draw(root, names=names), out / f"{stem}.{args.format}")
-        print(f"wrote {path}\n{backward_steps(root, names=names)}\n")
-
-
-if __name__ == "__main__":
-    _main()

@@ -1,0 +1,228 @@
+"""Grad mode and anomaly mode, per thread (as in PyTorch): ``no_grad`` in one thread leaves the others recording.
+
+Every op asks two questions: does it record the graph (grad mode), and does it
+check for nan/inf (anomaly mode)? Asking a ``threading.local`` on every op costs
+more than a small op itself, so the answer is found in two steps. A process-wide
+count says how many mode blocks (``with no_grad()``, ``detect_anomaly()``, ...)
+are open in any thread right now. While it is 0, every thread runs with the
+defaults (record, no checks), and the op reads nothing else. Only while some
+block is open does an op read its own thread's modes. A thread's own blocks
+always count, so a thread never misses its own mode; another thread's blocks
+only make it look up its own (unchanged) modes.
+
+>>> from autograd import Tensor, no_grad, is_grad_enabled
+>>> with no_grad():
+...     is_grad_enabled()
+False
+>>> is_grad_enabled()
+True
+"""
+import functools
+import inspect
+import threading
+
+import numpy as np
+
+__all__ = [
+    "no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
+    "AnomalyError", "check_anomaly", "open_blocks", "thread_modes",
+]
+
+
+class ThreadModes(threading.local):
+    """The calling thread's modes; the class attributes are the defaults every new thread starts with."""
+    grad_enabled = True
+    anomaly = False
+
+
+class OpenBlocks:
+    """How many mode blocks are open in all threads together (``count`` 0: every thread has the defaults).
+
+    Ops read ``open_blocks.count`` first and :data:`thread_modes` only when it is not 0.
+    """
+    count = 0
+
+    def __init__(self):
+        self.lock = threading.Lock()       # count += 1 is a read and a write: two threads could interleave
+
+    def add(self, n):
+        with self.lock:
+            self.count += n
+
+
+thread_modes = ThreadModes()
+open_blocks = OpenBlocks()
+
+
+def is_grad_enabled():
+    """Return True when new ops (in this thread) record the graph."""
+    return not open_blocks.count or thread_modes.grad_enabled
+
+
+def is_anomaly_enabled():
+    """Return True inside :class:`detect_anomaly` (in this thread)."""
+    return bool(open_blocks.count) and thread_modes.anomaly
+
+
+class _ModeBlock:
+    """Set one of this thread's modes (``attribute``) to ``self.value`` inside a ``with`` block.
+
+    The block is counted in :data:`open_blocks` before the mode changes and after it is
+    restored, so whenever this thread's mode is not the default, the count is not 0.
+    """
+    attribute = "grad_enabled"
+    value = True
+
+    def __enter__(self):
+        open_blocks.add(1)
+        self._previous = getattr(thread_modes, self.attribute)
+        if self.value is not None:
+            setattr(thread_modes, self.attribute, self.value)
+        return self
+
+    def __exit__(self, *exc):
+        setattr(thread_modes, self.attribute, self._previous)
+        open_blocks.add(-1)
+        return False
+
+
+class _GradMode(_ModeBlock):
+    """Set grad recording to ``self.value`` inside a ``with`` block or a decorated function.
+
+    As a decorator it works with or without parentheses, and on generator functions
+    the mode holds whenever the generator runs (not only while it is created).
+    """
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)      # ``@no_grad`` without parentheses
+
+    def __call__(self, func):
+        mode = type(self)            # a fresh block per entry: re-entrant
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                try:
+                    with mode():                     # each resumption runs in the mode
+                        sent = next(gen)
+                    while True:
+                        try:
+                            received = yield sent
+                        except GeneratorExit:
+                            with mode():
+                                gen.close()
+                            raise
+                        except BaseException as e:
+                            with mode():
+                                sent = gen.throw(e)
+                        else:
+                            with mode():
+                                sent = gen.send(received)
+                except StopIteration as stop:
+                    return stop.value
+            return generator
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with mode():
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator: ops inside (in this thread) record no graph.
+
+    >>> from autograd import Tensor, no_grad
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+    value = False
+
+
+class inference_mode(no_grad):
+    """PyTorch's name for :class:`no_grad` here (labgrad has no separate inference tensors).
+
+    >>> from autograd import Tensor, inference_mode
+    >>> @inference_mode
+    ... def predict(x):
+    ...     return x * 2
+    >>> predict(Tensor([1.0], requires_grad=True)).requires_grad
+    False
+
+    ``inference_mode(False)`` leaves the grad mode as it is, as in PyTorch.
+    """
+
+    def __new__(cls, mode=True):
+        if mode is True or mode is False:
+            return super().__new__(cls if mode else _InferenceModeOff)
+        if callable(mode):
+            return super().__new__(cls, mode)    # used as a decorator without parentheses
+        raise TypeError(f"inference_mode: mode must be True or False, got {mode!r}")
+
+
+class _InferenceModeOff(inference_mode):
+    """``inference_mode(False)``: a block that keeps the current grad mode."""
+    value = None                             # (read by __enter__: keep the current mode)
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
+    value = True
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under :func:`detect_anomaly` by the first op that produces nan or inf."""
+
+
+class detect_anomaly(_ModeBlock):
+    """Context manager: the first op whose forward or backward *creates* a nan/inf raises (in this thread).
+
+    An op creates a non-finite value when its inputs (or upstream gradient) are
+    all finite and its output (or an input gradient) is not; the error names the op.
+    nan or inf that comes in with the data (a leaf tensor: data, a parameter, a
+    constant) raises at the first op that reads it, naming the op, the input and
+    how many values are nan and inf. Inside the block numpy's warnings from the
+    ops are silenced: the AnomalyError reports the event instead.
+
+    >>> import numpy as np
+    >>> from autograd import Tensor, detect_anomaly
+    >>> with detect_anomaly():
+    ...     Tensor([0.0, 1.0]).log()
+    Traceback (most recent call last):
+    ...
+    autograd.modes.AnomalyError: forward of 'log' produced non-finite values (-inf) from finite inputs of shapes [(2,)]
+    """
+    attribute = "anomaly"
+    value = True
+
+
+def check_anomaly(stage, op, produced, sources):
+    """Raise :class:`AnomalyError` if ``produced`` has nan/inf while every numeric source array is finite.
+
+    ``stage`` is ``"forward"`` or ``"backward"``, ``op`` the Function (its ``name`` is shown).
+
+    >>> class Log:
+    ...     name = "log"
+    >>> check_anomaly("forward", Log(), [np.array([0.0])], [np.array([1.0])])
+    >>> check_anomaly("forward", Log(), [np.array([-np.inf])], [np.array([0.0])])
+    Traceback (most recent call last):
+    ...
+    autograd.modes.AnomalyError: forward of 'log' produced non-finite values (-inf) from finite inputs of shapes [(1,)]
+    """
+    produced = [np.asarray(p) for p in produced if p is not None]
+    if all(np.isfinite(p).all() for p in produced):
+        return
+    if all(np.isfinite(s).all() for s in sources if np.issubdtype(np.asarray(s).dtype, np.number)):
+        bad = next(_first_bad(p) for p in produced if not np.isfinite(p).all())
+        shapes = [np.shape(s) for s in sources]
+        raise AnomalyError(
+            f"{stage} of {op.name!r} produced non-finite values ({bad}) from finite inputs of shapes {shapes}")
+
+
+def _first_bad(array):
+    bad = np.asarray(array)[~np.isfinite(array)]
+    return bad.flat[0] if bad.size else None
