@@ -11,10 +11,10 @@
 array(8.)
 """
 from autograd.tensor import Tensor, as_tensor
-from autograd.function import Function, reduce_broadcast
+from autograd.function import Function
 from autograd.modes import (AnomalyError, detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
                             is_grad_enabled, no_grad)
-from autograd.engine import backward, grad
+from autograd.engine import backward, grad, reduce_broadcast
 from autograd.ops import *  # noqa: F401,F403
 from autograd.ops import abs, max, min, pow, sum  # noqa: F401  (not in __all__: they would shadow builtins)
 from autograd import ops
@@ -29,8 +29,7 @@ __all__ = [
 
 
 def __getattr__(name):
-    """``autograd.viz`` is imported on first use: importing it here would make
-    ``python -m autograd.viz`` warn that the module was imported before it ran."""
+    """``autograd.viz`` (the largest part, which few programs need) is imported on first use."""
     if name == "viz":
         import importlib
         return importlib.import_module("autograd.viz")

@@ -32,7 +32,7 @@ import numbers
 import numpy as np
 
 __all__ = [
-    "integer", "positive_int", "non_negative_int", "real_number", "probability", "boolean",
+    "is_int", "integer", "positive_int", "non_negative_int", "real_number", "probability", "boolean",
     "one_of", "shape_tuple", "float_dtype", "dtype_and_device", "show",
 ]
 
@@ -56,7 +56,8 @@ def _got(value):
     return f"got {show(value)} ({type(value).__name__})"
 
 
-def _is_int(value):
+def is_int(value):
+    """True for Python and numpy integers, False for bools (``True`` is not a size, an axis or a count)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
@@ -111,7 +112,7 @@ def integer(value, name, op, low=None, high=None, *, what=None, hint=None):
     """
     bounds = _interval(low, high)
     what = what or ("an int " + bounds).rstrip()
-    if not _is_int(value):
+    if not is_int(value):
         fix = hint or ("pass an int " + bounds).rstrip()
         if isinstance(value, (bool, np.bool_)):
             fix += " (bools are not ints)"
@@ -277,14 +278,14 @@ def shape_tuple(value, name, op, *, hint=None):
     TypeError: zeros: shape must be an int or a tuple of ints, got (2.0, 3) (tuple); pass e.g. (2, 3)
     """
     fix = hint or "pass e.g. (2, 3)"
-    if _is_int(value):
+    if is_int(value):
         dims = (int(value),)
     else:
         try:
             items = tuple(value)
         except TypeError:
             items = None
-        if items is None or isinstance(value, (str, bytes)) or not all(_is_int(n) for n in items):
+        if items is None or isinstance(value, (str, bytes)) or not all(is_int(n) for n in items):
             raise TypeError(f"{op}: {name} must be an int or a tuple of ints, {_got(value)}; {fix}") from None
         dims = tuple(int(n) for n in items)
     if any(n < 0 for n in dims):

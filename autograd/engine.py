@@ -44,13 +44,15 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
     anomaly = is_anomaly_enabled() and not recording
     finished, visited = {}, []
     while waiting:
-        t = heappop(waiting)[1]              # the newest op's output: every consumer has passed its gradient
+        # 1. the next tensor: the newest op's output, whose every consumer has passed its gradient
+        t = heappop(waiting)[1]
         g = grads.pop(t)
         if t.retains_grad or (keep is not None and t in keep):
             finished[t] = g
         op = t.op
         if op.released and not recording:
             raise _released_error(op)
+        # 2. the chain rule: the op's backward turns the upstream gradient into one gradient per input
         parents, n = op.parents, len(op.parents)
         if create_graph:             # on Tensors: the backward records a graph of its own
             input_grads = op.backward(g, t, *parents)
@@ -69,6 +71,7 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
         if not op.trusted:           # a user op may return an array it keeps or was given: never adopt it
             handed.update(id(gi) for gi in input_grads)
         visited.append(op)
+        # 3. accumulation: each input's gradient (fitted to its shape and dtype) adds to what it has
         for p, gi in zip(parents, input_grads):
             if gi is None or not p.requires_grad:
                 continue

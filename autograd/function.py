@@ -19,7 +19,7 @@ A primitive subclasses :class:`Function` and writes two methods:
 
 A backward may return a gradient in the broadcast shape of the output: the
 engine reduces it to the input's shape in exactly one place
-(:func:`reduce_broadcast`) and checks the shape afterwards.
+(:func:`autograd.reduce_broadcast`) and checks the shape afterwards.
 
 Example
 -------
@@ -43,13 +43,9 @@ from operator import attrgetter
 
 import numpy as np
 
-from autograd.engine import reduce_broadcast
 from autograd.modes import check_anomaly, open_blocks, thread_modes
-# re-exported for ``autograd/__init__`` until it imports them from autograd.modes
-from autograd.modes import (AnomalyError, detect_anomaly, enable_grad, inference_mode,  # noqa: F401
-                            is_grad_enabled, no_grad)
 
-__all__ = ["Function", "reduce_broadcast"]
+__all__ = ["Function"]
 
 
 _op_counter = count()              # numbers recorded ops in the order they ran

@@ -30,9 +30,17 @@ __all__ = [
 
 
 class ThreadModes(threading.local):
-    """The calling thread's modes; the class attributes are the defaults every new thread starts with."""
+    """The calling thread's modes; the class attributes are the defaults every new thread starts with.
+
+    ``saved`` is the thread's stack of the values its open blocks replaced: kept here, not on
+    the block object, so one ``no_grad()`` object entered twice (nested, or by two threads)
+    restores each entry's own previous value.
+    """
     grad_enabled = True
     anomaly = False
+
+    def __init__(self):
+        self.saved = []
 
 
 class OpenBlocks:
@@ -75,13 +83,13 @@ class _ModeBlock:
 
     def __enter__(self):
         open_blocks.add(1)
-        self._previous = getattr(thread_modes, self.attribute)
+        thread_modes.saved.append(getattr(thread_modes, self.attribute))
         if self.value is not None:
             setattr(thread_modes, self.attribute, self.value)
         return self
 
     def __exit__(self, *exc):
-        setattr(thread_modes, self.attribute, self._previous)
+        setattr(thread_modes, self.attribute, thread_modes.saved.pop())   # (blocks close in reverse order)
         open_blocks.add(-1)
         return False
 
@@ -95,7 +103,12 @@ class _GradMode(_ModeBlock):
 
     def __new__(cls, func=None):
         self = super().__new__(cls)
-        return self if func is None else self(func)      # ``@no_grad`` without parentheses
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}: takes no argument as a context manager (with {cls.__name__}():) "
+                            f"and a function as a decorator, got {func!r}")
+        return self(func)                                 # ``@no_grad`` without parentheses
 
     def __call__(self, func):
         mode = type(self)            # a fresh block per entry: re-entrant

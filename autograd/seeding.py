@@ -3,7 +3,7 @@
 labgrad draws random numbers without an explicit ``rng`` from numpy's global
 random state (``np.random``): the weight initialisers of :mod:`nn.init`, and
 :class:`nn.Linear`, :class:`nn.MLP` and :class:`nn.Dropout` when no ``rng`` is
-given. ``manual_seed`` seeds that state, as PyTorch's ``torch.manual_seed``
+given, and the shuffling of :class:`nn.data.DataLoader` and :func:`nn.data.train_val_split`. ``manual_seed`` seeds that state, as PyTorch's ``torch.manual_seed``
 seeds its default generator. An explicit ``rng=``/``seed=`` argument still
 takes precedence wherever it is given.
 
@@ -14,9 +14,9 @@ takes precedence wherever it is given.
 >>> bool((a == b).all())
 True
 """
-import numbers
-
 import numpy as np
+
+from autograd.checks import integer
 
 __all__ = ["manual_seed"]
 
@@ -29,8 +29,6 @@ def manual_seed(seed):
     seed : int
         In ``[0, 2**32)``, numpy's range for its global state.
     """
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    if not 0 <= seed < 2 ** 32:
-        raise ValueError(f"manual_seed: seed must be in [0, 2**32) (numpy's global random state), got {seed}")
-    np.random.seed(int(seed))
+    seed = integer(seed, "seed", "manual_seed", 0, 2 ** 32 - 1,
+                   hint="pass an int in [0, 2**32), the range of numpy's global random state")
+    np.random.seed(seed)

@@ -87,7 +87,7 @@ class Tensor:
         >>> Tensor.wrap(np.array([1.0, 2.0]))
         Tensor([1., 2.])
         """
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)        # a plain Tensor even through a subclass (a Parameter's gradient)
         t.data = data
         t.grad = None
         t.requires_grad = op is not None
@@ -337,7 +337,9 @@ def as_tensor(value, like=None):
     return Tensor(value)
 
 
-# Imported last: these modules build on the Tensor class defined above.
+# The one import cycle of autograd, and why it is inherent: Tensor's methods and operators are the ops
+# (t + u is ops.elementwise.add), each op is a Function whose apply() makes a Tensor, and Tensor.backward
+# runs the engine. So tensor.py imports them here, after the class exists, and they import Tensor from it.
 from autograd import engine  # noqa: E402
 from autograd.ops import elementwise as ew, linalg, reduce  # noqa: E402
 from autograd.ops import shape as shape_ops  # noqa: E402

@@ -121,7 +121,8 @@ class Data:
     classes: tuple            # class names, index = label
 
 
-def make_parser(name, description, *, epochs, batch_size, lr, default_data="mnist", quick_epochs=1, prog=None):
+def make_parser(name, description, *, epochs, batch_size, lr, default_data="mnist", quick_epochs=1, prog=None,
+                lr_help=None):
     """The shared ``argparse`` parser of a demo (see the module docstring).
 
     >>> p = make_parser("x", "A demo.", epochs=30, batch_size=64, lr=0.1, quick_epochs=2)
@@ -141,7 +142,7 @@ def make_parser(name, description, *, epochs, batch_size, lr, default_data="mnis
                         help=f"training epochs (default {epochs}; {quick_epochs} with --quick)")
     parser.add_argument("--batch-size", type=_positive_int, default=batch_size,
                         help=f"mini-batch size (default {batch_size})")
-    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
+    parser.add_argument("--lr", type=float, default=lr, help=lr_help or f"learning rate (default {lr})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffles (default 0)")
     parser.add_argument("--data", choices=sorted(DATASETS), default=default_data,
                         help=f"data set (default {default_data})")
@@ -468,7 +469,6 @@ def wrote(path, quiet=False):
     return Path(path)
 
 
-_wrote = wrote                # older spelling, used by demos written before the public name
 
 
 def finish(args=None):

@@ -43,7 +43,7 @@ import time
 import numpy as np
 
 import nn
-from autograd import Tensor, no_grad
+from autograd import Tensor, checks, no_grad
 
 __all__ = ["exercise_1b", "print_exercise_1b", "Net", "ComplexNet", "SPECS", "lab_init", "to_torch", "epoch_orders",
            "train_epoch", "evaluate", "run_model", "machine_description", "results_table", "plot_losses",
@@ -100,6 +100,7 @@ def exercise_1b(y=1.0, loss="bce", dtype=np.float32, lr=0.2):
     >>> r["loss"], r["grads"][2].tolist()
     (720.0, [[180.0, 180.0]])
     """
+    loss = checks.one_of(loss, ("bce", "logits", "naive"), "loss", "exercise_1b")
     W = [nn.Parameter(np.full(shape, 2, dtype)) for shape in ((3, 5), (2, 3), (1, 2))]
     a1, a2, z3 = _ex1b_forward(W, dtype)
     a3 = z3.sigmoid()
@@ -108,11 +109,9 @@ def exercise_1b(y=1.0, loss="bce", dtype=np.float32, lr=0.2):
         L = nn.functional.binary_cross_entropy(a3, target)
     elif loss == "logits":
         L = nn.functional.binary_cross_entropy_with_logits(z3, target)
-    elif loss == "naive":
+    else:                                   # "naive"
         with np.errstate(divide="ignore", invalid="ignore"):
             L = -(target * a3.log() + (1 - target) * (1 - a3).log()).sum()
-    else:
-        raise ValueError(f"exercise_1b: loss must be 'bce', 'logits' or 'naive', got {loss!r}")
     with np.errstate(divide="ignore", invalid="ignore"):
         L.backward()
     grads = [w.grad.copy() for w in W]
@@ -464,12 +463,10 @@ def _torch_threads(n):
 def main(argv=None):
     from demos import common
 
-    parser = common.make_parser("fashion_mnist", __doc__.split("\n\n")[0], epochs=10, batch_size=64, lr=0.01,
-                                default_data="fashion-mnist", quick_epochs=1)
-    for action in parser._actions:
-        if action.dest == "lr":
-            action.default = None
-            action.help = "learning rate of both models (default: the lab's, 0.01 for Net's SGD, 1e-3 for Adam)"
+    parser = common.make_parser("fashion_mnist", __doc__.split("\n\n")[0], epochs=10, batch_size=64, lr=None,
+                                default_data="fashion-mnist", quick_epochs=1,
+                                lr_help="learning rate of both models (default: the lab's, 0.01 for Net's SGD, "
+                                        "1e-3 for Adam)")
     parser.add_argument("--compare-torch", action="store_true",
                         help="also train both models with PyTorch (if installed) and print them side by side")
     parser.add_argument("--models", default="Net,ComplexNet",

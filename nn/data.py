@@ -23,7 +23,7 @@ from nn.init import as_rng
 
 __all__ = [
     "read_idx", "locate", "DATASETS", "load_mnist", "load_fashion_mnist", "load_digits", "DataLoader", "train_val_split",
-    "one_hot", "FASHION_MNIST_CLASSES", "DOWNLOAD_TIMEOUT",
+    "one_hot", "FASHION_MNIST_CLASSES", "DOWNLOAD_TIMEOUT", "urlopen",
 ]
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -135,8 +135,8 @@ DATASETS = {
 }
 
 
-def _urlopen(url, timeout):
-    """The one network call (tests replace it)."""
+def urlopen(url, timeout):
+    """The one network call of nn.data (replace it to fetch differently: through a proxy, or offline in tests)."""
     return urllib.request.urlopen(url, timeout=timeout)
 
 
@@ -175,14 +175,15 @@ def _download(name, filename, dest_dir, timeout):
         part = dest.with_name(filename + ".part")
         try:
             md5 = hashlib.md5(usedforsecurity=False)
-            with _urlopen(url, timeout) as response:
+            with urlopen(url, timeout) as response:
                 dest_dir.mkdir(parents=True, exist_ok=True)      # only once a mirror answers
                 with open(part, "wb") as out:
                     for chunk in iter(lambda: response.read(1 << 20), b""):
                         md5.update(chunk)
                         out.write(chunk)
             if md5.hexdigest() != spec["md5"][filename]:
-                raise ValueError(f"MD5 {md5.hexdigest()} != expected {spec['md5'][filename]}")
+                raise ValueError(f"download: {filename} has MD5 {md5.hexdigest()}, not the published "
+                                 f"{spec['md5'][filename]}; the mirror served a damaged or different file")
             os.replace(part, dest)          # only a verified file ever takes the real name
             return dest, errors
         except Exception as e:              # any failure: note it, try the next mirror

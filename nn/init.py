@@ -41,7 +41,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
-from autograd.checks import one_of, real_number, shape_tuple
+from autograd.checks import integer, is_int, one_of, real_number, shape_tuple, show
 
 __all__ = [
     "as_rng", "fans", "he_normal", "kaiming_normal", "xavier_uniform", "xavier_normal", "normal",
@@ -57,10 +57,10 @@ def as_rng(rng=None):
         return np.random                      # the module's functions use the global RandomState
     if isinstance(rng, (np.random.Generator, np.random.RandomState)):
         return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be None, np.random, an int seed, a numpy Generator or RandomState; "
-                    f"got {type(rng).__name__}")
+    if is_int(rng):
+        return np.random.default_rng(integer(rng, "rng", "rng", low=0, hint="pass a seed >= 0"))
+    raise TypeError(f"rng: must be None, np.random, an int seed, a numpy Generator or RandomState, "
+                    f"got {type(rng).__name__}; pass e.g. rng=0")
 
 
 def fans(shape):
@@ -165,9 +165,10 @@ def get(init):
     """
     if callable(init):
         return init
-    if isinstance(init, str) and init in _BY_NAME:
-        return _BY_NAME[init]
-    raise ValueError(f"unknown init {init!r}; use one of {sorted(_BY_NAME)} or a callable f(shape, rng=None)")
+    if not isinstance(init, str):
+        raise TypeError(f"init: expected a name or a callable f(shape, rng=None), got {show(init)}; "
+                        f"pass one of {sorted(_BY_NAME)}")
+    return _BY_NAME[one_of(init, sorted(_BY_NAME), "init", "init")]
 
 
 # --- parameter memory ---------------------------------------------------------------------

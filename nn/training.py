@@ -86,7 +86,11 @@ def _metric_fns(metrics, loss_fn, fn):
 
 
 def _as_loader(model, data, batch_size, shuffle, seed, fn, role, drop_last=False):
+    drop_last = checks.boolean(drop_last, "drop_last", fn)
     if isinstance(data, DataLoader):
+        if drop_last and not data.drop_last:
+            raise ValueError(f"{fn}: drop_last=True, but the {role} DataLoader keeps its last short batch; "
+                             "build it with DataLoader(..., drop_last=True) (a DataLoader batches by itself)")
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
         X = data[0].data if isinstance(data[0], Tensor) else np.asarray(data[0])

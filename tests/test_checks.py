@@ -157,3 +157,23 @@ def test_a_refused_optimizer_load_is_a_value_error_even_for_a_wrong_type():
     with pytest.raises(ValueError, match="SGD.load_state_dict: SGD: lr must be a number >= 0, got 'fast'"):
         opt.load_state_dict(state)
     assert opt.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.sum(axis=1.5), TypeError, r"sum: axis must be None, an int or a tuple of ints, got 1.5"),
+    (lambda t: t.softmax(axis="0"), TypeError, r"softmax: axis must be None, an int or a tuple of ints"),
+    (lambda t: t.sum(axis=(0, True)), TypeError, r"sum: axis must be None, an int or a tuple of ints"),
+    (lambda t: t.sum(axis=5), ValueError, r"sum: invalid axis 5 for 2 dimensions"),
+    (lambda t: t.sum(axis=(0, 0)), ValueError, r"sum: invalid axis \(0, 0\)"),
+])
+def test_axes_follow_the_rule(call, error, message):
+    from autograd import Tensor
+    with pytest.raises(error, match=message):
+        call(Tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("seed, error", [(1.5, TypeError), (True, TypeError), (-1, ValueError), (2 ** 32, ValueError)])
+def test_manual_seed_follows_the_rule(seed, error):
+    from autograd import manual_seed
+    with pytest.raises(error, match=r"manual_seed: seed must be .*; pass an int in \[0, 2\*\*32\)"):
+        manual_seed(seed)

@@ -1093,3 +1093,13 @@ def test_package_level_backward_takes_several_roots():
     a = Tensor(2.0, requires_grad=True)
     autograd.backward([a * 3, a * a])
     assert a.grad == 7.0
+
+
+def test_gradients_of_a_parameter_are_plain_tensors():
+    import nn
+    w = nn.Parameter(np.array([1.0, 2.0]))
+    (g,) = grad((w * w).sum(), w)
+    assert type(g) is Tensor and not g.requires_grad
+    (g2,) = grad(w, w, grad_outputs=np.ones(2))
+    assert type(g2) is Tensor
+    assert type(w * 2) is Tensor

@@ -44,7 +44,7 @@ def clean_env(monkeypatch, tmp_path):
     def offline(url, timeout):
         calls.append(url)
         raise urllib.error.URLError("network is unreachable (test)")
-    monkeypatch.setattr(D, "_urlopen", offline)
+    monkeypatch.setattr(D, "urlopen", offline)
     return calls
 
 
@@ -290,7 +290,7 @@ def test_download_verifies_md5_and_caches(tmp_path, clean_env, monkeypatch):
         assert timeout == D.DOWNLOAD_TIMEOUT
         name = url.rsplit("/", 1)[1]
         return FakeResponse(files[name] if url.startswith(good) else files[name][:-3] + b"xyz")
-    monkeypatch.setattr(D, "_urlopen", fake_urlopen)
+    monkeypatch.setattr(D, "urlopen", fake_urlopen)
 
     X, y = load_mnist(split="test")
     assert X.shape == (5, 784) and y.tolist() == [0, 1, 2, 3, 4]
@@ -308,15 +308,15 @@ def test_download_fetches_only_what_the_cache_lacks(tmp_path, clean_env, monkeyp
     labels = gzip.compress(idx_bytes(np.array([4, 2, 0], np.uint8)))
     monkeypatch.setitem(D.DATASETS["mnist"]["md5"], "t10k-labels-idx1-ubyte.gz", hashlib.md5(labels).hexdigest())
     calls = []
-    monkeypatch.setattr(D, "_urlopen", lambda url, timeout: calls.append(url) or FakeResponse(labels))
+    monkeypatch.setattr(D, "urlopen", lambda url, timeout: calls.append(url) or FakeResponse(labels))
     Xl, yl = load_mnist(split="test", normalize=False, flatten=False)
     np.testing.assert_array_equal(Xl, X)
     assert yl.tolist() == [4, 2, 0] and calls == [D.DATASETS["mnist"]["mirrors"][0] + "t10k-labels-idx1-ubyte.gz"]
 
 
 def test_download_all_mirrors_bad_checksum(tmp_path, clean_env, monkeypatch):
-    monkeypatch.setattr(D, "_urlopen", lambda url, timeout: FakeResponse(b"not the file"))
-    with pytest.raises(FileNotFoundError, match="MD5 .* != expected"):
+    monkeypatch.setattr(D, "urlopen", lambda url, timeout: FakeResponse(b"not the file"))
+    with pytest.raises(FileNotFoundError, match="has MD5 .*, not the published .*; the mirror served a damaged or different file"):
         load_mnist(split="test")
     assert list((tmp_path / "cache" / "labgrad" / "mnist").iterdir()) == []
 

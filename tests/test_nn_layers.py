@@ -81,10 +81,14 @@ def test_rng_sources_are_reproducible():
 
 
 def test_init_errors():
-    with pytest.raises(TypeError, match="rng must be"):
+    with pytest.raises(TypeError, match="rng: must be None, np.random, an int seed"):
         nn.init.he_normal((2, 2), rng="seed")
-    with pytest.raises(ValueError, match="unknown init 'glorot'"):
+    with pytest.raises(ValueError, match="rng: rng must be an int >= 0, got -1"):
+        nn.init.he_normal((2, 2), rng=-1)
+    with pytest.raises(ValueError, match="init: init must be one of 'he', .* got 'glorot'"):
         nn.Linear(2, 2, init="glorot")
+    with pytest.raises(TypeError, match="init: expected a name or a callable"):
+        nn.Linear(2, 2, init=3)
     with pytest.raises(ValueError, match="normal: std must be a number >= 0, got -1.0"):
         nn.init.normal((2,), std=-1)
     with pytest.raises(ValueError, match=r"initialiser returned shape \(3,\), expected \(2, 2\)"):

@@ -170,13 +170,18 @@ def test_fit_on_batch_sees_every_step_and_drop_last_skips_the_short_batch(drop_l
         assert history["train_loss"][epoch - 1] == pytest.approx(expected, rel=1e-12)
 
 
-def test_fit_drop_last_with_a_loader_keeps_the_loaders_setting():
+def test_fit_drop_last_with_a_loader_follows_the_loader_and_refuses_a_contradiction():
     X, y = blobs(50)
     model = nn.Linear(2, 3, rng=0)
+    before = model.weight.data.copy()
+    with pytest.raises(ValueError, match="fit: drop_last=True, but the train_data DataLoader keeps its last"):
+        fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), DataLoader(X, y, batch_size=16),
+            progress=False, drop_last=True)
+    np.testing.assert_array_equal(model.weight.data, before)
     sizes = []
-    fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), DataLoader(X, y, batch_size=16),
-        progress=False, drop_last=True, on_batch=lambda info: sizes.append(info.size))
-    assert sizes == [16, 16, 16, 2]
+    fit(model, F.cross_entropy, nn.SGD(model.parameters(), lr=0.1), DataLoader(X, y, batch_size=16, drop_last=True),
+        progress=False, on_batch=lambda info: sizes.append(info.size))
+    assert sizes == [16, 16, 16]
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -185,6 +190,7 @@ def test_fit_drop_last_with_a_loader_keeps_the_loaders_setting():
     (dict(epochs=-1), ValueError, "fit: epochs must be a positive int, got -1"),
     (dict(on_batch="print"), TypeError, "fit: on_batch must be a callable on_batch(info) or None, got str"),
     (dict(batch_size=0), ValueError, "DataLoader: batch_size must be a positive int, got 0"),
+    (dict(drop_last="yes"), TypeError, "fit: drop_last must be True or False, got 'yes'"),
 ])
 def test_fit_argument_errors(kwargs, error, message):
     X, y = blobs(20)

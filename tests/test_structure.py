@@ -139,6 +139,8 @@ def _private_crossings(module, source):
             found.append(f"{module}:{line} imports {target}")
         bound[alias] = target if alias != target.split(".")[0] or "." not in target else target.split(".")[0]
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            found.extend(f"{module}:{node.lineno} {what}" for what in _private_strings(node, bound, module))
         if not (isinstance(node, ast.Attribute) and _is_private(node.attr)):
             continue
         chain, value = [node.attr], node.value
@@ -151,6 +153,35 @@ def _private_crossings(module, source):
             if owner and owner != module:
                 found.append(f"{module}:{node.lineno} reaches {dotted}")
     return found
+
+
+def _resolve(expr, bound):
+    """The project module an expression names through imported aliases (``nn.data``, ``D``), else None."""
+    chain = []
+    while isinstance(expr, ast.Attribute):
+        chain.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name) and expr.id in bound:
+        return _owning_module(".".join([bound[expr.id]] + chain[::-1]))
+    return None
+
+
+def _private_strings(call, bound, module):
+    """Private names passed as strings: ``setattr(mod, "_x", ...)`` (getattr, delattr, hasattr, monkeypatch's
+    setattr alike), ``monkeypatch.setattr("pkg.mod._x", ...)`` and ``import_module("pkg._mod")``."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    strings = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if name in ("setattr", "getattr", "delattr", "hasattr") and call.args:
+        owner = _resolve(call.args[0], bound)
+        if owner and owner != module:
+            for text in strings:
+                if _is_private(text):
+                    yield f"reaches {owner}.{text} by name"
+    if name in ("setattr", "delattr", "import_module", "__import__"):
+        for text in strings:
+            parts = text.split(".")
+            if parts[0] in PACKAGES and any(_is_private(part) for part in parts):
+                yield f"reaches {text} by name"
 
 
 @pytest.mark.parametrize("package", PACKAGES + ("tests",))
@@ -168,6 +199,12 @@ CROSSINGS = [
     ("def f():\n    from autograd import function\n    return function._modes", ["reaches autograd.function._modes"]),
     ("from autograd.engine import backward\nimport numpy as np\nnp._core", []),
     ("import autograd\nautograd.__all__", []),
+    ("import nn.data as D\nmonkeypatch.setattr(D, '_urlopen', None)", ["reaches nn.data._urlopen by name"]),
+    ("from nn import data\ngetattr(data, '_DATASETS')", ["reaches nn.data._DATASETS by name"]),
+    ("monkeypatch.setattr('nn.data._urlopen', None)", ["reaches nn.data._urlopen by name"]),
+    ("import importlib\nimportlib.import_module('nn._blas')", ["reaches nn._blas by name"]),
+    ("import nn.data as D\nmonkeypatch.setattr(D, 'urlopen', None)", []),
+    ("getattr(args, '_prog', None)", []),
 ]
 
 

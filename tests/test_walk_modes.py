@@ -162,3 +162,36 @@ def test_display_attributes_of_the_class_drive_the_picture(cls, circle, labels_a
 
 def test_user_ops_are_not_trusted_unless_they_say_so():
     assert Blend.trusted is False and CountingScale.trusted is False
+
+
+def test_one_block_object_entered_twice_restores_each_entry():
+    from autograd import is_grad_enabled
+    block = no_grad()
+    with block:
+        with block:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    w = Tensor([1.0], requires_grad=True)
+    inside, release = threading.Event(), threading.Event()
+
+    def other_thread():
+        with no_grad():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    inside.wait(5)
+    try:
+        assert (w * 2).requires_grad          # another thread's block changes nothing here
+    finally:
+        release.set()
+        worker.join()
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "enable_grad"])
+def test_a_mode_given_a_non_function_is_a_type_error(mode):
+    import autograd
+    with pytest.raises(TypeError, match=f"{mode}: takes no argument"):
+        getattr(autograd, mode)(3)

@@ -4,6 +4,12 @@
 (``abs``, ``max``, ``min``, ``pow``, ``sum``): a star-import must not shadow those. They are
 ops like the others, reachable as ``autograd.sum`` (or ``autograd.ops.sum``) and as Tensor
 methods (``t.sum()``); :data:`BUILTIN_NAMED` lists them.
+
+Each op is a ``Function`` class named after what it computes (``Add``, ``Exp``, ``MatMul``);
+where that name is an ``nn`` Module's (``ReLU``, ``Linear``, ``Softmax``...), the class takes
+``Function`` as a suffix, as in PyTorch's "Extending autograd" tutorial: ``ReLUFunction``,
+``LinearFunction``, ``SoftmaxFunction``. An op is found under the name it shows in errors and
+pictures (``relu``, ``linear``, ``softmax``).
 """
 from autograd.ops.elementwise import *  # noqa: F401,F403
 from autograd.ops.linalg import *  # noqa: F401,F403

@@ -26,10 +26,10 @@ import inspect
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from autograd.checks import one_of
+from autograd.checks import is_int, one_of
 from autograd.tensor import Tensor, as_tensor
 
-__all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "is_int", "normalize_axes",
+__all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
            "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "check_reduction",
            "reduced"]
 
@@ -105,11 +105,6 @@ def floating(a):
 
 # --- axes -------------------------------------------------------------------------------
 
-def is_int(value):
-    """True for Python and numpy integers, False for bools (``True`` is not an axis or a size)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def normalize_axes(axis, ndim, op):
     """``axis`` (None: all axes; an int or a tuple) as a sorted tuple of non-negative axes.
 
@@ -124,9 +119,11 @@ def normalize_axes(axis, ndim, op):
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:     # the common case, without numpy's helper
         return (axis % ndim,)
+    if not (is_int(axis) or (isinstance(axis, (tuple, list)) and all(is_int(a) for a in axis))):
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}; pass e.g. axis=1")
     try:
         return tuple(sorted(normalize_axis_tuple(axis, ndim)))
-    except (np.exceptions.AxisError, TypeError, ValueError) as e:
+    except (np.exceptions.AxisError, ValueError) as e:
         raise ValueError(f"{op}: invalid axis {axis!r} for {ndim} dimensions ({e}); "
                          f"pass an axis in [{-ndim}, {ndim})") from None
 

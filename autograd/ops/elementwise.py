@@ -130,7 +130,12 @@ class Pow(Function):
 
 
 def pow(a, b):
-    """``a ** b``; the exponent may be a scalar or a tensor."""
+    """``a ** b``; the exponent may be a scalar or a tensor.
+
+    ``d(a ** b)/db = a ** b * log(a)`` is taken as 0 where ``a == 0`` (``b < 0`` included, where
+    PyTorch gives -inf): the limit along ``a ** b`` for ``b > 0``, and no nan or inf enters a
+    backward from an exponent that was never meant to be learned at a zero base.
+    """
     return Pow.apply(*operands(a, b))
 
 
@@ -213,7 +218,7 @@ def abs(a):
     return Abs.apply(as_tensor(a))
 
 
-class HyperbolicTangent(Function):
+class TanhFunction(Function):
     """``tanh(a)`` (drawn as ``tanh``)."""
     name = "tanh"
     trusted = True
@@ -226,10 +231,10 @@ class HyperbolicTangent(Function):
 
 
 def tanh(a):
-    return HyperbolicTangent.apply(as_tensor(a))
+    return TanhFunction.apply(as_tensor(a))
 
 
-class Logistic(Function):
+class SigmoidFunction(Function):
     """The logistic function ``1 / (1 + exp(-a))`` (drawn as ``sigmoid``)."""
     name = "sigmoid"
     trusted = True
@@ -244,11 +249,11 @@ class Logistic(Function):
 
 
 def sigmoid(a):
-    """Logistic function ``1 / (1 + exp(-a))``, computed without overflow."""
-    return Logistic.apply(floating(a))
+    """The logistic sigmoid ``1 / (1 + exp(-a))``, computed without overflow."""
+    return SigmoidFunction.apply(floating(a))
 
 
-class Rectifier(Function):
+class ReLUFunction(Function):
     """``max(a, 0)``, the rectifier (drawn as ``relu``)."""
     name = "relu"
     trusted = True
@@ -266,10 +271,10 @@ class Rectifier(Function):
 
 
 def relu(a):
-    return Rectifier.apply(as_tensor(a))
+    return ReLUFunction.apply(as_tensor(a))
 
 
-class LeakyRectifier(Function):
+class LeakyReLUFunction(Function):
     """``a`` where positive, else ``negative_slope * a`` (drawn as ``leaky_relu``)."""
     name = "leaky_relu"
     trusted = True
@@ -284,7 +289,7 @@ class LeakyRectifier(Function):
 
     def backward(self, g, out, a):
         # 1 where a > 0, else the slope; as a product with the slope-filled mask when g is
-        # finite (branch-free, like Rectifier's backward), else with np.where (0 * inf is nan)
+        # finite (branch-free, like ReLUFunction's backward), else with np.where (0 * inf is nan)
         if _finite_array(g):
             scale = (a > 0).astype(g.dtype)
             scale *= 1 - self.negative_slope
@@ -294,7 +299,7 @@ class LeakyRectifier(Function):
 
 
 def leaky_relu(a, negative_slope=0.01):
-    return LeakyRectifier.apply(as_tensor(a), negative_slope=negative_slope)
+    return LeakyReLUFunction.apply(as_tensor(a), negative_slope=negative_slope)
 
 
 class Maximum(Function):

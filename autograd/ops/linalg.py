@@ -71,7 +71,7 @@ def _ones(n, dtype):
     return ones
 
 
-class Affine(Function):
+class LinearFunction(Function):
     """The affine map ``x @ w + b`` (drawn as ``linear``), the layer of every MLP, as one node instead of two.
 
     Fused for measured speed: a training step of a 784-256-128-10 MLP spends a
@@ -112,4 +112,4 @@ def linear(x, w, b=None):
     b = as_tensor(b, w)
     if x.data.ndim < 2 or w.data.ndim != 2 or b.data.ndim != 1 or (b.data.size == 1 and w.data.shape[1] != 1):
         return add(matmul(x, w), b)                  # (a bias that broadcasts, such as (1,), lands here)
-    return Affine.apply(x, w, b)
+    return LinearFunction.apply(x, w, b)

@@ -23,7 +23,7 @@ from autograd.ops.arguments import (check_reduction, class_labels, class_scores,
                                     reduced)
 from autograd.ops.arrays import shift_by_max
 from autograd.ops.elementwise import sigmoid, where
-from autograd.ops.reduce import NormalizedExp
+from autograd.ops.reduce import SoftmaxFunction
 from autograd.tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
@@ -188,7 +188,7 @@ class SoftmaxCrossEntropy(Function):
         if isinstance(z, Tensor):                    # differentiable again: softmax as an op
             one_hot = np.zeros(z.shape, z.dtype)
             one_hot.ravel()[self._flat] = 1              # (_flat is ours: the caller's labels may change)
-            return ((NormalizedExp.apply(z, axis=1) - one_hot) * g,)
+            return ((SoftmaxFunction.apply(z, axis=1) - one_hot) * g,)
         # (softmax - one_hot) * g without building the one-hot; C order, so ravel() is a view
         d = np.multiply(self.probabilities, g, order="C")
         d.ravel()[self._flat] -= g.ravel() if self.reduction == "none" else g

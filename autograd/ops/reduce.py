@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from autograd.function import Function
-from autograd.ops.arguments import accepts_pytorch_names, floating, is_int, normalize_axes
+from autograd.checks import is_int
+from autograd.ops.arguments import accepts_pytorch_names, floating, normalize_axes
 from autograd.ops.arrays import shift_by_max, softmax_array, values
 from autograd.tensor import Tensor, as_tensor
 
@@ -207,7 +208,7 @@ class LogSumExp(Reduction):
 
     def backward(self, g, out, a):
         # d logsumexp/da = softmax(a)
-        p = NormalizedExp.apply(a, axis=self.axis) if isinstance(a, Tensor) else softmax_array(a, self.axis)
+        p = SoftmaxFunction.apply(a, axis=self.axis) if isinstance(a, Tensor) else softmax_array(a, self.axis)
         return (g.reshape(_kept_shape(a.shape, self.axis)) * p,)
 
 
@@ -224,7 +225,7 @@ def logsumexp(a, axis=None, keepdims=False):
     return LogSumExp.apply(floating(a), axis=axis, keepdims=keepdims)
 
 
-class NormalizedExp(Reduction):
+class SoftmaxFunction(Reduction):
     """The normalised exponential ``exp(a) / sum(exp(a))`` along ``axis`` (drawn as ``softmax``)."""
     name = "softmax"
     trusted = True
@@ -241,10 +242,10 @@ class NormalizedExp(Reduction):
 @accepts_pytorch_names
 def softmax(a, axis=-1):
     """``exp(a) / sum(exp(a))`` along ``axis``, computed stably (an empty axis gives an empty result)."""
-    return NormalizedExp.apply(floating(a), axis=axis)
+    return SoftmaxFunction.apply(floating(a), axis=axis)
 
 
-class LogNormalizedExp(Reduction):
+class LogSoftmaxFunction(Reduction):
     """The log of the normalised exponential, ``a - logsumexp(a)`` along ``axis`` (drawn as ``log_softmax``)."""
     name = "log_softmax"
     trusted = True
@@ -264,7 +265,7 @@ class LogNormalizedExp(Reduction):
 @accepts_pytorch_names
 def log_softmax(a, axis=-1):
     """``a - logsumexp(a)`` along ``axis``, computed stably (an empty axis gives an empty result)."""
-    return LogNormalizedExp.apply(floating(a), axis=axis)
+    return LogSoftmaxFunction.apply(floating(a), axis=axis)
 
 
 # --- non-differentiable: indices carry no graph (as comparisons) ---------------------------

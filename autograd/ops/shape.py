@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from autograd.function import Function
-from autograd.ops.arguments import accepts_pytorch_names, is_int, normalize_axes, single_axis
+from autograd.checks import is_int
+from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -89,7 +90,7 @@ def unsqueeze(a, axis):
     return Unsqueeze.apply(a, shape=tuple(1 if i in new else next(rest) for i in range(a.ndim + len(new))))
 
 
-class MergeAxes(Reshape):
+class FlattenFunction(Reshape):
     """A reshape that merges a run of axes into one (drawn as ``flatten``)."""
     name = "flatten"
     trusted = True
@@ -101,10 +102,10 @@ def flatten(a, start_axis=0, end_axis=-1):
     a = as_tensor(a)
     s, e = (single_axis(axis, max(a.ndim, 1), "flatten") for axis in (start_axis, end_axis))
     if a.ndim == 0:
-        return MergeAxes.apply(a, shape=(1,))
+        return FlattenFunction.apply(a, shape=(1,))
     if s > e:
         raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {a.shape}")
-    return MergeAxes.apply(a, shape=a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
+    return FlattenFunction.apply(a, shape=a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
 
 
 class Transpose(Function):
