@@ -43,7 +43,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from autograd.modes import check_anomaly, open_blocks, thread_modes
+from autograd.modes import AnomalyError, check_anomaly, open_blocks, thread_modes
 
 __all__ = ["Function"]
 
