@@ -38,7 +38,7 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
     give away, and the ops walked. Writes nothing: the callers do, once the walk succeeded.
     ``only`` limits the walk to those tensors' ops. ``recording`` keeps every gradient,
     walks released graphs and skips the anomaly checks; ``on_step(op, output, upstream,
-    input, passed, accumulated)`` is called for every gradient passed to an input.
+    input, index, passed, accumulated)`` is called for every gradient passed to an input.
     """
     grads, waiting, handed = _start(seeds, only)
     anomaly = is_anomaly_enabled() and not recording
@@ -71,6 +71,8 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
         if not op.trusted:           # a user op may return an array it keeps or was given: never adopt it
             handed.update(id(gi) for gi in input_grads)
         visited.append(op)
+        if on_step is not None:      # (recording only: which input slots the loop below passes gradients to)
+            slots = iter([k for k in range(n) if input_grads[k] is not None and parents[k].requires_grad])
         # 3. accumulation: each input's gradient (fitted to its shape and dtype) adds to what it has
         for p, gi in zip(parents, input_grads):
             if gi is None or not p.requires_grad:
@@ -89,7 +91,7 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
                 if p.op is not None and (only is None or p in only):
                     heappush(waiting, (-p.op.seq, p))
             if on_step is not None:
-                on_step(op, t, g, p, gi, grads[p])
+                on_step(op, t, g, p, next(slots), gi, grads[p])
     finished.update(grads)           # what is left in grads belongs to leaves (or ends the walk)
     return finished, handed, visited
 
@@ -370,9 +372,9 @@ def record_backward(roots, grads=None, on_step=None, caller="record_backward"):
     grads : sequence of array_like, optional
         Upstream gradient per root; may be omitted for one-element roots.
     on_step : callable, optional
-        Called as ``on_step(op, output, upstream, input, passed, accumulated)`` each time
+        Called as ``on_step(op, output, upstream, input, index, passed, accumulated)`` each time
         ``op`` passes gradient ``passed`` (fitted to the input's shape and dtype) from its
-        ``output`` (whose complete gradient is ``upstream``) to one ``input``, whose
+        ``output`` (whose complete gradient is ``upstream``) to its input number ``index``, whose
         gradient summed so far is ``accumulated``; in the walk's order.
 
     Returns

@@ -29,7 +29,7 @@ import numpy as np
 from autograd.engine import record_backward
 from autograd.graph import graph_tensors, tensor_names
 
-__all__ = ["backward_steps", "BackwardSteps", "Step", "format_array"]
+__all__ = ["backward_steps", "BackwardSteps", "Step", "StepText", "format_array", "node_formula"]
 
 
 # --- shared by the table and the pictures -------------------------------------------
@@ -54,6 +54,23 @@ def format_array(a, max_elements=6):
 
 def _number(v):
     return f"{v + 0:.4g}"                 # + 0 turns -0.0 into 0
+
+
+def node_formula(output, names):
+    """``"f = q * z"``: how ``output`` was made, with the names (``names``: tensor id -> name) of its op's inputs.
+
+    A constant input, which has no name, is written as its value (min/mean/max for an array).
+
+    >>> from autograd import Tensor
+    >>> q = Tensor(3.0, requires_grad=True, name="q")
+    >>> f, g = q * 2, q.exp()
+    >>> node_formula(f, {id(q): "q", id(f): "f"}), node_formula(g, {id(q): "q", id(g): "g"})
+    ('f = q * 2', 'g = exp(q)')
+    """
+    op = output.op
+    args = [names.get(id(p)) or format_array(p.data, 1) for p in op.parents]
+    formula = f" {op.name} ".join(args) if op.infix and len(args) == 2 else f"{op.name}({', '.join(args)})"
+    return f"{names.get(id(output))} = {formula}"
 
 
 # --- the steps --------------------------------------------------------------------------
@@ -91,6 +108,95 @@ class Step:
     accumulated: np.ndarray
 
 
+@dataclass(frozen=True)
+class StepText:
+    """One chain-rule step as text, formatted once for :func:`backward_steps`'s table and the player.
+
+    Attributes
+    ----------
+    number : int
+        1 for the first step of the walk.
+    root, output, input : str
+        Names of the tensor differentiated, of the op's output and of the input the gradient goes to.
+    node : str
+        ``"f = q * z"``: the op, written with the names of its inputs.
+    upstream, local, passed, accumulated : str
+        The numbers of :class:`Step`, as the table prints them.
+    rule : str or None
+        The local derivative in words (``"z"`` for ``d(q * z)/dq``), for labgrad's elementwise
+        ops; None where there is no short formula.
+    product : bool
+        True when ``passed`` is exactly ``upstream × local`` (elementwise ops, no broadcasting).
+    previous : str or None
+        The input's gradient accumulated before this step, if it had one (a tensor used twice).
+    """
+    number: int
+    root: str
+    output: str
+    node: str
+    upstream: str
+    input: str
+    local: str
+    rule: str | None
+    passed: str
+    product: bool
+    accumulated: str
+    previous: str | None
+
+    def cells(self):
+        """The step's row of the table: step, node, upstream, input, local, passed down, accumulated."""
+        return (str(self.number), self.node, self.upstream, self.input, self.local, self.passed, self.accumulated)
+
+    def lines(self):
+        """The step in words, one line per part of the chain rule (what the player shows beside the graph)."""
+        r, out, x = self.root, self.output, self.input
+        upstream, local = f"d{r}/d{out}", f"d{out}/d{x}"
+        rule = f"{self.rule} = " if self.rule not in (None, self.local) else ""
+        if self.product:
+            chain = f"{upstream} × {local} = {self.upstream} × {self.local} = {self.passed}"
+        else:
+            chain = f"the backward of {self.node.partition(' = ')[2]} passes {self.passed} to {x}"
+        lines = [f"step {self.number}: {self.node} passes the gradient on to {x}",
+                 f"upstream gradient  {upstream} = {self.upstream}",
+                 f"local derivative   {local} = {rule}{self.local}" if self.product else
+                 f"local derivative   {local} (the backward applied to ones) = {self.local}",
+                 f"chain rule         {chain}"]
+        if self.previous is None:
+            lines.append(f"{x}.grad = {self.accumulated}")
+        else:
+            lines += [f"{x} is used more than once: its gradients add up",
+                      f"{x}.grad = {self.previous} + {self.passed} = {self.accumulated}"]
+        return tuple(lines)
+
+
+# The local derivative of labgrad's own elementwise ops in words, by (op name, input index):
+# {a}, {b} name the inputs, {out} the output (as in each op's backward).
+_RULES = {
+    ("+", 0): "1", ("+", 1): "1", ("-", 0): "1", ("-", 1): "-1",
+    ("*", 0): "{b}", ("*", 1): "{a}", ("/", 0): "1/{b}", ("/", 1): "-{out}/{b}",
+    ("**", 0): "{b}·{a}^({b} - 1)", ("**", 1): "{out}·log({a})",
+    ("neg", 0): "-1", ("exp", 0): "exp({a})", ("log", 0): "1/{a}", ("sqrt", 0): "1/(2·{out})",
+    ("abs", 0): "sign({a})", ("tanh", 0): "1 - {out}²", ("sigmoid", 0): "{out}·(1 - {out})",
+    ("relu", 0): "1 where {a} > 0, else 0",
+}
+
+
+def _rule(op, index, args, output):
+    """The local derivative of ``op`` for input ``index`` in words, or None (user ops: no formula known)."""
+    rule = _RULES.get((op.name, index)) if op.trusted and len(args) <= 2 else None
+    if rule is None:
+        return None
+    return rule.format(a=args[0], b=args[-1], out=output)
+
+
+def _is_product(step):
+    """True if the gradient passed is exactly upstream × local (so the player may write it as that product)."""
+    if not step.upstream.shape == step.local.shape == step.passed.shape:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.array_equal(step.upstream * step.local, step.passed, equal_nan=True))
+
+
 class BackwardSteps(list):
     """The :class:`Step` list of one backward walk; prints as a table.
 
@@ -111,22 +217,45 @@ class BackwardSteps(list):
         """``d root / d tensor`` as computed by the walk, or None if it never reached ``tensor``."""
         return self.grads.get(id(tensor))
 
-    def table(self):
-        """The steps as a text table, one row per (op, input) pair."""
+    def texts(self):
+        """Every step as :class:`StepText`: the one formatting of a step, for the table and the player.
+
+        >>> from autograd import Tensor
+        >>> a = Tensor(3.0, requires_grad=True, name="a")
+        >>> d = (a * 2) * (a + 1)
+        >>> texts = backward_steps(d, names={"d": d}).texts()
+        >>> texts[-1].cells()
+        ('4', 't0 = a * 2', '4', 'a', '2', '8', '14')
+        >>> print("\\n".join(texts[-1].lines()))
+        step 4: t0 = a * 2 passes the gradient on to a
+        upstream gradient  dd/dt0 = 4
+        local derivative   dt0/da = 2
+        chain rule         dd/dt0 × dt0/da = 4 × 2 = 8
+        a is used more than once: its gradients add up
+        a.grad = 6 + 8 = 14
+        """
         name = self.names.get
         fmt = lambda a: format_array(a, self.max_elements).replace("\n", "")  # noqa: E731
-        r = name(id(self.root))
-        rows = [("step", "node", "upstream", "input", "local", "passed down", "accumulated")]
-        for i, s in enumerate(self, 1):
+        root, so_far, texts = name(id(self.root)), {}, []
+        for number, s in enumerate(self, 1):
             args = [name(id(p)) or format_array(p.data, 1) for p in s.op.parents]
-            if s.op.infix and len(args) == 2:
-                formula = f" {s.op.name} ".join(args)
-            else:
-                formula = f"{s.op.name}({', '.join(args)})"
-            rows.append((str(i), f"{name(id(s.output))} = {formula}", fmt(s.upstream),
-                         name(id(s.input)), fmt(s.local), fmt(s.passed), fmt(s.accumulated)))
+            output, source = name(id(s.output)), name(id(s.input))
+            texts.append(StepText(
+                number=number, root=root, output=output, node=node_formula(s.output, self.names),
+                upstream=fmt(s.upstream), input=source, local=fmt(s.local), rule=_rule(s.op, s.index, args, output),
+                passed=fmt(s.passed),
+                product=_is_product(s), accumulated=fmt(s.accumulated), previous=so_far.get(id(s.input))))
+            so_far[id(s.input)] = texts[-1].accumulated
+        return texts
+
+    def table(self):
+        """The steps as a text table, one row per (op, input) pair."""
+        r = self.names.get(id(self.root))
+        rows = [("step", "node", "upstream", "input", "local", "passed down", "accumulated")]
+        rows += [t.cells() for t in self.texts()]
         widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-        lines = [f"backward of {r}, seeded with d{r}/d{r} = {fmt(self.seed)}"]
+        seed = format_array(self.seed, self.max_elements).replace("\n", "")
+        lines = [f"backward of {r}, seeded with d{r}/d{r} = {seed}"]
         for row in rows:
             cells = [row[0].rjust(widths[0])] + [c.ljust(w) for c, w in zip(row[1:], widths[1:])]
             lines.append("  ".join(cells).rstrip())
@@ -144,21 +273,17 @@ class _Recorder:
     def __init__(self):
         self.steps = []
         self.op = self.local = None
-        self.next_index = 0
 
-    def __call__(self, op, output, upstream, input, passed, accumulated):
+    def __call__(self, op, output, upstream, input, index, passed, accumulated):
         if op is not self.op:             # the walk passes an op's gradients one after another
-            self.op, self.next_index = op, 0
+            self.op = op
             local = op.backward(np.ones_like(upstream), output.data, *[p.data for p in op.parents])
             self.local = local if isinstance(local, (tuple, list)) else (local,)
-        # the walk skips inputs that get no gradient: the input's position is the next one that is it
-        index = next(i for i in range(self.next_index, len(op.parents)) if op.parents[i] is input)
-        self.next_index = index + 1
         self.steps.append(Step(op, output, upstream, input, index, np.asarray(self.local[index]),
                                passed, accumulated))
 
 
-def backward_steps(root, grad=None, names=None, max_elements=6):
+def backward_steps(root, grad=None, names=None, max_elements=6, *, caller="backward_steps"):
     """Replay the backward pass of ``root`` and record each chain-rule step, in backward order.
 
     Nothing is changed: no ``.grad`` is written and the graph is not released
@@ -174,6 +299,8 @@ def backward_steps(root, grad=None, names=None, max_elements=6):
         Names for the table, e.g. ``locals()`` (see :func:`tensor_names`).
     max_elements : int
         Arrays with more elements print as min/mean/max.
+    caller : str
+        The name error messages start with (``viz.player`` passes its own).
 
     Returns
     -------
@@ -197,7 +324,7 @@ def backward_steps(root, grad=None, names=None, max_elements=6):
        3  t0 = w * w      [1, 1]    w      [1, -2]  [1, -2]      [2, -4]
     """
     record = _Recorder()
-    grads = record_backward([root], None if grad is None else [grad], record, "backward_steps")
+    grads = record_backward([root], None if grad is None else [grad], record, caller)
     seed = grads[root]                   # (the walk keeps every gradient: the root's is the seed)
     labels = tensor_names(graph_tensors([root]), names)
     return BackwardSteps(record.steps, root, seed, labels, {id(t): g for t, g in grads.items()}, max_elements)

@@ -7,7 +7,8 @@
 2. the seed labs' numeric checks (seed 001's asserts, seed 000's test cases);
 3. a 64-64-10 ReLU MLP trained with labgrad (softmax cross-entropy, SGD), with a
    progress bar, its test accuracy, the loss curve, test images with their
-   predictions, and the graph of one training step grouped by layer.
+   predictions, and the graph of one training step grouped by layer, also as a
+   player (HTML and GIF) that steps through its forward and backward.
 
 Each lab is also a demo of its own: ``python -m demos.<name> --help``.
 """
@@ -19,7 +20,10 @@ from demos import common, computational_graphs, layers_lab, mnist_binary
 from nn import functional as F
 from nn.training import predict
 
-__all__ = ["lab_checks", "train_mlp", "step_graph", "main"]
+__all__ = ["lab_checks", "train_mlp", "step_graph", "step_player", "main", "PLAYER_FORMATS"]
+
+
+PLAYER_FORMATS = ("html", "gif")         # the MLP step's player
 
 
 def _section(title):
@@ -72,7 +76,19 @@ def train_mlp(args, data, out):
     common.save_images(X_test[:n], y_test[:n], scores, out / "predictions.png", image_shape=data.image_shape,
                        class_names=data.classes, title="test images: label → prediction (red: wrong)")
     common.save_graph(step_graph(model, X_test[:4], y_test[:4]), out / "mlp_graph")
+    computational_graphs.save_player(step_player(model, X_test[:4], y_test[:4]), out / "mlp_step", PLAYER_FORMATS)
     return result["acc"]
+
+
+def step_player(model, X, y):
+    """The player of one training step on ``(X, y)``, grouped by layer: its forward and backward, op by op.
+
+    ``viz.player`` computes the gradients itself and leaves every ``.grad`` as it was.
+    """
+    loss = F.cross_entropy(model(Tensor(X)), y)
+    names = dict(model.named_parameters())
+    names["loss"] = loss
+    return viz.player(loss, names=names, group_by_module=True)
 
 
 def step_graph(model, X, y):

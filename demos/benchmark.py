@@ -1,6 +1,6 @@
 """Speed of labgrad against PyTorch CPU eager and hand-written numpy, side by side in one run.
 
-Two measurements (issue #2):
+Two measurements (issue #2), and the backprop player's figures (issue #16):
 
 a) **Per-op overhead.** A 1000-op chain on tiny float32 tensors of shape (8,)
    (``y * w``, ``y + 0.5``, ``tanh`` repeated 333 times, then ``sum``), forward
@@ -26,6 +26,14 @@ b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    the numpy loop in two (``W -= LR * dW``); ``--unfused-sgd`` gives labgrad the
    numpy loop's update (``nn.optim.SGD(..., fused=False)``, PyTorch's flag), which
    leaves the per-op bookkeeping as the only difference.
+
+c) **The backprop player** (``viz.player``, issue #16): the size in bytes of the
+   player page (``.html``) of a 50-node graph, and the time to write the player of a
+   1,000-node graph: ``viz.player(root)`` plus ``p.save("player.html")``, median of
+   a few runs (target: under 2 s). The graph is :func:`player_graph`: a chain of
+   ``h = tanh(h * w_i)`` on float32 tensors of shape (8,), each ``w_i`` a leaf of its
+   own, summed at the end; every node is a tensor or an op of the scene, as
+   ``max_nodes`` counts them. It runs in the main process once the workers are gone.
 
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
@@ -69,6 +77,7 @@ Usage::
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
     python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
+    python -m demos.benchmark --skip-overhead --skip-mlp         # c) alone: the player's size and time
 
 How it was run: ``python -m demos.benchmark`` with the default settings on
 2-core VMs (KVM), a 2-core AMD EPYC until the morning of 2026-12-02 and an Intel
@@ -109,7 +118,8 @@ from nn import blas
 from nn.init import aligned_copy
 
 __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad",
-           "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired"]
+           "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
+           "player_graph", "bench_player"]
 
 SIZES = (784, 256, 128, 10)
 LR = 0.01
@@ -574,6 +584,64 @@ def bench_mlp(workers, epochs, n, random_data):
     return times
 
 
+def player_graph(n_nodes, seed=0):
+    """A graph of exactly ``n_nodes`` scene nodes (tensors and ops): its root. ``n_nodes`` is 3, 5 or at least 7.
+
+    ``x``, then blocks ``h = tanh(h * w_i)`` (5 nodes: the leaf ``w_i``, the op ``*``, its
+    output, ``tanh``, its output), then as many lone ``tanh`` (2 nodes) as the count needs,
+    then ``sum`` (2 nodes); float32 tensors of shape (8,), so each box shows min/mean/max.
+
+    >>> from autograd import viz
+    >>> len(viz.player(player_graph(50)).scene.nodes)
+    50
+    """
+    blocks, rest = divmod(n_nodes - 3, 5)
+    if rest % 2:                                     # lone tanh come in 2s: trade one block for 5 more
+        blocks, rest = blocks - 1, rest + 5
+    if blocks < 0:
+        raise ValueError(f"player_graph: n_nodes must be 3, 5 or at least 7 (1 + 2 + 5 a + 2 b), got {n_nodes}")
+    rng = np.random.default_rng(seed)
+    h = Tensor(rng.standard_normal(8).astype(np.float32), requires_grad=True, name="x")
+    for i in range(blocks):
+        h = (h * Tensor(rng.uniform(0.5, 1.5, 8).astype(np.float32), requires_grad=True, name=f"w{i}")).tanh()
+    for _ in range(rest // 2):
+        h = h.tanh()
+    return h.sum()
+
+
+def bench_player(repeats):
+    """c) The player page's size for 50 nodes, and the median time to make and write it for 1,000 nodes."""
+    from autograd import viz
+    print(f"\n== c) the backprop player (viz.player): page size of a 50-node graph; time to make and write the "
+          f"player of a 1,000-node graph, median of {repeats} ==")
+    print("graph: x, then h = tanh(h * w_i) on float32 tensors of shape (8,), then sum (demos.benchmark.player_graph)")
+    rows, result = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (50, 1000):
+            root = player_graph(n)
+            made, saved = [], []
+            for _ in range(repeats if n == 1000 else 1):
+                t0 = time.perf_counter()
+                p = viz.player(root)
+                t1 = time.perf_counter()
+                path = p.save(os.path.join(tmp, f"player{n}.html"))
+                saved.append(time.perf_counter() - t1)
+                made.append(t1 - t0)
+            total = [a + b for a, b in zip(made, saved)]
+            size = os.path.getsize(path)
+            result[n] = dict(bytes=size, seconds=statistics.median(total), frames=len(p.frames))
+            rows.append([f"{len(p.scene.nodes)} nodes", str(len(p.frames)), f"{size:,}",
+                         f"{statistics.median(made):.3f}", f"{statistics.median(saved):.3f}",
+                         f"{statistics.median(total):.3f}"])
+    print_table(["graph", "frames", "page bytes", "viz.player s", "save(.html) s", "total s"], rows)
+    print(f"player page of a 50-node graph: {result[50]['bytes']:,} bytes "
+          f"({result[50]['bytes'] / 1024:.0f} KiB; target under 300 KB: "
+          f"{'met' if result[50]['bytes'] < 300_000 else 'NOT met'})")
+    print(f"player of a 1,000-node graph made and written in {result[1000]['seconds']:.2f} s "
+          f"(median of {repeats}; target under 2 s: {'met' if result[1000]['seconds'] < 2 else 'NOT met'})")
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -595,6 +663,7 @@ def main(argv=None):
                              "the per-step bookkeeping alone")
     parser.add_argument("--skip-overhead", action="store_true", help="skip benchmark a)")
     parser.add_argument("--skip-mlp", action="store_true", help="skip benchmark b)")
+    parser.add_argument("--skip-player", action="store_true", help="skip benchmark c) (the backprop player)")
     args = parser.parse_args(argv)
     sizes = SIZES
     if args.sizes:
@@ -628,6 +697,8 @@ def _run(args):
             bench_overhead(workers, repeats)
         if not args.skip_mlp:
             bench_mlp(workers, epochs, samples, args.random_data)
+    if not args.skip_player:                         # in this process, once the workers have stopped
+        bench_player(3 if args.quick else 7)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,10 @@ the gradients labgrad's ``backward`` produced (the "engine" column); the
 sigmoid neuron is done twice, once split into the primitive gates of the
 lecture figure (``*``, ``+``, ``neg``, ``exp``, ``+1``, ``1/x``) and once with
 the single ``sigmoid`` op whose local derivative is ``sigma (1 - sigma)``.
-Each graph is drawn with its values (green) and gradients (red).
+Each graph is drawn with its values (green) and gradients (red), and stepped
+through by a player (``viz.player``): ``<name>_player.html``, one offline page
+with first / back / play / next / last, a slider and the arrow keys, and
+``<name>_player.gif``, the same frames as an animation for slides.
 
 >>> r = f_xyz()
 >>> r["value"], r["grads"]["x"], r["grads"]["z"]
@@ -23,7 +26,7 @@ from autograd.trace import backward_steps
 
 from demos import common
 
-__all__ = ["f_xyz", "sigmoid_neuron_gates", "sigmoid_neuron", "run", "main"]
+__all__ = ["f_xyz", "sigmoid_neuron_gates", "sigmoid_neuron", "save_player", "run", "main", "PLAYERS"]
 
 
 def _leaf(value, name):
@@ -165,8 +168,19 @@ def print_exercise(title, r):
         print(f"  {formula:<54} {hand:9.4f} {eng:9.4f}{mark}")
 
 
-def run(out=None, formats=("svg", "png"), show_steps=True):
-    """Work, print and (if ``out``) draw the three exercises; return their results by name."""
+#: the exercises that also get a player (HTML and GIF): the seeds' (x + y) * z and sigmoid neuron
+PLAYERS = ("f_xyz", "sigmoid_neuron_gates")
+
+
+def save_player(player, path_stem, formats=("html", "gif")):
+    """Write a ``viz.player`` to ``<path_stem>_player.<format>`` for each format; print each path."""
+    stem = Path(path_stem)
+    return [common.wrote(player.save(stem.with_name(f"{stem.name}_player.{fmt}"))) for fmt in formats]
+
+
+def run(out=None, formats=("svg", "png"), show_steps=True, players=PLAYERS):
+    """Work, print and (if ``out``) draw the three exercises, and write the players of ``players``;
+    return their results by name."""
     results = {}
     for stem, (title, fn) in EXERCISES.items():
         r = fn()
@@ -177,6 +191,8 @@ def run(out=None, formats=("svg", "png"), show_steps=True):
             print("    " + str(backward_steps(r["root"], names=r["names"])).replace("\n", "\n    "))
         if out is not None:
             common.save_graph(viz.draw(r["root"], names=r["names"]), Path(out) / stem, formats)
+            if stem in players:
+                save_player(viz.player(r["root"], names=r["names"]), Path(out) / stem)
         print()
     agree = all(math.isclose(h, e, rel_tol=1e-12, abs_tol=1e-12)
                 for r in results.values() for h, e in r["grads"].values())

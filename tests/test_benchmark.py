@@ -29,9 +29,12 @@ def _sgd_line(out):
                          ids=["default", "unfused-sgd", "threads-1", "no-torch", "sizes"])   # (torch: 4 s a run)
 def test_main_runs_to_the_end(options, capsys):
     environ, sizes = dict(os.environ), benchmark.SIZES
-    benchmark.main(SHRINK + options)
+    benchmark.main(SHRINK + (options or []) + ["--skip-player"] * bool(options))   # c) once, in the default run
     out = capsys.readouterr().out
     assert "== a) per-op overhead" in out and "== b) one training epoch" in out
+    assert ("== c) the backprop player" in out) == (not options)
+    if not options:
+        _check_player_section(out)
     assert "sanity: the implementations agree" in out, out
     torch_line = ("torch   : torch not installed" if not HAVE_TORCH
                   else "torch   : not used (--no-torch)" if "--no-torch" in options else "torch   : 2.")
@@ -120,3 +123,34 @@ def test_sgd_line_without_reachable_blas_says_so(monkeypatch):
     monkeypatch.setattr(benchmark, "worker_state", {})
     benchmark.init_worker("labgrad", None, None)
     assert benchmark.worker_info()["sgd"] == "numpy's two passes (numpy's BLAS not reachable)"
+
+
+# --- c) the backprop player -------------------------------------------------------------------------
+
+def _check_player_section(out):
+    """The two figures are printed, as measured on graphs of exactly 50 and 1,000 nodes."""
+    assert "50 nodes" in out and "1000 nodes" in out
+    size = number(r"player page of a 50-node graph: ([\d,]+) bytes", out.replace(",", ""))
+    assert 10_000 < size < 300_000                                   # the issue's bound, measured
+    seconds = number(r"player of a 1,000-node graph made and written in ([\d.]+) s", out)
+    assert 0 < seconds < 30                                          # a time, not the target (timing is no test)
+
+
+def test_player_section_alone(capsys):
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--no-torch"])
+    out = capsys.readouterr().out
+    assert "== a)" not in out and "== b)" not in out
+    _check_player_section(out)
+    assert "CPU     : " in out                                       # the machine line, as for a) and b)
+
+
+@pytest.mark.parametrize("n", [3, 5, 7, 8, 9, 50, 1000])
+def test_player_graph_has_exactly_n_nodes(n):
+    from autograd import viz
+    assert len(viz.player(benchmark.player_graph(n), max_nodes=1000).scene.nodes) == n
+
+
+@pytest.mark.parametrize("n", [0, 4, 6])
+def test_player_graph_of_a_count_it_cannot_make(n):
+    with pytest.raises(ValueError, match=f"player_graph: n_nodes must be 3, 5 or at least 7 .*, got {n}"):
+        benchmark.player_graph(n)

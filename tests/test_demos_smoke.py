@@ -23,6 +23,19 @@ def _picture(path_stem, fmt="svg"):
     return path
 
 
+def _player_files(path_stem, n_frames):
+    """The player's page and GIF are there and are what they claim: the page holds the n frames, the GIF has n."""
+    import json
+
+    from PIL import Image
+    page = path_stem.with_name(path_stem.name + "_player.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    frames = re.search(r'<script type="application/json" id="[^"]+-frames">(.*?)</script>', page, flags=re.S)
+    assert frames and len(json.loads(frames.group(1))) == n_frames
+    with Image.open(path_stem.with_name(path_stem.name + "_player.gif")) as gif:
+        assert gif.format == "GIF" and gif.n_frames == n_frames
+
+
 # --- computational_graphs -----------------------------------------------------------------------
 
 def test_computational_graphs_quick(tmp_path, capsys):
@@ -39,6 +52,12 @@ def test_computational_graphs_quick(tmp_path, capsys):
         if HAVE_DOT:
             assert picture.read_text().lstrip().startswith("<?xml")
         assert not (tmp_path / f"{stem}.png").exists()        # --quick renders SVG only
+    from autograd import viz
+    for stem in computational_graphs.PLAYERS:                    # (x + y) * z and the sigmoid neuron
+        r = computational_graphs.EXERCISES[stem][1]()
+        _player_files(tmp_path / stem, len(viz.player(r["root"], names=r["names"]).frames))
+        assert f"wrote {tmp_path / stem}_player.gif" in out
+    assert set(computational_graphs.PLAYERS) == {"f_xyz", "sigmoid_neuron_gates"}
 
 
 # --- layers_lab ---------------------------------------------------------------------------------
@@ -137,6 +156,19 @@ def test_tour_quick(tmp_path, capsys):
     assert 0.3 < acc <= 1.0                                    # 2 epochs on 300 images: well above 1/10
     for stem in ("graphs/f_xyz", "graphs/sigmoid_neuron_gates", "graphs/sigmoid_neuron", "mlp_graph"):
         _picture(tmp_path / stem)
+    from autograd import viz
+    from demos import computational_graphs
+    for stem in computational_graphs.PLAYERS:
+        r = computational_graphs.EXERCISES[stem][1]()
+        _player_files(tmp_path / "graphs" / stem, len(viz.player(r["root"], names=r["names"]).frames))
+    # one training step of the MLP, grouped by layer: a frame per op and per chain-rule step, the leaves, the end
+    page = (tmp_path / "mlp_step_player.html").read_text(encoding="utf-8")
+    assert 'class="cluster"' in page and "0.weight" in page and "loss" in page
+    from PIL import Image
+    with Image.open(tmp_path / "mlp_step_player.gif") as gif:
+        n = gif.n_frames
+    _player_files(tmp_path / "mlp_step", n)
+    assert n >= 10
     for name in ("loss.png", "predictions.png"):
         assert (tmp_path / name).stat().st_size > 0
 
@@ -338,3 +370,22 @@ def test_layers_lab_figure_shows_both_loss_curves():
     assert engine.get_linestyle() == "--" and engine.get_marker() == "o"
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_tour_step_player_is_one_step_grouped_by_layer_and_changes_no_grad():
+    import nn
+    from autograd import Tensor
+    from autograd.trace import format_array
+    from demos import __main__ as tour
+    from nn import functional as F
+    rng = np.random.default_rng(0)
+    X, y = rng.random((4, 6)).astype(np.float32), rng.integers(0, 3, 4)
+    model = nn.MLP([6, 5, 3], rng=0)
+    p = tour.step_player(model, X, y)
+    assert all(q.grad is None for q in model.parameters())           # the player computes, the model keeps
+    assert [path for path, _ in p.scene.clusters] == ["0", "2"]
+    F.cross_entropy(model(Tensor(X)), y).backward()                    # what one backward gives
+    final = p.frames[-1].grads
+    key = {n.title: n.key for n in p.scene.nodes if n.kind != "op"}
+    for name, q in model.named_parameters():
+        assert final[key[name]] == format_array(q.grad), name

@@ -195,3 +195,22 @@ def test_a_mode_given_a_non_function_is_a_type_error(mode):
     import autograd
     with pytest.raises(TypeError, match=f"{mode}: takes no argument"):
         getattr(autograd, mode)(3)
+
+
+def test_a_step_names_the_input_slot_the_walk_passed_to_even_when_one_tensor_fills_two():
+    class FirstIgnored(Function):
+        """out = 2 a + 3 b, whose backward gives a no gradient (None): only b's slot gets one."""
+        name = "first_ignored"
+
+        def forward(self, a, b):
+            return 2 * a + 3 * b
+
+        def backward(self, g, out, a, b):
+            return None, g * 3.0
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = FirstIgnored.apply(x, x).sum()
+    steps = backward_steps(y)
+    step = [s for s in steps if s.op.name == "first_ignored"][0]
+    assert step.index == 1                                   # the slot the gradient went to, not x's first
+    np.testing.assert_array_equal(step.local, [3.0, 3.0])    # its local derivative is b's, 3

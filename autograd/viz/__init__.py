@@ -16,40 +16,42 @@ and its output, so a hand computation can be checked by eye.
 >>> g
 <labgrad graph: 7 nodes, 6 edges>
 
-In Jupyter a graph as a cell's last expression shows the picture; without
-Graphviz's ``dot`` program it shows how to install it and the DOT source
-(``g.source``) instead. ``viz.save(g, "graph.svg")`` writes a picture
-(``.svg``, ``.png``, ``.pdf``, or ``.dot`` source); ``python -m autograd.viz``
-renders the seed exercises into ``out/viz`` (``--out DIR`` elsewhere).
+In Jupyter a graph as a cell's last expression shows the picture.
+``viz.save(g, "graph.svg")`` writes a picture (``.svg``, ``.png``, ``.pdf``,
+or ``.dot`` source); ``python -m autograd.viz`` renders the seed exercises
+into ``out/viz`` (``--out DIR`` elsewhere). Graphviz's ``dot`` program lays the
+pictures out; where it is missing, the notebook display and ``.svg`` files
+use labgrad's own layout instead (:mod:`autograd.viz.layout`,
+:mod:`autograd.viz.svg`), and ``.png`` / ``.pdf`` say how to install ``dot``.
+What a picture shows is decided once, in :func:`autograd.viz.scene.build_scene`.
 """
-import colorsys
 import contextlib
 import functools
 import html
 import pathlib
 import re
-import warnings
 
-import numpy as np
+from autograd.graph import is_tensor
+from autograd.trace import backward_steps
+from autograd.viz.layout import layered_layout
+from autograd.viz.scene import (EDGE_COLOUR, GRAD_LEGEND_TITLE, GRAD_SCALE_LEGEND, GREEN, GREY, HIGHLIGHT,
+                                NONFINITE_COLOUR, RED, ZERO_COLOUR, build_scene, text_colour)
+from autograd.viz.svg import render_svg
 
-from autograd.engine import record_backward
-from autograd.graph import graph_tensors, is_tensor, tensor_names
-from autograd.trace import backward_steps, format_array
+from autograd.viz.player import player   # (after the modules it builds on)
 
-__all__ = ["draw", "save", "backward_steps"]
+__all__ = ["draw", "save", "backward_steps", "player"]
 
+SVG_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
 INSTALL_HINT = ("Rendering needs the Graphviz 'dot' program: install it with 'apt-get install graphviz' "
                 "(Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install graphviz'. "
                 "Building the graph and reading its .source work without it.")
 
-_GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#777777"
-_VANISHING, _EXPLODING = 1e-6, 1e2       # color_by_grad: the ends of the colour scale (mean |grad|)
-_ZERO_COLOUR, _NONFINITE_COLOUR, _EDGE_COLOUR = "#1f4fd0", "#d00000", "#555555"   # the last: no gradient
 _STYLE = {  # tensor node kinds: graphviz attributes
     "output": dict(style="rounded,filled,bold", fillcolor="#fff1b8", penwidth="2"),
     "parameter": dict(style="rounded,filled", fillcolor="#dbe8f7"),
     "intermediate": dict(style="rounded"),
-    "constant": dict(style="rounded,dashed", color="#999999", fontcolor=_GREY, fontsize="9"),
+    "constant": dict(style="rounded,dashed", color="#999999", fontcolor=GREY, fontsize="9"),
 }
 
 
@@ -142,65 +144,45 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
         the DOT source instead of an error.
     """
     gv = _graphviz()
-    roots = _check_roots(roots, "draw")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
-    order = graph_tensors(roots, max_nodes, "draw")
-    label_of = tensor_names(order, names)
-    grads, stale = _gradients(order, roots) if show_grad or color_by_grad else ({}, None)
-    marked = _highlighted(highlight, order, label_of)
-    module_of = _modules(order, label_of) if group_by_module else {}
-    index = {id(t): i for i, t in enumerate(order)}
-    outputs = {id(r) for r in roots}
-    if stale is not None:
-        leaf = label_of[id(stale)] or f"a leaf of shape {stale.shape}"
-        warnings.warn(
-            f"draw: the .grad of {leaf!r} is not what one backward of this graph gives: gradients accumulated "
-            "over several backward() calls (e.g. after nn.fit or an earlier backward), or come from another "
-            "graph; the picture shows the stored .grad and '—' for intermediate tensors. Call "
-            "model.zero_grad() (or opt.zero_grad()) right before loss.backward() to draw one backward's gradients",
-            UserWarning, stacklevel=2)
+    scene = build_scene(*roots, names=names, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
+                        max_elements=max_elements, group_by_module=group_by_module, max_nodes=max_nodes,
+                        highlight=highlight, color_by_grad=color_by_grad, caller="draw")
+    return _digraph(gv, scene)
 
+
+def _digraph(gv, scene):
+    """The scene as a Graphviz graph: tensors as boxes with HTML-table labels, ops as ellipses or circles."""
     Graph, _ = _classes(gv)
-    caption = _caption(show_data, show_grad, stale is not None, color_by_grad)
-    g = Graph(name="autograd", graph_attr=dict(rankdir=rankdir, nodesep="0.25", ranksep="0.35", label=caption,
-                                               labelloc="b", fontsize="9", fontcolor=_GREY, fontname="Helvetica"),
+    g = Graph(name="autograd", graph_attr=dict(rankdir=scene.rankdir, nodesep="0.25", ranksep="0.35",
+                                               label=_caption(scene), labelloc="b", fontsize="9", fontcolor=GREY,
+                                               fontname="Helvetica"),
               node_attr=dict(shape="box", fontname="Helvetica", fontsize="11", margin="0.08,0.04"),
-              edge_attr=dict(arrowsize="0.6", color=_EDGE_COLOUR, fontname="Helvetica", fontsize="8"))
+              edge_attr=dict(arrowsize="0.6", color=EDGE_COLOUR, fontname="Helvetica", fontsize="8"))
+    g.scene = scene                                   # for the picture without dot
     clusters = {}
-
-    def body(t):
-        path = module_of.get(id(t))
-        if path is None:
-            return g
-        if path not in clusters:
-            clusters[path] = gv.Digraph(name=f"cluster_{len(clusters)}", graph_attr=dict(
-                label=f"<{html.escape(path)}>", style="rounded,dashed", color="#888888", fontcolor="#555555", fontname="Helvetica"))
-        return clusters[path]
-
-    for t in order:
-        i, where = index[id(t)], body(t)
-        kind = ("output" if id(t) in outputs else "constant" if not t.requires_grad
-                else "parameter" if t.op is None else "intermediate")
-        attrs = dict(_STYLE[kind])
-        if id(t) in marked:
-            attrs.update(color="#ff7f0e", penwidth="3")
-        grad_row = show_grad and t.requires_grad
-        where.node(f"t{i}", _tensor_label(t, label_of[id(t)], show_data, grad_row,
-                                          grads.get(id(t)), max_elements), **attrs)
-        if t.op is None:
+    for path, label in scene.clusters:
+        clusters[path] = gv.Digraph(name=f"cluster_{len(clusters)}", graph_attr=dict(
+            label=f"<{html.escape(label)}>", style="rounded,dashed", color="#888888", fontcolor="#555555",
+            fontname="Helvetica"))
+    incoming, outgoing = {}, {}
+    for e in scene.edges:
+        if e.target.startswith("op"):
+            incoming.setdefault(e.target, []).append(e)
+        else:
+            outgoing[e.source] = e
+    for node in scene.nodes:
+        where = g if node.cluster is None else clusters[node.cluster]
+        if node.kind != "op":
+            attrs = dict(_STYLE[node.kind])
+            if node.highlighted:
+                attrs.update(color=HIGHLIGHT, penwidth="3")
+            where.node(node.key, _tensor_label(node), **attrs)
             continue
-        symbol = t.op.infix                            # "+", "*", "/", "**": bigger, in a circle
-        where.node(f"op{i}", _op_label(t.op), shape="circle" if symbol else "ellipse", style="filled",
-                   fillcolor="#eeeeee", color="#aaaaaa", fontsize="14" if symbol else "10",
+        where.node(node.key, _op_label(node), shape="circle" if node.symbol else "ellipse", style="filled",
+                   fillcolor="#eeeeee", color="#aaaaaa", fontsize="14" if node.symbol else "10",
                    width="0.3", height="0.3", margin="0.02,0.02")
-        ordered = len(t.op.parents) > 1 and not t.op.commutative
-        for k, p in enumerate(t.op.parents):
-            attrs = _grad_edge(grads.get(id(p))) if color_by_grad and p.requires_grad else {}
-            if ordered:
-                attrs.update(headlabel=("ab"[k] if len(t.op.parents) == 2 else str(k)), fontcolor=_GREY)
-            g.edge(f"t{index[id(p)]}", f"op{i}", **attrs)
-        g.edge(f"op{i}", f"t{i}", **(_grad_edge(grads.get(id(t))) if color_by_grad else {}))
+        for e in incoming.get(node.key, ()) + [outgoing[node.key]]:
+            g.edge(e.source, e.target, **_edge_attrs(e))
     for sub in clusters.values():
         g.subgraph(sub)
     return g
@@ -211,7 +193,12 @@ def save(graph, path, **draw_kwargs):
 
     The extension picks the format: ``.svg``, ``.png``, ``.pdf`` are rendered
     by ``dot``; ``.dot`` / ``.gv`` write the DOT source as text (no ``dot``
-    needed). Nothing is written if rendering fails. Returns the path.
+    needed). Where ``dot`` is missing, a graph made by :func:`draw` is still
+    saved as ``.svg``, laid out by labgrad itself
+    (:func:`autograd.viz.layout.layered_layout`, drawn by
+    :func:`autograd.viz.svg.render_svg`); ``.png`` and ``.pdf`` need ``dot``
+    and say how to install it. Nothing is written if rendering fails. Returns
+    the path.
     """
     if is_tensor(graph):
         graph = draw(graph, **draw_kwargs)
@@ -225,6 +212,8 @@ def save(graph, path, **draw_kwargs):
         raise FileNotFoundError(f"save: no folder {str(path.parent)!r} to write {str(path)!r} into")
     if fmt in ("dot", "gv"):
         path.write_text(graph.source, encoding="utf-8")
+    elif fmt == "svg" and getattr(graph, "scene", None) is not None:
+        path.write_text(graph._repr_svg_(), encoding="utf-8")       # dot's SVG, or labgrad's own without dot
     elif fmt in ("svg", "png", "pdf"):
         with _dot_hint(_graphviz()):
             data = graph.pipe(format=fmt)
@@ -266,14 +255,31 @@ def _classes(gv):
                 return super().render(*args, **kwargs)
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-            # Jupyter displays a cell's last value with this; without dot, text beats an error cell
+            # Jupyter displays a cell's last value with this; without dot, labgrad lays the graph out itself
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             except gv.ExecutableNotFound:
-                intro = f"{self!r}, no picture. {INSTALL_HINT}"
-                return {"text/plain": f"{intro}\n\nDOT source:\n{self.source}",
-                        "text/html": f"<p>{html.escape(intro)}</p>\n<p>DOT source:</p>\n"
-                                     f"<pre>{html.escape(self.source)}</pre>"}
+                intro = f"{self!r}, drawn without Graphviz's 'dot' (labgrad's own layout). {INSTALL_HINT}"
+                if getattr(self, "scene", None) is None:      # (a graph not made by draw: no scene to draw)
+                    intro = f"{self!r}, no picture. {INSTALL_HINT}"
+                    return {"text/plain": f"{intro}\n\nDOT source:\n{self.source}",
+                            "text/html": f"<p>{html.escape(intro)}</p>\n<p>DOT source:</p>\n"
+                                         f"<pre>{html.escape(self.source)}</pre>"}
+                return {"image/svg+xml": self.fallback_svg(), "text/plain": intro}
+
+        def _repr_svg_(self):
+            """The picture as SVG text: dot's where it is installed, else labgrad's own layout."""
+            try:
+                return self.pipe(format="svg", encoding="utf-8")
+            except gv.ExecutableNotFound:
+                if getattr(self, "scene", None) is None:
+                    raise
+                return self.fallback_svg()
+
+        def fallback_svg(self):
+            """The picture drawn without dot: :func:`~autograd.viz.layout.layered_layout` and
+            :func:`~autograd.viz.svg.render_svg`, as a standalone SVG document."""
+            return SVG_DECLARATION + render_svg(self.scene, layered_layout(self.scene))
 
         def __repr__(self):
             nodes, edges = _size(self.source)
@@ -308,106 +314,19 @@ def _dot_hint(gv):
         raise DotNotFound(f"{e}. {INSTALL_HINT}") from e
 
 
-# --- what goes on the picture ----------------------------------------------------------
+# --- the scene in DOT ---------------------------------------------------------------
 
-def _check_roots(roots, caller):
-    if len(roots) == 1 and isinstance(roots[0], (list, tuple)):
-        roots = tuple(roots[0])
-    if not roots:
-        raise ValueError(f"{caller}: give at least one Tensor to draw")
-    for r in roots:
-        if not is_tensor(r):
-            raise TypeError(f"{caller}: roots must be Tensors, got {type(r).__name__}")
-    return list({id(r): r for r in roots}.values())
-
-
-def _gradients(order, roots):
-    """Gradient per tensor id, and the first leaf whose ``.grad`` is not one backward's (or None).
-
-    The gradients are the stored ``.grad``, plus ``d root / d t`` for
-    intermediates when the leaves hold exactly what one backward of the roots
-    gives. With a single root, the first leaf whose ``.grad`` holds other
-    values is returned too: the sign of gradients accumulated over several
-    backward calls, or left by another graph (a leaf without ``.grad`` is no
-    such sign: several roots of which one was backpropagated leave some).
-    """
-    stored = {id(t): t.grad for t in order if t.grad is not None}
-    if not stored or not all(r.requires_grad and r.size == 1 for r in roots):
-        return stored, None
-    with np.errstate(all="ignore"):                   # (backward already said it once)
-        computed = {id(t): g for t, g in record_backward(roots, caller="draw").items()}
-    leaves = [t for t in order if t.op is None and id(t) in computed]
-    if any(id(t) not in stored for t in leaves):     # only if the leaves hold what one backward gives
-        return stored, None
-    for t in leaves:
-        if not _one_backward(np.asarray(stored[id(t)]), np.asarray(computed[id(t)])):
-            return stored, (t if len(roots) == 1 else None)
-    for t in order:
-        if t.op is not None and id(t) not in stored and id(t) in computed:
-            stored[id(t)] = computed[id(t)]
-    return stored, None
-
-
-def _one_backward(stored, computed):
-    """True if a leaf's ``.grad`` is what one backward gives: nan and inf in the same places, and the
-    finite entries equal up to rounding."""
-    if stored.shape != computed.shape:
-        return False
-    finite = np.isfinite(stored)
-    if not np.array_equal(finite, np.isfinite(computed)) or \
-            not np.array_equal(stored[~finite], computed[~finite], equal_nan=True):
-        return False
-    s, c = stored[finite], computed[finite]
-    return np.allclose(s, c, rtol=1e-4, atol=1e-6 * np.abs(s).max(initial=0))
-
-
-def _highlighted(highlight, order, label_of):
-    if highlight is None or isinstance(highlight, str) or is_tensor(highlight):
-        highlight = [] if highlight is None else [highlight]
-    in_graph = {id(t) for t in order}
-    by_name = {label_of[id(t)]: id(t) for t in order if label_of[id(t)] is not None}
-    marked = set()
-    for h in highlight:
-        if is_tensor(h) and id(h) in in_graph:
-            marked.add(id(h))
-        elif isinstance(h, str) and h in by_name:
-            marked.add(by_name[h])
-        else:
-            what = repr(h) if isinstance(h, str) else f"a tensor of shape {getattr(h, 'shape', '?')}"
-            raise ValueError(f"draw: highlight {what} is not in the graph")
-    return marked
-
-
-def _modules(order, label_of):
-    """Module path per tensor id: dotted-name leaves, the ops consuming them, and those ops' outputs."""
-    owner, module = {}, {}          # owner: the parameter itself, or it through a unary op (W.T)
-    for t in order:
-        if t.op is None:
-            name = label_of[id(t)]
-            if name and "." in name:
-                owner[id(t)] = module[id(t)] = name.rpartition(".")[0]
-            continue
-        paths = [owner[id(p)] for p in t.op.parents if id(p) in owner]
-        if paths:
-            module[id(t)] = paths[0]
-            if len(t.op.parents) == 1:
-                owner[id(t)] = paths[0]
-    return module
-
-
-def _tensor_label(t, name, show_data, grad_row, grad, max_elements):
+def _tensor_label(node):
     rows = []
-    if name:
-        rows.append(f"<B>{html.escape(name)}</B>")
-    meta = " ".join(([str(t.shape)] if t.ndim else []) + ([str(t.dtype)] if t.dtype != np.float64 else []))
-    if meta:
-        rows.append(f'<FONT POINT-SIZE="9" COLOR="{_GREY}">{html.escape(meta)}</FONT>')
-    if show_data:
-        rows.append(f'<FONT COLOR="{_GREEN}">{_html_text(format_array(t.data, max_elements))}</FONT>')
+    if node.title:
+        rows.append(f"<B>{html.escape(node.title)}</B>")
+    if node.meta:
+        rows.append(f'<FONT POINT-SIZE="9" COLOR="{GREY}">{html.escape(node.meta)}</FONT>')
+    if node.value is not None:
+        rows.append(f'<FONT COLOR="{GREEN}">{_html_text(node.value)}</FONT>')
     cells = [f"<TR><TD>{r}</TD></TR>" for r in rows]
-    if grad_row:
-        text = "—" if grad is None else _html_text(format_array(grad, max_elements))
-        cells += ["<HR/>"] * bool(cells) + [f'<TR><TD><FONT COLOR="{_RED}">{text}</FONT></TD></TR>']
+    if node.grad is not None:
+        cells += ["<HR/>"] * bool(cells) + [f'<TR><TD><FONT COLOR="{RED}">{_html_text(node.grad)}</FONT></TD></TR>']
     if not cells:
         cells = ["<TR><TD> </TD></TR>"]
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
@@ -417,60 +336,45 @@ def _html_text(text):
     return "<BR/>".join(html.escape(line) for line in text.splitlines())
 
 
-def _op_label(op):
+def _op_label(node):
     """The op's name, with its parameters (``op.describe()``) in small print below."""
-    label = html.escape(op.name)
-    params = op.describe()
-    if params:
-        label += f'<BR/><FONT POINT-SIZE="8">{html.escape(params)}</FONT>'
+    label = html.escape(node.title)
+    if node.meta:
+        label += f'<BR/><FONT POINT-SIZE="8">{html.escape(node.meta)}</FONT>'
     return f"<{label}>"
 
 
-def _grad_colour(m):
-    """Colour of a mean |grad| ``m`` > 0 on a log scale: blue at 1e-6 and below, green, yellow, red at 1e2 and above."""
-    s = (np.log10(m) - np.log10(_VANISHING)) / (np.log10(_EXPLODING) - np.log10(_VANISHING))
-    r, g, b = colorsys.hsv_to_rgb(0.66 * (1 - min(max(s, 0.0), 1.0)), 0.85, 0.80)
-    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+def _edge_attrs(edge):
+    attrs = {}
+    if edge.grad_label is not None:                   # color_by_grad
+        attrs.update(label=edge.grad_label, penwidth=f"{edge.width:g}", color=edge.color)
+        if edge.dashed:
+            attrs.update(style="dashed")
+    if edge.label is not None:
+        attrs.update(headlabel=edge.label, fontcolor=GREY)
+    return attrs
 
 
-def _text_colour(background):
-    """Black on light backgrounds (yellow, green), white on dark ones (blue, red)."""
-    r, g, b = (int(background[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+_LINE_SAMPLES = {ZERO_COLOUR: "- - -", NONFINITE_COLOUR: "<B>━━</B>", EDGE_COLOUR: "━━"}   # the key's last three
 
 
-def _grad_edge(grad):
-    """Edge attributes for a tensor's gradient: coloured and labelled by its mean |grad|."""
-    if grad is None:
-        return {}
-    m = float(np.abs(grad).mean()) if grad.size else 0.0
-    attrs = dict(label=f"{m + 0:.3g}", penwidth="1.5")   # short and plain: 3.2e-05, 0.25, 1e+06
-    if not np.isfinite(m):
-        return dict(attrs, color=_NONFINITE_COLOUR, penwidth="3")
-    if m == 0:
-        return dict(attrs, color=_ZERO_COLOUR, style="dashed")
-    return dict(attrs, color=_grad_colour(m))
-
-
-def _caption(show_data, show_grad, stale, color_by_grad):
-    """The HTML label under the picture: what the colours of nodes (and edges) mean, and a stale-gradient notice."""
-    rows = []
-    text = ", ".join(["green: value"] * show_data + ["red: gradient (—: never computed)"] * show_grad)
-    if text:
-        rows.append(html.escape(text))
-    if stale:
-        rows.append(f'<FONT COLOR="{_RED}">leaf .grad ≠ one backward of this graph (accumulated over several '
-                    "backward() calls?), so intermediates show —;<BR/>call zero_grad() right before backward() "
-                    "to see one backward's gradients</FONT>")
-    if color_by_grad:
-        scale = [(_VANISHING, "≤ 1e-6<BR/>vanishing"), (1e-4, "1e-4"), (1e-2, "0.01"), (1.0, "1"),
-                 (_EXPLODING, "≥ 100<BR/>exploding")]
-        cells = "".join(f'<TD BGCOLOR="{_grad_colour(m)}" WIDTH="56"><FONT COLOR="{_text_colour(_grad_colour(m))}">'
-                        f"{label}</FONT></TD>" for m, label in scale)
-        cells += (f'<TD><FONT COLOR="{_ZERO_COLOUR}">- - -</FONT><BR/>exactly 0</TD>'
-                  f'<TD><FONT COLOR="{_NONFINITE_COLOUR}"><B>━━</B></FONT><BR/>nan or inf</TD>'
-                  f'<TD><FONT COLOR="{_EDGE_COLOUR}">━━</FONT><BR/>no gradient</TD>')
-        rows.append("edges: colour and label = mean |gradient| of the tensor they carry")
+def _caption(scene):
+    """The HTML label under the picture: what the colours of nodes (and edges) mean, and notices."""
+    rows = [html.escape(scene.caption)] if scene.caption else []
+    swatches = []
+    for text, colour in scene.legend:
+        if (text, colour) in GRAD_SCALE_LEGEND:
+            swatches.append((text, colour))
+        elif text == GRAD_LEGEND_TITLE:
+            rows.append(text)
+        else:
+            text = "<BR/>".join(html.escape(line, quote=False) for line in text.splitlines())
+            rows.append(f'<FONT COLOR="{colour}">{text}</FONT>')
+    if swatches:
+        cells = "".join(f'<TD BGCOLOR="{c}" WIDTH="56"><FONT COLOR="{text_colour(c)}">{_html_text(t)}</FONT></TD>'
+                        for t, c in swatches if c not in _LINE_SAMPLES)
+        cells += "".join(f'<TD><FONT COLOR="{c}">{_LINE_SAMPLES[c]}</FONT><BR/>{_html_text(t)}</TD>'
+                         for t, c in swatches if c in _LINE_SAMPLES)
         rows.append(f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="3"><TR>{cells}</TR></TABLE>')
     if not rows:
         return ""
