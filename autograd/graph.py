@@ -79,7 +79,7 @@ def graph_tensors(roots, max_nodes=None, caller="graph_tensors"):
         if max_nodes is not None and count > max_nodes:
             raise ValueError(
                 f"{caller}: the graph has more than max_nodes={max_nodes} nodes (tensors and ops); "
-                "graphviz would take very long to lay it out. Draw a smaller part (an intermediate "
+                "a picture that large is slow to lay out and too crowded to read. Show a smaller part (an intermediate "
                 "tensor, or .detach() where the interesting part starts) or pass a larger max_nodes")
         stack.append((t, True))
         if t.op is not None:

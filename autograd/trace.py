@@ -22,10 +22,12 @@ step  node       upstream  input  local  passed down  accumulated
    3  q = x + y  -4        x      1      -4           -4
    4  q = x + y  -4        y      1      -4           -4
 """
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from autograd import checks
 from autograd.engine import record_backward
 from autograd.graph import graph_tensors, tensor_names
 
@@ -190,11 +192,23 @@ def _rule(op, index, args, output):
 
 
 def _is_product(step):
-    """True if the gradient passed is exactly upstream × local (so the player may write it as that product)."""
+    """True if the gradient passed is upstream × local up to rounding (so the player may write it as that product).
+
+    The backward computes the passed gradient in its own order (``g / b`` rather than ``g × (1/b)``), so
+    the last bits may differ from the product: compare with a tolerance of a few units of the dtype's
+    precision (relative, and absolute scaled to the size of the product).
+    """
     if not step.upstream.shape == step.local.shape == step.passed.shape:
         return False
     with np.errstate(all="ignore"):
-        return bool(np.array_equal(step.upstream * step.local, step.passed, equal_nan=True))
+        product = step.upstream * step.local
+        dtype = np.result_type(product, step.passed)
+        if not np.issubdtype(dtype, np.inexact):
+            return bool(np.array_equal(product, step.passed))
+        rtol = 1e-12 if np.finfo(dtype).bits >= 64 else 1e-6 if np.finfo(dtype).bits >= 32 else 1e-3
+        finite = np.abs(product[np.isfinite(product)])
+        atol = rtol * (float(finite.max()) if finite.size else 0.0)
+        return bool(np.allclose(product, step.passed, rtol=rtol, atol=atol, equal_nan=True))
 
 
 class BackwardSteps(list):
@@ -283,6 +297,22 @@ class _Recorder:
                                passed, accumulated))
 
 
+def _checked_names(names, caller):
+    """``names`` as a mapping or a list of (name, tensor) pairs, or a TypeError naming ``caller``."""
+    if names is None or isinstance(names, Mapping):
+        return names
+    fix = "pass a dict such as locals() or dict(model.named_parameters()), or (name, tensor) pairs"
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise TypeError(f"{caller}: names must be a mapping or (name, tensor) pairs, got {checks.show(names)} "
+                        f"({type(names).__name__}); {fix}")
+    pairs = list(names)
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(f"{caller}: names must be a mapping or (name, tensor) pairs, got the item "
+                            f"{checks.show(pair)} ({type(pair).__name__}); {fix}")
+    return pairs
+
+
 def backward_steps(root, grad=None, names=None, max_elements=6, *, caller="backward_steps"):
     """Replay the backward pass of ``root`` and record each chain-rule step, in backward order.
 
@@ -323,6 +353,11 @@ def backward_steps(root, grad=None, names=None, max_elements=6, *, caller="backw
        2  t0 = w * w      [1, 1]    w      [1, -2]  [1, -2]      [1, -2]
        3  t0 = w * w      [1, 1]    w      [1, -2]  [1, -2]      [2, -4]
     """
+    max_elements = checks.non_negative_int(max_elements, "max_elements", caller)
+    names = _checked_names(names, caller)
+    if grad is not None and not hasattr(grad, "data") and np.asarray(grad).dtype.kind not in "biuf":
+        raise TypeError(f"{caller}: grad must be numbers (a Tensor, an array or a float), got {checks.show(grad)} "
+                        f"({type(grad).__name__}); pass d L / d root with the root's shape")
     record = _Recorder()
     grads = record_backward([root], None if grad is None else [grad], record, caller)
     seed = grads[root]                   # (the walk keeps every gradient: the root's is the seed)

@@ -11,8 +11,9 @@ import numpy as np
 
 __all__ = ["pyplot", "plot_history", "plot_images"]
 
-# backends that draw to files or to a notebook, never to a window
-_NON_GUI = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
+# backends that draw to files or to a notebook, never to a window (Jupyter's "inline" among them:
+# swapping it for Agg on a headless notebook server would hide every figure)
+_NON_GUI = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template", "inline", "nbagg", "notebook", "widget", "ipympl"}
 
 
 def _headless():

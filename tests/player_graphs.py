@@ -4,7 +4,7 @@ import numpy as np
 from autograd import Tensor
 from autograd.engine import record_backward
 
-__all__ = ["lecture", "neuron", "diamond", "chain", "GRAPHS", "engine_walk"]
+__all__ = ["lecture", "neuron", "diamond", "chain", "mlp", "GRAPHS", "engine_walk"]
 
 
 def lecture():
@@ -44,6 +44,16 @@ def chain(n_ops=24):
     for i in range(n_ops - 1):
         h = (h * w) if i % 3 == 0 else h.tanh() if i % 3 == 1 else h + x
     return h.sum(), dict(x=x, w=w)
+
+
+def mlp():
+    """One step of a small MLP (3 -> 4 -> 2, ReLU) on a batch of 5, as the tour draws it: (root, names)."""
+    import nn
+
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU(), nn.Linear(4, 2, rng=1))
+    x = Tensor(np.linspace(-1.0, 1.0, 15).reshape(5, 3), name="x")
+    loss = (model(x) ** 2).mean()
+    return loss, {**dict(model.named_parameters()), "x": x, "loss": loss}
 
 
 GRAPHS = {"lecture": lecture, "neuron": neuron, "diamond": diamond}

@@ -372,3 +372,17 @@ def test_plot_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match="nn.plot needs matplotlib, an optional extra"):
         plot.plot_history({"train_loss": [1.0]})
+
+
+@pytest.mark.parametrize("backend, swapped", [("inline", False), ("nbagg", False), ("agg", False), ("TkAgg", True)])
+def test_pyplot_keeps_notebook_backends_on_a_headless_machine(backend, swapped, monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    import nn.plot
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr(matplotlib, "get_backend", lambda: backend)
+    uses = []
+    monkeypatch.setattr(matplotlib, "use", lambda name, *a, **k: uses.append(name))
+    nn.plot.pyplot()
+    assert uses == (["Agg"] if swapped else [])          # a notebook's inline figures must stay visible

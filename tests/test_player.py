@@ -145,6 +145,12 @@ def test_a_vector_root_takes_a_seed_and_frames_are_read_only():
     (lambda: player(Tensor(1.0)), ValueError, "player: the root of shape () does not require grad"),
     (lambda: player(Tensor([1.0, 2.0], requires_grad=True) * 2), ValueError, "player: grad can be omitted only"),
     (lambda: player(chain()[0], max_nodes=20), ValueError, "player: the graph has more than max_nodes=20"),
+    (lambda: player(lecture()[0], names=5), TypeError, "player: names must be a mapping or (name, tensor) pairs, got 5"),
+    (lambda: player(lecture()[0], names=[1, 2]), TypeError, "player: names must be a mapping or (name, tensor) pairs"),
+    (lambda: player(lecture()[0], grad="a"), TypeError, "player: grad must be numbers"),
+    (lambda: player(lecture()[0], max_elements=-1), ValueError, "player: max_elements must be a non-negative int"),
+    (lambda: player(lecture()[0], max_elements=1.5), TypeError, "player: max_elements must be a non-negative int"),
+    (lambda: player(lecture()[0]).save(3), TypeError, "player.save: path must be a str or a path, got int"),
 ])
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
@@ -257,3 +263,58 @@ def test_a_saved_page_gets_the_permissions_open_gives(tmp_path):
     plain.write_bytes(b"")
     assert page.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777      # (mkstemp would give 0600)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html", "plain.txt"]
+
+
+# --- the chain-rule line survives rounding (review of #16) ------------------------------
+
+PRODUCT_OPS = {
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b, "log": lambda a, b: a.log() * b,
+    "sqrt": lambda a, b: a.sqrt() * b, "sigmoid": lambda a, b: a.sigmoid() * b,
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("op", sorted(PRODUCT_OPS))
+def test_every_step_is_written_as_the_chain_rule_product(op, dtype):
+    # upstream != 1 everywhere (the root is scaled by 0.37 and each op sits under a product), at values whose
+    # passed gradient differs from upstream × local in the last bit: the step still reads as the product
+    a = Tensor(np.array(1.7, dtype=dtype), requires_grad=True, name="a")
+    b = Tensor(np.array(0.3, dtype=dtype), requires_grad=True, name="b")
+    f = PRODUCT_OPS[op](a, b) * 0.37
+    texts = backward_steps(f, names={"a": a, "b": b, "f": f}).texts()
+    assert texts and all(t.product for t in texts), [t.lines()[3] for t in texts if not t.product]
+    assert all("the backward of" not in t.lines()[3] for t in texts)
+    p = player(f, names={"a": a, "b": b, "f": f})
+    assert not any("the backward of" in line for fr in p.frames for line in fr.explanation)
+
+
+def test_the_size_guard_says_what_applies_to_the_player():
+    # no word of graphviz: the player does not use it
+    with pytest.raises(ValueError) as error:
+        player(chain()[0], max_nodes=20)
+    assert "graphviz" not in str(error.value) and "or pass a larger max_nodes" in str(error.value)
+
+
+def test_names_may_be_a_one_shot_iterator():
+    f, names = lecture()
+    p = player(f, names=iter(names.items()))
+    assert p.html() == player(f, names=names).html()
+
+
+def test_gradient_colours_are_marked_for_the_final_frame_only():
+    # color_by_grad's colours and |grad| labels are the final gradients: the page marks them so that its
+    # style shows them in the final frame only (the browser half: test_player_browser)
+    f, names = diamond()
+    page = player(f, names=names, color_by_grad=True).html()
+    scene = player(f, names=names, color_by_grad=True).scene
+    assert page.count('<text class="edge-label grad-label"') == sum(e.grad_label is not None for e in scene.edges) > 0
+    assert page.count(' class="edge graded"') == sum(e.color is not None or e.dashed for e in scene.edges) > 0
+    assert ":not([data-final]) text.grad-label { visibility: hidden; }" in page
+    assert 'data-final' not in player(f, names=names).html().split("<body>")[1].split("<script")[0]
+
+
+def test_the_counter_counts_frames_and_the_page_has_no_unused_style():
+    f, names = lecture()
+    page = player(f, names=names).html()
+    assert ">frame 1 / 8</span>" in page and "text.pending" not in page
+    assert page.count("aria-label=") >= 8 and page.count('aria-live="polite"') == 2 and 'aria-pressed="false"' in page

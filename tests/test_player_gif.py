@@ -136,10 +136,73 @@ def test_a_failed_write_leaves_the_old_file_and_no_litter(tmp_path, monkeypatch)
 
 
 def test_written_like_any_file(tmp_path):
-    import os
-    mask = os.umask(0o022)
-    try:
-        path = f_xyz().save(tmp_path / "p.gif")
-    finally:
-        os.umask(mask)
-    assert path.stat().st_mode & 0o777 == 0o644                  # not mkstemp's 0600
+    path = f_xyz().save(tmp_path / "p.gif")
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(b"")
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777   # what open() gives (not mkstemp's 0600)
+
+
+def test_a_big_graph_is_drawn_one_frame_at_a_time_and_fits_max_side(tmp_path, monkeypatch):
+    """Review of #16: a 50-node chain kept every frame in full colour (2.4 GB) in a GIF 11,847 px wide."""
+    import weakref
+    from collections import Counter
+    from player_graphs import chain
+    root, names = chain(24)
+    p = viz.player(root, names=names)
+    made, most = [], []                                            # every full-colour image Pillow makes
+    real_new = Image.new
+
+    def counting_new(mode, size, *args, **kwargs):
+        image = real_new(mode, size, *args, **kwargs)
+        if mode == "RGB":
+            made.append((size, weakref.ref(image)))
+            most.append((size, sum(s == size and r() is not None for s, r in made)))   # of its size, alive
+        return image
+
+    monkeypatch.setattr(Image, "new", counting_new)
+    frames, _ = _frames(p.save(tmp_path / "chain.gif"))
+    (frame_size, drawn), = Counter(size for size, _ in most).most_common(1)   # the frames' (drawing) size
+    assert drawn >= len(p.frames) == len(frames)
+    assert max(alive for size, alive in most if size == frame_size) <= 2
+    height, width = frames[0].shape[:2]
+    assert width <= raster.MAX_SIDE and height <= raster.MAX_SIDE
+    assert p.layout.width * raster.ZOOM > raster.MAX_SIDE         # (it was too wide: it was drawn smaller)
+    assert (frames[-1] < 128).any(axis=2).mean() > 0.005           # and it is still a picture
+
+
+def test_the_gif_draws_boxes_in_the_svgs_colours():
+    """Review of #16: the GIF had its own copy of the node styles, and its borders disagreed (#24292f, #222222)."""
+    from autograd.viz.style import NODE_STYLE
+    p = f_xyz()
+    last = len(p.frames) - 1
+    image = np.asarray(list(raster.iter_frames(p))[last]).astype(int)
+    scale = raster.ZOOM                                             # a small graph: at full size, centred
+    ox = (image.shape[1] - p.layout.width * scale) / 2
+    checked = 0
+    for node in p.scene.nodes:
+        if node.kind == "op" or node.key in p.frames[last].highlight:
+            continue
+        checked += 1
+        fill, stroke = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in NODE_STYLE[node.kind][:2])
+        box = p.layout.boxes[node.key]
+        row = int((box.y + box.height * 0.15) * scale)                  # beside the title, inside the box
+        x = int(box.x * scale + ox)
+        border = image[row, x - 3:x + 4]
+        darkest = border[np.argmin(border.sum(axis=1))]
+        assert np.abs(darkest - stroke).sum() <= 3, (node.key, darkest, NODE_STYLE[node.kind][1])
+        assert np.abs(image[row, x + 4] - fill).sum() <= 3, (node.key, image[row, x + 4], NODE_STYLE[node.kind][0])
+    assert checked >= 2
+
+
+def test_gradient_colours_appear_only_in_the_final_frame():
+    p = module_step()
+    colours = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in {e.color for e in p.scene.edges if e.color}
+               if c.startswith("#")}
+    frames = raster.render_frames(p)
+
+    def pixels(image):
+        rgb = np.asarray(image.convert("RGB")).reshape(-1, 3)
+        return sum(int((rgb == c).all(axis=1).sum()) for c in colours)
+
+    first, last = pixels(frames[0]), pixels(frames[-1])
+    assert colours and last - first > 500, (first, last)   # the edges gain them; the legend swatches have them in every frame

@@ -670,3 +670,20 @@ def test_trace_sums_in_the_engines_order_writes_minus_and_keeps_auto_names_apart
 def test_save_names_a_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="save: no folder"):
         viz.save(viz.draw(Tensor(1.0, requires_grad=True) * 2), tmp_path / "missing" / "g.dot")
+
+
+@pytest.mark.parametrize("suffix", [".dot", ".svg"])
+def test_save_is_complete_or_absent(suffix, tmp_path, monkeypatch):
+    """A failed save leaves the old file as it was and no temporary file beside it."""
+    import autograd.viz.files
+    x = Tensor(2.0, requires_grad=True, name="x")
+    path = tmp_path / f"g{suffix}"
+    path.write_bytes(b"old")
+
+    def failing_replace(source, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(autograd.viz.files.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        viz.save(x * x, path)
+    assert path.read_bytes() == b"old" and [q.name for q in tmp_path.iterdir()] == [path.name]

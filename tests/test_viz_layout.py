@@ -169,6 +169,56 @@ def test_layout_invariants(name):
                for b in every)
 
 
+def crosses(p, q, box, inset=0.5):
+    """Whether the segment p-q passes through ``box`` shrunk by ``inset`` px (touching its border is not crossing)."""
+    lo = (box.x + inset, box.y + inset)
+    hi = (box.x + box.width - inset, box.y + box.height - inset)
+    t0, t1 = 0.0, 1.0                                     # Liang-Barsky: clip the segment's parameter range
+    for axis in (0, 1):
+        d = q[axis] - p[axis]
+        if d == 0:
+            if not lo[axis] < p[axis] < hi[axis]:
+                return False
+            continue
+        a, b = (lo[axis] - p[axis]) / d, (hi[axis] - p[axis]) / d
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+    return t0 < t1
+
+
+def random_dag(seed, size=40):
+    rng = np.random.default_rng(seed)
+    pool = [Tensor(rng.normal(size=3), requires_grad=True, name=f"l{i}") for i in range(6)]
+    while len(pool) < size:
+        a, b = rng.choice(len(pool), 2)
+        pool.append(pool[a] * pool[b] if rng.random() < .5 else (pool[a] + pool[b]).tanh())
+    return sum(pool[-5:], Tensor(0.0)).sum()
+
+
+def player_chain():
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from player_graphs import chain as fan_out_chain
+    root, names = fan_out_chain(24)
+    return build_scene(root, names=names)
+
+
+ROUTED = dict(GRAPHS, **{"player chain": player_chain(), "random dag 0": build_scene(random_dag(0)),
+                         "random dag 1": build_scene(random_dag(1)), "skips TB": build_scene(skips(8), rankdir="TB")})
+
+
+@pytest.mark.parametrize("name", sorted(ROUTED))
+def test_no_edge_passes_through_a_box_that_is_not_its_end(name):
+    """Review of #16: long edges were straight lines between rank centres and cut through other boxes."""
+    scene = ROUTED[name]
+    layout = layered_layout(scene)
+    hits = []
+    for (source, target), points in layout.edges.items():
+        for p, q in zip(points, points[1:]):
+            hits += [(source, target, key) for key, box in layout.boxes.items()
+                     if key not in (source, target) and crosses(p, q, box)]
+    assert hits == []
+
+
 def test_layout_fits_the_text_and_is_deterministic():
     loss, params = mlp()
     scene = build_scene(loss, names=params, group_by_module=True)

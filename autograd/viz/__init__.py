@@ -34,6 +34,7 @@ import re
 from autograd.graph import is_tensor
 from autograd.trace import backward_steps
 from autograd.viz.layout import layered_layout
+from autograd.viz.files import write_atomically
 from autograd.viz.scene import (EDGE_COLOUR, GRAD_LEGEND_TITLE, GRAD_SCALE_LEGEND, GREEN, GREY, HIGHLIGHT,
                                 NONFINITE_COLOUR, RED, ZERO_COLOUR, build_scene, text_colour)
 from autograd.viz.svg import render_svg
@@ -211,13 +212,13 @@ def save(graph, path, **draw_kwargs):
     if not path.parent.is_dir():                      # before rendering, which may take a while
         raise FileNotFoundError(f"save: no folder {str(path.parent)!r} to write {str(path)!r} into")
     if fmt in ("dot", "gv"):
-        path.write_text(graph.source, encoding="utf-8")
+        write_atomically(path, graph.source.encode("utf-8"))
     elif fmt == "svg" and getattr(graph, "scene", None) is not None:
-        path.write_text(graph._repr_svg_(), encoding="utf-8")       # dot's SVG, or labgrad's own without dot
+        write_atomically(path, graph._repr_svg_().encode("utf-8"))   # dot's SVG, or labgrad's own without dot
     elif fmt in ("svg", "png", "pdf"):
         with _dot_hint(_graphviz()):
             data = graph.pipe(format=fmt)
-        path.write_bytes(data)
+        write_atomically(path, data)
     else:
         raise ValueError(f"save: unknown extension {path.suffix!r} in {str(path)!r}; "
                          "use .svg, .png, .pdf, or .dot/.gv for the source")

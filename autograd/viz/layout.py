@@ -16,10 +16,14 @@ The steps:
    back, a node moves up to just before its first consumer when that
    shortens more edges than it stretches: a bias sits by its ``+``, not at
    the far left, and ``x * x`` by the sum it feeds.
-2. **Long edges** get a dummy point per rank they cross, so they are routed
-   between boxes instead of through them; the long edges leaving one node
+2. **Long edges** get a dummy point per rank they cross, which takes its own
+   slot in that rank's order like a node; the long edges leaving one node
    share these points (one trunk that branches off to each consumer), which
    keeps a tensor used all over the graph cheap to lay out and easy to follow.
+   An edge runs straight along the forward pass inside each rank (out of its
+   source, through its dummies' slots, into its target) and bends only
+   between ranks, where there are no boxes: it passes through no box but its
+   own two ends.
 3. **Order** within each rank by barycentre sweeps (down and up, keeping the
    order with the fewest crossings). A module's nodes (``cluster``) stay
    contiguous in every rank, and modules keep one order in all ranks.
@@ -47,10 +51,10 @@ import bisect
 import dataclasses
 import math
 
-from autograd.viz.scene import GRAD_SCALE_LEGEND
+from autograd.viz.scene import EDGE_COLOUR, GRAD_SCALE_LEGEND, GREY, NONFINITE_COLOUR, ZERO_COLOUR, text_colour
 
-__all__ = ["Box", "Layout", "layered_layout", "text_width", "node_rows", "line_height",
-           "FONT_SIZES", "PAD_X", "PAD_Y", "SEPARATOR"]
+__all__ = ["Box", "Layout", "layered_layout", "text_width", "node_rows", "line_height", "row_places",
+           "caption_parts", "FONT_SIZES", "PAD_X", "PAD_Y", "SEPARATOR"]
 
 # --- text -------------------------------------------------------------------------------
 
@@ -124,6 +128,86 @@ def node_rows(node):
     return tuple(rows)
 
 
+def _has_separator(rows):
+    """Whether a node's rows have the line between value and gradient (``draw``'s ``<HR/>``)."""
+    grads = sum(cls == "grad" for cls, *_ in rows)
+    return 0 < grads < len(rows)
+
+
+def row_places(rows, box):
+    """Where each row of a node goes in its ``box``: ``([(row, centre y), ...], separator y or None)``.
+
+    The rows (from :func:`node_rows`, perhaps with other texts of the same sizes) are centred in the box
+    as a block; the separator sits just before the first gradient row. Both renderers place text with this.
+
+    >>> rows = (("title", "x", 12.0, True), ("value", "2", 11.0, False), ("grad", "1", 11.0, False))
+    >>> places, separator = row_places(rows, Box(0, 0, 40, 60))
+    >>> [round(y, 2) for _, y in places], separator
+    ([13.2, 28.15, 47.45], 37.8)
+    """
+    separator = SEPARATOR if _has_separator(rows) else 0.0
+    y = box.y + (box.height - sum(line_height(row[2]) for row in rows) - separator) / 2
+    places, rule = [], None
+    for i, row in enumerate(rows):
+        if separator and row[0] == "grad" and rows[i - 1][0] != "grad":
+            rule = round(y + separator / 2, 2)
+            y += separator
+        places.append((row, y + line_height(row[2]) / 2))
+        y += line_height(row[2])
+    return places, rule
+
+
+CAPTION_SWATCH_GAP = 2.0    # between the legend's swatches
+_SWATCH_MIN, _SWATCH_PAD = 60.0, 8.0
+_LINE_SAMPLES = {ZERO_COLOUR: (True, 1.5), NONFINITE_COLOUR: (False, 3.0), EDGE_COLOUR: (False, 1.0)}
+
+
+def caption_parts(scene, measure=text_width):
+    """The caption and legend under a graph: ``(width, height, texts, marks)``, relative to its top-left corner.
+
+    ``texts``: ``(centre x, centre y, text, colour)`` at ``FONT_SIZES["caption"]``; ``marks``: ``("rect",
+    x, y, width, height, colour)`` (a ``color_by_grad`` swatch) or ``("line", x0, y, x1, colour, width,
+    dashed)`` (an edge style's sample). The caption and the legend lines are centred, one per row; the
+    ``color_by_grad`` scale is one row of swatches under them. The layout sizes the caption's box with this
+    and both renderers draw from it.
+
+    >>> from types import SimpleNamespace
+    >>> caption_parts(SimpleNamespace(caption="hello", legend=()))
+    (21.12, 13.0, [(10.56, 6.5, 'hello', '#777777')], [])
+    """
+    size = FONT_SIZES["caption"]
+    lh = line_height(size)
+    lines = ([(scene.caption, GREY)] if scene.caption else []) + [
+        (line, colour or GREY) for text, colour in scene.legend if not _is_swatch(text) for line in text.splitlines()]
+    swatches = [(text, colour) for text, colour in scene.legend if _is_swatch(text)]
+    cells = [max(_SWATCH_MIN, max(measure(line, size) for line in text.splitlines()) + _SWATCH_PAD)
+             for text, _ in swatches]
+    row = sum(cells) + CAPTION_SWATCH_GAP * max(len(cells) - 1, 0)
+    width = round(max([measure(line, size) for line, _ in lines] + [row], default=0.0), 2)
+    mid, y = width / 2, 0.0
+    texts, marks = [], []
+    for line, colour in lines:
+        texts.append((mid, y + lh / 2, line, colour))
+        y += lh
+    if swatches:
+        y += 4
+        cell_h = 2 * lh + 6
+        x = mid - row / 2
+        for (text, colour), cw in zip(swatches, cells):
+            parts = text.splitlines()
+            if colour in _LINE_SAMPLES:                 # an edge style: a sample line, its name under it
+                dashed, line_w = _LINE_SAMPLES[colour]
+                marks.append(("line", x + 12, y + lh / 2 + 2, x + cw - 12, colour, line_w, dashed))
+                ink, top = GREY, y + lh + 3
+            else:                                       # a colour of the scale: a swatch, its name on it
+                marks.append(("rect", x, y, cw, cell_h, colour))
+                ink, top = text_colour(colour), y + (cell_h - len(parts) * lh) / 2
+            texts += [(x + cw / 2, top + k * lh + lh / 2, part, ink) for k, part in enumerate(parts)]
+            x += cw + CAPTION_SWATCH_GAP
+        y += cell_h
+    return width, round(y, 2), texts, marks
+
+
 # --- the layout -------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -165,6 +249,7 @@ _RANK_GAP = {"LR": 44.0, "TB": 40.0}
 _CLUSTER_PAD = 8.0          # around a module's nodes inside its frame
 _CLUSTER_GAP = 8.0          # between a frame and a node outside it
 _CLUSTER_LABEL = line_height(FONT_SIZES["cluster"]) + 2.0
+_STRAIGHTEN = 2.0           # px an edge may be straightened by (well inside a dummy's slot and its gaps)
 _SWEEPS = 6
 _ROUNDS = 12
 
@@ -182,38 +267,24 @@ def _node_size(node, measure, extra):
             d = max(28.0, text_w + 12.0, text_h + 8.0)
             return d, d
         return max(36.0, text_w * 1.25 + 16.0), max(26.0, text_h * 1.25 + 6.0)
-    has_grad = any(c == "grad" for c, *_ in rows)
-    if has_grad and len(rows) > sum(c == "grad" for c, *_ in rows):
+    if _has_separator(rows):
         text_h += SEPARATOR
     return max(36.0, text_w + 2 * PAD_X), max(22.0, text_h + 2 * PAD_Y)
 
 
-def _caption_size(scene, measure):
-    size = FONT_SIZES["caption"]
-    lines = ([scene.caption] if scene.caption else []) + [
-        line for text, _ in scene.legend if not _is_swatch(scene, text) for line in text.splitlines()]
-    width = max((measure(line, size) for line in lines), default=0.0)
-    height = len(lines) * line_height(size)
-    swatches = [text for text, _ in scene.legend if _is_swatch(scene, text)]
-    if swatches:
-        cells = [max(60.0, max(measure(line, size) for line in text.splitlines()) + 8) for text in swatches]
-        width = max(width, sum(cells) + 2 * len(cells))
-        height += 2 * line_height(size) + 14
-    return width, height
-
-
-def _is_swatch(scene, text):
+def _is_swatch(text):
+    """Whether a legend entry is a swatch of the ``color_by_grad`` scale (drawn as a cell, not a line of text)."""
     return any(text == t for t, _ in GRAD_SCALE_LEGEND)
 
 
-def layered_layout(scene, *, text_width=None, extra_text=None):
+def layered_layout(scene, *, measure=None, extra_text=None):
     """Lay out ``scene`` in ranks along ``scene.rankdir``: boxes, edge routes, cluster frames, in px.
 
     Parameters
     ----------
     scene : Scene
         From :func:`~autograd.viz.scene.build_scene`.
-    text_width : callable ``(text, size, bold=False) -> px``, optional
+    measure : callable ``(text, size, bold=False) -> px``, optional
         How to measure a line of text; default this module's :func:`text_width`.
     extra_text : mapping node key -> {row class: iterable of str}, optional
         Other texts a node's rows may show (a player's frames show running
@@ -224,7 +295,7 @@ def layered_layout(scene, *, text_width=None, extra_text=None):
     -------
     Layout
     """
-    measure = text_width or globals()["text_width"]
+    measure = measure or text_width
     extra_text = extra_text or {}
     keys = [n.key for n in scene.nodes]
     n = len(keys)
@@ -312,18 +383,33 @@ def layered_layout(scene, *, text_width=None, extra_text=None):
         x1 = max(b.x + b.width for b in members) + _CLUSTER_PAD
         y1 = max(b.y + b.height for b in members) + _CLUSTER_PAD
         frames[c] = Box(round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2))
+    def band(v, side):
+        """Where ``v``'s rank band begins (side -1) or ends (+1) along the forward pass, at ``v``'s place across."""
+        m = centre[node_rank[v]] + side * thickness[node_rank[v]] / 2
+        if flip:
+            m = main_end - m
+        return (m, pos[v]) if horizontal else (pos[v], m)
+
+    # an edge runs straight along the forward pass inside each rank's band (out of its source, through each
+    # dummy's own slot, into its target) and bends only in the gaps between ranks, where there are no boxes:
+    # so it passes through no box but its two ends
     edges = {}
     ops = {node.key for node in scene.nodes if node.kind == "op"}
     for (s, t), chain in chains.items():
-        pts = [point(v) for v in chain]
-        pts[0] = _clip(boxes[s], pts[1], s in ops)
-        pts[-1] = _clip(boxes[t], pts[-2], t in ops)
-        edges[(s, t)] = tuple((round(x, 2), round(y, 2)) for x, y in pts)
+        start, end = band(chain[0], +1), band(chain[-1], -1)
+        pts = [_clip(boxes[s], start, s in ops)]
+        pts += [start] if _apart(pts[0], start) else []
+        for d in chain[1:-1]:
+            pts += [band(d, -1), band(d, +1)]
+        last = _clip(boxes[t], end, t in ops)
+        pts += [end] if _apart(end, last) else []
+        pts.append(last)
+        edges[(s, t)] = _straightened(tuple((round(x, 2), round(y, 2)) for x, y in pts), 0 if horizontal else 1)
 
     every = list(boxes.values()) + list(frames.values())
     right = max((b.x + b.width for b in every), default=0.0) + _MARGIN
     bottom = max((b.y + b.height for b in every), default=0.0)
-    cap_w, cap_h = _caption_size(scene, measure)
+    cap_w, cap_h = caption_parts(scene, measure)[:2]
     width = round(max(right, cap_w + 2 * _MARGIN), 2)
     shift = round((width - right) / 2, 2)             # a graph narrower than its caption: centred above it
     if shift:
@@ -523,6 +609,48 @@ def _cross_positions(layers, up, down, size, cluster, horizontal):
     low = min((pos[v] - size[v] / 2 for v in range(total)), default=0.0)
     low = min([low] + [pos[top[c]] for c in names])
     return [p - low + _MARGIN for p in pos[:total]]
+
+
+def _straightened(points, main, tolerance=_STRAIGHTEN):
+    """``points`` with the bends a straight line can replace within ``tolerance`` px across the forward pass.
+
+    A trunk drifts by fractions of a pixel from rank to rank; its points, two per rank, would be repeated
+    by every edge that shares it (a page quadratic in the graph's size). ``main`` is the axis of the
+    forward pass (0: x, 1: y); the points move monotonically along it. Kept points are original ones, and
+    the line between them stays within ``tolerance`` of the route everywhere (checked at every dropped
+    point; both are straight in between), so it stays in the slots the route was given. One pass: the
+    slopes from the last kept point that stay within ``tolerance`` of every point since form an interval.
+
+    >>> _straightened(((0, 0), (1, 0), (2, 0.5), (3, 4), (4, 8)), main=0)
+    ((0, 0), (2, 0.5), (4, 8))
+    """
+    cross = 1 - main
+    direction = 1.0 if points[-1][main] >= points[0][main] else -1.0
+    out = [points[0]]
+    i, last = 1, None
+    low, high = -math.inf, math.inf
+    while i < len(points):
+        anchor, p = out[-1], points[i]
+        along = direction * (p[main] - anchor[main])
+        slope = (p[cross] - anchor[cross]) / along if along > 0 else None
+        if slope is not None and low <= slope <= high:
+            low = max(low, (p[cross] - tolerance - anchor[cross]) / along)
+            high = min(high, (p[cross] + tolerance - anchor[cross]) / along)
+            last, i = i, i + 1
+        elif last is None:                 # straight across the forward pass (or back): keep the point
+            out.append(p)
+            i += 1
+        else:                              # the line to p would stray: the last point that fit is a bend
+            out.append(points[last])
+            last, low, high = None, -math.inf, math.inf
+    if last is not None:
+        out.append(points[last])
+    return tuple(out)
+
+
+def _apart(p, q, tolerance=0.5):
+    """Whether points ``p`` and ``q`` are more than ``tolerance`` px apart (a bend worth a point)."""
+    return abs(p[0] - q[0]) > tolerance or abs(p[1] - q[1]) > tolerance
 
 
 def _clip(box, toward, ellipse):

@@ -34,8 +34,11 @@ import dataclasses
 import hashlib
 import html
 import json
+import os
 import pathlib
+import textwrap
 import types
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -43,7 +46,7 @@ from autograd.graph import graph_tensors, is_tensor
 from autograd.trace import backward_steps, format_array, node_formula
 from autograd.viz.files import write_atomically
 from autograd.viz.layout import layered_layout
-from autograd.viz.scene import build_scene
+from autograd.viz.scene import EDGE_COLOUR, build_scene
 from autograd.viz.svg import render_svg
 
 __all__ = ["player", "Player", "Frame"]
@@ -122,6 +125,9 @@ class Player:
 
         Nothing is written when the call fails: the file is complete or absent.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"player.save: path must be a str or a path, got {type(path).__name__} {path!r}; "
+                            "pass a file name ending in .html or .gif")
         path = pathlib.Path(path)
         suffix = path.suffix.lower()
         if suffix not in (".html", ".htm", ".gif"):
@@ -166,6 +172,8 @@ def player(root, grad=None, names=None, group_by_module=False, color_by_grad=Fal
     if not is_tensor(root):
         raise TypeError(f"player: the root must be a Tensor, got {type(root).__name__}")
     order = graph_tensors([root], max_nodes, "player")      # the size guard before any walk
+    if isinstance(names, Iterator):
+        names = list(names)                 # read twice below (the steps' names, the scene's)
     steps = backward_steps(root, grad=grad, names=names, max_elements=max_elements, caller="player")
     grads = {t: steps.grads[id(t)] for t in order if id(t) in steps.grads}
     scene = build_scene(root, names=names, max_elements=max_elements, group_by_module=group_by_module,
@@ -281,22 +289,57 @@ def _page(p):
     content = json.dumps([[n.key, n.kind, n.title, n.meta, n.cluster] for n in p.scene.nodes]
                          + [[e.source, e.target, e.label] for e in p.scene.edges])
     prefix = "lg" + hashlib.sha256((content + frames).encode("utf-8")).hexdigest()[:10]
-    svg = render_svg(p.scene, p.layout, id_prefix=prefix)
-    lines = max(len(f.explanation) for f in p.frames)
-    columns = min(max(max(len(line) for f in p.frames for line in (f.title, *f.explanation)), 30), 72) + 2
+    svg = _mark_gradient_colours(render_svg(p.scene, p.layout, id_prefix=prefix), p.scene, prefix)
+    columns, rows = _panel_size(p.frames)
     speeds = "".join(f'<option value="{ms}"{" selected" * (ms == _DEFAULT_SPEED)}>{label}</option>'
                      for ms, label in _SPEEDS)
     n = len(p.frames)
     return _TEMPLATE.format(
-        prefix=prefix, svg=svg, frames=frames, css=_CSS.replace("#P", f"#{prefix}-player"),
+        prefix=prefix, svg=svg, frames=frames, css=_CSS.replace("#P", f"#{prefix}-player").replace("EDGE", EDGE_COLOUR),
         script=_SCRIPT.replace("PREFIX", prefix), speeds=speeds, last=n - 1, n=n,
-        height=24 + 20 * lines + 16, columns=columns, counter_width=len(f"step {n} / {n}"))
+        height=_LINE * rows, columns=columns, counter_width=len(f"frame {n} / {n}"))
+
+
+def _mark_gradient_colours(svg, scene, prefix):
+    """Classes for what ``color_by_grad`` adds (an edge's colour, its |grad| label): the page shows them only
+    in the final frame, where every gradient is known (before, they would tell the answer ahead of the steps).
+    """
+    labels = iter(svg.split('<text class="edge-label"'))
+    out = [next(labels)]
+    for e in scene.edges:           # render_svg writes each edge's slot label, then its gradient label
+        if e.label is not None:
+            out.append('<text class="edge-label"' + next(labels))
+        if e.grad_label is not None:
+            out.append('<text class="edge-label grad-label"' + next(labels))
+    out.extend('<text class="edge-label"' + rest for rest in labels)
+    svg = "".join(out)
+    for e in scene.edges:
+        if e.color is not None or e.dashed:
+            path = f'<path id="{prefix}-e-{e.source}-{e.target}" class="edge"'
+            svg = svg.replace(path, path[:-1] + ' graded"', 1)
+    return svg
+
+
+_LINE = 20          # px per text row of the explanation
+_PANEL_COLUMNS = 46  # the explanation's width in characters: beside the graph in a 900 px notebook cell
+
+
+def _panel_size(frames):
+    """(columns, rows) of the explanation box: as wide as the longest line up to ``_PANEL_COLUMNS``
+    characters, as high as the frame that needs the most rows once its lines wrap at that width
+    (one size for every frame, so nothing moves between frames)."""
+    longest = max(len(line) for f in frames for line in (f.title, *f.explanation))
+    columns = min(max(longest, 24), _PANEL_COLUMNS)
+    rows = max(sum(max(1, len(textwrap.wrap(line, columns - 1, drop_whitespace=False) or [""]))
+                   for line in (f.title, *f.explanation)) for f in frames)
+    return columns, rows + 1      # a spare row: the browser may break a line where textwrap did not
 
 
 def _page_height(p):
-    """Pixels an iframe needs to show the page without scrolling (for Jupyter)."""
-    panel = 24 + 20 * max(len(f.explanation) for f in p.frames) + 16
-    return int(max(p.layout.height + 20, panel) + 70)
+    """Pixels an iframe needs to show the page without scrolling (for Jupyter): the controls,
+    then the taller of the graph (with its scroll bar) and the explanation."""
+    _, rows = _panel_size(p.frames)
+    return int(max(p.layout.height + 20, _LINE * rows + 8) + 70)
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -312,13 +355,13 @@ _TEMPLATE = """<!DOCTYPE html>
 <body>
 <div class="labgrad-player" id="{prefix}-player" data-prefix="{prefix}" tabindex="0" aria-label="backprop player: arrow keys step, space plays">
 <div class="controls">
-<button type="button" data-act="first" title="first frame (Home)">|◀</button>
-<button type="button" data-act="back" title="back (←)">◀</button>
-<button type="button" data-act="play" class="play" title="play / pause (space)">▶ play</button>
-<button type="button" data-act="next" title="next (→)">▶</button>
-<button type="button" data-act="last" title="last frame (End)">▶|</button>
+<button type="button" data-act="first" title="first frame (Home)" aria-label="first frame">|◀</button>
+<button type="button" data-act="back" title="back (←)" aria-label="previous frame">◀</button>
+<button type="button" data-act="play" class="play" title="play / pause (space)" aria-label="play" aria-pressed="false">▶ play</button>
+<button type="button" data-act="next" title="next (→)" aria-label="next frame">▶</button>
+<button type="button" data-act="last" title="last frame (End)" aria-label="last frame">▶|</button>
 <input type="range" class="slider" min="0" max="{last}" value="0" step="1" aria-label="frame">
-<span class="counter" style="min-width: {counter_width}ch">step 1 / {n}</span>
+<span class="counter" aria-live="polite" style="min-width: {counter_width}ch">frame 1 / {n}</span>
 <label class="speed">speed <select aria-label="speed">{speeds}</select></label>
 </div>
 <div class="stage">
@@ -326,7 +369,7 @@ _TEMPLATE = """<!DOCTYPE html>
 {svg}
 </div>
 <div class="explain" style="width: {columns}ch; height: {height}px">
-<div class="title"></div>
+<div class="title" aria-live="polite"></div>
 <pre class="lines"></pre>
 </div>
 </div>
@@ -347,18 +390,19 @@ _CSS = """body { margin: 8px; font-family: Helvetica, Arial, sans-serif; backgro
 #P .controls button.play { width: 6em; }
 #P .slider { flex: 0 1 260px; min-width: 80px; }
 #P .counter { font-variant-numeric: tabular-nums; white-space: nowrap; }
-#P .stage { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 16px; }
-#P .graph { overflow: auto; max-width: 100%; }
+#P .stage { display: flex; flex-wrap: nowrap; align-items: flex-start; gap: 16px; }
+#P .graph { flex: 1 1 0; min-width: 0; overflow: auto; }
 #P .graph svg { display: block; }
-#P .explain { flex: none; font-size: 14px; line-height: 20px; overflow: auto; border-left: 3px solid #ff7f0e;
-  padding-left: 10px; box-sizing: content-box; }
-#P .explain .title { font-weight: bold; white-space: pre; height: 24px; overflow: hidden; text-overflow: ellipsis; }
-#P .explain pre { margin: 0; font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 13px;
-  line-height: 20px; white-space: pre; }
+#P .explain { flex: 0 0 auto; font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 13px;
+  line-height: 20px; overflow-x: hidden; overflow-y: auto; border-left: 3px solid #ff7f0e; padding-left: 10px;
+  box-sizing: content-box; }
+#P .explain .title { font-weight: bold; white-space: pre-wrap; overflow-wrap: anywhere; }
+#P .explain pre { margin: 0; font: inherit; white-space: pre-wrap; overflow-wrap: anywhere; }
 #P g.node.hl > rect, #P g.node.hl > ellipse, #P g.node.hl > circle, #P g.node.hl > polygon,
 #P g.node.hl > path { stroke: #ff7f0e; stroke-width: 3px; }
-#P path.edge.on, #P .edge.on path { stroke: #ff7f0e; stroke-width: 2.5px; }
-#P text.pending { visibility: hidden; }"""
+#P:not([data-final]) path.edge.graded:not(.on) { stroke: EDGE; stroke-width: 1px; stroke-dasharray: none; }
+#P:not([data-final]) text.grad-label { visibility: hidden; }
+#P path.edge.on, #P .edge.on path { stroke: #ff7f0e; stroke-width: 2.5px; }"""
 
 _SCRIPT = """(function () {
   "use strict";
@@ -410,14 +454,17 @@ _SCRIPT = """(function () {
     });
     titleBox.textContent = f.t;
     linesBox.textContent = f.x.join("\\n");
-    counter.textContent = "step " + (i + 1) + " / " + frames.length;
+    counter.textContent = "frame " + (i + 1) + " / " + frames.length;
     slider.value = String(i);
     root.setAttribute("data-frame", String(i));
+    if (f.k === "final") root.setAttribute("data-final", ""); else root.removeAttribute("data-final");
     current = i;
   }
   function pause() {
     if (timer !== null) { clearTimeout(timer); timer = null; }
     playButton.textContent = "\\u25b6 play";
+    playButton.setAttribute("aria-label", "play");
+    playButton.setAttribute("aria-pressed", "false");
     root.removeAttribute("data-playing");
   }
   function tick() {
@@ -429,6 +476,8 @@ _SCRIPT = """(function () {
   function play() {
     if (current >= frames.length - 1) show(0);
     playButton.textContent = "\\u275a\\u275a pause";
+    playButton.setAttribute("aria-label", "pause");
+    playButton.setAttribute("aria-pressed", "true");
     root.setAttribute("data-playing", "");
     timer = setTimeout(tick, Number(speed.value));
   }
@@ -440,17 +489,21 @@ _SCRIPT = """(function () {
     next: function () { pause(); show(current + 1); },
     last: function () { pause(); show(frames.length - 1); }
   };
+  // a button keeps the focus after a click, as buttons do: space or Enter presses it again,
+  // the arrow keys, Home and End still step (they reach the player's handler below)
   root.querySelectorAll("button[data-act]").forEach(function (b) {
-    b.addEventListener("click", function () {
-      actions[b.getAttribute("data-act")]();
-      root.focus({preventScroll: true});   // keys keep working, and space does not press the button again
-    });
+    b.addEventListener("click", function () { actions[b.getAttribute("data-act")](); });
   });
   slider.addEventListener("input", function () { pause(); show(Number(slider.value)); });
-  speed.addEventListener("change", function () { root.focus({preventScroll: true}); });
+  speed.addEventListener("change", function () {
+    // the new speed at once: a running timer is restarted with it
+    if (timer !== null) { clearTimeout(timer); timer = setTimeout(tick, Number(speed.value)); }
+    root.focus({preventScroll: true});
+  });
   var keyActions = {ArrowRight: "next", ArrowLeft: "back", " ": "play", Home: "first", End: "last"};
   root.addEventListener("keydown", function (event) {
     var tag = event.target.tagName;
+    if (tag === "BUTTON" && (event.key === " " || event.key === "Enter")) return;   // the button's own action
     if (tag === "INPUT" || tag === "SELECT" || event.altKey || event.ctrlKey || event.metaKey) return;
     var act = keyActions[event.key];
     if (!act) return;

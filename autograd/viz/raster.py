@@ -6,7 +6,7 @@ from the player's one :class:`~autograd.viz.scene.Scene` and one layout
 the tensors as boxes with their rows (name, shape, value in green, gradient in
 red, as ``viz.draw`` and the SVG show them), the ops as circles and ellipses,
 the arrows, the module clusters, the frame's highlighted node and active edges
-in orange, and under the graph a panel with the step counter ("step 3 / 9"),
+in orange, and under the graph a panel with the frame counter ("frame 3 / 9"),
 a progress bar and the frame's explanation, the same lines the HTML player
 shows. The last frame is held longer, so a looping GIF pauses on the result.
 
@@ -15,17 +15,19 @@ DejaVu Sans from matplotlib's own fonts when matplotlib is installed, else in
 the scalable font Pillow bundles (Pillow 10.1 and later), always with Pillow's
 basic text layout: the same input gives the same bytes.
 """
+import dataclasses
 import importlib.util
 import io
 import math
 from pathlib import Path
 
 from autograd.viz.files import write_atomically
-from autograd.viz.layout import FONT_SIZES, PAD_X, SEPARATOR, line_height, node_rows, text_width
-from autograd.viz.scene import (EDGE_COLOUR, GRAD_SCALE_LEGEND, GREEN, GREY, HIGHLIGHT, NONFINITE_COLOUR, RED,
-                                ZERO_COLOUR, text_colour)
+from autograd.viz.layout import FONT_SIZES, PAD_X, caption_parts, line_height, node_rows, row_places
+from autograd.viz.scene import (EDGE_COLOUR, GREEN, GREY, HIGHLIGHT, NONFINITE_COLOUR, RED, ZERO_COLOUR,
+                                text_colour)
+from autograd.viz.style import NODE_STYLE
 
-__all__ = ["save_gif", "render_frames", "INSTALL_PILLOW", "HOLD_LAST"]
+__all__ = ["save_gif", "render_frames", "iter_frames", "INSTALL_PILLOW", "HOLD_LAST", "MAX_SIDE"]
 
 #: what to run when Pillow is missing (labgrad is installed from its repository folder, not from PyPI)
 INSTALL_PILLOW = "pip install -e '.[demos]'"
@@ -35,16 +37,20 @@ HOLD_LAST = 4
 ZOOM = 1.5                        # the layout's px (11-12 px text, as in the SVG) times this: 16-18 px text
 SUPERSAMPLE = 2                   # drawn at twice that, then reduced: smooth lines, circles and arrowheads
 MAX_SUPERSAMPLED_PIXELS = 24e6    # above this (huge graphs) drawn once at the final size: memory and time
+PALETTE_SAMPLE = 8                # frames drawn to choose the GIF's 256 colours
+#: a GIF is at most this many pixels wide and high: a bigger graph is drawn smaller (all of it, smaller text)
+MAX_SIDE = 1600
 PANEL_TEXT, PANEL_HEAD = 11, 12   # explanation lines and step header, in layout px
 PANEL_MIN_WIDTH = 420             # the picture is at least this wide (layout px), for the panel,
 PANEL_MAX_TEXT = 600              # and as wide as the longest explanation line up to this; longer ones wrap
 MARGIN = 10
 INK, PANEL_FILL, RULE, BAR_FILL = "#24292f", "#f6f8fa", "#c8c8c8", "#d0d7de"
-FILL = {"output": "#fff1b8", "parameter": "#dbe8f7", "intermediate": "#ffffff", "constant": "#ffffff",
-        "op": "#eeeeee"}
-BORDER = {"output": "#24292f", "parameter": "#24292f", "intermediate": "#24292f", "constant": "#999999",
-          "op": "#aaaaaa"}
 CLUSTER_COLOUR, CLUSTER_TEXT = "#888888", "#555555"
+
+
+def _plain(edge):
+    """``edge`` without color_by_grad's colour, width and label (as the page draws it before the final frame)."""
+    return dataclasses.replace(edge, color=None, width=None, dashed=False, grad_label=None)
 
 
 def save_gif(player, path, *, frame_ms=900):
@@ -56,7 +62,9 @@ def save_gif(player, path, *, frame_ms=900):
         What ``viz.player(...)`` returns (``.scene``, ``.layout``, ``.frames``).
     path : str or os.PathLike
         The GIF file. It appears complete or not at all: the frames are drawn
-        first, then written to a temporary file beside it that is renamed.
+        and reduced to 256 colours one at a time (only the small 256-colour
+        frames are kept), written to a temporary file beside it that is renamed.
+        A graph wider or taller than :data:`MAX_SIDE` px is drawn smaller to fit.
     frame_ms : int
         Milliseconds each frame shows; the last one shows :data:`HOLD_LAST` times as long.
 
@@ -74,14 +82,19 @@ def save_gif(player, path, *, frame_ms=900):
     """
     if isinstance(frame_ms, bool) or not isinstance(frame_ms, (int, float)) or not frame_ms > 0:
         raise ValueError(f"save_gif: frame_ms must be a positive number of milliseconds, got {frame_ms!r}")
-    images = render_frames(player)                           # checks the player, and that Pillow is there
-    Image = _pillow()
+    painter = _painter(player)                               # checks the player, and that Pillow is there
+    Image = painter.Image
     path = Path(path)
-    durations = [int(frame_ms)] * (len(images) - 1) + [int(frame_ms * HOLD_LAST)]
-    palette = _shared_palette(images, _key_colours(player.scene), Image)
-    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    count = len(painter.frames)
+    durations = [int(frame_ms)] * (count - 1) + [int(frame_ms * HOLD_LAST)]
+    # the palette from a sample of the frames (the first, the last and some between, each drawn, reduced
+    # and dropped): the blends of colours all frames use; drawing all of them twice would double the time
+    sample = sorted({round(i * (count - 1) / (PALETTE_SAMPLE - 1)) for i in range(PALETTE_SAMPLE)})
+    palette = _shared_palette((painter.draw(k) for k in sample), _key_colours(player.scene), Image)
+    # one full-colour frame at a time: a big graph's frames would not all fit in memory (gigabytes)
+    frames = (painter.draw(k).quantize(palette=palette, dither=Image.Dither.NONE) for k in range(count))
     buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    next(frames).save(buffer, format="GIF", save_all=True, append_images=frames, duration=durations, loop=0)
     return write_atomically(path, buffer.getvalue())
 
 
@@ -95,6 +108,23 @@ def render_frames(player):
     >>> len(images) == len(p.frames), len({im.size for im in images})
     (True, 1)
     """
+    return list(iter_frames(player))
+
+
+def iter_frames(player):
+    """The frames of ``player`` as Pillow RGB images, drawn one by one as they are asked for.
+
+    >>> from autograd import Tensor, viz
+    >>> x = Tensor(2.0, requires_grad=True, name="x")
+    >>> first = next(iter_frames(viz.player(x * x, names=locals())))
+    >>> first.mode
+    'RGB'
+    """
+    painter = _painter(player)
+    return (painter.draw(k) for k in range(len(painter.frames)))
+
+
+def _painter(player):
     Image = _pillow()
     for attribute in ("scene", "layout", "frames"):
         if not hasattr(player, attribute):
@@ -102,8 +132,7 @@ def render_frames(player):
     frames = tuple(player.frames)
     if not frames:
         raise ValueError("save_gif: the player has no frames")
-    painter = _Painter(player.scene, player.layout, frames, Image)
-    return [painter.draw(k) for k in range(len(frames))]
+    return _Painter(player.scene, player.layout, frames, Image)
 
 
 # --- Pillow and fonts -----------------------------------------------------------------------
@@ -150,6 +179,8 @@ def _font(size, style="regular"):
 
 def _shared_palette(images, key_colours, Image):
     """One 256-colour palette for every frame (no colour flicker between frames, a smaller file).
+
+    ``images`` may be a generator: each image is reduced as it comes, and only the reduced copy is kept.
 
     The picture's own colours (``key_colours``: white, ink, green, red, orange, the fills...) are in it
     exactly, so text and boxes keep their colours; the rest of the palette is a median cut of all
@@ -199,22 +230,30 @@ class _Painter:
         self.rows = {n.key: node_rows(n) for n in scene.nodes}     # the SVG's rows: one per line of the scene
         mono = _font(PANEL_TEXT, "mono")
         widest = max((mono.getlength(str(line)) for f in frames for line in f.explanation or ()), default=0.0)
-        graph_width = max(float(layout.width), PANEL_MIN_WIDTH + 2 * MARGIN, min(widest, PANEL_MAX_TEXT) + 4 * MARGIN)
-        self.graph_x = (graph_width - float(layout.width)) / 2       # a narrow graph is centred over the panel
-        self.ox = 0.0
-        self.text_width = graph_width - 4 * MARGIN                 # inside the panel
+        # the graph at ZOOM, or smaller to fit MAX_SIDE (a big graph: complete, with smaller text); the panel
+        # under it always at ZOOM, so the step's explanation stays readable
+        graph_u = (max(float(layout.width), 1.0), float(layout.height))
+        self.graph_zoom = min(ZOOM, MAX_SIDE / graph_u[0], MAX_SIDE / max(graph_u[1], 1.0))
+        graph_px = (graph_u[0] * self.graph_zoom, graph_u[1] * self.graph_zoom)
+        panel_u = max(graph_px[0] / ZOOM, PANEL_MIN_WIDTH + 2 * MARGIN, min(widest, PANEL_MAX_TEXT) + 4 * MARGIN)
+        self.panel_width = panel_u
+        self.text_width = panel_u - 4 * MARGIN                    # inside the panel
         self.explanations = [self._wrap(f.explanation) for f in frames]
         lines = max(len(e) for e in self.explanations)
-        self.panel_top = float(layout.height)
         self.panel_height = 2 * MARGIN + line_height(PANEL_HEAD) + 14 + lines * line_height(PANEL_TEXT)
-        self.width_u, self.height_u = graph_width, self.panel_top + self.panel_height + MARGIN
-        fits = (self.width_u * ZOOM * SUPERSAMPLE) * (self.height_u * ZOOM * SUPERSAMPLE) <= MAX_SUPERSAMPLED_PIXELS
+        width = max(graph_px[0], panel_u * ZOOM)                  # the final image's px
+        height = graph_px[1] + (self.panel_height + MARGIN) * ZOOM
+        fits = width * height * SUPERSAMPLE ** 2 <= MAX_SUPERSAMPLED_PIXELS
         self.supersample = SUPERSAMPLE if fits else 1
-        self.scale = ZOOM * self.supersample
-        self.size = (round(self.width_u * self.scale), round(self.height_u * self.scale))
+        self.size = (round(width) * self.supersample, round(height) * self.supersample)
+        # where the graph and the panel go: (scale, x offset, y offset) from layout px to the drawing's px
+        self.graph_place = (self.graph_zoom * self.supersample, (width - graph_px[0]) / 2 * self.supersample, 0.0)
+        self.panel_place = (ZOOM * self.supersample, (width - panel_u * ZOOM) / 2 * self.supersample,
+                            graph_px[1] * self.supersample)
+        self.scale, self.ox, self.oy = self.graph_place
 
     def _p(self, x, y):
-        return (x + self.ox) * self.scale, y * self.scale
+        return x * self.scale + self.ox, y * self.scale + self.oy
 
     def _wrap(self, explanation):
         """The explanation as lines that fit the panel (long ones broken at spaces, the rest indented)."""
@@ -235,21 +274,22 @@ class _Painter:
         frame = self.frames[k]
         im = self.Image.new("RGB", self.size, "white")
         d = self.ImageDraw.Draw(im)
-        self.ox = self.graph_x                             # the graph's coordinates, shifted to the centre
+        self.scale, self.ox, self.oy = self.graph_place    # the graph, centred, at its zoom
         for path, label in self.scene.clusters:
             if path in self.layout.clusters:
                 self._cluster(d, self.layout.clusters[path], label)
         active = {tuple(e) for e in frame.edges}
+        graded = frame.kind == "final"                     # color_by_grad's colours: once every gradient is known
         for e in sorted(self.scene.edges, key=lambda e: (e.source, e.target) in active):   # active ones on top
             points = self.layout.edges.get((e.source, e.target))
             if points:
-                self._edge(d, e, points, (e.source, e.target) in active)
+                self._edge(d, e if graded else _plain(e), points, (e.source, e.target) in active)
         highlight = set(frame.highlight)
         for n in self.scene.nodes:
             if n.key in self.layout.boxes:
                 self._node(d, n, self.layout.boxes[n.key], frame, n.key in highlight)
         self._caption(d)
-        self.ox = 0.0
+        self.scale, self.ox, self.oy = self.panel_place    # the panel under it, at ZOOM
         self._panel(d, frame, k)
         if self.supersample != 1:
             im = im.reduce(self.supersample)             # a box filter: each pixel the mean of 2 x 2
@@ -310,15 +350,15 @@ class _Painter:
                        e.color or GREY, anchor="mm")
 
     def _node(self, d, n, box, frame, highlighted):
-        border = HIGHLIGHT if highlighted else BORDER[n.kind]
-        width = 2.5 if highlighted else 2.0 if n.kind == "output" else 1.0
+        fill, border, width, dashed = NODE_STYLE[n.kind]            # as the SVG draws it
+        if highlighted:
+            border, width, dashed = HIGHLIGHT, 2.5, False
         rows = self.rows[n.key]
         if n.kind == "op":
-            d.ellipse(self._box(box), fill=FILL["op"], outline=border, width=self._width(width))
-            texts = [(text, size, INK if cls == "title" else GREY) for cls, text, size, _ in rows]
+            d.ellipse(self._box(box), fill=fill, outline=border, width=self._width(width))
+            texts = [(cls, text, size, bold, INK if cls == "title" else GREY) for cls, text, size, bold in rows]
         else:
-            dashed = n.kind == "constant" and not highlighted
-            d.rounded_rectangle(self._box(box), radius=5 * self.scale, fill=FILL[n.kind],
+            d.rounded_rectangle(self._box(box), radius=5 * self.scale, fill=fill,
                                 outline=None if dashed else border, width=self._width(width))
             if dashed:
                 x0, y0, x1, y1 = box.x, box.y, box.x + box.width, box.y + box.height
@@ -331,58 +371,39 @@ class _Painter:
                     text = shown[cls].pop(0)
                 colour = {"value": GREEN, "grad": RED}.get(cls, GREY if cls == "meta" or n.kind == "constant"
                                                            else INK)
-                texts.append((text, size, colour, cls, bold))
-        total = sum(line_height(t[1]) for t in texts)
-        has_rule = n.kind != "op" and any(t[3] == "grad" for t in texts) and texts[0][3] != "grad"
-        y = box.y + (box.height - total - (SEPARATOR if has_rule else 0)) / 2
+                texts.append((cls, text, size, bold, colour))
+        places, rule = row_places(texts, box)                      # where the SVG puts them
+        if rule is not None:                                       # draw's <HR/>
+            self._line(d, [(box.x + 3, rule), (box.x + box.width - 3, rule)], RULE, 1)
         cx = box.x + box.width / 2
-        for i, item in enumerate(texts):
-            text, size, colour = item[:3]
-            if has_rule and item[3] == "grad" and texts[i - 1][3] != "grad":   # draw's <HR/>
-                self._line(d, [(box.x + 3, y + SEPARATOR / 2), (box.x + box.width - 3, y + SEPARATOR / 2)], RULE, 1)
-                y += SEPARATOR
-            style = "bold" if len(item) > 4 and item[4] else "regular"
+        for (cls, text, size, bold, colour), centre in places:
+            style = "bold" if bold else "regular"
             fitted = _fitted(text, size, style, box.width - PAD_X)
-            self._text(d, cx, y + line_height(size) / 2, text, fitted, colour, style, "mm")
-            y += line_height(size)
+            self._text(d, cx, centre, text, fitted, colour, style, "mm")
 
     def _caption(self, d):
-        box = self.layout.caption
+        """The caption and legend, placed as the SVG places them (:func:`~autograd.viz.layout.caption_parts`)."""
         size = FONT_SIZES["caption"]
-        y = box.y
-        lines = ([(self.scene.caption, GREY)] if self.scene.caption else [])
-        swatches = []
-        for text, colour in self.scene.legend:
-            if any(text == t for t, _ in GRAD_SCALE_LEGEND):
-                swatches.append((text, colour))
+        _, _, texts, marks = caption_parts(self.scene)
+        ox, oy = self.layout.caption.x, self.layout.caption.y
+        for mark in marks:
+            if mark[0] == "rect":
+                _, x, y, w, h, colour = mark
+                d.rectangle([*self._p(ox + x, oy + y), *self._p(ox + x + w, oy + y + h)], fill=colour)
             else:
-                lines += [(line, colour) for line in text.splitlines()]
-        for text, colour in lines:
-            self._text(d, box.x, y + line_height(size) / 2, text, size, colour, anchor="lm")
-            y += line_height(size)
-        x = box.x
-        for text, colour in swatches:
-            parts = text.splitlines()
-            w = max(60.0, max(text_width(p, size) for p in parts) + 8)
-            if colour in (ZERO_COLOUR, NONFINITE_COLOUR, EDGE_COLOUR):      # line styles: a sample line
-                self._line(d, [(x + 8, y + 6), (x + w - 8, y + 6)], colour, 3 if colour == NONFINITE_COLOUR else 1.5,
-                           dashed=colour == ZERO_COLOUR)
-                self._text(d, x + w / 2, y + 12 + line_height(size) / 2, parts[0], size, GREY, anchor="mm")
-            else:
-                d.rectangle(self._box(type(box)(x, y, w, 2 * line_height(size) + 4)), fill=colour)
-                for j, part in enumerate(parts):
-                    self._text(d, x + w / 2, y + 2 + (j + 0.5) * line_height(size), part, size, text_colour(colour),
-                               anchor="mm")
-            x += w + 2
+                _, x0, y, x1, colour, width, dashed = mark
+                self._line(d, [(ox + x0, oy + y), (ox + x1, oy + y)], colour, width, dashed=dashed)
+        for x, y, text, colour in texts:
+            self._text(d, ox + x, oy + y, text, size, colour, anchor="mm")
 
     def _panel(self, d, frame, k):
-        x, y = MARGIN, self.panel_top
-        w = self.width_u - 2 * MARGIN
+        x, y = MARGIN, 0.0
+        w = self.panel_width - 2 * MARGIN
         d.rounded_rectangle([*self._p(x, y), *self._p(x + w, y + self.panel_height)], radius=6 * self.scale,
                             fill=PANEL_FILL, outline=BAR_FILL, width=self._width(1))
         tx, ty = x + MARGIN, y + MARGIN
         n = len(self.frames)
-        head = f"step {k + 1} / {n}"
+        head = f"frame {k + 1} / {n}"
         self._text(d, tx, ty + line_height(PANEL_HEAD) / 2, head, PANEL_HEAD, INK, "bold", "lm")
         offset = _font(PANEL_HEAD, "bold").getlength(head + "  ")
         title = _fit(frame.title or "", _font(PANEL_HEAD), w - 2 * MARGIN - offset)
@@ -401,7 +422,7 @@ class _Painter:
 def _key_colours(scene):
     """Every colour the pictures of ``scene`` are drawn in."""
     fixed = ["white", INK, GREEN, RED, GREY, HIGHLIGHT, EDGE_COLOUR, PANEL_FILL, RULE, BAR_FILL, CLUSTER_COLOUR,
-             CLUSTER_TEXT, ZERO_COLOUR, NONFINITE_COLOUR, *FILL.values(), *BORDER.values()]
+             CLUSTER_TEXT, ZERO_COLOUR, NONFINITE_COLOUR, *(c for style in NODE_STYLE.values() for c in style[:2])]
     drawn = [e.color for e in scene.edges if e.color] + [c for _, c in scene.legend]
     return fixed + sorted(set(drawn)) + sorted({text_colour(c) for _, c in scene.legend})
 

@@ -25,21 +25,13 @@ True
 """
 import html
 
-from autograd.viz.layout import FONT_SIZES, SEPARATOR, line_height, node_rows, text_width
-from autograd.viz.scene import (EDGE_COLOUR, GRAD_SCALE_LEGEND, GREEN, GREY, HIGHLIGHT, NONFINITE_COLOUR, RED,
-                                ZERO_COLOUR, text_colour)
+from autograd.viz.layout import FONT_SIZES, caption_parts, node_rows, row_places
+from autograd.viz.scene import EDGE_COLOUR, GREEN, GREY, HIGHLIGHT, RED
+from autograd.viz.style import NODE_STYLE
 
-__all__ = ["render_svg", "FONT_FAMILY", "NODE_STYLE"]
+__all__ = ["render_svg", "FONT_FAMILY"]
 
 FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', sans-serif"
-NODE_STYLE = {  # kind: (fill, stroke, stroke width, dashed)
-    "output": ("#fff1b8", "#222222", 2.0, False),
-    "parameter": ("#dbe8f7", "#222222", 1.0, False),
-    "intermediate": ("#ffffff", "#222222", 1.0, False),
-    "constant": ("#ffffff", "#999999", 1.0, True),
-    "op": ("#eeeeee", "#aaaaaa", 1.0, False),
-}
-"""Fill, border colour, border width and dashing of each node kind, as ``draw`` styles them."""
 _TEXT_COLOUR = {"title": "#000000", "meta": GREY, "value": GREEN, "grad": RED}
 _ARROW = 7.0                # arrowhead length, px
 
@@ -131,26 +123,18 @@ def _node(node, box, id_prefix):
     else:
         parts.append(f'<ellipse class="shape" cx="{_num(cx)}" cy="{_num(cy)}" rx="{_num(box.width / 2)}" '
                      f'ry="{_num(box.height / 2)}" {style}/>')
-    rows = node_rows(node)
-    grads = sum(cls == "grad" for cls, *_ in rows)
-    separator = SEPARATOR if grads and grads < len(rows) else 0.0
-    content = sum(line_height(size) for _, _, size, _ in rows) + separator
-    y = cy - content / 2
-    for i, (cls, text, size, bold) in enumerate(rows):
-        if cls == "grad" and separator and rows[i - 1][0] != "grad":
-            parts.append(f'<line class="separator" x1="{_num(box.x)}" y1="{_num(y + separator / 2)}" '
-                         f'x2="{_num(box.x + box.width)}" y2="{_num(y + separator / 2)}" stroke="{stroke}" '
-                         f'stroke-width="0.75"/>')
-            y += separator
+    places, rule = row_places(node_rows(node), box)
+    if rule is not None:
+        parts.append(f'<line class="separator" x1="{_num(box.x)}" y1="{_num(rule)}" x2="{_num(box.x + box.width)}" '
+                     f'y2="{_num(rule)}" stroke="{stroke}" stroke-width="0.75"/>')
+    for (cls, text, size, bold), centre in places:
         colour = GREY if node.kind == "constant" and cls in ("title", "meta") else _TEXT_COLOUR[cls]
         if node.kind == "op":
             colour = "#000000" if cls == "title" else "#333333"
         weight = ' font-weight="bold"' if bold else ""
-        lh = line_height(size)
-        parts.append(f'<text class="{cls}" x="{_num(cx)}" y="{_num(y + lh / 2 + size * 0.35)}" '
+        parts.append(f'<text class="{cls}" x="{_num(cx)}" y="{_num(centre + size * 0.35)}" '
                      f'text-anchor="middle" font-size="{_num(size)}" fill="{colour}"{weight} '
                      f'xml:space="preserve">{_esc(text)}</text>')
-        y += lh
     parts.append("</g>")
     return "".join(parts)
 
@@ -198,40 +182,21 @@ def _edge_text(at, text, colour):
 def _caption(scene, layout):
     """Caption and legend lines, centred under the graph; color_by_grad's key as a row of swatches."""
     size = FONT_SIZES["caption"]
-    lh = line_height(size)
-    mid = layout.width / 2
-    y = layout.caption.y
+    _, _, texts, marks = caption_parts(scene)
+    ox, oy = layout.caption.x, layout.caption.y
     parts = ['<g class="caption">']
-    swatch_names = {t for t, _ in GRAD_SCALE_LEGEND}
-    lines = ([(scene.caption, GREY)] if scene.caption else []) + [
-        (line, colour) for text, colour in scene.legend if text not in swatch_names for line in text.splitlines()]
-    for text, colour in lines:
-        parts.append(f'<text x="{_num(mid)}" y="{_num(y + lh / 2 + size * 0.35)}" text-anchor="middle" '
-                     f'font-size="{_num(size)}" fill="{colour or GREY}">{_esc(text)}</text>')
-        y += lh
-    swatches = [(t, c) for t, c in scene.legend if t in swatch_names]
-    if swatches:
-        y += 4
-        widths = [max(60.0, max(text_width(line, size) for line in t.splitlines()) + 8) for t, _ in swatches]
-        x = mid - (sum(widths) + 2 * (len(widths) - 1)) / 2
-        cell_h = 2 * lh + 6
-        line_samples = {ZERO_COLOUR: ("5,3", 1.5), NONFINITE_COLOUR: (None, 3.0), EDGE_COLOUR: (None, 1.0)}
-        for (text, colour), cw in zip(swatches, widths):
-            lines = text.splitlines()
-            if colour in line_samples:
-                dash, width = line_samples[colour]
-                dash = f' stroke-dasharray="{dash}"' if dash else ""
-                parts.append(f'<line x1="{_num(x + 12)}" y1="{_num(y + lh / 2 + 2)}" x2="{_num(x + cw - 12)}" '
-                             f'y2="{_num(y + lh / 2 + 2)}" stroke="{colour}" stroke-width="{_num(width)}"{dash}/>')
-                lines, ink, top = lines, GREY, y + lh + 3
-            else:
-                parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cw)}" height="{_num(cell_h)}" '
-                             f'fill="{colour}"/>')
-                ink = text_colour(colour)
-                top = y + (cell_h - len(lines) * lh) / 2
-            for k, line in enumerate(lines):
-                parts.append(f'<text x="{_num(x + cw / 2)}" y="{_num(top + k * lh + lh / 2 + size * 0.35)}" '
-                             f'text-anchor="middle" font-size="{_num(size)}" fill="{ink}">{_esc(line)}</text>')
-            x += cw + 2
+    for mark in marks:
+        if mark[0] == "rect":
+            _, x, y, w, h, colour = mark
+            parts.append(f'<rect x="{_num(ox + x)}" y="{_num(oy + y)}" width="{_num(w)}" height="{_num(h)}" '
+                         f'fill="{colour}"/>')
+        else:
+            _, x0, y, x1, colour, width, dashed = mark
+            dash = ' stroke-dasharray="5,3"' if dashed else ""
+            parts.append(f'<line x1="{_num(ox + x0)}" y1="{_num(oy + y)}" x2="{_num(ox + x1)}" y2="{_num(oy + y)}" '
+                         f'stroke="{colour}" stroke-width="{_num(width)}"{dash}/>')
+    for x, y, text, colour in texts:
+        parts.append(f'<text x="{_num(ox + x)}" y="{_num(oy + y + size * 0.35)}" text-anchor="middle" '
+                     f'font-size="{_num(size)}" fill="{colour}">{_esc(text)}</text>')
     parts.append("</g>")
     return "".join(parts)

@@ -1,0 +1,150 @@
+# %%
+# Parameters (the test suite sets them through the environment) and, on a hosted notebook service,
+# installing labgrad when it is not installed. TEACHERS: set LABGRAD_REPO to your copy of the repository.
+import os
+import subprocess
+import sys
+
+QUICK = os.environ.get("LABGRAD_QUICK") == "1"
+DATA = os.environ.get("LABGRAD_NOTEBOOK_DATA", "mnist")
+LABGRAD_REPO = os.environ.get("LABGRAD_REPO", "https://github.com/YOUR-ORG/labgrad")
+try:
+    import nn
+except ImportError:
+    if "YOUR-ORG" in LABGRAD_REPO:
+        raise RuntimeError("labgrad is not installed: set LABGRAD_REPO in this cell to the repository's URL, "
+                           "or run pip install -e '.[demos,notebooks]' in a copy of it") from None
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"labgrad[demos] @ git+{LABGRAD_REPO}"])
+    import nn
+try:
+    get_ipython().run_line_magic("matplotlib", "inline")   # pictures inline, whatever MPLBACKEND says
+except NameError:                                           # (not in IPython: run as a plain script)
+    pass
+
+
+# %% [markdown]
+# # An MLP from Layer classes, trained with softmax cross-entropy
+#
+# Seed lab 002. Every layer has `forward(input)` and `backward(input, grad_output)`, and a `Dense`
+# layer takes its SGD step inside `backward` (`demos.mnist_mlp`). The network `Dense-ReLU-Dense-ReLU-Dense`
+# is trained with the softmax cross-entropy of the logits. Your exercise: that loss and its gradient.
+
+# %%
+import argparse
+
+import numpy as np
+from IPython.display import display
+
+import nn.data
+import nn.plot
+from autograd import Tensor
+from autograd.testing import check_backward
+from demos import common
+from demos import mnist_mlp as lab
+
+plt = nn.plot.pyplot()
+
+# %% [markdown]
+# ## The lab's gradient checks
+#
+# ReLU, Dense and the loss, against numerical gradients (`autograd.numerical_gradient`, the lab's
+# `eval_numerical_gradient`):
+
+# %%
+errors = lab.lab_checks()
+print("largest relative errors:", {k: f"{v:.1e}" for k, v in errors.items()})
+
+# %% [markdown]
+# ## Exercise: softmax cross-entropy with logits
+#
+# `logits` has shape `(m, classes)`, `answers` holds the index of the right class of each sample.
+# The loss of sample `i` is $-z_{i,a_i} + \log\sum_k e^{z_{ik}}$ (compute the log-sum-exp with each
+# row's maximum subtracted, so large logits cannot overflow). Write
+# `softmax_crossentropy_with_logits(logits, answers)`, the per-sample losses (shape `(m,)`), and
+# `grad_softmax_crossentropy_with_logits(logits, answers)`, the gradient of the **mean** loss with
+# respect to the logits (shape `(m, classes)`).
+
+# %%
+def softmax_crossentropy_with_logits(logits, answers):
+    ### BEGIN SOLUTION
+    shift = logits.max(axis=1)
+    log_sum_exp = shift + np.log(np.exp(logits - shift[:, None]).sum(axis=1))
+    return -logits[np.arange(len(logits)), answers] + log_sum_exp
+    ### END SOLUTION
+
+
+def grad_softmax_crossentropy_with_logits(logits, answers):
+    ### BEGIN SOLUTION
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax = e / e.sum(axis=1, keepdims=True)
+    onehot = np.zeros_like(logits)
+    onehot[np.arange(len(logits)), answers] = 1
+    return (softmax - onehot) / logits.shape[0]
+    ### END SOLUTION
+
+
+# %% [markdown]
+# The checks compare with labgrad: `log_softmax`, picking each row's answer, and `.backward()` of the mean.
+
+# %%
+def labgrad_losses(logits, answers):
+    onehot = nn.data.one_hot(answers, logits.shape[1], np.float64)
+    return -(logits.log_softmax(axis=1) * Tensor(onehot)).sum(axis=1)
+
+
+def labgrad_softmax_crossentropy_with_logits(logits, answers):
+    return labgrad_losses(Tensor(logits), answers).data
+
+
+def labgrad_grad_softmax_crossentropy_with_logits(logits, answers):
+    t = Tensor(logits, requires_grad=True)
+    labgrad_losses(t, answers).mean().backward()
+    return t.grad
+
+
+rng = np.random.default_rng(0)
+logits, answers = 4 * rng.standard_normal((16, 10)), rng.integers(0, 10, size=16)
+check_backward(softmax_crossentropy_with_logits, labgrad_softmax_crossentropy_with_logits, logits, answers,
+               name="softmax_crossentropy_with_logits");
+
+# %%
+check_backward(grad_softmax_crossentropy_with_logits, labgrad_grad_softmax_crossentropy_with_logits,
+               logits, answers, name="grad_softmax_crossentropy_with_logits",
+               hint="the gradient of the mean loss is (softmax(logits) - onehot(answers)) / m");
+
+# %% [markdown]
+# ## Training
+#
+# The lab's 784-40-40-10 network, SGD with learning rate 0.1 inside `Dense.backward`, batches of 32,
+# 15 epochs (2 in quick mode), the last sixth of the training set held out for validation. On the
+# 8x8 digits the weights start as He's: the lab's N(0, 0.01^2) stays at chance there (see the demo's
+# docstring). `python -m demos.mnist_mlp` goes on to the hidden representations, a t-SNE picture and
+# digit parity from the learned features.
+
+# %%
+data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
+if data is None:
+    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
+                       "8x8 digits that ship with scikit-learn")
+X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
+if QUICK:
+    X, y, X_test, y_test = X[:1200], y[:1200], X_test[:300], y_test[:300]
+n_val = 10000 if len(X) == 60000 else max(1, len(X) // 6)
+(X_train, y_train), (X_val, y_val) = nn.data.train_val_split(X, y, n_val, seed=0, stratify=True)
+rng = np.random.default_rng(0)
+network = lab.build_network(X_train.shape[1], 40, len(data.classes), 0.1, rng, X_train.dtype,
+                            init="he" if DATA == "digits" else "lab")
+history = {"train_loss": [], "train_acc": [], "val_acc": []}
+for epoch in range(1, (2 if QUICK else 15) + 1):
+    batch_losses = [lab.train(network, xb, yb)
+                    for xb, yb in lab.iterate_minibatches(X_train, y_train, 32, shuffle=True, rng=rng)]
+    history["train_loss"].append(float(np.mean(batch_losses)))
+    history["train_acc"].append(float(np.mean(lab.predict(network, X_train) == y_train)))
+    history["val_acc"].append(float(np.mean(lab.predict(network, X_val) == y_val)))
+    print(f"epoch {epoch:2d}: loss {history['train_loss'][-1]:.4f}, val accuracy {history['val_acc'][-1]:.4f}")
+print(f"test accuracy: {np.mean(lab.predict(network, X_test) == y_test):.4f}")
+
+# %%
+fig = nn.plot.plot_history(history)
+display(fig)
+plt.close(fig)      # shown once, then closed (nn.plot keeps figures open for more drawing)

@@ -1,0 +1,110 @@
+# %%
+# Parameters (the test suite sets them through the environment) and, on a hosted notebook service,
+# installing labgrad when it is not installed. TEACHERS: set LABGRAD_REPO to your copy of the repository.
+import os
+import subprocess
+import sys
+
+QUICK = os.environ.get("LABGRAD_QUICK") == "1"
+DATA = os.environ.get("LABGRAD_NOTEBOOK_DATA", "mnist")
+LABGRAD_REPO = os.environ.get("LABGRAD_REPO", "https://github.com/YOUR-ORG/labgrad")
+try:
+    import nn
+except ImportError:
+    if "YOUR-ORG" in LABGRAD_REPO:
+        raise RuntimeError("labgrad is not installed: set LABGRAD_REPO in this cell to the repository's URL, "
+                           "or run pip install -e '.[demos,notebooks]' in a copy of it") from None
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"labgrad[demos] @ git+{LABGRAD_REPO}"])
+    import nn
+try:
+    get_ipython().run_line_magic("matplotlib", "inline")   # pictures inline, whatever MPLBACKEND says
+except NameError:                                           # (not in IPython: run as a plain script)
+    pass
+
+
+# %% [markdown]
+# # The labgrad tour
+#
+# labgrad is a small autograd engine on numpy: `Tensor`s remember the operations that made them, and
+# `backward()` applies the chain rule through that graph. This tour runs, in a few minutes: backprop
+# by hand on the seed graphs next to labgrad's gradients, the labs' own checks, and a small network
+# trained on handwritten digits, with the graph of one training step and a player that steps through it.
+# Each lab has a notebook of its own, with exercises (`exercises/`).
+
+# %%
+import argparse
+
+from IPython.display import display
+
+import nn
+import nn.plot
+from autograd import Tensor, viz
+from demos import __main__ as tour
+from demos import common, computational_graphs
+from nn import functional as F
+
+plt = nn.plot.pyplot()
+
+# %% [markdown]
+# ## 1. Computational graphs: the chain rule by hand, and labgrad's gradients
+
+# %%
+results = computational_graphs.run(out=None, show_steps=False)
+
+# %%
+r = results["f_xyz"]
+viz.draw(r["root"], names=r["names"])
+
+# %% [markdown]
+# ## 2. The labs' own checks
+#
+# Seed 001's asserts and seed 000's test cases, each with labgrad's value beside the lab's.
+
+# %%
+passed, total = tour.lab_checks()
+print(f"{passed}/{total} pass")
+
+# %% [markdown]
+# ## 3. A small MLP trained with labgrad
+#
+# A 64-64-10 ReLU network (`nn.MLP`, He init) on the 8x8 digits, softmax cross-entropy, SGD with
+# learning rate 0.1, batches of 32: `nn.fit` runs forward, loss, `zero_grad`, `backward` and `step`
+# for every batch.
+
+# %%
+data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
+if data is None:
+    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
+                       "8x8 digits that ship with scikit-learn")
+X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
+if QUICK:
+    X_train, y_train = X_train[:300], y_train[:300]
+model = nn.MLP([X_train.shape[1], 64, len(data.classes)], rng=0)
+optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+history = nn.fit(model, F.cross_entropy, optimizer, (X_train, y_train), val_data=(X_test, y_test),
+                 epochs=2 if QUICK else 30, batch_size=32, seed=0, progress=False)
+print(f"test accuracy: {nn.evaluate(model, F.cross_entropy, (X_test, y_test))['acc']:.4f}")
+
+# %%
+fig = nn.plot.plot_history(history)
+display(fig)
+plt.close(fig)      # shown once, then closed (nn.plot keeps figures open for more drawing)
+
+# %%
+n = 8 if QUICK else 32
+fig = nn.plot.plot_images(X_test[:n], y_test[:n], nn.training.predict(model, X_test[:n]), image_shape=data.image_shape,
+                    class_names=data.classes, title="test images: label → prediction (red: wrong)")
+display(fig)
+plt.close(fig)      # shown once, then closed (nn.plot keeps figures open for more drawing)
+
+# %% [markdown]
+# ## The graph of one training step
+#
+# Four test images through the trained network, grouped by layer, with that batch's gradients; then the
+# same step in the player, op by op, forward and backward.
+
+# %%
+tour.step_graph(model, X_test[:4], y_test[:4])
+
+# %%
+tour.step_player(model, X_test[:4], y_test[:4])
