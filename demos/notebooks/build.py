@@ -7,6 +7,9 @@ format): ``# %% [markdown]`` starts a markdown cell whose lines lose their ``# `
 the two marker lines), the student notebook replaces them by ``# YOUR CODE HERE`` and
 ``raise NotImplementedError()`` at the same indentation.
 
+Every notebook starts with the same first cell, :data:`SETUP_CELL` (parameters, and installing
+labgrad on a hosted notebook service), which the builder adds: the sources start with their title.
+
 ``python -m demos.notebooks.build`` writes ``<name>.ipynb`` (solution) and ``exercises/<name>.ipynb``
 (student) next to the sources, without outputs and deterministically (fixed cell ids, sorted keys), so a
 fresh build of unchanged sources is byte-identical. ``--check`` writes nothing and exits 1, naming the
@@ -27,7 +30,7 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["NOTEBOOKS", "HERE", "parse_percent", "student_source", "solution_source", "notebook_json", "build",
+__all__ = ["NOTEBOOKS", "HERE", "SETUP_CELL", "DEFAULT_DATA", "setup_cell", "parse_percent", "student_source", "solution_source", "notebook_json", "build",
            "main"]
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +41,36 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _CELL_MARK = re.compile(r"^# %%(?P<rest>.*)$")
 
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+#: the first cell of every notebook, written once here: parameters, and labgrad's install on a hosted service
+SETUP_CELL = """# Parameters (the test suite sets them through the environment) and, on a hosted notebook service,
+# installing labgrad when it is not installed. TEACHERS: set LABGRAD_REPO to your copy of the repository.
+import os
+import subprocess
+import sys
+
+QUICK = os.environ.get("LABGRAD_QUICK") == "1"
+DATA = os.environ.get("LABGRAD_NOTEBOOK_DATA", "{data}")
+LABGRAD_REPO = os.environ.get("LABGRAD_REPO", "https://github.com/YOUR-ORG/labgrad")
+try:
+    import nn
+except ImportError:
+    if "YOUR-ORG" in LABGRAD_REPO:
+        raise RuntimeError("labgrad is not installed: set LABGRAD_REPO in this cell to the repository's URL, "
+                           "or run pip install -e '.[demos,notebooks]' in a copy of it") from None
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"labgrad[demos] @ git+{LABGRAD_REPO}"])
+    import nn
+try:
+    get_ipython().run_line_magic("matplotlib", "inline")   # pictures inline, whatever MPLBACKEND says
+except NameError:                                           # (not in IPython: run as a plain script)
+    pass"""
+#: the data set a notebook's ``DATA`` defaults to (the tests set ``LABGRAD_NOTEBOOK_DATA=digits``)
+DEFAULT_DATA = {"fashion_mnist": "fashion-mnist"}
+
+
+def setup_cell(name):
+    """The shared first cell of notebook ``name``, with its default data set."""
+    return {"cell_type": "code", "source": SETUP_CELL.replace("{data}", DEFAULT_DATA.get(name, "mnist"))}
 
 
 def parse_percent(text, where="<source>"):
@@ -130,7 +163,7 @@ def build(names=NOTEBOOKS, folder=HERE):
         source = folder / f"{name}.py"
         if not source.exists():
             continue
-        cells = parse_percent(source.read_text(encoding="utf-8"), where=str(source))
+        cells = [setup_cell(name)] + parse_percent(source.read_text(encoding="utf-8"), where=str(source))
         built[folder / f"{name}.ipynb"] = notebook_json(cells, "solution", name)
         if any(BEGIN in cell["source"] for cell in cells):     # a notebook without exercises has no student version
             built[folder / "exercises" / f"{name}.ipynb"] = notebook_json(cells, "student", name)

@@ -1,27 +1,3 @@
-# %%
-# Parameters (the test suite sets them through the environment) and, on a hosted notebook service,
-# installing labgrad when it is not installed. TEACHERS: set LABGRAD_REPO to your copy of the repository.
-import os
-import subprocess
-import sys
-
-QUICK = os.environ.get("LABGRAD_QUICK") == "1"
-DATA = os.environ.get("LABGRAD_NOTEBOOK_DATA", "mnist")
-LABGRAD_REPO = os.environ.get("LABGRAD_REPO", "https://github.com/YOUR-ORG/labgrad")
-try:
-    import nn
-except ImportError:
-    if "YOUR-ORG" in LABGRAD_REPO:
-        raise RuntimeError("labgrad is not installed: set LABGRAD_REPO in this cell to the repository's URL, "
-                           "or run pip install -e '.[demos,notebooks]' in a copy of it") from None
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"labgrad[demos] @ git+{LABGRAD_REPO}"])
-    import nn
-try:
-    get_ipython().run_line_magic("matplotlib", "inline")   # pictures inline, whatever MPLBACKEND says
-except NameError:                                           # (not in IPython: run as a plain script)
-    pass
-
-
 # %% [markdown]
 # # The labgrad tour
 #
