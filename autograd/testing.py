@@ -23,11 +23,21 @@ from autograd.tensor import Tensor
 
 # hypothesis is imported inside the strategy functions: a student's environment (the demos and notebooks
 # extras) has numpy but not hypothesis, and check_backward must still import.
-__all__ = ["check_backward", "tensors", "broadcastable_shapes", "valid_axes", "check_gradients"]
+__all__ = ["check_backward", "CheckFailed", "tensors", "broadcastable_shapes", "valid_axes", "check_gradients"]
 
 
 class _StudentMistake(Exception):
     """What is wrong with the student's function, in words (turned into the AssertionError)."""
+
+
+class CheckFailed(AssertionError):
+    """A student's function gave a wrong result (or none): the message says what is wrong and where.
+
+    In Jupyter only the message shows, not the frames of the check inside labgrad.
+    """
+
+    def _render_traceback_(self):            # IPython's hook for what an error cell shows
+        return [f"{type(self).__name__}: {line}" if k == 0 else line for k, line in enumerate(str(self).splitlines())]
 
 
 def check_backward(student_fn, reference_fn, *args_shapes_or_arrays, rng=0, trials=3, rtol=1e-6, atol=1e-8,
@@ -93,10 +103,10 @@ def check_backward(student_fn, reference_fn, *args_shapes_or_arrays, rng=0, tria
     ...     return np.full_like(x, grad_out) / x.size / x.size     # divided twice
     >>> try:
     ...     check_backward(mean_backward, lambda g, x: np.full_like(x, g) / x.size, (), (5,), name="mean")
-    ... except AssertionError as failure:
+    ... except CheckFailed as failure:
     ...     print(failure)                               # doctest: +ELLIPSIS
     check failed: mean: the result is wrong at element [0]: expected ..., got ... (5 of 5 elements wrong)
-      hint: your result is 5 times too small: did you divide by the batch size (5) twice?
+      hint: your result is 5 times too small: did you divide by the batch size (5) once too often?
       inputs: shapes (), (5,) (trial 1 of 3)
     """
     __tracebackhide__ = True  # pytest: show the message, not this function's frames
@@ -122,16 +132,16 @@ def check_backward(student_fn, reference_fn, *args_shapes_or_arrays, rng=0, tria
             returned = student_fn(*_private_copies(inputs))
         except NotImplementedError:
             message = f"not done yet: {name} still raises NotImplementedError"
-            raise AssertionError(_with_hint(message, hint)) from None
+            raise CheckFailed(_with_hint(message, hint)) from None
         except Exception as error:          # the student's bug: reported in words, not as a traceback
             said = f": {error}" if str(error) else ""
             message = f"check failed: {name} raised {type(error).__name__}{said}{_student_line(error)}"
-            raise AssertionError(_with_hint(message, hint, inputs, trial, trials)) from None
+            raise CheckFailed(_with_hint(message, hint, inputs, trial, trials)) from None
         try:
             _compare_outputs(returned, expected, inputs, rtol, atol)
         except _StudentMistake as mistake:
             message = f"check failed: {name}: {mistake}"
-            raise AssertionError(_with_hint(message, hint, inputs, trial, trials)) from None
+            raise CheckFailed(_with_hint(message, hint, inputs, trial, trials)) from None
     print(f"check passed: {name}")
     return True
 
@@ -139,6 +149,7 @@ def check_backward(student_fn, reference_fn, *args_shapes_or_arrays, rng=0, tria
 def _private_copies(inputs):
     """Each function gets its own arrays and generator state, so neither can disturb the other."""
     return [value.copy() if isinstance(value, np.ndarray)
+            else Tensor(value.data.copy(), requires_grad=value.requires_grad) if isinstance(value, Tensor)
             else copy.deepcopy(value) if isinstance(value, np.random.Generator) else value
             for value in inputs]
 
@@ -208,6 +219,7 @@ def _compare_one(got, want, where, inputs, rtol, atol):
             wrong = test(got) & ~test(want)
             if wrong.any():
                 first = tuple(np.argwhere(wrong)[0])
+                bad = "-inf" if bad == "inf" and got[first] < 0 else bad
                 raise _StudentMistake(f"{where} has {bad} at {_index(first)} ({wrong.sum()} of {got.size} elements), "
                                       f"expected {want[first].item()!r}: a log of 0, a division by "
                                       f"0 or an overflowing exp? use a stable formula or clip")
@@ -217,8 +229,11 @@ def _compare_one(got, want, where, inputs, rtol, atol):
     if close.all():
         return
     first = tuple(np.argwhere(~close)[0])
-    message = (f"{where} is wrong at element {_index(first)}: expected {want[first].item()!r}, got {got[first].item()!r} "
-               f"({(~close).sum()} of {got.size} elements wrong)")
+    if got.ndim == 0:
+        message = f"{where} is wrong: expected {want.item()!r}, got {got.item()!r}"
+    else:
+        message = (f"{where} is wrong at element {_index(first)}: expected {want[first].item()!r}, "
+                   f"got {got[first].item()!r} ({(~close).sum()} of {got.size} elements wrong)")
     diagnosis = _value_hint(got, want, inputs, rtol, atol) or _where_hint(~close)
     raise _StudentMistake(message + (f"\n  hint: {diagnosis}" if diagnosis else ""))
 
@@ -262,7 +277,7 @@ def _value_hint(got, want, inputs, rtol, atol):
     scale = np.abs(want).max()
     if scale <= loose["atol"]:
         return ""
-    if not got.any():
+    if np.allclose(got, 0, rtol=0, atol=loose["atol"] + loose["rtol"] * scale):
         return "your result is all zeros: did you return the array before filling it in?"
     if got.ndim >= 2 and got.shape[-1] == got.shape[-2] and np.allclose(np.swapaxes(got, -1, -2), want, **loose):
         return "looks transposed (did you swap the operands of a matrix product, or forget a .T?)"
@@ -270,7 +285,7 @@ def _value_hint(got, want, inputs, rtol, atol):
         return "the sign is flipped"
     nonzero = np.abs(want) > loose["atol"] + loose["rtol"] * scale
     ratio = float(np.median(got[nonzero] / want[nonzero]))
-    if np.allclose(got, ratio * want, **loose):
+    if ratio != 0 and np.allclose(got, ratio * want, **loose):
         return _ratio_hint(ratio, inputs, few_numbers=nonzero.sum() < 2)
     offset = float(np.median(got - want))
     if got.size >= 2 and np.allclose(got, want + offset, **loose):
@@ -307,7 +322,7 @@ def _ratio_hint(ratio, inputs, few_numbers):
     if abs(ratio) > 1:
         advice = f": did you forget to divide by {size_name} ({matched})?" if matched else ""
         return f"{sign}your result is {shown} times too large{advice}"
-    advice = f": did you divide by {size_name} ({matched}) twice?" if matched else ""
+    advice = f": did you divide by {size_name} ({matched}) once too often?" if matched else ""
     return f"{sign}your result is {shown} times too small{advice}"
 
 
@@ -315,7 +330,8 @@ def _student_line(error):
     """' (at <file> line N: <code>)' for the deepest frame in the student's code, not numpy's or labgrad's."""
     labgrad = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     library_dirs = tuple(os.path.join(directory, "") for directory in
-                         (os.path.dirname(np.__file__), os.path.join(labgrad, "autograd"), os.path.join(labgrad, "nn")))
+                         (os.path.dirname(np.__file__), os.path.join(labgrad, "autograd"), os.path.join(labgrad, "nn"),
+                          os.path.join(labgrad, "demos")))
     frames = traceback.extract_tb(error.__traceback__)[1:]     # [0] is check_backward's call
     own = [frame for frame in frames if not os.path.abspath(frame.filename).startswith(library_dirs)]
     if not (own or frames):

@@ -20,7 +20,7 @@ from demos import common, computational_graphs, layers_lab, mnist_binary
 from nn import functional as F
 from nn.training import predict
 
-__all__ = ["lab_checks", "train_mlp", "step_graph", "step_player", "main", "PLAYER_FORMATS"]
+__all__ = ["lab_checks", "fit_mlp", "train_mlp", "step_graph", "step_player", "main", "PLAYER_FORMATS"]
 
 
 PLAYER_FORMATS = ("html", "gif")         # the MLP step's player
@@ -47,27 +47,40 @@ def lab_checks():
     return p0 + p1, len(rows) + len(tests)
 
 
-def train_mlp(args, data, out):
-    """Train the tour's MLP with nn.fit; print and draw the results; return the test accuracy."""
+def fit_mlp(data, *, epochs, batch_size=32, lr=0.1, seed=0, quick=False, progress=False):
+    """Train the tour's 64-hidden ReLU MLP on ``data`` with nn.fit and print how it went; write no files.
+
+    ``quick`` keeps 300 training images. Returns a dict: ``model``, ``history`` (nn.fit's),
+    ``result`` (nn.evaluate on the test set), ``seconds``, and the ``X_test``/``y_test`` used.
+    """
     X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
-    if args.quick:
+    if quick:
         X_train, y_train = X_train[:300], y_train[:300]
     sizes = [X_train.shape[1], 64, len(data.classes)]
-    model = nn.MLP(sizes, rng=args.seed)
-    opt = nn.optim.SGD(model.parameters(), lr=args.lr)
-    print(f"model: MLP {'-'.join(map(str, sizes))} (ReLU, He init), softmax cross-entropy, SGD lr {args.lr}, "
-          f"batch {args.batch_size}, {args.epochs} epochs, {len(X_train)} training images")
+    model = nn.MLP(sizes, rng=seed)
+    opt = nn.optim.SGD(model.parameters(), lr=lr)
+    print(f"model: MLP {'-'.join(map(str, sizes))} (ReLU, He init), softmax cross-entropy, SGD lr {lr}, "
+          f"batch {batch_size}, {epochs} epochs, {len(X_train)} training images")
     t0 = time.perf_counter()
     history = nn.fit(model, F.cross_entropy, opt, (X_train, y_train), val_data=(X_test, y_test),
-                     epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                     progress=common.fit_progress(args))
+                     epochs=epochs, batch_size=batch_size, seed=seed, progress=progress)
     seconds = time.perf_counter() - t0
     for e in sorted({0, len(history["train_loss"]) // 2, len(history["train_loss"]) - 1}):
         print(f"  epoch {e + 1:3d}  train loss {history['train_loss'][e]:.4f}  "
               f"test loss {history['val_loss'][e]:.4f}  test accuracy {history['val_acc'][e]:.4f}")
     result = nn.evaluate(model, F.cross_entropy, (X_test, y_test))
-    print(f"training: {seconds:.2f} s ({seconds / args.epochs:.3f} s/epoch)")
+    print(f"training: {seconds:.2f} s ({seconds / epochs:.3f} s/epoch)")
     print(f"test accuracy: {result['acc']:.4f} on {len(X_test)} test images")
+    return {"model": model, "history": history, "result": result, "seconds": seconds,
+            "X_test": X_test, "y_test": y_test}
+
+
+def train_mlp(args, data, out):
+    """Train the tour's MLP (:func:`fit_mlp`); print and draw the results; return the test accuracy."""
+    fitted = fit_mlp(data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                     quick=args.quick, progress=common.fit_progress(args))
+    model, history, result = fitted["model"], fitted["history"], fitted["result"]
+    X_test, y_test = fitted["X_test"], fitted["y_test"]
     common.learned(result["acc"], y_test, len(data.classes))
 
     common.save_history(history, out / "loss.png")

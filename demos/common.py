@@ -86,7 +86,7 @@ import nn.data
 
 __all__ = [
     "Data", "DATASETS", "EXTRAS", "INSTALL_EXTRAS", "make_parser", "run_demo", "require_extras", "blas_threads",
-    "load_data",
+    "load_data", "notebook_data",
     "output_dir", "progress_bar", "fit_progress", "chance_level", "learned", "save_history", "save_images",
     "save_graph", "wrote", "finish",
 ]
@@ -268,42 +268,86 @@ def _how_to_get(choice, args):
     return "\n".join(lines)
 
 
+def _read(choice, data_dir=None, download=False):
+    """Data set ``choice`` as a :class:`Data`, printed in one line; locate's FileNotFoundError and
+    read_idx's ValueError (a damaged file) go through to the caller, which says how to fix them."""
+    loader, title, _ = DATASETS[choice]
+    if choice == "digits":
+        (Xtr, ytr), (Xte, yte) = nn.data.load_digits(test_size=_DIGITS_TEST, seed=0)
+        data = Data(Xtr, ytr, Xte, yte, title, "sklearn.datasets.load_digits (ships with scikit-learn; "
+                    f"fixed stratified split, {_DIGITS_TEST} test images)", (8, 8), tuple(str(i) for i in range(10)))
+    else:
+        folder = nn.data.locate(choice, data_dir, download=download)
+        source = f"{folder.resolve()} (--data-dir)" if data_dir else str(folder)
+        load = getattr(nn.data, loader)
+        Xtr, ytr = load(folder, "train", download=False)
+        Xte, yte = load(folder, "test", download=False)
+        classes = nn.data.FASHION_MNIST_CLASSES if choice == "fashion-mnist" else tuple(str(i) for i in range(10))
+        data = Data(Xtr, ytr, Xte, yte, title, source, (28, 28), tuple(classes))
+    print(f"data: {data.name} from {data.source}: {len(data.X_train)} train / {len(data.X_test)} test images "
+          f"of {data.image_shape[0]}x{data.image_shape[1]}")
+    return data
+
+
 def load_data(args):
     """Load ``args.data`` as a :class:`Data`, or print why not and how to fix it and return None.
 
     Nothing is downloaded unless ``args.download``; another data set is never substituted.
     """
     choice = args.data
-    loader, title, _ = DATASETS[choice]
-    if choice == "digits":
-        if args.data_dir:
-            print(f"error: --data-dir {args.data_dir} was given with --data digits, which reads no files; "
-                  "use --data mnist or --data fashion-mnist with --data-dir", file=sys.stderr)
-            return None
-        (Xtr, ytr), (Xte, yte) = nn.data.load_digits(test_size=_DIGITS_TEST, seed=0)
-        data = Data(Xtr, ytr, Xte, yte, title, "sklearn.datasets.load_digits (ships with scikit-learn; "
-                    f"fixed stratified split, {_DIGITS_TEST} test images)", (8, 8), tuple(str(i) for i in range(10)))
-    else:
-        try:       # --data-dir is the only folder searched, if given; --download fetches what is missing
-            folder = nn.data.locate(choice, args.data_dir, download=args.download)
-        except FileNotFoundError as e:
-            given = f"--data-dir {args.data_dir}: " if args.data_dir else ""
-            print(f"error: {given}{e}\n\n{_how_to_get(choice, args)}", file=sys.stderr)
-            return None
-        source = f"{folder.resolve()} (--data-dir)" if args.data_dir else str(folder)
-        load = getattr(nn.data, loader)
-        try:
-            Xtr, ytr = load(folder, "train", download=False)
-            Xte, yte = load(folder, "test", download=False)
-        except ValueError as e:                       # read_idx: a damaged or foreign file, named
-            print(f"error: {e}\n\nThe {title} files are there but one is damaged (an interrupted download?) or "
-                  f"is not an IDX file: replace it.\n{_how_to_get(choice, args)}", file=sys.stderr)
-            return None
-        classes = nn.data.FASHION_MNIST_CLASSES if choice == "fashion-mnist" else tuple(str(i) for i in range(10))
-        data = Data(Xtr, ytr, Xte, yte, title, source, (28, 28), tuple(classes))
-    print(f"data: {data.name} from {data.source}: {len(data.X_train)} train / {len(data.X_test)} test images "
-          f"of {data.image_shape[0]}x{data.image_shape[1]}")
-    return data
+    title = DATASETS[choice][1]
+    if choice == "digits" and args.data_dir:
+        print(f"error: --data-dir {args.data_dir} was given with --data digits, which reads no files; "
+              "use --data mnist or --data fashion-mnist with --data-dir", file=sys.stderr)
+        return None
+    try:           # --data-dir is the only folder searched, if given; --download fetches what is missing
+        return _read(choice, args.data_dir, args.download)
+    except FileNotFoundError as e:
+        given = f"--data-dir {args.data_dir}: " if args.data_dir else ""
+        print(f"error: {given}{e}\n\n{_how_to_get(choice, args)}", file=sys.stderr)
+    except ValueError as e:                           # read_idx: a damaged or foreign file, named
+        print(f"error: {e}\n\nThe {title} files are there but one is damaged (an interrupted download?) or "
+              f"is not an IDX file: replace it.\n{_how_to_get(choice, args)}", file=sys.stderr)
+    return None
+
+
+def notebook_data(data, download=False):
+    """Load data set ``data`` for a notebook, as :func:`load_data` does; raise with a notebook's fix if absent.
+
+    Parameters
+    ----------
+    data : {"mnist", "fashion-mnist", "digits"}
+        The notebook's ``DATA`` (set in its first cell).
+    download : bool
+        The notebook's ``DOWNLOAD``: fetch missing MNIST / Fashion-MNIST files into the user cache.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the files are not found: where they were looked for, and what to set in the notebook
+        (``DATA = "digits"`` in the first cell, or ``DOWNLOAD = True``); no command-line advice.
+    ValueError
+        For an unknown ``data``, or a damaged data file (named).
+    """
+    if data not in DATASETS:
+        raise ValueError(f"notebook_data: unknown DATA {data!r}; set DATA in the first cell to one of "
+                         + ", ".join(repr(k) for k in DATASETS))
+    title = DATASETS[data][1]
+    digits = ('set DATA = "digits" in the first cell to use the 8x8 digits that ship with scikit-learn '
+              "(nothing to download)")
+    try:
+        return _read(data, download=bool(download))
+    except FileNotFoundError as e:
+        # locate's places and download errors, without its advice for Python callers (root=...)
+        places = [line for line in str(e).splitlines()[1:] if line.startswith(("  ", "Download failed"))]
+        fetch = ("" if download else
+                 f', or set DOWNLOAD = True in the data cell to download {title} into the user cache')
+        raise FileNotFoundError("\n".join(
+            [f"notebook_data: no {title} files found. Looked in:"] + places
+            + [f"To go on: {digits}{fetch}."])) from None
+    except ValueError as e:
+        raise ValueError(f"notebook_data: {e}\nThe {title} files are there but one is damaged (an interrupted "
+                         f"download?) or is not an IDX file: delete or replace it, or {digits}.") from None
 
 
 # --- threads --------------------------------------------------------------------------------

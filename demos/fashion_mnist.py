@@ -426,8 +426,11 @@ def results_table(results, frameworks, epochs, n_train, machine, source):
     return "\n".join(rows) + f"\n\n{note}\n\nMachine: {machine}\n"
 
 
-def plot_losses(results, frameworks, path):
-    """Training loss per epoch of each model: the lab's printed values and each framework's."""
+def plot_losses(results, frameworks, path=None):
+    """Training loss per epoch of each model: the lab's printed values and each framework's.
+
+    Saved to ``path`` (and closed); without a path, the figure is returned unsaved (a notebook shows it).
+    """
     import nn.plot                     # matplotlib is an optional extra: imported when a figure is drawn
     plt = nn.plot.pyplot()
     fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4), squeeze=False)
@@ -441,8 +444,11 @@ def plot_losses(results, frameworks, path):
         ax.set_title(f"{name}: mean training loss per epoch"), ax.set_xlabel("epoch"), ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
+    return None
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ __all__ = [
     "sigmoid", "relu", "init_params", "forward", "binary_cross_entropy", "BCE_loss_derivative",
     "sigmoid_derivative", "relu_derivative", "backward_third_layer", "forward_backward_third_layer",
     "backward_second_layer", "forward_backward_second_layer", "backward_first_layer",
-    "forward_backward_first_layer", "lab_gradients", "backward", "lab_tests", "LAB_TEST_X", "LAB_TEST_Y",
+    "forward_backward_first_layer", "lab_gradients", "backward", "fit", "lab_tests", "LAB_TEST_X", "LAB_TEST_Y",
     "LAB_TEST_PARAMS", "engine_gradients", "compare_with_engine", "lab_step_vs_engine_step", "make_model", "train", "predict", "main",
 ]
 
@@ -291,6 +291,43 @@ def predict(model, X):
     return (p >= 0.5).astype(int), p
 
 
+def fit(data, *, epochs=30, batch_size=64, lr=0.1, seed=0, quick=False, progress=False):
+    """Part 3: the lab's network trained on the classes 0 and 1 of ``data``, printing how it went; no files.
+
+    ``quick`` keeps 256 training and 128 test images. Returns a dict: ``model``, ``losses`` (one per
+    epoch), ``train`` and ``test`` (the ``(X, y)`` used), ``pred`` (test predictions), ``acc``, ``seconds``
+    and ``rng`` (the generator after training, for picking examples to show).
+    """
+    keep_tr, keep_te = np.isin(data.y_train, (0, 1)), np.isin(data.y_test, (0, 1))
+    X_train, y_train = data.X_train[keep_tr], data.y_train[keep_tr]
+    X_test, y_test = data.X_test[keep_te], data.y_test[keep_te]
+    if quick:
+        X_train, y_train, X_test, y_test = X_train[:256], y_train[:256], X_test[:128], y_test[:128]
+    n_in = X_train.shape[1]
+    rng = np.random.default_rng(seed)
+    params = init_params((n_in, 25, 15, 1), rng)
+    acts = forward(X_train[:1].astype(np.float64), params)
+    what = "digits 0 and 1" if data.classes[1] == "1" else f"classes 0 and 1 ({data.classes[0]}, {data.classes[1]})"
+    print(f"Part 3 - training on {data.name}, {what}: {len(X_train)} train / {len(X_test)} test images")
+    print(f"  Ex1 shapes for one example: X {X_train[:1].shape}, "
+          + ", ".join(f"W{i} {params[f'W{i}'].shape} b{i} {params[f'b{i}'].shape} a{i} {acts[f'a{i}'].shape}"
+                      for i in (1, 2, 3)))
+    model = make_model(params)
+    print(f"  {n_in}-25-15-1, ReLU/ReLU/sigmoid, He init, zero biases; mini-batch GD, {epochs} epochs, "
+          f"batch {batch_size}, lr {lr}")
+    t0 = time.perf_counter()
+    losses = train(model, X_train, y_train, epochs=epochs, batch_size=batch_size, lr=lr, rng=rng, progress=progress)
+    seconds = time.perf_counter() - t0
+    for e, loss in enumerate(losses, start=1):
+        print(f"  epoch {e:3d}  loss {loss:.6f}")
+    pred, _ = predict(model, X_test)
+    acc = float((pred == y_test).mean())
+    print(f"  training: {seconds:.2f} s ({seconds / max(len(losses), 1):.3f} s/epoch)")
+    print(f"  test accuracy: {acc:.4f} ({int((pred == y_test).sum())}/{len(y_test)})")
+    return {"model": model, "losses": losses, "train": (X_train, y_train), "test": (X_test, y_test),
+            "pred": pred, "acc": acc, "seconds": seconds, "rng": rng}
+
+
 def main(argv=None):
     parser = common.make_parser("mnist_binary", __doc__.split("\n\n")[0],
                                 epochs=30, batch_size=64, lr=0.1, default_data="mnist", quick_epochs=2)
@@ -324,36 +361,13 @@ def _run(args, out):
     data = common.load_data(args)
     if data is None:
         return 2
-    keep_tr, keep_te = np.isin(data.y_train, (0, 1)), np.isin(data.y_test, (0, 1))
-    X_train, y_train = data.X_train[keep_tr], data.y_train[keep_tr]
-    X_test, y_test = data.X_test[keep_te], data.y_test[keep_te]
-    if args.quick:
-        X_train, y_train, X_test, y_test = X_train[:256], y_train[:256], X_test[:128], y_test[:128]
-    n_in = X_train.shape[1]
-    rng = np.random.default_rng(args.seed)
-    params = init_params((n_in, 25, 15, 1), rng)
-    acts = forward(X_train[:1].astype(np.float64), params)
-    what = "digits 0 and 1" if data.classes[1] == "1" else f"classes 0 and 1 ({data.classes[0]}, {data.classes[1]})"
-    print(f"Part 3 - training on {data.name}, {what}: {len(X_train)} train / {len(X_test)} test images")
-    print(f"  Ex1 shapes for one example: X {X_train[:1].shape}, "
-          + ", ".join(f"W{i} {params[f'W{i}'].shape} b{i} {params[f'b{i}'].shape} a{i} {acts[f'a{i}'].shape}"
-                      for i in (1, 2, 3)))
-    model = make_model(params)
-    print(f"  {n_in}-25-15-1, ReLU/ReLU/sigmoid, He init, zero biases; mini-batch GD, {args.epochs} epochs, "
-          f"batch {args.batch_size}, lr {args.lr}")
-    t0 = time.perf_counter()
-    losses = train(model, X_train, y_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, rng=rng,
-                   progress=common.fit_progress(args))
-    seconds = time.perf_counter() - t0
-    for e, loss in enumerate(losses, start=1):
-        print(f"  epoch {e:3d}  loss {loss:.6f}")
-    pred, _ = predict(model, X_test)
-    acc = float((pred == y_test).mean())
-    print(f"  training: {seconds:.2f} s ({seconds / max(len(losses), 1):.3f} s/epoch)")
-    print(f"  test accuracy: {acc:.4f} ({int((pred == y_test).sum())}/{len(y_test)})")
+    fitted = fit(data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                 quick=args.quick, progress=common.fit_progress(args))
+    model, rng, pred, acc = fitted["model"], fitted["rng"], fitted["pred"], fitted["acc"]
+    (X_train, y_train), (X_test, y_test) = fitted["train"], fitted["test"]
     common.learned(acc, y_test, 2)
 
-    common.save_history({"train_loss": losses}, out / "loss.png")
+    common.save_history({"train_loss": fitted["losses"]}, out / "loss.png")
     i_tr = rng.choice(len(X_train), size=min(5, len(X_train)), replace=False)
     i_te = rng.choice(len(X_test), size=min(5, len(X_test)), replace=False)
     shown = dict(image_shape=data.image_shape, class_names=data.classes, ncols=5)

@@ -26,7 +26,7 @@ from autograd import numerical_gradient
 
 __all__ = [
     "INITS", "Layer", "ReLU", "Dense", "softmax_crossentropy_with_logits", "grad_softmax_crossentropy_with_logits",
-    "build_network", "forward", "predict", "train", "iterate_minibatches", "lab_checks", "hidden_representations",
+    "build_network", "forward", "predict", "train", "iterate_minibatches", "split_data", "fit", "lab_checks", "hidden_representations",
     "logistic_regression", "parity_verdict", "knn_agreement", "tsne_figure", "main",
 ]
 
@@ -364,10 +364,63 @@ def main(argv=None):
     return common.run_demo(args, _run, "matplotlib", *(["sklearn"] if args.tsne_points > 0 else []))
 
 
-def _run(args, out):
-    from demos import common
+# --- training (the script and the notebook both call these) -----------------------------------
+
+def split_data(data, quick=False, seed=0):
+    """The lab's split of ``data`` (a ``demos.common.Data``): print it, return ``{"train", "val", "test"}``.
+
+    The lab holds out the last 10,000 of MNIST's 60,000 training images for validation; other sizes keep
+    the same share (1/6), stratified. ``quick`` keeps 1,200 training and 300 test images.
+    """
     import nn.data
 
+    X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
+    if quick:
+        X, y, X_test, y_test = X[:1200], y[:1200], X_test[:300], y_test[:300]
+    n_val = 10000 if len(X) == 60000 else max(1, len(X) // 6)
+    (X_train, y_train), (X_val, y_val) = nn.data.train_val_split(X, y, n_val, seed=seed, stratify=True)
+    print(f"split: {len(X_train)} train / {len(X_val)} validation / {len(X_test)} test")
+    if data.name == "MNIST" and len(data.X_train) < 60000:
+        print(f"note: {len(data.X_train)} training images, not MNIST's 60,000: "
+              "accuracies are not comparable with the lab's (> 97 % with the full set)")
+    return {"train": (X_train, y_train), "val": (X_val, y_val), "test": (X_test, y_test)}
+
+
+def fit(splits, n_classes, *, hidden=40, lr=0.1, init="lab", epochs=15, batch_size=32, seed=0, progress=None):
+    """Build the lab's network and train it on ``splits`` (from :func:`split_data`), printing each epoch.
+
+    ``progress(starts, step)`` may wrap each epoch's batch starts (``demos.common.progress_bar``).
+    Writes no files. Returns a dict: ``network``, ``history`` (``train_loss``, ``train_acc``, ``val_acc``
+    per epoch), ``test_acc``, ``seconds`` (whole run) and ``times`` (SGD seconds per epoch).
+    """
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = splits["train"], splits["val"], splits["test"]
+    rng = np.random.default_rng(seed)
+    network = build_network(X_train.shape[1], hidden, n_classes, lr, rng, X_train.dtype, init)
+    weights = {"he": "He N(0, 2/fan_in)", "lab": "the lab's N(0, 0.01^2)"}[init]
+    print(f"network: {X_train.shape[1]}-{hidden}-{hidden}-{n_classes} Dense/ReLU, weights "
+          f"{weights} (--init), softmax cross-entropy; SGD inside Dense.backward, lr {lr}, "
+          f"batch {batch_size}, {epochs} epochs")
+    history = {"train_loss": [], "train_acc": [], "val_acc": []}
+    times = []
+    t_start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        wrap = None if progress is None else (lambda starts: progress(starts, f"epoch {epoch}/{epochs}"))
+        batch_losses = [train(network, xb, yb) for xb, yb in iterate_minibatches(
+            X_train, y_train, batch_size, shuffle=True, rng=rng, progress=wrap)]
+        times.append(time.perf_counter() - t0)
+        history["train_loss"].append(float(np.mean(batch_losses)))
+        history["train_acc"].append(float(np.mean(predict(network, X_train) == y_train)))
+        history["val_acc"].append(float(np.mean(predict(network, X_val) == y_val)))
+        print(f"epoch {epoch:2d}: loss {history['train_loss'][-1]:.4f}, train accuracy "
+              f"{history['train_acc'][-1]:.4f}, val accuracy {history['val_acc'][-1]:.4f} ({times[-1]:.3f} s)")
+    seconds = time.perf_counter() - t_start
+    test_acc = float(np.mean(predict(network, X_test) == y_test))
+    return {"network": network, "history": history, "test_acc": test_acc, "seconds": seconds, "times": times}
+
+
+def _run(args, out):
+    from demos import common
 
     print("Lab checks (gradients against autograd.numerical_gradient, the lab's eval_numerical_gradient):")
     try:
@@ -380,45 +433,20 @@ def _run(args, out):
     data = common.load_data(args)
     if data is None:
         return 2
-    X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
-    if args.quick:
-        X, y, X_test, y_test = X[:1200], y[:1200], X_test[:300], y_test[:300]
-    # the lab holds out the last 10,000 of MNIST's 60,000 training images; same share (1/6) on other sizes
-    n_val = 10000 if len(X) == 60000 else max(1, len(X) // 6)
-    (X_train, y_train), (X_val, y_val) = nn.data.train_val_split(X, y, n_val, seed=args.seed, stratify=True)
-    print(f"split: {len(X_train)} train / {len(X_val)} validation / {len(X_test)} test")
-    if data.name == "MNIST" and len(data.X_train) < 60000:
-        print(f"note: {len(data.X_train)} training images, not MNIST's 60,000: "
-              "accuracies are not comparable with the lab's (> 97 % with the full set)")
+    splits = split_data(data, quick=args.quick, seed=args.seed)
+    (X_train, y_train), (X_test, y_test) = splits["train"], splits["test"]
     common.save_images(X_train[:4], y_train[:4], None, out / "samples.png", image_shape=data.image_shape,
                        ncols=4, class_names=data.classes, title=f"{data.name}: first training images")
 
-    rng = np.random.default_rng(args.seed)
-    network = build_network(X_train.shape[1], args.hidden, len(data.classes), args.lr, rng, X_train.dtype, args.init)
-    weights = {"he": "He N(0, 2/fan_in)", "lab": "the lab's N(0, 0.01^2)"}[args.init]
-    print(f"network: {X_train.shape[1]}-{args.hidden}-{args.hidden}-{len(data.classes)} Dense/ReLU, weights "
-          f"{weights} (--init), softmax cross-entropy; SGD inside Dense.backward, lr {args.lr}, "
-          f"batch {args.batch_size}, {args.epochs} epochs")
-    losses, train_log, val_log, times = [], [], [], []
     bar = common.progress_bar(args, "training", total=args.epochs * (len(X_train) // args.batch_size))
-    t_start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        t0 = time.perf_counter()
-        batch_losses = [train(network, xb, yb) for xb, yb in iterate_minibatches(
-            X_train, y_train, args.batch_size, shuffle=True, rng=rng,
-            progress=lambda starts: bar(starts, f"epoch {epoch}/{args.epochs}"))]
-        times.append(time.perf_counter() - t0)
-        losses.append(float(np.mean(batch_losses)))
-        train_log.append(float(np.mean(predict(network, X_train) == y_train)))
-        val_log.append(float(np.mean(predict(network, X_val) == y_val)))
-        print(f"epoch {epoch:2d}: loss {losses[-1]:.4f}, train accuracy {train_log[-1]:.4f}, "
-              f"val accuracy {val_log[-1]:.4f} ({times[-1]:.3f} s)")
-    seconds = time.perf_counter() - t_start
-    test_acc = float(np.mean(predict(network, X_test) == y_test))
-    print(f"val accuracy: {val_log[-1]:.4f}")
+    fitted = fit(splits, len(data.classes), hidden=args.hidden, lr=args.lr, init=args.init, epochs=args.epochs,
+                 batch_size=args.batch_size, seed=args.seed, progress=bar)
+    network, history, seconds, times = fitted["network"], fitted["history"], fitted["seconds"], fitted["times"]
+    test_acc = fitted["test_acc"]
+    print(f"val accuracy: {history['val_acc'][-1]:.4f}")
     print(f"test accuracy: {test_acc:.4f}")
     print(f"training: {seconds:.2f} s ({np.mean(times):.3f} s/epoch of SGD steps)")
-    common.save_history({"train_loss": losses, "train_acc": train_log, "val_acc": val_log}, out / "accuracy.png")
+    common.save_history(history, out / "accuracy.png")
     if not common.learned(test_acc, y_test, len(data.classes),
                           hint="try more epochs (--epochs), another --lr, or --init he"
                           if args.init == "lab" else "try more epochs (--epochs) or another --lr"):

@@ -149,8 +149,11 @@ def train(params, X, Y, X_test, Y_test, epochs, batch_size, eta, rng, lab_loop=F
     return h
 
 
-def plot_curves(h, path, title):
-    """Loss and accuracy per epoch (train: mean over the epoch's batches; test: after the epoch)."""
+def plot_curves(h, path=None, title=""):
+    """Loss and accuracy per epoch (train: mean over the epoch's batches; test: after the epoch).
+
+    Saved to ``path`` (and closed); without a path, the figure is returned unsaved (a notebook shows it).
+    """
     import nn.plot
     plt = nn.plot.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -161,8 +164,11 @@ def plot_curves(h, path, title):
         ax.set_xlabel("Epochs"), ax.set_ylabel(name), ax.grid(alpha=0.3), ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
+    return None
 
 
 def main(argv=None):

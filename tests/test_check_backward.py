@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from autograd.testing import check_backward
+from autograd.testing import CheckFailed, check_backward
 
 SHAPES = ((4, 2), (4, 3), (3, 2))        # grad_out, x, w of y = x @ w; batch size 4
 
@@ -72,12 +72,18 @@ MISTAKES = [
     ("NaN from a log", lambda p, t: np.log(p - 100), mse_gradient, ((5,), (5,)),
      ["the result has NaN at [0] (5 of 5 elements)", "stable formula"]),
     ("inf from a division", lambda p, t: mse_gradient(p, t) / 0.0, mse_gradient, ((5,), (5,)),
-     ["the result has inf at [0]"]),
+     ["the result has -inf at [0]"]),   # (a negative gradient over 0)
+    ("-inf from a log of 0", lambda x: np.log(x * 0.0), lambda x: x, (np.array([1.0, 2.0]),),
+     ["the result has -inf at [0]"]),
+    ("zeros and roundoff", lambda x: np.array([1e-17, 0, 0, 0, 0]), lambda x: 2 * np.ones(5), ((5,),),
+     ["the result is wrong at element [0]", "hint: your result is all zeros"]),
+    ("a wrong single number", lambda x: float(x.sum()) + 1.0, lambda x: float(x.sum()), ((3,),),
+     ["the result is wrong: expected"]),
     ("divided by the batch size twice", lambda g, x, w: (g @ w.T / 4, x.T @ g), linear_backward, SHAPES,
      ["output 0 (of 2) is wrong at element [0, 0]: expected", "(12 of 12 elements wrong)",
-      "hint: your result is 4 times too small: did you divide by the batch size (4) twice?"]),
+      "hint: your result is 4 times too small: did you divide by the batch size (4) once too often?"]),
     ("forgot to divide by the batch size", lambda p, t: np.sum((p - t) ** 2), mean_squared_error,
-     ((8,), (8,)), ["the result is wrong at element []",
+     ((8,), (8,)), ["the result is wrong: expected",
                     "hint: your result is 8 times too large: did you forget to divide by the batch size (8)?"]),
     ("another factor", lambda g, x, w: (2.5 * (g @ w.T), x.T @ g), linear_backward, SHAPES,
      ["hint: your result is 2.5 times too large"]),
@@ -120,7 +126,7 @@ def test_a_wrong_value_without_a_pattern_gets_no_made_up_hint():
     with pytest.raises(AssertionError) as failure:
         check_backward(lambda p, t: mean_squared_error(p, t) * 1.37, mean_squared_error, (6,), (6,), name="mse")
     message = str(failure.value)
-    assert message.startswith("check failed: mse: the result is wrong at element []: expected ")
+    assert message.startswith("check failed: mse: the result is wrong: expected ")
     assert "hint" not in message
 
 
@@ -222,3 +228,33 @@ def test_autograd_testing_imports_without_hypothesis():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "check passed: tanh\nstrategies need hypothesis\n"
+
+
+
+def test_a_student_changing_a_tensor_in_place_does_not_reach_the_reference():
+    from autograd import Tensor
+    seen = []
+
+    def student(t):
+        t.data[...] = -2.0                      # an in-place slip
+        return t.data
+
+    def reference(t):
+        seen.append(t.data.copy())
+        return t.data * 0 - 2.0
+
+    check_backward(student, reference, Tensor(np.array([1.0, 2.0, 3.0])), name="in place")
+    for values in seen:
+        np.testing.assert_array_equal(values, [1.0, 2.0, 3.0])
+
+
+def test_a_failed_check_shows_no_labgrad_frames_in_jupyter():
+    failure = None
+    try:
+        check_backward(lambda x: -x, lambda x: x, (3,), name="flip")
+    except CheckFailed as error:
+        failure = error
+    shown = "\n".join(failure._render_traceback_())        # what IPython prints for an error cell
+    assert shown.startswith("CheckFailed: check failed: flip:") and "the sign is flipped" in shown
+    assert "testing.py" not in shown and "Traceback" not in shown
+    assert isinstance(failure, AssertionError)             # pytest and plain `assert` users still see an assertion

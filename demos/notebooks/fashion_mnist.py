@@ -10,13 +10,16 @@
 import argparse
 
 import numpy as np
-from IPython.display import Image
+from IPython.display import display
 
 import nn
+import nn.plot
 from autograd import Tensor
 from autograd.testing import check_backward
 from demos import common
 from demos import fashion_mnist as lab
+
+plt = nn.plot.pyplot()
 
 # %% [markdown]
 # ## Exercise 1b, as the lab runs it, and why
@@ -77,10 +80,8 @@ check_backward(bce_with_logits_grad, labgrad_bce_with_logits_grad, z, y, name="b
 # images. `python -m demos.fashion_mnist --compare-torch` trains PyTorch alongside.
 
 # %%
-data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
-if data is None:
-    raise RuntimeError(f"no {DATA} data here (see above); download it with python -m demos.fashion_mnist "
-                       "--download, or set DATA = 'digits' in the first cell to use the 8x8 digits")
+DOWNLOAD = False      # True: download the data set when its files are not found (Fashion-MNIST ~30 MB)
+data = common.notebook_data(DATA, download=DOWNLOAD)
 X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
 if QUICK:
     X, y, X_test, y_test = X[:2000], y[:2000], X_test[:500], y_test[:500]
@@ -90,5 +91,6 @@ results = {name: lab.run_model(name, (X, y, X_test, y_test), settings, ["labgrad
            for name in (("Net",) if QUICK else ("Net", "ComplexNet"))}
 
 # %%
-lab.plot_losses(results, ["labgrad"], "fashion_mnist_loss.png")
-Image("fashion_mnist_loss.png")
+fig = lab.plot_losses(results, ["labgrad"])
+display(fig)
+plt.close(fig)      # shown once, then closed (nn.plot keeps figures open for more drawing)

@@ -8,8 +8,6 @@
 # and the same network in labgrad are trained side by side.
 
 # %%
-import argparse
-
 import numpy as np
 from IPython.display import display
 
@@ -116,10 +114,8 @@ check_backward(bce_derivative, labgrad_bce_derivative, y_true, y_pred, name="bce
 # `loss.backward()` and `nn.optim.SGD`. The two loss curves coincide to rounding error.
 
 # %%
-data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
-if data is None:
-    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
-                       "8x8 digits that ship with scikit-learn")
+DOWNLOAD = False      # True: download the data set when its files are not found (MNIST ~11 MB)
+data = common.notebook_data(DATA, download=DOWNLOAD)
 n_train = 512 if QUICK else len(data.X_train)
 X, y = data.X_train[:n_train].astype(np.float64), data.y_train[:n_train] % 2 == 0
 history = lab.train_side_by_side(X, y, epochs=2 if QUICK else 10, batch_size=64, lr=0.1)

@@ -7,8 +7,6 @@
 # labgrad. Your exercises: He initialisation and one gradient-descent (SGD) step.
 
 # %%
-import argparse
-
 import numpy as np
 from IPython.display import display
 
@@ -45,7 +43,8 @@ def lab_he_init(n_in, n_out, rng):
 
 
 check_backward(he_init, lab_he_init, 784, 25, np.random.default_rng(7), name="he_init",
-               hint="the scale is sqrt(2 / n_in), with n_in the number of inputs of the layer");
+               hint="draw with rng.standard_normal, not np.random; the scale is sqrt(2 / n_in), "
+                    "with n_in the number of inputs of the layer");
 
 # %% [markdown]
 # ## Part 1: the lab's functions against the lab's test cases
@@ -106,7 +105,8 @@ def labgrad_sgd_step(X, y, W1, b1, W2, b2, W3, b3):
 rng = np.random.default_rng(0)
 batch = [rng.standard_normal((6, 4)), rng.integers(0, 2, size=(6, 1)).astype(float)]
 start = lab.init_params((4, 3, 2, 1), rng=rng)
-check_backward(sgd_step, labgrad_sgd_step, *batch, *(start[k] for k in NAMES), name="sgd_step");
+check_backward(sgd_step, labgrad_sgd_step, *batch, *(start[k] for k in NAMES), name="sgd_step",
+               hint="θ − lr·grad, with the engine's gradients");
 
 # %% [markdown]
 # ## Part 3: training with labgrad
@@ -116,22 +116,11 @@ check_backward(sgd_step, labgrad_sgd_step, *batch, *(start[k] for k in NAMES), n
 # classes 0 and 1 are kept.
 
 # %%
-data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
-if data is None:
-    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
-                       "8x8 digits that ship with scikit-learn")
-keep_tr, keep_te = np.isin(data.y_train, (0, 1)), np.isin(data.y_test, (0, 1))
-X_train, y_train = data.X_train[keep_tr], data.y_train[keep_tr]
-X_test, y_test = data.X_test[keep_te], data.y_test[keep_te]
-if QUICK:
-    X_train, y_train, X_test, y_test = X_train[:256], y_train[:256], X_test[:128], y_test[:128]
-rng = np.random.default_rng(0)
-params = lab.init_params((X_train.shape[1], 25, 15, 1), rng)
-model = lab.make_model(params)
-losses = lab.train(model, X_train, y_train, epochs=2 if QUICK else 30, batch_size=64, lr=0.1, rng=rng,
-                   progress=False)
-pred, _ = lab.predict(model, X_test)
-print(f"test accuracy: {(pred == y_test).mean():.4f} on {len(y_test)} images")
+DOWNLOAD = False      # True: download the data set when its files are not found (MNIST ~11 MB)
+data = common.notebook_data(DATA, download=DOWNLOAD)
+fitted = lab.fit(data, epochs=2 if QUICK else 30, batch_size=64, lr=0.1, seed=0, quick=QUICK)
+losses, pred, rng = fitted["losses"], fitted["pred"], fitted["rng"]
+X_test, y_test = fitted["test"]
 
 # %%
 fig = nn.plot.plot_history({"train_loss": losses})

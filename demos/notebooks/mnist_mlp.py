@@ -6,8 +6,6 @@
 # is trained with the softmax cross-entropy of the logits. Your exercise: that loss and its gradient.
 
 # %%
-import argparse
-
 import numpy as np
 from IPython.display import display
 
@@ -98,27 +96,13 @@ check_backward(grad_softmax_crossentropy_with_logits, labgrad_grad_softmax_cross
 # digit parity from the learned features.
 
 # %%
-data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
-if data is None:
-    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
-                       "8x8 digits that ship with scikit-learn")
-X, y, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
-if QUICK:
-    X, y, X_test, y_test = X[:1200], y[:1200], X_test[:300], y_test[:300]
-n_val = 10000 if len(X) == 60000 else max(1, len(X) // 6)
-(X_train, y_train), (X_val, y_val) = nn.data.train_val_split(X, y, n_val, seed=0, stratify=True)
-rng = np.random.default_rng(0)
-network = lab.build_network(X_train.shape[1], 40, len(data.classes), 0.1, rng, X_train.dtype,
-                            init="he" if DATA == "digits" else "lab")
-history = {"train_loss": [], "train_acc": [], "val_acc": []}
-for epoch in range(1, (2 if QUICK else 15) + 1):
-    batch_losses = [lab.train(network, xb, yb)
-                    for xb, yb in lab.iterate_minibatches(X_train, y_train, 32, shuffle=True, rng=rng)]
-    history["train_loss"].append(float(np.mean(batch_losses)))
-    history["train_acc"].append(float(np.mean(lab.predict(network, X_train) == y_train)))
-    history["val_acc"].append(float(np.mean(lab.predict(network, X_val) == y_val)))
-    print(f"epoch {epoch:2d}: loss {history['train_loss'][-1]:.4f}, val accuracy {history['val_acc'][-1]:.4f}")
-print(f"test accuracy: {np.mean(lab.predict(network, X_test) == y_test):.4f}")
+DOWNLOAD = False      # True: download the data set when its files are not found (MNIST ~11 MB)
+data = common.notebook_data(DATA, download=DOWNLOAD)
+splits = lab.split_data(data, quick=QUICK, seed=0)
+fitted = lab.fit(splits, len(data.classes), hidden=40, lr=0.1, init="he" if DATA == "digits" else "lab",
+                 epochs=2 if QUICK else 15, batch_size=32, seed=0)
+history = fitted["history"]
+print(f"test accuracy: {fitted['test_acc']:.4f}")
 
 # %%
 fig = nn.plot.plot_history(history)

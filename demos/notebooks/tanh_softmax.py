@@ -6,16 +6,17 @@
 # hand-written backward. Your exercise: softmax cross-entropy and its gradient.
 
 # %%
-import argparse
-
 import numpy as np
-from IPython.display import Image
+from IPython.display import display
 
 import nn.data
+import nn.plot
 from autograd import Tensor
 from autograd.testing import check_backward
 from demos import common
 from demos import tanh_softmax as lab
+
+plt = nn.plot.pyplot()
 
 # %% [markdown]
 # `init_params` draws every weight from $\mathcal N(0, 0.3^2)$ after `np.random.seed(42)`, so the
@@ -53,17 +54,17 @@ def softmax_cross_entropy_grad(Z, Y):
 # The checks compare with labgrad: `log_softmax`, the mean, and `.backward()`.
 
 # %%
-def labgrad_loss(Z):
+def labgrad_loss(Z, Y):
     return -(Z.log_softmax(axis=1) * Tensor(Y)).sum() / Z.shape[0]
 
 
 def labgrad_softmax_cross_entropy(Z, Y):
-    return labgrad_loss(Tensor(Z)).data
+    return labgrad_loss(Tensor(Z), Y).data
 
 
 def labgrad_softmax_cross_entropy_grad(Z, Y):
     tZ = Tensor(Z, requires_grad=True)
-    labgrad_loss(tZ).backward()
+    labgrad_loss(tZ, Y).backward()
     return tZ.grad
 
 
@@ -94,10 +95,8 @@ print("max |hand - labgrad| =", max(float(np.abs(hand[k] - auto[k]).max()) for k
 # few epochs on a small subset.
 
 # %%
-data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
-if data is None:
-    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
-                       "8x8 digits that ship with scikit-learn")
+DOWNLOAD = False      # True: download the data set when its files are not found (MNIST ~11 MB)
+data = common.notebook_data(DATA, download=DOWNLOAD)
 X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
 if QUICK:
     X_train, y_train, X_test, y_test = X_train[:1000], y_train[:1000], X_test[:300], y_test[:300]
@@ -108,5 +107,6 @@ history = lab.train(params, X_train, Y_train, X_test, Y_test, epochs=3 if QUICK 
                     rng=np.random.default_rng(0))
 
 # %%
-lab.plot_curves(history, "tanh_softmax_curves.png", f"{data.name}: tanh hidden layer, softmax output")
-Image("tanh_softmax_curves.png")
+fig = lab.plot_curves(history, title=f"{data.name}: tanh hidden layer, softmax output")
+display(fig)
+plt.close(fig)      # shown once, then closed (nn.plot keeps figures open for more drawing)

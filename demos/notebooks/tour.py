@@ -8,8 +8,6 @@
 # Each lab has a notebook of its own, with exercises (`exercises/`).
 
 # %%
-import argparse
-
 from IPython.display import display
 
 import nn
@@ -48,18 +46,10 @@ print(f"{passed}/{total} pass")
 # for every batch.
 
 # %%
-data = common.load_data(argparse.Namespace(data=DATA, data_dir=None, download=False))
-if data is None:
-    raise RuntimeError(f"no {DATA} data here (see above); set DATA = 'digits' in the first cell to use the "
-                       "8x8 digits that ship with scikit-learn")
-X_train, y_train, X_test, y_test = data.X_train, data.y_train, data.X_test, data.y_test
-if QUICK:
-    X_train, y_train = X_train[:300], y_train[:300]
-model = nn.MLP([X_train.shape[1], 64, len(data.classes)], rng=0)
-optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
-history = nn.fit(model, F.cross_entropy, optimizer, (X_train, y_train), val_data=(X_test, y_test),
-                 epochs=2 if QUICK else 30, batch_size=32, seed=0, progress=False)
-print(f"test accuracy: {nn.evaluate(model, F.cross_entropy, (X_test, y_test))['acc']:.4f}")
+DOWNLOAD = False      # True: download the data set when its files are not found (MNIST ~11 MB)
+data = common.notebook_data(DATA, download=DOWNLOAD)
+fitted = tour.fit_mlp(data, epochs=2 if QUICK else 30, batch_size=32, lr=0.1, seed=0, quick=QUICK)
+model, history, X_test, y_test = fitted["model"], fitted["history"], fitted["X_test"], fitted["y_test"]
 
 # %%
 fig = nn.plot.plot_history(history)
