@@ -27,7 +27,7 @@ from autograd import numerical_gradient
 __all__ = [
     "INITS", "Layer", "ReLU", "Dense", "softmax_crossentropy_with_logits", "grad_softmax_crossentropy_with_logits",
     "build_network", "forward", "predict", "train", "iterate_minibatches", "split_data", "fit", "lab_checks", "hidden_representations",
-    "logistic_regression", "parity_verdict", "knn_agreement", "tsne_figure", "main",
+    "what_it_learned", "logistic_regression", "parity_verdict", "knn_agreement", "tsne_figure", "main",
 ]
 
 
@@ -344,6 +344,39 @@ def tsne_figure(X_raw, H, y, path, seed=0):
     return agreement
 
 
+def what_it_learned(network, splits, *, tsne_points=1000, tsne_path=None, seed=0):
+    """The lab's second part: the hidden representations, their t-SNE map beside the raw pixels' (written to
+    ``tsne_path``; skipped without a path or with ``tsne_points`` 0), and digit parity by logistic regression
+    from each. Prints one line per result and returns ``{"H_train", "H_test", "agreement", "parity"}``."""
+    from demos import common
+    (X_train, y_train), (X_test, y_test) = splits["train"], splits["test"]
+    H_train = hidden_representations(network, X_train)
+    H_test = hidden_representations(network, X_test)
+    print(f"hidden representations: forward(network, X)[2], shape {H_train.shape} (train), {H_test.shape} (test)")
+    agreement = None
+    if tsne_path is None or tsne_points <= 0:
+        print("t-SNE: skipped (--tsne-points 0)")
+    else:
+        n = min(tsne_points, len(X_train))
+        ids = np.random.default_rng(seed).permutation(len(X_train))[:n]
+        t0 = time.perf_counter()
+        agreement = tsne_figure(X_train[ids], H_train[ids], y_train[ids], tsne_path, seed=seed)
+        if agreement is not None:
+            common.wrote(tsne_path)
+            print(f"t-SNE of {n} training images ({time.perf_counter() - t0:.1f} s): a point's nearest neighbour "
+                  f"has the same digit for {agreement[0]:.1%} (raw pixels) vs {agreement[1]:.1%} (learned features)")
+    print("Digit parity (even/odd) by logistic regression trained with labgrad "
+          "(full-batch Adam, lr 0.05, 300 steps, standardised features):")
+    parity = {}
+    for name, Ftr, Fte in (("raw pixels", X_train, X_test), ("learned features", H_train, H_test)):
+        parity[name] = r = logistic_regression(Ftr, y_train % 2, Fte, y_test % 2, seed=seed)
+        print(f"  parity test accuracy, {name} ({Ftr.shape[1]}-d): {r['test_acc']:.4f} "
+              f"(train {r['train_acc']:.4f})")
+    print("  " + parity_verdict(parity["raw pixels"]["test_acc"], parity["learned features"]["test_acc"],
+                                len(y_test)))
+    return {"H_train": H_train, "H_test": H_test, "agreement": agreement, "parity": parity}
+
+
 def main(argv=None):
     from demos import common
 
@@ -434,7 +467,7 @@ def _run(args, out):
     if data is None:
         return 2
     splits = split_data(data, quick=args.quick, seed=args.seed)
-    (X_train, y_train), (X_test, y_test) = splits["train"], splits["test"]
+    (X_train, y_train), (_, y_test) = splits["train"], splits["test"]
     common.save_images(X_train[:4], y_train[:4], None, out / "samples.png", image_shape=data.image_shape,
                        ncols=4, class_names=data.classes, title=f"{data.name}: first training images")
 
@@ -455,31 +488,8 @@ def _run(args, out):
         common.finish(args)
         return 0
 
-    H_train = hidden_representations(network, X_train)
-    H_test = hidden_representations(network, X_test)
-    print(f"hidden representations: forward(network, X)[2], shape {H_train.shape} (train), {H_test.shape} (test)")
-
-    if args.tsne_points <= 0:
-        print("t-SNE: skipped (--tsne-points 0)")
-    else:
-        n = min(args.tsne_points, len(X_train))
-        ids = np.random.default_rng(args.seed).permutation(len(X_train))[:n]
-        t0 = time.perf_counter()
-        agreement = tsne_figure(X_train[ids], H_train[ids], y_train[ids], out / "tsne.png", seed=args.seed)
-        if agreement is not None:
-            common.wrote(out / "tsne.png")
-            print(f"t-SNE of {n} training images ({time.perf_counter() - t0:.1f} s): a point's nearest neighbour "
-                  f"has the same digit for {agreement[0]:.1%} (raw pixels) vs {agreement[1]:.1%} (learned features)")
-
-    print("Digit parity (even/odd) by logistic regression trained with labgrad "
-          "(full-batch Adam, lr 0.05, 300 steps, standardised features):")
-    parity = {}
-    for name, Ftr, Fte in (("raw pixels", X_train, X_test), ("learned features", H_train, H_test)):
-        parity[name] = r = logistic_regression(Ftr, y_train % 2, Fte, y_test % 2, seed=args.seed)
-        print(f"  parity test accuracy, {name} ({Ftr.shape[1]}-d): {r['test_acc']:.4f} "
-              f"(train {r['train_acc']:.4f})")
-    print("  " + parity_verdict(parity["raw pixels"]["test_acc"], parity["learned features"]["test_acc"],
-                                len(y_test)))
+    tsne_path = out / "tsne.png" if args.tsne_points > 0 else None
+    what_it_learned(network, splits, tsne_points=args.tsne_points, tsne_path=tsne_path, seed=args.seed)
     common.finish(args)
     return 0
 
