@@ -295,14 +295,14 @@ def _locate(name, root, split, download, op):
 
 def _load_idx_dataset(name, root, split, val_size, normalize, flatten, seed, download):
     op = f"load_{name.replace('-', '_')}"
-    folder = _locate(name, root, checks.one_of(split, tuple(_SPLIT_FILES), "split", op), download, op)
+    folder = _locate(name, root, split, download, op)          # (checks split, naming op)
     images_path, labels_path = (_find(folder, stem) for stem in _SPLIT_FILES[split])
     X, y = read_idx(images_path), read_idx(labels_path)
     if X.ndim != 3 or y.ndim != 1 or len(X) != len(y):
-        raise ValueError(f"load_{name.replace('-', '_')}: {images_path} has shape {X.shape} and "
+        raise ValueError(f"{op}: {images_path} has shape {X.shape} and "
                          f"{labels_path} has shape {y.shape}; expected (n, rows, cols) images and n labels")
     if y.size and (y.min() < 0 or y.max() > 9):
-        raise ValueError(f"load_{name.replace('-', '_')}: {labels_path} has labels outside 0..9 "
+        raise ValueError(f"{op}: {labels_path} has labels outside 0..9 "
                          f"(min {y.min()}, max {y.max()})")
     return _finish(X.astype(np.uint8), y.astype(np.int64), 255, normalize, flatten, val_size, seed)
 
