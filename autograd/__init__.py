@@ -24,13 +24,14 @@ from autograd.seeding import manual_seed
 __all__ = [
     "Tensor", "as_tensor", "Function", "backward", "grad", "no_grad", "inference_mode", "enable_grad",
     "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "reduce_broadcast", "gradcheck", "GradcheckError",
-    "numerical_gradient", "manual_seed", "viz",
+    "numerical_gradient", "manual_seed", "viz", "func", "forward_ad",
 ] + list(ops.__all__)
 
 
 def __getattr__(name):
-    """``autograd.viz`` (the largest part, which few programs need) is imported on first use."""
-    if name == "viz":
+    """``autograd.viz`` (the largest part, which few programs need), ``autograd.func`` (the function transforms)
+    and ``autograd.forward_ad`` (dual tensors) are imported on first use."""
+    if name in ("viz", "func", "forward_ad"):
         import importlib
-        return importlib.import_module("autograd.viz")
+        return importlib.import_module(f"autograd.{name}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -30,7 +30,7 @@ __all__ = ["backward", "grad", "record_backward", "reduce_broadcast"]
 
 # --- the walk -------------------------------------------------------------------------
 
-def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_step=None):
+def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_step=None, batch=()):
     """Backpropagate ``seeds`` ((root, gradient, owned) triples) through the graph.
 
     Returns ``(finished, handed, visited)``: the gradient of every leaf reached and of
@@ -39,6 +39,7 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
     ``only`` limits the walk to those tensors' ops. ``recording`` keeps every gradient,
     walks released graphs and skips the anomaly checks; ``on_step(op, output, upstream,
     input, index, passed, accumulated)`` is called for every gradient passed to an input.
+    ``batch`` is ``(n,)`` when every gradient carries a leading axis of n (a batch of seeds).
     """
     grads, waiting, handed = _start(seeds, only)
     anomaly = is_anomaly_enabled() and not recording
@@ -54,7 +55,9 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
             raise _released_error(op)
         # 2. the chain rule: the op's backward turns the upstream gradient into one gradient per input
         parents, n = op.parents, len(op.parents)
-        if create_graph:             # on Tensors: the backward records a graph of its own
+        if batch:                    # n seeds at once: jacrev's rows
+            input_grads = _batched_backward(op, g, t, parents, create_graph)
+        elif create_graph:           # on Tensors: the backward records a graph of its own
             input_grads = op.backward(g, t, *parents)
         elif n == 1:                 # on arrays, the common arities unpacked by hand: cheaper than a star-call
             input_grads = op.backward(g, t.data, parents[0].data)
@@ -80,7 +83,7 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
             data = p.data
             try:
                 if gi.shape != data.shape or gi.dtype != data.dtype:
-                    gi = _fit(gi, data, op)      # undo broadcasting, cast to the input's dtype
+                    gi = _fit(gi, data, op, batch)      # undo broadcasting, cast to the input's dtype
             except AttributeError:
                 raise _not_an_array(gi, op) from None
             prev = grads.get(p)
@@ -138,15 +141,36 @@ def _as_tuple(input_grads, op, n_inputs):
     return input_grads
 
 
-def _fit(gi, data, op):
-    """``gi`` reduced to the shape of ``data`` (undoing broadcasting) and cast to its dtype."""
-    if gi.shape != data.shape:
+def _fit(gi, data, op, batch=()):
+    """``gi`` reduced to ``batch + data.shape`` (undoing broadcasting) and cast to the dtype of ``data``."""
+    if gi.shape != batch + data.shape:
         try:
-            gi = reduce_broadcast(gi, data.shape)
+            gi = reduce_broadcast(gi, data.shape, batch_axes=len(batch))
+            if gi.shape[:len(batch)] != batch:
+                raise ValueError
         except ValueError:
             raise RuntimeError(f"backward of {op.name!r} returned a gradient of shape {gi.shape} "
-                               f"for an input of shape {data.shape}") from None
+                               f"for an input of shape {data.shape}"
+                               + (f" (with a batch of {batch[0]})" if batch else "")) from None
     return gi if gi.dtype == data.dtype else gi.astype(data.dtype)
+
+
+def _batched_backward(op, g, out, parents, create_graph):
+    """``op.backward`` for a batch of upstream gradients ``g`` (leading axis): at once where the op's
+    backward takes a batch (``batched_backward``), else one row at a time, stacked per input."""
+    n = len(parents)
+    outputs, inputs = (out, parents) if create_graph else (out.data, [p.data for p in parents])
+    if op.batched_backward:
+        return _as_tuple(op.backward(g, outputs, *inputs), op, n)
+    rows = [_as_tuple(op.backward(g[k], outputs, *inputs), op, n) for k in range(len(g))]
+    columns = []
+    for j, p in enumerate(parents):
+        if all(row[j] is None for row in rows) or not p.requires_grad:
+            columns.append(None)
+            continue
+        zeros = np.zeros(p.data.shape, p.data.dtype)
+        columns.append(np.stack([zeros if row[j] is None else _fit(row[j], p.data, op) for row in rows]))
+    return tuple(columns)
 
 
 def _not_an_array(gi, op):
@@ -162,12 +186,13 @@ def _released_error(op):
 
 # --- before and after the walk: the seeds, the .grad writes, the release ---------------
 
-def _seeds(roots, grads, caller, create_graph=False):
+def _seeds(roots, grads, caller, create_graph=False, batched=False):
     """(root, upstream gradient, owned) per root: ones for one-element roots, else the given ``grads``.
 
     The one check of what ``backward``, ``grad`` and ``backward_steps`` are given:
     ``TypeError`` for a root that is not a Tensor, ``ValueError`` for a root that
-    requires no grad, a missing gradient or one of the wrong shape or number.
+    requires no grad, a missing gradient or one of the wrong shape or number. With ``batched``
+    (``is_grads_batched``) every gradient has one more leading axis, of the same length.
     """
     if grads is None:
         grads = [None] * len(roots)
@@ -181,6 +206,8 @@ def _seeds(roots, grads, caller, create_graph=False):
             raise ValueError(f"{caller}: the root of shape {r.shape} does not require grad and has no op "
                              "(did you compute it under no_grad, or from tensors without requires_grad=True?)")
         if g is None:
+            if batched:
+                raise ValueError(f"{caller}: is_grads_batched needs grad_outputs, a batch of gradients per output")
             if r.data.size != 1:
                 raise ValueError(f"{caller}: grad can be omitted only for a one-element root; "
                                  f"root has shape {r.shape}; pass grad= of that shape")
@@ -188,7 +215,14 @@ def _seeds(roots, grads, caller, create_graph=False):
             g, owned = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype), True
         else:
             g_data = g.data if is_tensor(g) else np.asarray(g, dtype=r.dtype)
-            if g_data.shape != r.shape:
+            if batched:
+                if g_data.ndim != r.ndim + 1 or g_data.shape[1:] != r.shape:
+                    raise ValueError(f"{caller}: with is_grads_batched, grad of shape {g_data.shape} must be a batch "
+                                     f"of root-shaped gradients, (n,) + {r.shape}")
+                if seeds and g_data.shape[0] != seeds[0][1].shape[0]:
+                    raise ValueError(f"{caller}: with is_grads_batched, every grad needs the same batch size; "
+                                     f"got {seeds[0][1].shape[0]} and {g_data.shape[0]}")
+            elif g_data.shape != r.shape:
                 raise ValueError(f"{caller}: grad of shape {g_data.shape} does not match root shape {r.shape}")
             g, owned = (g if create_graph and is_tensor(g) else g_data.astype(r.dtype, copy=False)), False
         if create_graph and not is_tensor(g):
@@ -255,14 +289,19 @@ def _needed(roots, inputs):
 
 # --- the one place broadcasting is undone --------------------------------------------
 
-def reduce_broadcast(grad, shape):
+def reduce_broadcast(grad, shape, batch_axes=0):
     """Sum ``grad`` over the axes numpy broadcasting added or stretched to reach its shape.
 
-    Works on numpy arrays and, for higher-order gradients, on Tensors.
+    Works on numpy arrays and, for higher-order gradients, on Tensors. The first
+    ``batch_axes`` axes of ``grad`` (a batch of gradients) are kept as they are.
 
     >>> reduce_broadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
     [[12.0], [12.0]]
+    >>> reduce_broadcast(np.ones((5, 4, 2, 3)), (2, 1), batch_axes=1).shape
+    (5, 2, 1)
     """
+    if batch_axes:
+        return _reduce_batched(grad, shape, batch_axes)
     gshape = grad.shape
     if gshape == shape:
         return grad
@@ -280,6 +319,19 @@ def reduce_broadcast(grad, shape):
     return grad.reshape(shape)
 
 
+def _reduce_batched(grad, shape, batch_axes):
+    """:func:`reduce_broadcast` of each gradient in a batch (the batch axes lead)."""
+    batch, gshape = grad.shape[:batch_axes], grad.shape[batch_axes:]
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(n != 1 and gshape[lead + i] != n for i, n in enumerate(shape)):
+        raise ValueError(f"reduce_broadcast: gradients of shape {gshape} cannot be reduced to shape {shape}")
+    axes = tuple(batch_axes + i for i in range(lead)) + tuple(
+        batch_axes + lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(batch + shape)
+
+
 # --- the public doors ----------------------------------------------------------------
 
 def backward(tensors, grad_tensors=None, retain_graph=False):
@@ -295,7 +347,8 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
         _release(visited)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False,
+         is_grads_batched=False):
     """Return the gradients of ``outputs`` with respect to ``inputs`` as Tensors; ``.grad`` is untouched.
 
     Parameters
@@ -313,6 +366,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         differentiated again (higher-order derivatives, Hessian-vector products).
     allow_unused : bool
         Return None for inputs the outputs do not depend on, instead of raising.
+    is_grads_batched : bool
+        Each ``grad_outputs`` has one more leading axis, of n: n backward passes in one walk
+        (one row of a Jacobian each), giving gradients with the same leading axis.
 
     Returns
     -------
@@ -340,8 +396,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     with enable_grad() if create_graph else _nothing(), _quiet_under_anomaly():
-        seeds = _seeds(outputs, grad_outputs, "grad", create_graph)
-        finished, handed, visited = _walk(seeds, create_graph, keep=set(inputs), only=_needed(outputs, inputs))
+        seeds = _seeds(outputs, grad_outputs, "grad", create_graph, is_grads_batched)
+        batch = seeds[0][1].shape[:1] if is_grads_batched else ()
+        finished, handed, visited = _walk(seeds, create_graph, keep=set(inputs), only=_needed(outputs, inputs),
+                                          batch=batch)
     if not retain_graph:
         _release(visited)
     results = []

@@ -108,6 +108,104 @@ def _watched_forward(fn, inputs, params):
     return data
 
 
+# --- apply's ending inside mode blocks: grad mode, forward mode ------------------------
+
+def _output_in_modes(fn, inputs, data):
+    """The output of ``fn`` while some mode block is open: recorded if grad mode is on, with tangents
+    at the open forward-mode levels (which ``no_grad`` does not stop, as in PyTorch: it is reverse mode's).
+    (apply's recording loop again, on purpose: apply keeps its own copy inline for the hot path.)"""
+    out = None
+    try:
+        if thread_modes.grad_enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    fn.parents = inputs
+                    fn.seq = next(_op_counter)
+                    out = Tensor.wrap(data, fn)
+                    break
+    except AttributeError:
+        _check_tensors(type(fn), inputs)
+        raise
+    if out is None:
+        out = Tensor.wrap(data)
+    if thread_modes.forward_levels and data.dtype.kind == "f":     # (integer and bool results have no tangent)
+        _push_tangents(fn, inputs, out)
+    return out
+
+
+def _push_tangents(fn, inputs, out):
+    """Forward mode: give ``out`` its tangent at each open level where an input has one.
+
+    Outer levels first, so a rule that reads ``out`` sees its outer tangents; each rule runs
+    with only the levels outside its own open, so a tangent of an inner level carries the
+    outer levels' tangents (the cross terms) and no level's tangents leak into another's.
+    """
+    levels = thread_modes.forward_levels
+    for k, level in enumerate(levels):
+        tangents = [level.tangent_of(t) for t in inputs]
+        if all(dx is None for dx in tangents):
+            continue
+        thread_modes.forward_levels = levels[:k]
+        try:
+            dout = _output_tangent(fn, level.batch, inputs, tangents, out)
+        finally:
+            thread_modes.forward_levels = levels
+        if dout is not None:
+            level.set_tangent(out, dout)
+
+
+def _output_tangent(fn, batch, inputs, tangents, out):
+    """The sum over the inputs of ``fn.jvp(i, dx, ...)``, fitted to ``batch + out.shape`` and out's dtype."""
+    total = None
+    for i, dx in enumerate(tangents):
+        if dx is None:
+            continue
+        if batch and not fn.batched_jvp:
+            part = _one_direction_at_a_time(fn, i, dx, out, inputs)
+        else:
+            if batch and fn.elementwise and dx.ndim < len(batch) + out.ndim:   # align to the output's rank
+                dx = dx.reshape(batch + (1,) * (len(batch) + out.ndim - dx.ndim) + dx.shape[len(batch):])
+            part = fn.jvp(i, dx, out, *inputs)
+        if part is None:
+            continue
+        part = _fit_tangent(part if isinstance(part, Tensor) else Tensor.wrap(np.asarray(part)), batch, out, fn)
+        total = part if total is None else total + part      # (each fitted first: a batch axis aligns only so)
+    return total
+
+
+def _one_direction_at_a_time(fn, i, dx, out, inputs):
+    """``fn.jvp`` for a batch of tangents, called once per direction (for rules written for one)."""
+    parts = []
+    for k in range(dx.shape[0]):
+        part = fn.jvp(i, dx[k], out, *inputs)
+        if part is None:
+            part = Tensor.wrap(np.zeros(out.shape, out.dtype))
+        elif not isinstance(part, Tensor):
+            part = Tensor.wrap(np.asarray(part))
+        parts.append(_fit_tangent(part, (), out, fn))
+    return shape_ops.stack(parts)
+
+
+def _fit_tangent(tangent, batch, out, fn):
+    """``tangent`` broadcast to ``batch + out.shape`` (a rule may leave it in a broadcastable shape) and
+    cast to out's dtype (float32 stays float32)."""
+    shape = batch + out.shape
+    if tangent.shape != shape:
+        try:
+            if batch and tangent.ndim != len(shape):   # (a rule that lost the batch axis cannot be told apart)
+                raise ValueError
+            tangent = tangent.broadcast_to(shape)
+        except ValueError:
+            raise RuntimeError(
+                f"jvp of {fn.name!r} returned a tangent of shape {tangent.shape} for an output of shape {out.shape}"
+                + (f" with a batch of {batch[0]} tangents (expected {shape}); a rule given a batch keeps the batch "
+                   "axis in front, or set batched_jvp = False to be given one direction at a time" if batch else "")
+            ) from None
+    if tangent.dtype != out.dtype:
+        tangent = tangent.astype(out.dtype)
+    return tangent
+
+
 # --- the op base class ---------------------------------------------------------------
 
 class Function:
@@ -128,6 +226,14 @@ class Function:
         new arrays: a leaf adopts them as its ``.grad`` without a copy. A user op's gradients
         are copied first: it may return an array it keeps or was given.
 
+    elementwise : bool
+        True where the inputs broadcast against each other to the output's shape (``a * b``):
+        forward mode then gives the rule a batch of tangents aligned to the output's rank.
+    batched_jvp, batched_backward : bool
+        True where ``jvp`` takes tangents, and ``backward`` upstream gradients, with one extra
+        leading axis (a batch of directions: ``jacfwd``'s columns, ``jacrev``'s rows); other
+        ops are given the batch one direction at a time.
+
     How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
     pictures of :mod:`autograd.viz`, is stated here too, once per op:
 
@@ -141,6 +247,9 @@ class Function:
     trusted = False
     infix = False
     commutative = False
+    elementwise = False
+    batched_jvp = False
+    batched_backward = False
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -165,16 +274,17 @@ class Function:
                 raise _named_error(fn, inputs, e) from e
             if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
                 data = np.asarray(data)
-        if not open_blocks.count or thread_modes.grad_enabled:
-            try:
-                for t in inputs:
-                    if t.requires_grad:
-                        fn.parents = inputs
-                        fn.seq = next(_op_counter)  # the engine walks ops newest first
-                        return Tensor.wrap(data, fn)
-            except AttributeError:
-                _check_tensors(cls, inputs)
-                raise
+        if open_blocks.count:            # some thread is in a mode block: this thread's modes decide
+            return _output_in_modes(fn, inputs, data)
+        try:
+            for t in inputs:
+                if t.requires_grad:
+                    fn.parents = inputs
+                    fn.seq = next(_op_counter)      # the engine walks ops newest first
+                    return Tensor.wrap(data, fn)
+        except AttributeError:
+            _check_tensors(cls, inputs)
+            raise
         return Tensor.wrap(data)
 
     @property
@@ -193,6 +303,20 @@ class Function:
 
     def backward(self, g, out, *inputs):
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def jvp(self, i, dx, out, *inputs):
+        """Forward mode: the change of the output when input ``i`` changes by ``dx`` (or None for none).
+
+        The Jacobian-vector product of the op's local derivative with respect to input
+        ``i`` and the tangent ``dx`` (of that input's shape), written in full view
+        (``dx * out`` for ``exp``); forward mode adds the contributions of the inputs
+        that have a tangent. It is called on Tensors, so a rule written with operators
+        and numpy functions is differentiable again (``grad`` of ``jvp``).
+        """
+        raise NotImplementedError(
+            f"forward mode through {self.name!r}: {type(self).__name__} has no jvp rule. Add one beside its "
+            f"backward: def jvp(self, i, dx, out, *inputs), returning the output's change when input i changes "
+            f"by dx (for x ** 3: return 3 * x * x * dx). Reverse mode (backward, grad, jacrev) works without it")
 
     def describe(self):
         """The parameter text shown under the op's name in pictures (``"axis=1"``), "" if none.
@@ -227,3 +351,4 @@ class Function:
 
 # tensor.py imports this module at its end, after the Tensor class exists.
 from autograd.tensor import Tensor  # noqa: E402
+from autograd.ops import shape as shape_ops  # noqa: E402

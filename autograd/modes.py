@@ -20,12 +20,15 @@ True
 import functools
 import inspect
 import threading
+import weakref
 
 import numpy as np
 
+from autograd.checks import positive_int
+
 __all__ = [
     "no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
-    "AnomalyError", "check_anomaly", "open_blocks", "thread_modes",
+    "AnomalyError", "check_anomaly", "open_blocks", "thread_modes", "dual_level", "carries_derivative",
 ]
 
 
@@ -38,6 +41,7 @@ class ThreadModes(threading.local):
     """
     grad_enabled = True
     anomaly = False
+    forward_levels = ()            # the open forward-mode levels (autograd.forward_ad), outermost first
 
     def __init__(self):
         self.saved = []
@@ -185,6 +189,94 @@ class _InferenceModeOff(inference_mode):
 class enable_grad(_GradMode):
     """Context manager and decorator: turn graph recording back on inside ``no_grad``."""
     value = True
+
+
+class dual_level:
+    """Context manager: a forward-mode level; tensors made by ``make_dual`` inside carry a tangent at it.
+
+    While the level is open (in this thread), every op whose inputs have a tangent at
+    this level also computes its output's tangent, by its ``Function.jvp`` rule: the
+    tangent is carried along with the value, as in dual numbers ``a + b eps``. Levels
+    nest (forward mode over forward mode): an op's rule for one level runs with only
+    the outer levels open, so the tangents of different levels never mix.
+
+    Parameters
+    ----------
+    batch_size : int, optional
+        With ``batch_size=n`` every tangent at this level carries a leading axis of n:
+        n directions pushed through one forward pass (how ``autograd.func.jacfwd`` gets
+        a whole Jacobian at once).
+
+    Examples
+    --------
+    >>> from autograd import Tensor
+    >>> from autograd.forward_ad import dual_level, make_dual, unpack_dual
+    >>> with dual_level():
+    ...     x = make_dual(Tensor(2.0), Tensor(1.0))     # x = 2 + 1 eps
+    ...     y = x * x * x                               # y = 8 + 12 eps: dy/dx = 3 x^2
+    ...     unpack_dual(y).tangent
+    Tensor(12.)
+    """
+
+    def __init__(self, batch_size=None):
+        self.batch = () if batch_size is None else (positive_int(batch_size, "batch_size", "dual_level"),)
+        self._carriers = weakref.WeakSet()     # the tensors given a tangent here: it is dropped at the exit
+        self._used = False
+
+    def __enter__(self):
+        if self._used:     # (a closed level's tangents are gone: reopened, it would mean something else)
+            raise RuntimeError("dual_level: this level was entered before; open a new dual_level() each time")
+        self._used = True
+        open_blocks.add(1)
+        thread_modes.saved.append(thread_modes.forward_levels)
+        thread_modes.forward_levels = thread_modes.forward_levels + (self,)
+        return self
+
+    def __exit__(self, *exc):
+        thread_modes.forward_levels = thread_modes.saved.pop()
+        open_blocks.add(-1)
+        for t in list(self._carriers):          # as in PyTorch: the tangents go with the level
+            self.forget(t)
+        self._carriers.clear()
+        return False
+
+    # A tensor keeps its tangents in its ``tangents`` slot, {level: tangent Tensor}, set only on tensors
+    # that have one: the ops' hot path never touches it. They go with the tensor.
+    def tangent_of(self, t):
+        """``t``'s tangent (a Tensor) at this level, or None."""
+        tangents = getattr(t, "tangents", None)
+        return None if tangents is None else tangents.get(self)
+
+    def set_tangent(self, t, tangent):
+        tangents = getattr(t, "tangents", None)
+        if tangents is None:
+            t.tangents = {self: tangent}
+        else:
+            tangents[self] = tangent
+        self._carriers.add(t)
+
+    def forget(self, t):
+        """Drop ``t``'s tangent at this level (what a transform does to the tensors it returns)."""
+        tangents = getattr(t, "tangents", None)
+        if tangents is not None:
+            tangents.pop(self, None)
+
+    def __repr__(self):
+        return f"<dual_level{' batch_size=%d' % self.batch[0] if self.batch else ''}>"
+
+
+def carries_derivative(t):
+    """True if tensor ``t`` requires grad or has a tangent at an open forward-mode level: a cast or copy
+    of it must then be an op (keeping the derivative), not a new constant.
+
+    >>> from autograd import Tensor
+    >>> carries_derivative(Tensor(1.0)), carries_derivative(Tensor(1.0, requires_grad=True))
+    (False, True)
+    """
+    if t.requires_grad:
+        return True
+    tangents = getattr(t, "tangents", None)
+    return bool(tangents) and any(level in tangents for level in thread_modes.forward_levels)
 
 
 class AnomalyError(FloatingPointError):

@@ -53,7 +53,8 @@ class Tensor:
     name : str or None
         Optional label.
     """
-    __slots__ = ("data", "grad", "requires_grad", "op", "name", "retains_grad", "__weakref__")
+    # (``tangents``, forward mode's {level: tangent}, is set only on tensors that have one: see autograd.forward_ad)
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "retains_grad", "tangents", "__weakref__")
     __array_priority__ = 1000          # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):

@@ -5,12 +5,15 @@ step...) with a reference on random inputs and says in words what is wrong and
 where; it needs only numpy, so notebooks can use it without the ``test`` extra.
 
 The hypothesis strategies draw :class:`~autograd.Tensor` inputs, broadcastable
-shapes and axis arguments, and :func:`check_gradients` property-tests any
-function's gradients against finite differences in one line. They need
-``hypothesis`` (the ``test`` extra), imported when they are first called.
+shapes and axis arguments; :func:`check_gradients` property-tests any
+function's gradients against finite differences in one line, and
+:func:`check_forward_mode` its forward mode (the ``jvp`` rules) against reverse
+mode and finite differences. They need ``hypothesis`` (the ``test`` extra),
+imported when they are first called.
 
->>> from autograd.testing import check_gradients, tensors
+>>> from autograd.testing import check_forward_mode, check_gradients, tensors
 >>> check_gradients(lambda x, y: (x * y).tanh(), tensors((3,)), tensors((3,)), max_examples=5)
+>>> check_forward_mode(lambda x, y: (x * y).tanh(), tensors((3,)), tensors((3,)), max_examples=5)
 """
 import copy
 import os
@@ -23,7 +26,8 @@ from autograd.tensor import Tensor
 
 # hypothesis is imported inside the strategy functions: a student's environment (the demos and notebooks
 # extras) has numpy but not hypothesis, and check_backward must still import.
-__all__ = ["check_backward", "CheckFailed", "tensors", "broadcastable_shapes", "valid_axes", "check_gradients"]
+__all__ = ["check_backward", "CheckFailed", "tensors", "broadcastable_shapes", "valid_axes", "check_gradients",
+           "check_forward_mode"]
 
 
 class _StudentMistake(Exception):
@@ -475,13 +479,72 @@ def check_gradients(fn, *strategies, max_examples=None, **gradcheck_kwargs):
     --------
     >>> check_gradients(lambda x: x.exp().sum(axis=-1), tensors(min_dims=1, max_side=3), max_examples=5)
     """
-    from hypothesis import given, settings, strategies as st
-    # No deadline: finite differences cost one forward per element, their timing is not the point.
-    config = settings(deadline=None) if max_examples is None else settings(deadline=None, max_examples=max_examples)
-
-    @config
-    @given(st.tuples(*strategies))
+    @_property_test(strategies, max_examples)
     def check_gradients_of(inputs):
         gradcheck(fn, *inputs, **gradcheck_kwargs)
 
     check_gradients_of()
+
+
+def check_forward_mode(fn, *strategies, max_examples=None, **gradcheck_kwargs):
+    """Property-test ``fn``'s forward mode (the ops' ``jvp`` rules) against reverse mode and finite differences.
+
+    On inputs drawn from ``strategies`` (one per argument of ``fn``), in float64,
+    for each input that requires grad and a random direction ``u`` of it: the
+    forward-mode derivative ``J u`` must match central differences element by
+    element, and reverse mode by the dot-product identity ``<v, J u> == <J^T v, u>``
+    (``v`` a random vector of the output's shape) to roundoff (1e-10 relative in float64).
+    Cheap: two calls of ``fn`` per input, not per element (see :func:`check_gradients`
+    for reverse mode element by element). On a mismatch hypothesis shrinks the
+    inputs and the :class:`~autograd.GradcheckError` says which input, where, the
+    two numbers and which rule (``jvp`` or ``backward``) is the suspect; an op
+    without a ``jvp`` rule raises its ``NotImplementedError``, which names it.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes one argument per strategy and returns a Tensor.
+    *strategies : hypothesis strategies
+        Usually :func:`tensors`.
+    max_examples : int, optional
+        Number of examples (default: the active hypothesis profile's).
+    **gradcheck_kwargs
+        ``eps``, ``atol``, ``rtol``, ``seed`` for :func:`autograd.gradcheck`
+        (run with ``check_forward_ad=True, check_backward_ad=False``).
+
+    Notes
+    -----
+    Call it from a plain test function, not from inside another ``@given`` test
+    (hypothesis does not nest).
+
+    Examples
+    --------
+    >>> from autograd import Function
+    >>> class Cube(Function):
+    ...     name = "cube"
+    ...     def forward(self, x): return x ** 3
+    ...     def backward(self, g, out, x): return (g * 3 * x * x,)
+    ...     def jvp(self, i, dx, out, x): return 3 * x * x * dx
+    >>> check_forward_mode(lambda x: Cube.apply(x), tensors(), max_examples=5)
+    """
+    for flag in ("check_forward_ad", "check_backward_ad"):
+        if flag in gradcheck_kwargs:
+            raise TypeError(f"check_forward_mode: {flag} is set by check_forward_mode itself; use "
+                            "autograd.gradcheck directly to choose which modes to check")
+
+    @_property_test(strategies, max_examples)
+    def check_forward_mode_of(inputs):
+        gradcheck(fn, *inputs, check_forward_ad=True, check_backward_ad=False, **gradcheck_kwargs)
+
+    check_forward_mode_of()
+
+
+def _property_test(strategies, max_examples):
+    """Decorator: a hypothesis test of ``test(inputs)``, the inputs drawn as a tuple from ``strategies``."""
+    from hypothesis import given, settings, strategies as st
+    # No deadline: finite differences cost one forward per element, their timing is not the point.
+    config = settings(deadline=None) if max_examples is None else settings(deadline=None, max_examples=max_examples)
+
+    def decorate(test):
+        return config(given(st.tuples(*strategies))(test))
+    return decorate

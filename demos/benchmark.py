@@ -1,6 +1,6 @@
 """Speed of labgrad against PyTorch CPU eager and hand-written numpy, side by side in one run.
 
-Two measurements (issue #2), and the backprop player's figures (issue #16):
+Two measurements (issue #2), the backprop player's figures (issue #16) and the function transforms (issue #18):
 
 a) **Per-op overhead.** A 1000-op chain on tiny float32 tensors of shape (8,)
    (``y * w``, ``y + 0.5``, ``tanh`` repeated 333 times, then ``sum``), forward
@@ -34,6 +34,24 @@ c) **The backprop player** (``viz.player``, issue #16): the size in bytes of the
    ``h = tanh(h * w_i)`` on float32 tensors of shape (8,), each ``w_i`` a leaf of its
    own, summed at the end; every node is a tensor or an op of the scene, as
    ``max_nodes`` counts them. It runs in the main process once the workers are gone.
+
+d) **Function transforms** (issue #18): ``autograd.func`` against PyTorch's ``torch.func``
+   on a 784-64-10 tanh MLP, float32, the same weights on both sides (each side's own
+   layout: labgrad's ``W`` is (in, out), torch's ``F.linear`` weight its transpose):
+   the Jacobian of the 10 outputs with respect to one input (10 x 784) by ``jacrev``
+   (one backward walk with a batch of 10 seeds) and by ``jacfwd`` (one forward pass
+   with a batch of 784 tangents), and the Hessian-vector product of the softmax
+   cross-entropy (mean over a batch of 64) with respect to the four parameters
+   (50,890 numbers) along a random direction: ``func.hvp(loss, params, vs)`` against
+   ``torch.func.jvp(torch.func.grad(loss, argnums=(0, 1, 2, 3)), params, vs)[1]``
+   (forward over reverse on both sides). Reported in milliseconds per call, the
+   median over rounds in which the two workers take turns (a block of calls of about
+   0.1 s each, the order flipping every time), as labgrad / torch.func ratios.
+   Target: at most 1.0x torch.func's time for each of the three. Before timing, each
+   result is computed once and compared: labgrad against torch.func, ``jacfwd``
+   against ``jacrev``, and ``hvp`` against a central difference of labgrad's gradient
+   in float64, so a fast wrong answer shows as a mismatch. It runs while the workers
+   are up, so it is printed after b) and before c).
 
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
@@ -72,12 +90,13 @@ best over best is printed as well.
 
 Usage::
 
-    python -m demos.benchmark              # full run: about a minute on an idle 2-core machine
-    python -m demos.benchmark --quick      # smoke run, about 10 seconds (half of it starting workers)
+    python -m demos.benchmark              # full run: about a minute on an idle 2-core machine, d) 30-60 s more
+    python -m demos.benchmark --quick      # smoke run, about 10 seconds (half of it starting workers), d) about 7 more
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
     python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
-    python -m demos.benchmark --skip-overhead --skip-mlp         # c) alone: the player's size and time
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms   # c) alone: the player
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player       # d) alone: the transforms
 
 How it was run: ``python -m demos.benchmark`` with the default settings on
 2-core VMs (KVM), a 2-core AMD EPYC until the morning of 2026-12-02 and an Intel
@@ -119,13 +138,18 @@ from nn.init import aligned_copy
 
 __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad",
            "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
-           "player_graph", "bench_player"]
+           "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch",
+           "start_transforms", "transform_results", "hvp_by_differences", "time_transform", "compare_transforms",
+           "transforms_agree", "bench_transforms"]
 
 SIZES = (784, 256, 128, 10)
 LR = 0.01
 BATCH = 64
 CHAIN_CYCLES = 333                  # (y*w, y+0.5, tanh) x 333 + sum = 1000 ops
 PAIRED_CHUNK = 25                   # batches of numpy, then of labgrad, in turn (about 15 ms each)
+TRANSFORM_SIZES = (784, 64, 10)     # d): the MLP of the function transforms
+TRANSFORMS = ("jacrev", "jacfwd", "hvp")
+AGREE_RTOL = 1e-4                   # d)'s sanity: float32 results within this fraction of the largest entry
 
 
 # --- a) per-op overhead -----------------------------------------------------------------
@@ -642,10 +666,238 @@ def bench_player(repeats):
     return result
 
 
+# --- d) function transforms: autograd.func against torch.func ------------------------------
+
+def transform_problem(seed=3):
+    """d)'s MLP and data, float32 numpy arrays shared by both sides.
+
+    ``params`` (W1 (784, 64), b1 (64,), W2 (64, 10), b2 (10,)), W ~ N(0, 1/n_in) and biases
+    ~ N(0, 0.1^2) (not zero, so that the check sees them); ``x`` one input (784,) in [0, 1);
+    ``X`` (64, 784) and ``y`` (64,) the batch of the loss; ``vs`` the hvp's direction, one
+    N(0, 1) array per parameter.
+    """
+    rng = np.random.default_rng(seed)
+    n_in, n_hidden, n_out = TRANSFORM_SIZES
+    params = []
+    for a, b in zip(TRANSFORM_SIZES[:-1], TRANSFORM_SIZES[1:]):
+        params += [(rng.standard_normal((a, b)) / np.sqrt(a)).astype(np.float32),
+                   (0.1 * rng.standard_normal(b)).astype(np.float32)]
+    return dict(params=params, x=rng.random(n_in, dtype=np.float32),
+                X=rng.random((BATCH, n_in), dtype=np.float32), y=rng.integers(0, n_out, BATCH),
+                vs=[rng.standard_normal(p.shape).astype(np.float32) for p in params])
+
+
+def _tanh_mlp(linear, tanh, x, W1, b1, W2, b2):
+    return linear(tanh(linear(x, W1, b1)), W2, b2)
+
+
+def transforms_labgrad(problem):
+    """The three transforms of d) with :mod:`autograd.func`, as a user writes them: ``{name: call}``.
+
+    Each call computes its transform once (a Tensor, or for ``hvp`` a tuple of four Tensors).
+    """
+    import nn.functional as F
+    from autograd import func
+
+    params = tuple(Tensor(p) for p in problem["params"])
+    x, X, vs = Tensor(problem["x"]), Tensor(problem["X"]), tuple(Tensor(v) for v in problem["vs"])
+    y = problem["y"]
+    mlp = functools.partial(_tanh_mlp, F.linear, F.tanh)
+
+    def f(x):
+        return mlp(x, *params)
+
+    def loss(W1, b1, W2, b2):
+        return F.cross_entropy(mlp(X, W1, b1, W2, b2), y)
+
+    return {"jacrev": lambda: func.jacrev(f)(x),
+            "jacfwd": lambda: func.jacfwd(f)(x),
+            "hvp": lambda: func.hvp(loss, params, vs)[1]}
+
+
+def transforms_torch(torch, problem):
+    """The same with ``torch.func``; torch's weights are the transposes (``F.linear``'s layout, as ``nn.Linear``)."""
+    F, tf = torch.nn.functional, torch.func
+
+    def torch_layout(a):
+        return torch.from_numpy(np.ascontiguousarray(a.T if a.ndim == 2 else a))
+
+    params = tuple(torch_layout(p) for p in problem["params"])
+    vs = tuple(torch_layout(v) for v in problem["vs"])
+    x, X, y = (torch.from_numpy(problem[k]) for k in ("x", "X", "y"))
+    mlp = functools.partial(_tanh_mlp, F.linear, torch.tanh)
+
+    def f(x):
+        return mlp(x, *params)
+
+    def loss(W1, b1, W2, b2):
+        return F.cross_entropy(mlp(X, W1, b1, W2, b2), y)
+
+    return {"jacrev": lambda: tf.jacrev(f)(x),
+            "jacfwd": lambda: tf.jacfwd(f)(x),
+            "hvp": lambda: tf.jvp(tf.grad(loss, argnums=(0, 1, 2, 3)), params, vs)[1]}
+
+
+def start_transforms(problem):
+    """Build this worker's side of d) (labgrad, or torch.func in torch's worker)."""
+    if worker_state["impl"] == "torch":
+        worker_state["transforms"] = transforms_torch(worker_state["torch"], problem)
+    else:
+        worker_state["transforms"] = transforms_labgrad(problem)
+
+
+def _as_arrays(result):
+    """A transform's result as a list of float64 numpy arrays in labgrad's layout (torch's weights transposed back)."""
+    parts = result if isinstance(result, (tuple, list)) else [result]
+    torch = worker_state.get("torch")
+    arrays = []
+    for part in parts:
+        a = part.detach().numpy() if torch is not None else part.data
+        arrays.append((a.T if torch is not None and isinstance(result, tuple) and a.ndim == 2 else a)
+                      .astype(np.float64))
+    return arrays
+
+
+def transform_results():
+    """Each transform of d) computed once (its first call, untimed): ``{name: [arrays]}``, or the
+    error's text where this side cannot compute it (a forward-mode rule missing, say)."""
+    results = {}
+    for name, call in worker_state["transforms"].items():
+        try:
+            results[name] = _as_arrays(call())
+        except NotImplementedError as e:
+            results[name] = f"{type(e).__name__}: {e}"
+    return results
+
+
+def hvp_by_differences(problem, eps=1e-4):
+    """The reference for labgrad's hvp: the central difference ``(g(p + eps v) - g(p - eps v)) / (2 eps)`` of
+    labgrad's gradient ``g`` of d)'s loss, in float64 (reverse mode only, so it does not rest on the jvp rules)."""
+    import nn.functional as F
+    from autograd import func
+
+    X = Tensor(problem["X"].astype(np.float64))
+    mlp = functools.partial(_tanh_mlp, F.linear, F.tanh)
+    gradient = func.grad(lambda W1, b1, W2, b2: F.cross_entropy(mlp(X, W1, b1, W2, b2), problem["y"]),
+                         argnums=(0, 1, 2, 3))
+    p = [a.astype(np.float64) for a in problem["params"]]
+    v = [a.astype(np.float64) for a in problem["vs"]]
+    plus = gradient(*(a + eps * d for a, d in zip(p, v)))
+    minus = gradient(*(a - eps * d for a, d in zip(p, v)))
+    return [(gp.data - gm.data) / (2 * eps) for gp, gm in zip(plus, minus)]
+
+
+def time_transform(name, budget):
+    """Seconds of each call of transform ``name``, called until ``budget`` seconds have passed (at least once)."""
+    call = worker_state["transforms"][name]
+    gc.collect()                                      # not in the timed calls
+    times, start = [], time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        call()
+        t1 = time.perf_counter()
+        times.append(t1 - t0)
+        if t1 - start >= budget:
+            return times
+
+
+def compare_transforms(results, hvp_reference):
+    """d)'s sanity: ``[(what, max |a - b|, largest |b|), ...]`` for every comparison that both results allow.
+
+    ``results`` is ``{impl: {name: [arrays] or error text}}`` (from :func:`transform_results`);
+    labgrad is compared with torch.func (when present), its jacfwd with its jacrev, and its
+    hvp with ``hvp_reference`` (:func:`hvp_by_differences`).
+    """
+    def diff(a, b):
+        return (max(float(np.abs(x - r).max()) for x, r in zip(a, b)),
+                max(float(np.abs(r).max()) for r in b))
+
+    ours, rows = results["labgrad"], []
+    if "torch" in results:
+        for name in TRANSFORMS:
+            if not isinstance(ours[name], str) and not isinstance(results["torch"][name], str):
+                rows.append((f"{name} labgrad vs torch.func", *diff(ours[name], results["torch"][name])))
+    if not isinstance(ours["jacfwd"], str):
+        rows.append(("labgrad jacfwd vs jacrev", *diff(ours["jacfwd"], ours["jacrev"])))
+    if not isinstance(ours["hvp"], str):
+        rows.append(("labgrad hvp vs central difference of its gradient (float64)", *diff(ours["hvp"], hvp_reference)))
+    return rows
+
+
+def transforms_agree(checks):
+    """True when every comparison of :func:`compare_transforms` is within ``AGREE_RTOL`` of its largest entry."""
+    return all(err <= AGREE_RTOL * scale for _, err, scale in checks)
+
+
+def bench_transforms(workers, rounds, budget=0.1):
+    """d) The Jacobian by jacrev and jacfwd, and the hvp, labgrad against torch.func: median ms per call."""
+    n_in, n_hidden, n_out = TRANSFORM_SIZES
+    n_params = n_in * n_hidden + n_hidden + n_hidden * n_out + n_out
+    print(f"\n== d) function transforms, autograd.func vs torch.func: MLP {'-'.join(map(str, TRANSFORM_SIZES))} "
+          f"tanh, float32; median ms per call over {rounds} rounds, the workers taking turns with blocks of about "
+          f"{budget * 1e3:.0f} ms ==")
+    print(f"jacrev, jacfwd: the Jacobian ({n_out} x {n_in}) of the output f(x) for one input x")
+    print(f"hvp           : H v of loss(W1, b1, W2, b2), the cross-entropy (mean over a batch of {BATCH}), "
+          f"w.r.t. the {n_params:,} parameters")
+    print("labgrad       : func.jacrev(f)(x), func.jacfwd(f)(x), func.hvp(loss, params, vs)")
+    print("torch.func    : jacrev(f)(x), jacfwd(f)(x), jvp(grad(loss, argnums=(0, 1, 2, 3)), params, vs)[1]")
+    problem = transform_problem()
+    impls = list(workers.pools)
+    have_torch = "torch" in impls
+    call = functools.partial(workers.call, pause=0.1)   # OpenBLAS / OpenMP threads go idle in between
+    results = {}
+    for impl in impls:
+        call(impl, start_transforms, problem)
+        results[impl] = call(impl, transform_results)     # the first calls: also a warm-up
+    reference = call("labgrad", hvp_by_differences, problem)
+    missing = {name: text for impl in impls for name, text in results[impl].items() if isinstance(text, str)}
+    measured = [name for name in TRANSFORMS if name not in missing]
+    times = {(impl, name): [] for impl in impls for name in measured}
+    order = list(impls)
+    for r in range(rounds + 1):                        # the first round is a warm-up
+        for name in measured:
+            for impl in order:
+                seconds = call(impl, time_transform, name, budget)
+                if r:
+                    times[impl, name] += seconds
+            order.reverse()
+    ms = {key: statistics.median(ts) * 1e3 for key, ts in times.items()}
+    header = ["", "labgrad ms"] + (["torch.func ms", "labgrad / torch.func"] if have_torch else []) + [
+        "calls timed" + (" (labgrad / torch.func)" if have_torch else "")]
+    rows = []
+    for name in TRANSFORMS:
+        if name in missing:
+            rows.append([name, "not measured"] + ["-", "-"] * have_torch + ["0"])
+            continue
+        row = [name, f"{ms['labgrad', name]:.3f}"]
+        if have_torch:
+            row += [f"{ms['torch', name]:.3f}", f"{ms['labgrad', name] / ms['torch', name]:.2f}x"]
+        row.append(" / ".join(str(len(times[impl, name])) for impl in impls))
+        rows.append(row)
+    print_table(header, rows)
+    for name, text in missing.items():
+        print(f"not measured: {name}: {text.splitlines()[0][:200]}")
+    checks = compare_transforms(results, reference)
+    for what, err, scale in checks:
+        print(f"sanity: max |{what}| = {err:.1e} (largest entry {scale:.2g})")
+    if not checks:
+        print("sanity: nothing compared (no transform computed on both sides)")
+    else:
+        verdict = "the transforms agree" if transforms_agree(checks) else "MISMATCH between the transforms"
+        print(f"sanity: {verdict} (each within {AGREE_RTOL:g} of its largest entry)")
+    if not have_torch:
+        print("labgrad only (no torch)")
+        return ms
+    for name in measured:
+        ratio = ms["labgrad", name] / ms["torch", name]
+        print(f"target {name}: labgrad <= 1.0x torch.func: {'met' if ratio <= 1.0 else 'NOT met'} ({ratio:.2f}x)")
+    return ms
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 5 chain repeats, 1 epoch of 6,400 samples")
+                        help="smoke run: 5 chain repeats, 1 epoch of 6,400 samples, 2 short rounds of d)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats of the op chain (default 51)")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs per implementation (default 5)")
     parser.add_argument("--samples", type=int, default=None, help="training samples per epoch (default 60000)")
@@ -664,6 +916,8 @@ def main(argv=None):
     parser.add_argument("--skip-overhead", action="store_true", help="skip benchmark a)")
     parser.add_argument("--skip-mlp", action="store_true", help="skip benchmark b)")
     parser.add_argument("--skip-player", action="store_true", help="skip benchmark c) (the backprop player)")
+    parser.add_argument("--skip-transforms", action="store_true",
+                        help="skip benchmark d) (the function transforms against torch.func)")
     args = parser.parse_args(argv)
     sizes = SIZES
     if args.sizes:
@@ -697,6 +951,8 @@ def _run(args):
             bench_overhead(workers, repeats)
         if not args.skip_mlp:
             bench_mlp(workers, epochs, samples, args.random_data)
+        if not args.skip_transforms:                 # d), while the workers are up
+            bench_transforms(workers, 2 if args.quick else 15, 0.01 if args.quick else 0.1)
     if not args.skip_player:                         # in this process, once the workers have stopped
         bench_player(3 if args.quick else 7)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from autograd import Tensor, as_tensor
 from autograd.checks import boolean, float_dtype, integer, positive_int, probability, real_number
+from autograd.modes import carries_derivative
 from autograd.ops.arguments import accepts_pytorch_names
 from nn import functional as F
 from nn import init as init_
@@ -28,9 +29,10 @@ __all__ = [
 
 
 def _match_dtype(x, dtype, layer):
-    """Tensor ``x`` in the parameters' ``dtype``: cast if it carries no gradient, else a TypeError."""
-    if x.requires_grad:
-        raise TypeError(f"{layer}: input of dtype {x.dtype} requires grad and meets parameters of dtype {dtype}; "
+    """Tensor ``x`` in the parameters' ``dtype``: cast if it carries no derivative, else a TypeError."""
+    if carries_derivative(x):
+        what = "requires grad" if x.requires_grad else "carries a tangent (forward mode)"
+        raise TypeError(f"{layer}: input of dtype {x.dtype} {what} and meets parameters of dtype {dtype}; "
                         f"cast one side: x.astype(np.{dtype}), or convert the model with "
                         f"model.to(np.{x.dtype})")
     return Tensor(x.data.astype(dtype))
@@ -272,33 +274,19 @@ class BatchNorm1d(Module):
         dtype = self.running_mean.dtype
         if x.data.dtype != dtype:
             x = _match_dtype(x, dtype, f"BatchNorm1d({self.num_features})")
-        axes = (0,) if x.ndim == 2 else (0, 2)
-        shape = (1, -1) if x.ndim == 2 else (1, -1, 1)        # per-channel values broadcast over N (and L)
-        if self.training:
-            n = x.size // self.num_features
-            if n < 2:
-                raise ValueError(f"BatchNorm1d({self.num_features}): need more than 1 value per channel in "
-                                 f"training mode, got input of shape {x.shape}")
-            mean = x.mean(axes, keepdims=True)
-            d = x - mean
-            var = (d * d).mean(axes, keepdims=True)                 # biased: what normalises
-            inv_std = (var + self.eps) ** -0.5
-            self._update_running(mean.data.reshape(-1), var.data.reshape(-1) * (n / (n - 1)))
-        else:
-            d = x - self.running_mean.reshape(shape)
-            inv_std = ((self.running_var + self.eps) ** -0.5).reshape(shape)
-        if not self.affine:
-            return d * inv_std
-        # x_hat * weight + bias, with the scale folded per channel first: one full-size product, not two
-        return d * (inv_std * self.weight.reshape(shape)) + self.bias.reshape(shape)
-
-    def _update_running(self, mean, unbiased_var):
-        self.num_batches_tracked += 1
-        m = 1.0 / int(self.num_batches_tracked) if self.momentum is None else self.momentum
-        self.running_mean *= 1 - m
-        self.running_mean += m * mean
-        self.running_var *= 1 - m
-        self.running_var += m * unbiased_var
+        if not self.training:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=False,
+                                eps=self.eps)
+        # momentum None: a cumulative average, each batch weighing 1 / (batches so far)
+        tracked = int(self.num_batches_tracked) + 1
+        momentum = 1.0 / tracked if self.momentum is None else self.momentum
+        if x.size // self.num_features < 2:
+            raise ValueError(f"BatchNorm1d({self.num_features}): need more than 1 value per channel in "
+                             f"training mode, got input of shape {x.shape}")
+        out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=True,
+                           momentum=momentum, eps=self.eps)
+        self.num_batches_tracked += 1                 # (after the op: a refused batch changes nothing)
+        return out
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"

@@ -1,4 +1,5 @@
-"""``python -m demos.benchmark`` runs in every mode, and ``--unfused-sgd`` really gives labgrad numpy's update.
+"""``python -m demos.benchmark`` runs in every mode, ``--unfused-sgd`` really gives labgrad numpy's update, and d)
+times the function transforms it names and catches a wrong result.
 
 The runs are in-process calls of ``benchmark.main`` (its workers are spawned processes, as in a user's run),
 shrunk to a few seconds with ``--repeats 1 --samples 128`` on top of ``--quick``. The numbers they print
@@ -29,12 +30,17 @@ def _sgd_line(out):
                          ids=["default", "unfused-sgd", "threads-1", "no-torch", "sizes"])   # (torch: 4 s a run)
 def test_main_runs_to_the_end(options, capsys):
     environ, sizes = dict(os.environ), benchmark.SIZES
-    benchmark.main(SHRINK + (options or []) + ["--skip-player"] * bool(options))   # c) once, in the default run
+    transforms = options in ([], ["--no-torch"])     # d) with and without torch, skipped in the other runs
+    benchmark.main(SHRINK + (options or []) + ["--skip-player"] * bool(options)   # c) once, in the default run
+                   + ["--skip-transforms"] * (not transforms))
     out = capsys.readouterr().out
     assert "== a) per-op overhead" in out and "== b) one training epoch" in out
     assert ("== c) the backprop player" in out) == (not options)
     if not options:
         _check_player_section(out)
+    assert ("== d) function transforms" in out) == transforms
+    if transforms:
+        _check_transforms_section(out, with_torch=HAVE_TORCH and "--no-torch" not in options)
     assert "sanity: the implementations agree" in out, out
     torch_line = ("torch   : torch not installed" if not HAVE_TORCH
                   else "torch   : not used (--no-torch)" if "--no-torch" in options else "torch   : 2.")
@@ -137,9 +143,9 @@ def _check_player_section(out):
 
 
 def test_player_section_alone(capsys):
-    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--no-torch"])
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-transforms", "--no-torch"])
     out = capsys.readouterr().out
-    assert "== a)" not in out and "== b)" not in out
+    assert "== a)" not in out and "== b)" not in out and "== d)" not in out
     _check_player_section(out)
     assert "CPU     : " in out                                       # the machine line, as for a) and b)
 
@@ -154,3 +160,106 @@ def test_player_graph_has_exactly_n_nodes(n):
 def test_player_graph_of_a_count_it_cannot_make(n):
     with pytest.raises(ValueError, match=f"player_graph: n_nodes must be 3, 5 or at least 7 .*, got {n}"):
         benchmark.player_graph(n)
+
+
+# --- d) the function transforms ---------------------------------------------------------------------
+
+def _check_transforms_section(out, with_torch):
+    """All three transforms timed (a time per call, and the ratio with torch), and their results checked."""
+    assert "MLP 784-64-10 tanh, float32" in out and "not measured" not in out
+    for name in benchmark.TRANSFORMS:
+        ms = number(rf"\n{name} +([\d.]+) ", out)                     # the table's row: labgrad's ms per call
+        assert 0 < ms < 10_000                                         # a time, not the target (timing is no test)
+        if with_torch:
+            assert number(rf"\n{name} +[\d.]+ +[\d.]+ +([\d.]+)x", out) >= 0   # (0.00x: printed, not judged)
+            assert number(rf"sanity: max \|{name} labgrad vs torch.func\| = ([\d.e+-]+)", out) < 1e-4
+            assert f"target {name}: labgrad <= 1.0x torch.func: " in out
+    assert number(r"sanity: max \|labgrad jacfwd vs jacrev\| = ([\d.e+-]+)", out) < 1e-5
+    assert number(r"sanity: max \|labgrad hvp vs central difference of its gradient \(float64\)\| = ([\d.e+-]+)",
+                  out) < 1e-3
+    assert "sanity: the transforms agree" in out
+    assert ("labgrad / torch.func" in out) == with_torch
+
+
+def test_transforms_section_alone(capsys):
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-player"])
+    out = capsys.readouterr().out
+    assert "== a)" not in out and "== b)" not in out and "== c)" not in out
+    _check_transforms_section(out, with_torch=HAVE_TORCH)
+    assert "CPU     : " in out
+
+
+def _labgrad_transforms(monkeypatch):
+    monkeypatch.setattr(benchmark, "worker_state", {})
+    benchmark.init_worker("labgrad", None, None)
+    problem = benchmark.transform_problem()
+    benchmark.start_transforms(problem)
+    return problem
+
+
+def test_transforms_compute_the_mlps_jacobian_and_hvp(monkeypatch):
+    """What d) times is what it says: the Jacobian of tanh(x W1 + b1) W2 + b2 (by hand here) and H v."""
+    problem = _labgrad_transforms(monkeypatch)
+    W1, b1, W2, b2 = (p.astype(np.float64) for p in problem["params"])
+    hidden = np.tanh(problem["x"] @ W1 + b1)
+    jacobian = (W2.T * (1 - hidden ** 2)) @ W1.T                    # (10, 784)
+    results = benchmark.transform_results()
+    for name in benchmark.TRANSFORMS:
+        assert not isinstance(results[name], str), results[name]      # (the error's text: a jvp rule missing)
+    for name in ("jacrev", "jacfwd"):
+        (j,) = results[name]
+        assert j.shape == (10, 784)
+        np.testing.assert_allclose(j, jacobian, atol=1e-6)
+    reference = benchmark.hvp_by_differences(problem)
+    assert [h.shape for h in results["hvp"]] == [(784, 64), (64,), (64, 10), (10,)]
+    for h, r in zip(results["hvp"], reference):
+        np.testing.assert_allclose(h, r, atol=1e-4 * max(np.abs(r).max() for r in reference))
+    checks = benchmark.compare_transforms({"labgrad": results}, reference)
+    assert [c[0] for c in checks] == ["labgrad jacfwd vs jacrev",
+                                      "labgrad hvp vs central difference of its gradient (float64)"]
+    assert benchmark.transforms_agree(checks)
+
+
+def test_the_reference_hvp_is_torchs(monkeypatch):
+    """The float64 central difference that d) checks labgrad's hvp against agrees with torch.func's hvp
+    (torch's worker, in this process: its results come back in labgrad's layout)."""
+    pytest.importorskip("torch")
+    monkeypatch.setattr(benchmark, "worker_state", {})
+    benchmark.init_worker("torch", None, None)
+    problem = benchmark.transform_problem()
+    benchmark.start_transforms(problem)
+    results = benchmark.transform_results()
+    reference = benchmark.hvp_by_differences(problem)
+    scale = max(np.abs(r).max() for r in reference)
+    assert [h.shape for h in results["hvp"]] == [r.shape for r in reference]
+    for h, r in zip(results["hvp"], reference):
+        np.testing.assert_allclose(h, r, atol=1e-4 * scale)
+    np.testing.assert_allclose(results["jacfwd"][0], results["jacrev"][0], atol=1e-6)
+
+
+@pytest.mark.parametrize("wrong", ["jacrev", "jacfwd", "hvp"])
+def test_a_wrong_transform_is_a_mismatch(wrong):
+    rng = np.random.default_rng(0)
+    right = {"jacrev": [rng.standard_normal((10, 784))],
+             "hvp": [rng.standard_normal(s) for s in [(784, 64), (64,), (64, 10), (10,)]]}
+    right["jacfwd"] = [right["jacrev"][0].copy()]
+    ours = {name: [a.copy() for a in arrays] for name, arrays in right.items()}
+    assert benchmark.transforms_agree(benchmark.compare_transforms({"labgrad": ours, "torch": right}, right["hvp"]))
+    ours[wrong][-1][-1] += 0.01                                       # one entry off by 0.01
+    checks = benchmark.compare_transforms({"labgrad": ours, "torch": right}, right["hvp"])
+    assert not benchmark.transforms_agree(checks)
+    assert {what for what, err, _ in checks if err > 0} >= {f"{wrong} labgrad vs torch.func"}
+
+
+def test_a_transform_without_a_rule_is_reported_not_raised(monkeypatch):
+    _labgrad_transforms(monkeypatch)
+
+    def no_rule():
+        raise NotImplementedError("forward mode through 'op': Op has no jvp rule")
+
+    transforms = benchmark.worker_state["transforms"]
+    transforms["jacfwd"] = transforms["hvp"] = no_rule
+    results = benchmark.transform_results()
+    assert results["jacfwd"] == results["hvp"] == "NotImplementedError: forward mode through 'op': Op has no jvp rule"
+    assert results["jacrev"][0].shape == (10, 784)
+    assert benchmark.compare_transforms({"labgrad": results}, None) == []       # nothing to compare it with

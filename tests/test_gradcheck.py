@@ -154,6 +154,16 @@ def test_gradcheck_does_not_modify_the_callers_tensors():
     assert x.grad is None and w.grad is None and x.op is None and x.requires_grad
 
 
+def test_gradcheck_works_inside_no_grad():
+    # (it once saw no graph there: the analytic gradients were all zeros and every check failed)
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    with autograd.no_grad():
+        assert gradcheck(lambda t: (t * t).exp(), x, check_forward_ad=True)
+        with pytest.raises(GradcheckError, match="analytic 0.37719066 vs numeric 0.75438133"):
+            gradcheck(lambda t: WrongSquare.apply(t), Tensor([3.0], requires_grad=True))
+        assert not autograd.is_grad_enabled()
+
+
 def test_gradcheck_keeps_integer_and_bool_inputs_as_they_are():
     # indices and masks are not cast to float64 (an index array of floats is no index)
     x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
@@ -267,3 +277,182 @@ def test_gradient_of_the_gradient_passes_gradcheck():
         return grad(loss, w1, create_graph=True)[0]
 
     assert gradcheck(grad_w1, params[0])
+
+
+# --- gradcheck(check_forward_ad=True): forward mode (the jvp rules) -------------------------------
+
+class Cube(Function):
+    """x**3 with a right backward; subclasses give it jvp rules, right and wrong."""
+    name = "cube"
+
+    def forward(self, a):
+        return a ** 3
+
+    def backward(self, g, out, a):
+        return (g * 3 * a * a,)
+
+
+class CubeJvp(Cube):
+    def jvp(self, i, dx, out, a):
+        return 3 * a * a * dx
+
+
+class CubeJvpForgetsFactor(Cube):
+    name = "cube_bad_jvp"
+
+    def jvp(self, i, dx, out, a):
+        return a * a * dx                             # wrong: d(x^3) = 3 x^2 dx
+
+
+class CubeJvpSlightlyOff(Cube):
+    name = "cube_jvp_off"
+
+    def jvp(self, i, dx, out, a):
+        return 3.00001 * a * a * dx                   # within gradcheck's rtol, not within roundoff
+
+
+class CubeBackwardForgetsFactor(CubeJvp):
+    def backward(self, g, out, a):
+        return (g * a * a,)
+
+
+class MulJvpForgetsSecond(Function):
+    """a * b whose jvp claims a change of b does not change the product."""
+    name = "mul_bad_jvp"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g, out, a, b):
+        return g * b, g * a
+
+    def jvp(self, i, dx, out, a, b):
+        return dx * b if i == 0 else None
+
+
+@pytest.mark.parametrize("name", CORRECT_FUNCTIONS)
+def test_gradcheck_forward_mode_passes_correct_functions(name):
+    fn, shapes = CORRECT_FUNCTIONS[name]
+    rng = np.random.default_rng(0)
+    inputs = [Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    assert gradcheck(fn, *inputs, check_forward_ad=True) is True
+    assert gradcheck(fn, *inputs, check_forward_ad=True, check_backward_ad=False) is True
+
+
+def test_gradcheck_forward_mode_passes_a_user_op_with_a_right_rule():
+    x = Tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    y = Tensor([1.5, -0.5], requires_grad=True)
+    assert gradcheck(lambda a, b: (CubeJvp.apply(a) * b).tanh() + b.exp(), x, y, check_forward_ad=True)
+    assert gradcheck(lambda a, b: MulJvpForgetsSecond.apply(a, b), x, Tensor([1.5, -0.5]), check_forward_ad=True)
+
+
+@pytest.mark.parametrize("fn, shape, eps", [
+    (lambda t: t.T, (2, 3), 1e-6),                   # outputs that are views of the input: the differences
+    (lambda t: t.reshape(-1), (2, 3), 1e-6),         # must not change under the check's feet
+    (lambda t: t.reshape(1, 1), (), 1e-6),
+    (lambda t: t[1], (2, 3), 1e-6),
+    (lambda t: (t * 3.0).astype(np.float32), (4,), 1e-2),   # float32 output: the identity to float32's roundoff
+], ids=["T", "reshape", "reshape 0-d", "index", "float32 output"])
+def test_gradcheck_forward_mode_passes_views_and_float32_outputs(fn, shape, eps):
+    x = Tensor(np.random.default_rng(1).standard_normal(shape), requires_grad=True)
+    assert gradcheck(fn, x, eps=eps, check_forward_ad=True, check_backward_ad=False)
+
+
+def test_gradcheck_forward_mode_reports_input_output_index_values_and_the_jvp_rule():
+    data, seed = np.array([[1.0, -2.0, 0.5]]), 4
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda t: CubeJvpForgetsFactor.apply(t) + 1.0, Tensor(data, requires_grad=True),
+                  check_forward_ad=True, seed=seed)
+    message = str(info.value)
+    assert "input 0 (shape (1, 3))" in message and "forward-mode and numerical derivatives" in message
+    assert "output index (0, 0)" in message and "3 of 3 elements differ" in message
+    assert f"random direction u of input 0 (seed={seed})" in message
+    assert "reverse mode agrees with finite differences" in message and "jvp rule" in message
+    # the numbers are the real ones: u is drawn after the projection v, from the same seed
+    rng = np.random.default_rng(seed)
+    rng.standard_normal(data.shape)
+    u = rng.standard_normal(data.shape)
+    forward, numeric = _floats_after("forward", message), _floats_after("numeric", message)
+    assert forward == pytest.approx(data[0, 0] ** 2 * u[0, 0], rel=1e-7)
+    assert numeric == pytest.approx(3 * data[0, 0] ** 2 * u[0, 0], rel=1e-6)
+
+
+def test_gradcheck_forward_mode_catches_a_rule_that_forgets_an_input():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, -4.0], requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"input 1 \(shape \(2,\)\): forward-mode and numerical"):
+        gradcheck(lambda u, v: MulJvpForgetsSecond.apply(u, v), a, b, check_forward_ad=True)
+    assert gradcheck(lambda u, v: MulJvpForgetsSecond.apply(u, v), a, b)      # reverse mode alone: right
+
+
+def test_gradcheck_forward_mode_catches_a_slightly_wrong_rule_by_the_dot_product_identity():
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    fn = lambda t: CubeJvpSlightlyOff.apply(t).tanh()                          # noqa: E731
+    assert gradcheck(fn, x)                           # finite differences alone cannot see 1e-5 relative
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(fn, x, check_forward_ad=True)
+    message = str(info.value)
+    assert "input 0 (shape (3,)): forward and reverse mode disagree" in message
+    assert "<v, J u> = " in message and "<J^T v, u> = " in message and "Finite differences give" in message
+    assert "forward mode is farther from them: the suspect is the jvp rule" in message
+    by_forward, by_reverse = _floats_after("J u> =", message), _floats_after("v, u> =", message)
+    assert by_forward == pytest.approx(3.00001 / 3 * by_reverse, rel=1e-9)     # the rule is 3.00001 / 3 too large
+
+
+def test_gradcheck_forward_only_names_a_wrong_backward_as_the_suspect():
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    fn = lambda t: CubeBackwardForgetsFactor.apply(t)                          # noqa: E731
+    with pytest.raises(GradcheckError, match="reverse mode is farther from them: the suspect is the backward"):
+        gradcheck(fn, x, check_forward_ad=True, check_backward_ad=False)
+    with pytest.raises(GradcheckError, match="analytic and numerical gradients differ"):
+        gradcheck(fn, x, check_forward_ad=True)        # reverse mode is checked first
+
+
+def test_gradcheck_forward_mode_of_an_op_without_a_jvp_rule_names_it():
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    assert gradcheck(lambda t: Cube.apply(t), x)       # reverse mode needs no jvp rule
+    with pytest.raises(NotImplementedError) as info:
+        gradcheck(lambda t: Cube.apply(t) * 2.0, x, check_forward_ad=True)
+    message = str(info.value)
+    assert message.startswith("gradcheck with check_forward_ad=True, input 0: forward mode through 'cube': ")
+    assert "Cube has no jvp rule" in message and "def jvp(self, i, dx, out, *inputs)" in message
+
+
+def test_gradcheck_forward_mode_runs_in_float64_and_leaves_the_callers_tensors_alone():
+    seen = []
+
+    def fn(t, w):
+        seen.append((t.dtype, w.dtype))
+        return (CubeJvp.apply(t) * w).exp()
+
+    data = np.array([0.3, -0.7, 1.1], dtype=np.float32)
+    x, w = Tensor(data, requires_grad=True), Tensor(np.array([1.0, 0.5, -0.5]), requires_grad=True)
+    assert gradcheck(fn, x, w, check_forward_ad=True, check_backward_ad=False)
+    assert seen and all(d == (np.float64, np.float64) for d in seen)
+    assert x.data is data and x.dtype == np.float32 and x.grad is None and w.grad is None
+    np.testing.assert_array_equal(data, np.array([0.3, -0.7, 1.1], dtype=np.float32))
+    np.testing.assert_array_equal(w.data, [1.0, 0.5, -0.5])
+    assert x.requires_grad and w.requires_grad and x.op is None
+    assert getattr(x, "tangents", None) is None and getattr(w, "tangents", None) is None
+
+
+def test_gradcheck_forward_only_calls_fn_twice_per_input_not_per_element():
+    calls = []
+
+    def fn(t):
+        calls.append(1)
+        return CubeJvp.apply(t)
+
+    gradcheck(fn, Tensor(np.ones((4, 5)), requires_grad=True), check_forward_ad=True, check_backward_ad=False)
+    assert len(calls) == 4                             # the output, the forward pass, two differences
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(check_forward_ad=False, check_backward_ad=False), ValueError,
+     "check_forward_ad and check_backward_ad are both False, so there is nothing to check"),
+    (dict(check_forward_ad=1), TypeError, "check_forward_ad must be True or False, got 1"),
+    (dict(check_backward_ad="yes"), TypeError, "check_backward_ad must be True or False"),
+])
+def test_gradcheck_mode_flags_bad_usage(kwargs, error, words):
+    with pytest.raises(error, match=re.escape(f"gradcheck: {words}")):
+        gradcheck(lambda t: t * 2.0, Tensor([1.0], requires_grad=True), **kwargs)

@@ -1,12 +1,12 @@
-"""The hypothesis strategies of autograd.testing draw what they promise, and check_gradients
-catches a wrong backward and passes a right one."""
+"""The hypothesis strategies of autograd.testing draw what they promise, check_gradients
+catches a wrong backward and passes a right one, and check_forward_mode does the same for jvp rules."""
 import numpy as np
 import pytest
 from hypothesis import find, given, strategies as st
 
 from autograd import GradcheckError, Tensor
 from autograd.function import Function
-from autograd.testing import broadcastable_shapes, check_gradients, tensors, valid_axes
+from autograd.testing import broadcastable_shapes, check_forward_mode, check_gradients, tensors, valid_axes
 
 
 # --- tensors -----------------------------------------------------------------------------
@@ -167,3 +167,103 @@ def test_check_gradients_runs_at_most_max_examples():
     seen = []
     check_gradients(lambda x: x * x, tensors().map(lambda t: seen.append(t) or t), max_examples=7)
     assert 1 <= len(seen) <= 7
+
+
+# --- check_forward_mode --------------------------------------------------------------------
+
+class CubeWithJvp(Cube):
+    def jvp(self, i, dx, out, x):
+        return 3 * x * x * dx
+
+
+class CubeWrongJvp(Cube):
+    name = "cube_wrong_jvp"
+
+    def jvp(self, i, dx, out, x):
+        return 2 * x * x * dx                # wrong: d(x^3) = 3 x^2 dx
+
+
+class CubeWithJvpWrongBackward(CubeWithJvp):
+    def backward(self, g, out, x):
+        return (g * 2 * x * x,)              # wrong, the jvp rule right
+
+
+class CubeJvpOffByRoundingNoise(Cube):
+    def jvp(self, i, dx, out, x):
+        return 3.0000001 * x * x * dx        # 3e-8 relative: far below finite differences' reach
+
+
+class AbsJvpWrongForNegatives(AbsWrongForNegatives):
+    def backward(self, g, out, x):
+        return (g * np.sign(x),)
+
+    def jvp(self, i, dx, out, x):
+        return dx                            # right only where x > 0
+
+
+def test_check_forward_mode_passes_right_rules():
+    assert check_forward_mode(lambda x: CubeWithJvp.apply(x), tensors(), max_examples=10) is None
+    check_forward_mode(lambda x, y: (CubeWithJvp.apply(x) * y).tanh() + y.exp(), tensors((2, 3)), tensors((3,)),
+                       max_examples=10)
+
+
+def test_check_forward_mode_catches_a_wrong_jvp_and_shows_the_example():
+    with pytest.raises(GradcheckError, match="forward-mode and numerical derivatives differ") as info:
+        check_forward_mode(lambda x: CubeWrongJvp.apply(x), tensors(elements=st.floats(0.5, 2)), max_examples=10)
+    assert "the suspect is the jvp rule" in str(info.value)
+    notes = getattr(info.value, "__notes__", [])
+    assert any("check_forward_mode_of(" in note and "inputs=(Tensor(" in note for note in notes), notes
+
+
+def test_check_forward_mode_catches_a_rule_off_by_less_than_finite_differences_can_see():
+    nonzero = st.floats(0.5, 2)
+    check_gradients(lambda x: CubeJvpOffByRoundingNoise.apply(x), tensors(elements=nonzero), max_examples=5)
+    with pytest.raises(GradcheckError, match="forward and reverse mode disagree"):
+        check_forward_mode(lambda x: CubeJvpOffByRoundingNoise.apply(x), tensors(elements=nonzero), max_examples=5)
+
+
+def test_check_forward_mode_catches_a_wrong_backward_too():
+    with pytest.raises(GradcheckError, match="the suspect is the backward"):
+        check_forward_mode(lambda x: CubeWithJvpWrongBackward.apply(x),
+                           tensors(elements=st.floats(0.5, 2)), max_examples=10)
+
+
+def test_check_forward_mode_finds_inputs_where_a_rule_is_wrong():
+    positive = st.floats(0.5, 10)
+    check_forward_mode(lambda x: AbsJvpWrongForNegatives.apply(x), tensors(elements=positive), max_examples=10)
+    with pytest.raises(GradcheckError):
+        check_forward_mode(lambda x: AbsJvpWrongForNegatives.apply(x),
+                           tensors(elements=st.floats(-10, -0.5) | positive), max_examples=50)
+
+
+def test_check_forward_mode_names_an_op_without_a_jvp_rule():
+    with pytest.raises(NotImplementedError, match="forward mode through 'cube': Cube has no jvp rule"):
+        check_forward_mode(lambda x: Cube.apply(x), tensors(), max_examples=5)
+
+
+def test_check_forward_mode_forwards_gradcheck_tolerances():
+    class SlightlyOffJvp(Cube):
+        def jvp(self, i, dx, out, x):
+            return 3.03 * x * x * dx         # 1% too large
+    nonzero = st.floats(0.5, 2)
+    with pytest.raises(GradcheckError, match="forward-mode and numerical derivatives differ"):
+        check_forward_mode(lambda x: SlightlyOffJvp.apply(x), tensors(elements=nonzero), max_examples=5)
+    with pytest.raises(GradcheckError, match="forward and reverse mode disagree"):      # the identity is exact
+        check_forward_mode(lambda x: SlightlyOffJvp.apply(x), tensors(elements=nonzero), max_examples=5, rtol=0.05)
+
+
+def test_check_forward_mode_runs_at_most_max_examples_and_calls_fn_four_times_each():
+    seen, calls = [], []
+
+    def fn(x):
+        calls.append(1)
+        return CubeWithJvp.apply(x)
+
+    check_forward_mode(fn, tensors((3, 3)).map(lambda t: seen.append(t) or t), max_examples=7)
+    assert 1 <= len(seen) <= 7
+    assert len(calls) == 4 * len(seen)      # output, forward pass, two differences: not two per element
+
+
+def test_check_forward_mode_sets_the_modes_itself():
+    with pytest.raises(TypeError, match="check_forward_mode: check_backward_ad is set by check_forward_mode"):
+        check_forward_mode(lambda x: x * x, tensors(), check_backward_ad=True)

@@ -101,6 +101,35 @@ def test_lecture_graph_after_backward_shows_every_gradient():
     assert q.grad is None                                      # draw stored nothing
 
 
+def test_forward_mode_pass_shows_tangents_instead_of_gradients():
+    from autograd.forward_ad import dual_level, make_dual
+    x, y, z, q, f = lecture()
+    with dual_level() as level:
+        x_dual = make_dual(x, 1.0)                             # d/dx of f = (x + y) z is z = -4
+        q = x_dual + y
+        f = q * z
+        g = viz.draw(f, names=dict(x=x, y=y, z=z, q=q, f=f, x_dual=x_dual), tangents=level)
+    cells = tensor_cells(g)
+    assert {k: v[1:] for k, v in cells.items()} == {
+        "x": ["-2", "0"], "x_dual": ["-2", "1"], "y": ["5", "0"], "z": ["-4", "0"], "q": ["3", "1"],
+        "f": ["-12", "-4"]}
+    assert "make_dual" in ops(g) and "red: tangent" in g.source and "gradient" not in g.source
+
+
+@pytest.mark.parametrize("kwargs, error, text", [
+    (dict(tangents="level"), TypeError, "tangents must be an open dual_level"),
+    (dict(tangents="level-object", color_by_grad=True), ValueError, "cannot be combined with tangents"),
+])
+def test_forward_mode_picture_refuses_what_it_cannot_show(kwargs, error, text):
+    from autograd.forward_ad import dual_level
+    x, y, z, q, f = lecture()
+    with dual_level() as level:
+        if kwargs["tangents"] == "level-object":
+            kwargs = dict(kwargs, tangents=level)
+        with pytest.raises(error, match=text):
+            viz.draw(f, **kwargs)
+
+
 def test_sigmoid_neuron_matches_the_lecture_numbers():
     (w0, x0, w1, x1, w2), z, y = neuron()
     y.backward()

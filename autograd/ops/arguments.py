@@ -27,6 +27,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.checks import is_int, one_of
+from autograd.modes import carries_derivative
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
@@ -187,7 +188,7 @@ def float_target(target, x, op):
     if t.dtype.kind not in "iubf":
         raise TypeError(f"{op}: target must be numeric, got dtype {t.dtype}; pass numbers")
     if t.dtype != x.dtype:
-        t = t.astype(x.dtype) if t.requires_grad else Tensor(t.data.astype(x.dtype))
+        t = t.astype(x.dtype) if carries_derivative(t) else Tensor(t.data.astype(x.dtype))
     return t
 
 

@@ -37,8 +37,9 @@ def shift_by_max(x, axis):
         kept = tuple(1 if i in _axis_tuple(axis, x.ndim) else n for i, n in enumerate(x.shape))
         return x.copy(), np.full(kept, -np.inf, x.dtype)
     m = np.maximum.reduce(x, axis=axis, keepdims=True)   # x.max() without its Python wrapper
-    if math.isfinite(np.add.reduce(m, axis=None)):       # every max finite (an overflow: safe path)
-        return x - m, m
+    flat = m.ravel()
+    if math.isfinite(flat.dot(flat)):                    # every max finite (an overflow: safe path); a sum of
+        return x - m, m                                  # squares, as +inf + -inf would warn and give nan
     with np.errstate(invalid="ignore"):
         z = x - m
     return np.where(np.isnan(z) & ~np.isnan(x), 0, z), m

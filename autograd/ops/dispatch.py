@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd.ops import elementwise as ew, linalg, reduce, shape as shape_ops
 
-__all__ = ["UFUNCS", "FUNCTIONS"]
+__all__ = ["UFUNCS", "FUNCTIONS", "ON_VALUES"]
 
 UFUNCS = {
     np.add: ew.add, np.subtract: ew.sub, np.multiply: ew.mul, np.true_divide: ew.div,
@@ -34,3 +34,15 @@ FUNCTIONS = {
     **({np.astype: ew.astype} if hasattr(np, "astype") else {}),     # (numpy >= 2.1)
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: np.size(a.data, axis),
 }
+
+
+def _on_values(func):
+    """``func`` applied to the tensors' values: for comparisons whose result has no gradient."""
+    def on_values(*args, **kwargs):
+        return func(*[getattr(a, "data", a) for a in args], **kwargs)
+    return on_values
+
+
+#: comparisons (True/False answers: no gradient to lose), answered on the tensors' values
+ON_VALUES = {f: _on_values(f) for f in (np.allclose, np.isclose, np.array_equal, np.array_equiv)}
+FUNCTIONS.update(ON_VALUES)

@@ -6,6 +6,12 @@ cross-entropies). They take PyTorch's ``(input, target, reduction="mean")`` and
 check their arguments; :mod:`nn.functional` re-exports them beside the losses
 composed from ops (``mse_loss``, ``nll_loss``).
 
+Each states its derivative in ``backward`` and in ``jvp`` (forward mode), with
+the same clamps, so forward and reverse mode agree. The binary cross-entropies are
+elementwise primitives (their reduction is a ``mean`` or ``sum`` op after them), so
+both rules take a batch of directions as they are; softmax cross-entropy's
+``jvp`` does, its ``backward`` (the training hot path) is given one at a time.
+
 >>> import numpy as np
 >>> from autograd import Tensor
 >>> from autograd.ops.losses import softmax_cross_entropy
@@ -53,6 +59,7 @@ class BinaryCrossEntropy(Function):
     """
     name = "binary_cross_entropy"
     trusted = True
+    elementwise = batched_jvp = batched_backward = True
 
     def forward(self, p, y):
         with np.errstate(divide="ignore"):
@@ -69,6 +76,12 @@ class BinaryCrossEntropy(Function):
             with np.errstate(divide="ignore"):
                 gy = g * (np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100))
         return gp, gy
+
+    def jvp(self, i, dx, out, p, y):
+        if i == 0:                                   # d/dp = (p - y) / max(p (1 - p), eps), as backward
+            return dx * (p - y) / np.maximum(p * (1 - p), _BCE_EPS)
+        with np.errstate(divide="ignore"):           # d/dy = log(1 - p) - log(p), each clamped at -100
+            return dx * (np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100))
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
@@ -107,6 +120,7 @@ class BinaryCrossEntropyWithLogits(Function):
     """
     name = "binary_cross_entropy_with_logits"
     trusted = True
+    elementwise = batched_jvp = batched_backward = True
 
     def forward(self, z, y):
         return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))   # exp of -|z|: never overflows
@@ -121,6 +135,11 @@ class BinaryCrossEntropyWithLogits(Function):
             dz = np.where(z >= 0, (1 - y) - small, small - y)
         return (g * dz if need_z else None,          # d/dz = sigmoid(z) - y
                 -g * z if need_y else None)          # d/dy = -z
+
+    def jvp(self, i, dx, out, z, y):
+        if i == 0:                                   # d/dz = sigmoid(z) - y, computed as backward does
+            return dx * where(z >= 0, (1 - y) - sigmoid(-z), sigmoid(z) - y)
+        return -dx * z                               # d/dy = -z
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
@@ -161,6 +180,7 @@ class SoftmaxCrossEntropy(Function):
     """
     name = "cross_entropy"
     trusted = True
+    batched_jvp = True               # (not batched_backward: backward's scaling of g takes one row)
 
     def forward(self, z, labels=None, reduction="mean"):
         self.reduction, self.labels = reduction, labels
@@ -186,13 +206,27 @@ class SoftmaxCrossEntropy(Function):
         elif self.reduction == "mean":
             g = g / n
         if isinstance(z, Tensor):                    # differentiable again: softmax as an op
-            one_hot = np.zeros(z.shape, z.dtype)
-            one_hot.ravel()[self._flat] = 1              # (_flat is ours: the caller's labels may change)
-            return ((SoftmaxFunction.apply(z, axis=1) - one_hot) * g,)
+            return ((SoftmaxFunction.apply(z, axis=1) - self._one_hot(z)) * g,)
         # (softmax - one_hot) * g without building the one-hot; C order, so ravel() is a view
         d = np.multiply(self.probabilities, g, order="C")
         d.ravel()[self._flat] -= g.ravel() if self.reduction == "none" else g
         return (d,)
+
+    def jvp(self, i, dx, out, z):
+        # d loss_k = sum over classes c of (softmax(z)_kc - one_hot_kc) dz_kc, then the reduction;
+        # negative axes: dx may carry a batch axis in front (softmax as an op: differentiable again)
+        per_sample = ((SoftmaxFunction.apply(z, axis=1) - self._one_hot(z)) * dx).sum(axis=-1)
+        if self.reduction == "none":
+            return per_sample
+        total = per_sample.sum(axis=-1)
+        return total / len(self._flat) if self.reduction == "mean" else total
+
+    def _one_hot(self, z):
+        """The labels one-hot, as an array of ``z``'s shape and dtype (from ``_flat``, ours: the caller's
+        labels may change after the forward)."""
+        one_hot = np.zeros(z.shape, z.dtype)
+        one_hot.ravel()[self._flat] = 1
+        return one_hot
 
 
 def softmax_cross_entropy(input, target, reduction="mean"):

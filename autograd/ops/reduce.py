@@ -31,13 +31,28 @@ def _count(shape, axes):
     return math.prod(shape[i] for i in axes)
 
 
+def _from_end(axes, ndim):
+    """``axes`` of an ``ndim``-d input counted from the end (negative), so that they name the same axes
+    of a batch of tangents, which has one more axis in front (a jvp rule reduces along them).
+
+    >>> _from_end((0, 2), 3)
+    (-3, -1)
+    """
+    return tuple(ax - ndim for ax in axes)
+
+
 class Reduction(Function):
     """Base of the ops that work along ``self.axis`` (a tuple of non-negative axes).
 
     Pictures show the axis only where it is not every axis (the default), and the other
     parameters only where they differ from their defaults (``keepdims=True``, ``ddof=1``).
+
+    Every reduction's ``jvp`` reduces along the axes counted from the end, so it takes a batch
+    of tangents (``batched_jvp``); the backwards reshape ``g`` to the input's rank with
+    non-negative axes, so a batch of upstream gradients goes one row at a time.
     """
     trusted = True
+    batched_jvp = True
 
     def describe(self):
         axis = self.axis
@@ -59,6 +74,10 @@ class Sum(Reduction):
     def backward(self, g, out, a):
         # d sum/da_i = 1: every reduced element receives the upstream gradient
         return (np.broadcast_to(g.reshape(_kept_shape(a.shape, self.axis)), a.shape),)
+
+    def jvp(self, i, dx, out, a):
+        # d sum(a) = sum(da): the tangent is reduced as the value was
+        return dx.sum(axis=_from_end(self.axis, a.ndim), keepdims=self.keepdims)
 
 
 @accepts_pytorch_names
@@ -82,6 +101,10 @@ class Mean(Reduction):
         # d mean/da_i = 1/n for each of the n reduced elements
         n = _count(a.shape, self.axis)
         return (np.broadcast_to(g.reshape(_kept_shape(a.shape, self.axis)) / n, a.shape),)
+
+    def jvp(self, i, dx, out, a):
+        # d mean(a) = mean(da)
+        return dx.mean(axis=_from_end(self.axis, a.ndim), keepdims=self.keepdims)
 
 
 @accepts_pytorch_names
@@ -109,6 +132,12 @@ class Var(Reduction):
         centred = a - a.mean(axis=self.axis, keepdims=True)
         return (centred * (g.reshape(_kept_shape(a.shape, self.axis)) * scale),)
 
+    def jvp(self, i, dx, out, a):
+        # d var(a) = 2 sum((a_i - mean(a)) da_i) / (n - ddof)   (the change of the mean drops out: sum(a_i - mean) = 0)
+        scale = 2.0 / (_count(a.shape, self.axis) - self.ddof)
+        centred = a - a.mean(axis=self.axis, keepdims=True)
+        return (centred * dx).sum(axis=_from_end(self.axis, a.ndim), keepdims=self.keepdims) * scale
+
 
 @accepts_pytorch_names
 def var(a, axis=None, ddof=0, keepdims=False):
@@ -133,13 +162,22 @@ class Extremum(Reduction):
         return self.reduce(a, axis=self.axis, keepdims=keepdims)
 
     def backward(self, g, out, a):
-        kept = _kept_shape(a.shape, self.axis)
-        a_, m = values(a), values(out).reshape(kept)      # (the mask takes no gradient: arrays suffice)
+        mask, count = self._extremes(out, a)
+        return (np.where(mask, g.reshape(count.shape) / count, 0),)          # (count has the kept axes)
+
+    def jvp(self, i, dx, out, a):
+        # the extreme moves as the extreme elements do; tied ones share it as in backward: the mean of their tangents
+        mask, count = self._extremes(out, a)
+        changes = np.where(mask, dx, 0).sum(axis=_from_end(self.axis, a.ndim), keepdims=True) / count
+        return changes if self.keepdims else changes.reshape(changes.shape[:changes.ndim - a.ndim] + out.shape)
+
+    def _extremes(self, out, a):
+        """Where ``a`` holds its extreme (a bool mask of a's shape) and how many per reduction (kept axes)."""
+        a_, m = values(a), values(out).reshape(_kept_shape(a.shape, self.axis))   # (the mask takes no gradient)
         mask = a_ == m
         if np.isnan(m).any():                            # a nan is the extreme (numpy's rule): it gets the gradient
             mask |= np.isnan(a_) & np.isnan(m)
-        count = mask.sum(axis=self.axis, keepdims=True)
-        return (np.where(mask, g.reshape(kept) / count, 0),)
+        return mask, mask.sum(axis=self.axis, keepdims=True)
 
 
 class Max(Extremum):
@@ -211,6 +249,11 @@ class LogSumExp(Reduction):
         p = SoftmaxFunction.apply(a, axis=self.axis) if isinstance(a, Tensor) else softmax_array(a, self.axis)
         return (g.reshape(_kept_shape(a.shape, self.axis)) * p,)
 
+    def jvp(self, i, dx, out, a):
+        # d logsumexp(a) = sum(softmax(a) da)   (over an empty axis: 0, the tangent of a constant -inf)
+        p = SoftmaxFunction.apply(a, axis=self.axis)
+        return (p * dx).sum(axis=_from_end(self.axis, a.ndim), keepdims=self.keepdims)
+
 
 @accepts_pytorch_names
 def logsumexp(a, axis=None, keepdims=False):
@@ -238,6 +281,10 @@ class SoftmaxFunction(Reduction):
         # Jacobian diag(s) - s s^T applied to g
         return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
 
+    def jvp(self, i, dx, out, a):
+        # (diag(s) - s s^T) da = s (da - sum(s da))
+        return out * (dx - (out * dx).sum(axis=_from_end(self.axis, a.ndim), keepdims=True))
+
 
 @accepts_pytorch_names
 def softmax(a, axis=-1):
@@ -260,6 +307,10 @@ class LogSoftmaxFunction(Reduction):
     def backward(self, g, out, a):
         # d log_softmax_i/da_j = delta_ij - softmax_j
         return (g - np.exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+    def jvp(self, i, dx, out, a):
+        # d log_softmax(a) = da - sum(softmax(a) da), with softmax(a) = exp(out) (an empty axis: empty, as backward)
+        return dx - (np.exp(out) * dx).sum(axis=_from_end(self.axis, a.ndim), keepdims=True)
 
 
 @accepts_pytorch_names

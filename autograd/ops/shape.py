@@ -2,7 +2,10 @@
 
 They move values around without changing them, so each backward moves the
 gradient back: reshape it, transpose it by the inverse permutation, sum it over
-broadcast axes, scatter it into the indexed positions.
+broadcast axes, scatter it into the indexed positions. Each ``jvp`` moves the
+tangent forward the way the values went (they are linear maps: the derivative is
+the op itself). A jvp rule takes a batch of tangents (one more leading axis, what
+``jacfwd`` pushes through): it works on the trailing axes, the input's own.
 """
 import math
 
@@ -26,9 +29,15 @@ def _shape_arg(shape):
     return tuple(shape)
 
 
+def _batch_shape(dx, a):
+    """The leading batch axes of the tangent ``dx`` of ``a``: ``()``, or ``(n,)`` for a batch of n."""
+    return dx.shape[:dx.ndim - a.ndim]
+
+
 class Reshape(Function):
     name = "reshape"
     trusted = True
+    batched_jvp = True           # (the backward reshapes to the input's shape: one upstream gradient at a time)
 
     def forward(self, a, shape=None):
         try:
@@ -39,6 +48,10 @@ class Reshape(Function):
 
     def backward(self, g, out, a):
         return (g.reshape(a.shape),)
+
+    def jvp(self, i, dx, out, a):
+        # d reshape(a) = reshape(da)   (after the batch axis, if any; so for view, squeeze, unsqueeze, flatten)
+        return dx.reshape(_batch_shape(dx, a) + out.shape)
 
 
 def reshape(a, *shape):
@@ -111,6 +124,7 @@ def flatten(a, start_axis=0, end_axis=-1):
 class Transpose(Function):
     name = "transpose"
     trusted = True
+    batched_jvp = True
 
     def forward(self, a, axes=None):
         if axes is None:
@@ -128,6 +142,11 @@ class Transpose(Function):
 
     def backward(self, g, out, a):
         return (g.transpose(tuple(np.argsort(self.axes))),)
+
+    def jvp(self, i, dx, out, a):
+        # d transpose(a) = transpose(da), a batch axis staying in front (so for permute and swapaxes)
+        lead = dx.ndim - a.ndim
+        return dx.permute(tuple(range(lead)) + tuple(lead + ax for ax in self.axes))
 
 
 def transpose(a, *axes):
@@ -174,6 +193,8 @@ def swapaxes(a, axis1, axis2):
 class BroadcastTo(Function):
     name = "broadcast_to"
     trusted = True
+    batched_jvp = True
+    batched_backward = True          # (g comes back as it is: the engine's sum keeps the batch axis)
 
     def forward(self, a, shape=None):
         try:
@@ -183,6 +204,11 @@ class BroadcastTo(Function):
 
     def backward(self, g, out, a):
         return (g,)                      # the engine sums it back over the broadcast axes
+
+    def jvp(self, i, dx, out, a):
+        # d broadcast_to(a) = broadcast_to(da); new axes go after the batch axis, if any
+        lead = _batch_shape(dx, a)
+        return dx.reshape(lead + (1,) * (out.ndim - a.ndim) + a.shape).broadcast_to(lead + out.shape)
 
 
 def broadcast_to(a, shape):
@@ -241,9 +267,23 @@ def _scatter_add(g, index, shape, advanced):
     return z
 
 
+def _batch_last(index):
+    """``index`` for an array with one more axis at the end (a batch moved out of its way), left untouched."""
+    index = index if isinstance(index, tuple) else (index,)
+    has_ellipsis = any(item is Ellipsis for item in index)     # (not `in`: it compares index arrays)
+    return index + ((slice(None),) if has_ellipsis else (Ellipsis, slice(None)))
+
+
+def _move_batch(t, to_front):
+    """``t`` with its first axis moved last (``to_front=False``), or its last axis moved first."""
+    order = (t.ndim - 1,) + tuple(range(t.ndim - 1)) if to_front else tuple(range(1, t.ndim)) + (0,)
+    return t.permute(order)
+
+
 class GetItem(Function):
     name = "getitem"
     trusted = True
+    batched_jvp = True
 
     def forward(self, a, index=None, advanced=False):
         self.index, self.advanced = index, advanced
@@ -254,6 +294,16 @@ class GetItem(Function):
 
     def backward(self, g, out, a):
         return (_scatter_add(g, self.index, a.shape, self.advanced),)
+
+    def jvp(self, i, dx, out, a):
+        # d a[index] = da[index]
+        if dx.ndim == a.ndim:
+            return GetItem.apply(dx, index=self.index, advanced=self.advanced)
+        # A batch of tangents: the index must pick from the trailing axes. A leading batch slice would not
+        # always stay in front (numpy moves the axes of advanced indices that a slice separates, as in
+        # a[0, :, [1, 2]], to the front), so the batch axis is moved last, out of the index's way, and back.
+        picked = GetItem.apply(_move_batch(dx, to_front=False), index=_batch_last(self.index), advanced=self.advanced)
+        return _move_batch(picked, to_front=True)
 
     def describe(self):
         return f"[{_index_text(self.index)}]"          # as written: x[0, 1:3]
@@ -272,6 +322,7 @@ class ScatterAdd(Function):
     """The transpose of indexing, needed to differentiate indexing's backward again."""
     name = "scatter_add"
     trusted = True
+    batched_jvp = True
 
     def forward(self, g, index=None, shape=None, advanced=False):
         self.index, self.shape, self.advanced = index, shape, advanced
@@ -280,6 +331,14 @@ class ScatterAdd(Function):
     def backward(self, g2, out, g):
         return (g2[self.index],)
 
+    def jvp(self, i, dx, out, g):
+        # linear in g: d scatter_add(g) = scatter_add(dg); a batch of tangents moved last, as in GetItem.jvp
+        if dx.ndim == g.ndim:
+            return ScatterAdd.apply(dx, index=self.index, shape=self.shape, advanced=self.advanced)
+        scattered = ScatterAdd.apply(_move_batch(dx, to_front=False), index=_batch_last(self.index),
+                                     shape=self.shape + dx.shape[:1], advanced=self.advanced)
+        return _move_batch(scattered, to_front=True)
+
     def describe(self):
         return f"[{_index_text(self.index)}] shape={self.shape}"
 
@@ -287,6 +346,7 @@ class ScatterAdd(Function):
 class Concatenate(Function):
     name = "concatenate"
     trusted = True
+    batched_jvp = True
 
     def forward(self, *arrays, axis=0):
         try:
@@ -304,6 +364,12 @@ class Concatenate(Function):
             grads.append(g[lead + (slice(start, start + n),)])
             start += n
         return tuple(grads)
+
+    def jvp(self, i, dx, out, *inputs):
+        # input i's change fills its own slot of the output; the other slots do not change (zeros there)
+        lead = _batch_shape(dx, inputs[i])
+        parts = [dx if k == i else Tensor.wrap(np.zeros(lead + x.shape, dx.dtype)) for k, x in enumerate(inputs)]
+        return Concatenate.apply(*parts, axis=len(lead) + self.axis)
 
 
 @accepts_pytorch_names
@@ -325,6 +391,7 @@ cat = concatenate     # PyTorch's name
 class Stack(Function):
     name = "stack"
     trusted = True
+    batched_jvp = True
 
     def forward(self, *arrays, axis=0):
         self.axis = axis                              # (checked, non-negative: see stack below)
@@ -333,6 +400,12 @@ class Stack(Function):
     def backward(self, g, out, *inputs):
         lead = (slice(None),) * self.axis
         return tuple(g[lead + (i,)] for i in range(len(inputs)))
+
+    def jvp(self, i, dx, out, *inputs):
+        # input i's change fills its own slot of the output; the other slots do not change (zeros there)
+        lead = _batch_shape(dx, inputs[i])
+        parts = [dx if k == i else Tensor.wrap(np.zeros(lead + x.shape, dx.dtype)) for k, x in enumerate(inputs)]
+        return Stack.apply(*parts, axis=len(lead) + self.axis)
 
 
 @accepts_pytorch_names

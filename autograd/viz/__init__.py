@@ -57,7 +57,7 @@ _STYLE = {  # tensor node kinds: graphviz attributes
 
 
 def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_elements=6,
-         group_by_module=False, max_nodes=1000, highlight=(), color_by_grad=False):
+         group_by_module=False, max_nodes=1000, highlight=(), color_by_grad=False, tangents=None):
     """Draw the graph behind ``roots``: tensors with values and gradients, ops between them.
 
     Legend
@@ -133,6 +133,11 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
         around 1e-2, yellow around 1, red at 1e2 and above (exploding), on a
         log scale; dashed where the gradient is exactly zero, thick red where it
         is nan or inf. A legend under the picture shows the scale.
+    tangents : dual_level, optional
+        Draw a forward-mode pass: an open level of :mod:`autograd.forward_ad` whose
+        tangents (the derivatives riding along with the values, as dual numbers
+        ``a + b eps``) take the red row instead of gradients. The dual inputs must
+        require grad, so that the graph is recorded to be drawn.
 
     Returns
     -------
@@ -147,7 +152,7 @@ def draw(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_e
     gv = _graphviz()
     scene = build_scene(*roots, names=names, show_data=show_data, show_grad=show_grad, rankdir=rankdir,
                         max_elements=max_elements, group_by_module=group_by_module, max_nodes=max_nodes,
-                        highlight=highlight, color_by_grad=color_by_grad, caller="draw")
+                        highlight=highlight, color_by_grad=color_by_grad, tangents=tangents, caller="draw")
     return _digraph(gv, scene)
 
 

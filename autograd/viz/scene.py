@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from autograd.engine import record_backward
+from autograd.modes import dual_level, thread_modes
 from autograd.graph import graph_tensors, is_tensor, tensor_names
 from autograd.trace import format_array
 
@@ -165,7 +166,7 @@ def check_roots(roots, caller):
 
 def build_scene(*roots, names=None, show_data=True, show_grad=True, rankdir="LR", max_elements=6,
                 group_by_module=False, max_nodes=1000, highlight=(), color_by_grad=False, grads=None,
-                caller="draw"):
+                tangents=None, caller="draw"):
     """The :class:`Scene` of the graph behind ``roots``: what ``viz.draw`` shows, as plain data.
 
     The arguments are ``viz.draw``'s (see there for what each shows), plus:
@@ -176,6 +177,10 @@ def build_scene(*roots, names=None, show_data=True, show_grad=True, rankdir="LR"
         The gradients to show instead of the stored ``.grad`` and the ones
         computed for intermediates (a tensor missing from it shows ``—``);
         no stale-gradient check is made then.
+    tangents : autograd.forward_ad.dual_level, optional
+        Show forward mode instead of gradients: each tensor's tangent at this open
+        level in the lower row (``0`` where it has none: it does not depend on the
+        dual inputs).
     caller : str
         The name errors and warnings start with.
 
@@ -189,7 +194,9 @@ def build_scene(*roots, names=None, show_data=True, show_grad=True, rankdir="LR"
         raise ValueError(f"{caller}: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
     order = graph_tensors(roots, max_nodes, caller)
     label_of = tensor_names(order, names)
-    if grads is not None:
+    if tangents is not None:
+        shown, stale = _tangents(order, tangents, color_by_grad, caller), None
+    elif grads is not None:
         shown, stale = {id(t): g for t, g in grads.items()}, None
     elif show_grad or color_by_grad:
         shown, stale = _gradients(order, roots, caller)
@@ -218,7 +225,7 @@ def build_scene(*roots, names=None, show_data=True, show_grad=True, rankdir="LR"
         meta = " ".join(([str(t.shape)] if t.ndim else []) + ([str(t.dtype)] if t.dtype != np.float64 else []))
         grad = shown.get(id(t))
         grad_text = None
-        if show_grad and t.requires_grad:
+        if (show_grad or tangents is not None) and t.requires_grad:
             grad_text = NEVER_COMPUTED if grad is None else format_array(grad, max_elements)
         nodes.append(SceneNode(
             key=f"t{i}", kind=kind, title=label_of[id(t)], meta=meta or None,
@@ -241,7 +248,9 @@ def build_scene(*roots, names=None, show_data=True, show_grad=True, rankdir="LR"
     legend = [(STALE_NOTICE, RED)] if stale is not None else []
     if color_by_grad:
         legend += [(GRAD_LEGEND_TITLE, GREY), *GRAD_SCALE_LEGEND]
-    caption = ", ".join(["green: value"] * show_data + ["red: gradient (—: never computed)"] * show_grad)
+    lower = (["red: tangent (forward mode: the change along the dual inputs' direction)"] if tangents is not None
+             else ["red: gradient (—: never computed)"] * show_grad)
+    caption = ", ".join(["green: value"] * show_data + lower)
     return Scene(nodes=tuple(nodes), edges=tuple(edges), clusters=tuple(clusters.items()), rankdir=rankdir,
                  caption=caption, legend=tuple(legend), tensors=tensors, ops=ops)
 
@@ -263,6 +272,24 @@ def _grad_edge(grad):
     if m == 0:
         return ZERO_COLOUR, 1.5, True, label
     return grad_colour(m), 1.5, False, label
+
+
+def _tangents(order, level, color_by_grad, caller):
+    """Tangent (array) per tensor id at forward-mode ``level``: zeros where a tensor has none."""
+    if not isinstance(level, dual_level):
+        raise TypeError(f"{caller}: tangents must be an open dual_level (autograd.forward_ad), "
+                        f"got {type(level).__name__}")
+    if level not in thread_modes.forward_levels:
+        raise ValueError(f"{caller}: the dual_level given as tangents is closed (its tangents are gone); "
+                         "draw inside its with-block")
+    if color_by_grad:
+        raise ValueError(f"{caller}: color_by_grad colours gradients; it cannot be combined with tangents=")
+    shown = {}
+    for t in order:
+        tangent = level.tangent_of(t)
+        shown[id(t)] = (np.zeros(level.batch + t.data.shape, t.data.dtype) if tangent is None
+                        else tangent.data)
+    return shown
 
 
 def _gradients(order, roots, caller):
