@@ -232,16 +232,35 @@ def _seeds(roots, grads, caller, create_graph=False, batched=False):
 
 
 def _write_grads(finished, handed):
-    """Add each gradient to its tensor's ``.grad``; every ``.grad`` is checked before any is written."""
+    """Add each gradient to its tensor's ``.grad``; every ``.grad`` is checked before any is written.
+
+    A ``.grad`` that is a writeable numpy array of the tensor's shape and dtype is added to
+    in place, as PyTorch accumulates (an optimiser's gradient buffer after
+    ``zero_grad(set_to_none=False)`` keeps receiving the gradients, see :mod:`nn.optim`).
+    Any other ``.grad`` (read-only, of another dtype) is replaced by the sum, and so is one
+    array object assigned by hand as the ``.grad`` of two tensors, which would otherwise
+    receive both gradients. Distinct arrays that overlap in memory (views of one array
+    assigned by hand) are added into in place, each its own gradient, as in PyTorch. The
+    walk itself hands each tensor an array of its own (see :func:`_exclusive`).
+    """
+    held, shared = set(), set()      # ids of the .grad arrays already there; those held twice
     for t in finished:
         old = t.grad
-        if old is not None and (type(old) is not np.ndarray or old.shape != t.data.shape):
-            _check_assigned_grad(t, old)
+        if old is not None:
+            if type(old) is not np.ndarray or old.shape != t.data.shape:
+                _check_assigned_grad(t, old)
+            if id(old) in held:
+                shared.add(id(old))
+            held.add(id(old))
     for t, g in finished.items():
-        if t.grad is None:
+        old = t.grad
+        if old is None:
             t.grad = _exclusive(g, handed)
+        elif (type(old) is np.ndarray and old.dtype == t.data.dtype and old.flags.writeable
+              and id(old) not in shared):
+            np.add(old, g, out=old)
         else:
-            total = t.grad + g
+            total = old + g
             t.grad = total if type(total) is np.ndarray else np.asarray(total)   # (0-d math gives scalars)
 
 

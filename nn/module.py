@@ -319,8 +319,10 @@ class Module:
         ``model.to("float64")``, ``model.to(dtype=np.float64)``. Integer buffers
         (``num_batches_tracked``) keep their dtype. labgrad runs on the CPU only:
         ``to("cpu")`` is accepted and does nothing, any other device is an error.
-        An optimiser built before the conversion keeps state of the old dtype:
-        build it after.
+        An optimiser built before the conversion (with its default flat buffers)
+        notices it at its next ``step()`` or ``zero_grad()``: it lays its buffers
+        out again in the new dtype and casts its state (Adam's moments, SGD's
+        momentum) to it.
 
         >>> import nn
         >>> layer = nn.Linear(2, 3).to(np.float64)

@@ -165,8 +165,8 @@ def test_matches_torch(kind, cls, options):
 @pytest.mark.parametrize("kind, cls, options", CONFIGS)
 def test_step_is_in_place_float32_and_skips_missing_gradients(kind, cls, options):
     a, b = _param([1.0, 2.0], np.float32), _param([3.0], np.float32)
-    data_a, data_b = a.data, b.data
     opt = cls([a, b], **options)
+    data_a, data_b = a.data, b.data                   # (after the optimiser is built: views into its buffer)
     a.grad = np.array([0.5, -0.5], np.float32)
     opt.step()
     assert a.data is data_a and a.dtype == np.float32
@@ -449,7 +449,7 @@ def test_fused_is_in_defaults_not_in_groups_or_state_dict(cls, options):
     p = _param([1.0, 2.0])
     opt = cls([p], **options, fused=False)
     assert opt.defaults["fused"] is False and opt.fused is False
-    assert {k: v for k, v in opt.defaults.items() if k != "fused"} == \
+    assert {k: v for k, v in opt.defaults.items() if k not in ("fused", "foreach")} == \
         {k: v for k, v in opt.param_groups[0].items() if k != "params"}
     p.grad = np.ones(2)
     opt.step()
