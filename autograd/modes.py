@@ -241,7 +241,7 @@ class dual_level:
         return False
 
     # A tensor keeps its tangents in its ``tangents`` slot, {level: tangent Tensor}, set only on tensors
-    # that have one: the ops' hot path never touches it. They go with the tensor.
+    # that have one (the ops' hot path never touches it); a level's entries go when it closes.
     def tangent_of(self, t):
         """``t``'s tangent (a Tensor) at this level, or None."""
         tangents = getattr(t, "tangents", None)
@@ -256,7 +256,7 @@ class dual_level:
         self._carriers.add(t)
 
     def forget(self, t):
-        """Drop ``t``'s tangent at this level (what a transform does to the tensors it returns)."""
+        """Drop ``t``'s tangent at this level (``unpack_dual``'s primal; every carrier when the level closes)."""
         tangents = getattr(t, "tangents", None)
         if tangents is not None:
             tangents.pop(self, None)

@@ -123,7 +123,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
-        statistics = (np.asarray(running_mean, x.dtype), np.asarray(running_var, x.dtype))
+        # copies: the op keeps them for its backward, and a later training step updates the running ones in place
+        statistics = (np.array(running_mean, x.dtype), np.array(running_var, x.dtype))
         return BatchNormFunction.apply(x, *affine, eps=eps, training=False, statistics=statistics)
     n = x.size // channels
     if n < 2:
