@@ -1,6 +1,7 @@
 """Speed of labgrad against PyTorch CPU eager and hand-written numpy, side by side in one run.
 
-Two measurements (issue #2), the backprop player's figures (issue #16) and the function transforms (issue #18):
+Two measurements (issue #2), the backprop player's figures (issue #16), the function transforms (issue #18)
+and the lab's ComplexNet against PyTorch (issue #19):
 
 a) **Per-op overhead.** A 1000-op chain on tiny float32 tensors of shape (8,)
    (``y * w``, ``y + 0.5``, ``tanh`` repeated 333 times, then ``sum``), forward
@@ -53,6 +54,21 @@ d) **Function transforms** (issue #18): ``autograd.func`` against PyTorch's ``to
    in float64, so a fast wrong answer shows as a mismatch. It runs while the workers
    are up, so it is printed after b) and before c).
 
+e) **The lab's ComplexNet** (seed 004, issue #19): one training epoch of
+   :class:`demos.fashion_mnist.ComplexNet` (784-512-256-128-10, BatchNorm1d and
+   LeakyReLU(0.2) after each hidden Linear, cross-entropy, Adam lr 1e-3 weight decay
+   1e-5, batch 64, float32) built, trained and evaluated by that demo's public
+   functions (``lab_init``, ``to_torch``, ``epoch_orders``, ``train_epoch``, ``evaluate``):
+   the same initial weights and the same batch order on both sides. Whole epochs of
+   60,000 samples (``--samples``) alternate between the two workers, the order
+   flipping every epoch (3 epochs each, ``--complexnet-epochs``; a whole epoch took
+   about 4 s here, short enough to take in turn, and training continues from one epoch
+   to the next as in the lab). Reported in seconds per epoch (best, median, mean) with the
+   ratio of the means; after the timed epochs each side's test accuracy
+   (BatchNorm in evaluation mode) and its mean loss epoch by epoch are compared,
+   so a fast wrong run shows as a mismatch. Target: labgrad at most 0.9x PyTorch's
+   time with the same accuracy. It runs while the workers are up, after d).
+
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
 ``W -= lr * dW`` of the (784, 256) weight took 240 us instead of 120 us when ``W``
@@ -95,8 +111,9 @@ Usage::
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
     python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms   # c) alone: the player
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player       # d) alone: the transforms
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms --skip-complexnet   # c) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-complexnet   # d) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms   # e) alone: ComplexNet
 
 How it was run: ``python -m demos.benchmark`` with the default settings on
 2-core VMs (KVM), a 2-core AMD EPYC until the morning of 2026-12-02 and an Intel
@@ -140,7 +157,8 @@ __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoc
            "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
            "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch",
            "start_transforms", "transform_results", "hvp_by_differences", "time_transform", "compare_transforms",
-           "transforms_agree", "bench_transforms"]
+           "transforms_agree", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
+           "complexnet_accuracy", "complexnet_agree", "bench_complexnet"]
 
 SIZES = (784, 256, 128, 10)
 LR = 0.01
@@ -150,6 +168,8 @@ PAIRED_CHUNK = 25                   # batches of numpy, then of labgrad, in turn
 TRANSFORM_SIZES = (784, 64, 10)     # d): the MLP of the function transforms
 TRANSFORMS = ("jacrev", "jacfwd", "hvp")
 AGREE_RTOL = 1e-4                   # d)'s sanity: float32 results within this fraction of the largest entry
+COMPLEXNET_SEED = 4                 # e): the weights (lab_init) and the batch orders (epoch_orders)
+COMPLEXNET_TEST = 10000             # e): test images for the accuracy after the timed epochs
 
 
 # --- a) per-op overhead -----------------------------------------------------------------
@@ -894,10 +914,155 @@ def bench_transforms(workers, rounds, budget=0.1):
     return ms
 
 
+# --- e) the lab's ComplexNet: one training epoch against PyTorch ----------------------------
+
+def load_complexnet_data(n, random_data, n_test=COMPLEXNET_TEST):
+    """The first ``n`` training and ``n_test`` test images, normalised as the lab does ((x - 0.5) / 0.5), float32.
+
+    Fashion-MNIST where :func:`nn.data.locate` finds both splits (no download), unless
+    ``random_data``; else random images and labels 0-9 of the same shape. Returns
+    ``(x, y, x_test, y_test, description)``.
+    """
+    folder = None
+    if not random_data:
+        try:
+            folder = nn.data.locate("fashion-mnist", split="train")
+            nn.data.locate("fashion-mnist", root=folder, split="test")
+        except FileNotFoundError:
+            folder = None                            # not installed here: random data, and the printout says so
+    if folder is not None:
+        x, y = nn.data.load_fashion_mnist(folder, "train", download=False)
+        x_test, y_test = nn.data.load_fashion_mnist(folder, "test", download=False)
+        what = f"real Fashion-MNIST ({folder})"
+    else:
+        rng = np.random.default_rng(4)
+        x, y = rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+        x_test, y_test = rng.random((n_test, 784), dtype=np.float32), rng.integers(0, 10, n_test)
+        what = "random float32 images (n, 784) and random labels 0-9 (Fashion-MNIST not found; accuracy ~10%)"
+    x, y, x_test, y_test = x[:n], y[:n], x_test[:n_test], y_test[:n_test]
+    normalise = lambda a: ((a - np.float32(0.5)) / np.float32(0.5)).astype(np.float32)   # the lab's Normalize
+    return normalise(x), y.astype(np.int64), normalise(x_test), y_test.astype(np.int64), what
+
+
+def start_complexnet(path, seed=COMPLEXNET_SEED):
+    """Build the lab's ComplexNet and its Adam in this worker, from the data in ``path`` (an ``.npz``).
+
+    The weights are :func:`demos.fashion_mnist.lab_init`'s with ``seed``, the same in both workers
+    (torch's: :func:`demos.fashion_mnist.to_torch` of them). A throwaway model trains a few
+    batches first (a warm-up that leaves the timed model untouched).
+    """
+    from demos import fashion_mnist as fm
+    data = np.load(path)
+    worker_state["complexnet_data"] = x, y, x_test, y_test = (data["x"], data["y"], data["x_test"], data["y_test"])
+    framework = "torch" if worker_state["impl"] == "torch" else "labgrad"
+
+    def build(init_seed):
+        cls, (opt_name, hyper) = fm.SPECS["ComplexNet"]
+        model = fm.lab_init(cls(x.shape[1]), np.random.default_rng(init_seed))
+        if framework == "torch":
+            model = fm.to_torch(model)
+            return model, getattr(worker_state["torch"].optim, opt_name)(model.parameters(), **hyper)
+        return model, getattr(nn.optim, opt_name)(model.parameters(), **hyper)
+
+    warm_model, warm_opt = build(seed + 1)
+    fm.train_epoch(warm_model, warm_opt, x, y, np.arange(min(len(x), 5 * BATCH)), BATCH, framework)
+    worker_state["complexnet"] = build(seed) + (framework,)
+    gc.collect()
+
+
+def complexnet_epoch(order):
+    """One epoch of the worker's ComplexNet over ``x[order]``: (mean batch loss, seconds)."""
+    from demos import fashion_mnist as fm
+    model, opt, framework = worker_state["complexnet"]
+    x, y = worker_state["complexnet_data"][:2]
+    return fm.train_epoch(model, opt, x, y, order, BATCH, framework)
+
+
+def complexnet_accuracy():
+    """Test accuracy and cross-entropy of the worker's ComplexNet, BatchNorm in evaluation mode."""
+    from demos import fashion_mnist as fm
+    model, _, framework = worker_state["complexnet"]
+    return fm.evaluate(model, *worker_state["complexnet_data"][2:], framework)
+
+
+def complexnet_agree(losses, accuracies):
+    """e)'s sanity: the same mean loss epoch by epoch (within 2%) and test accuracies within 1.5 points.
+
+    Float32 with BatchNorm and Adam drifts apart slowly over an epoch, so exact agreement is not
+    expected; a wrong or skipped computation shows much larger differences.
+
+    >>> complexnet_agree({"labgrad": [0.50, 0.36], "torch": [0.501, 0.359]}, {"labgrad": 0.85, "torch": 0.846})
+    True
+    >>> complexnet_agree({"labgrad": [2.30], "torch": [0.50]}, {"labgrad": 0.10, "torch": 0.84})
+    False
+    """
+    return (np.allclose(losses["labgrad"], losses["torch"], rtol=0.02)
+            and abs(accuracies["labgrad"] - accuracies["torch"]) <= 0.015)
+
+
+def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
+    """e) The lab's ComplexNet, one epoch at a time, labgrad and PyTorch in turn: s/epoch and test accuracy."""
+    x, y, x_test, y_test, what = load_complexnet_data(n, random_data, n_test)
+    n_batches = -(-len(x) // BATCH)
+    print(f"\n== e) seed 004 ComplexNet epoch: 784-512-256-128-10, BatchNorm1d + LeakyReLU(0.2), Adam lr 1e-3 "
+          f"weight decay 1e-5, batch {BATCH}, float32, {len(x)} samples ({n_batches} batches); {epochs} epochs "
+          f"each, whole epochs in turn (the order flipping every epoch), from the same weights and batch order ==")
+    print(f"data: {what}; test: {len(x_test)} images")
+    print("model: demos.fashion_mnist's ComplexNet, lab_init, to_torch, train_epoch (nn.fit) and evaluate")
+    impls = list(workers.pools)
+    have_torch = "torch" in impls
+    call = functools.partial(workers.call, pause=0.15)
+    times, losses, accuracy = {impl: [] for impl in impls}, {impl: [] for impl in impls}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "complexnet.npz")
+        np.savez(path, x=x, y=y, x_test=x_test, y_test=y_test)
+        for impl in impls:
+            call(impl, start_complexnet, path)
+    order = list(impls)
+    for epoch_order in _complexnet_orders(len(x), epochs):
+        for impl in order:
+            loss, seconds = call(impl, complexnet_epoch, epoch_order)
+            losses[impl].append(loss)
+            times[impl].append(seconds)
+        order.reverse()
+    for impl in impls:
+        accuracy[impl], _ = call(impl, complexnet_accuracy)
+    mean = {impl: statistics.fmean(ts) for impl, ts in times.items()}
+    header = ["", "best s/epoch", "median s/epoch", "mean s/epoch", "ms/batch (mean)", "mean loss, last epoch",
+              f"test accuracy after {epochs} epoch{'s' * (epochs > 1)}"] + (["vs torch (mean)"] if have_torch else [])
+    rows = [[impl, f"{min(ts):.3f}", f"{statistics.median(ts):.3f}", f"{mean[impl]:.3f}",
+             f"{mean[impl] / n_batches * 1e3:.2f}",
+             f"{losses[impl][-1]:.4f}", f"{100 * accuracy[impl]:.2f}%"]
+            + ([f"{mean[impl] / mean['torch']:.2f}x"] if have_torch else []) for impl, ts in times.items()]
+    print_table(header, rows)
+    print("mean loss epoch by epoch: " + "; ".join(
+        f"{impl} " + ", ".join(f"{v:.4f}" for v in ls) for impl, ls in losses.items()))
+    if not have_torch:
+        print("labgrad only (no torch)")
+        return times
+    ok = complexnet_agree(losses, accuracy)
+    print(f"sanity: {'labgrad and torch agree' if ok else 'MISMATCH between labgrad and torch'} "
+          f"(mean losses within 2% epoch by epoch, test accuracies within 1.5 points: "
+          f"{100 * (accuracy['labgrad'] - accuracy['torch']):+.2f} points)")
+    ratio = mean["labgrad"] / mean["torch"]
+    per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times["labgrad"], times["torch"]))
+    print(f"labgrad / torch epoch by epoch: {per_epoch}; best epoch over best epoch: "
+          f"{min(times['labgrad']) / min(times['torch']):.2f}x")
+    print(f"target labgrad <= 0.9x torch s/epoch (mean of {epochs}), same accuracy: "
+          f"{'met' if ratio <= 0.9 and ok else 'NOT met'} ({ratio:.2f}x)")
+    return times
+
+
+def _complexnet_orders(n, epochs):
+    from demos import fashion_mnist as fm
+    return fm.epoch_orders(n, epochs, COMPLEXNET_SEED)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 5 chain repeats, 1 epoch of 6,400 samples, 2 short rounds of d)")
+                        help="smoke run: 5 chain repeats, 1 epoch of 6,400 samples, 2 short rounds of d), "
+                             "1 ComplexNet epoch of 6,400 samples in e)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats of the op chain (default 51)")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs per implementation (default 5)")
     parser.add_argument("--samples", type=int, default=None, help="training samples per epoch (default 60000)")
@@ -918,6 +1083,10 @@ def main(argv=None):
     parser.add_argument("--skip-player", action="store_true", help="skip benchmark c) (the backprop player)")
     parser.add_argument("--skip-transforms", action="store_true",
                         help="skip benchmark d) (the function transforms against torch.func)")
+    parser.add_argument("--skip-complexnet", action="store_true",
+                        help="skip benchmark e) (the lab's ComplexNet epoch against PyTorch)")
+    parser.add_argument("--complexnet-epochs", type=int, default=None,
+                        help="e): epochs per framework, taken in turn (default 3; --quick 1)")
     args = parser.parse_args(argv)
     sizes = SIZES
     if args.sizes:
@@ -953,6 +1122,9 @@ def _run(args):
             bench_mlp(workers, epochs, samples, args.random_data)
         if not args.skip_transforms:                 # d), while the workers are up
             bench_transforms(workers, 2 if args.quick else 15, 0.01 if args.quick else 0.1)
+        if not args.skip_complexnet:                 # e)
+            bench_complexnet(workers, args.complexnet_epochs or (1 if args.quick else 3), samples, args.random_data,
+                             1000 if args.quick else COMPLEXNET_TEST)
     if not args.skip_player:                         # in this process, once the workers have stopped
         bench_player(3 if args.quick else 7)
 

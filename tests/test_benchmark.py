@@ -8,6 +8,7 @@ are timings and not checked; what is checked is that each mode runs to the end a
 import ctypes
 import importlib.util
 import os
+import re
 
 import numpy as np
 import pytest
@@ -30,11 +31,14 @@ def _sgd_line(out):
                          ids=["default", "unfused-sgd", "threads-1", "no-torch", "sizes"])   # (torch: 4 s a run)
 def test_main_runs_to_the_end(options, capsys):
     environ, sizes = dict(os.environ), benchmark.SIZES
-    transforms = options in ([], ["--no-torch"])     # d) with and without torch, skipped in the other runs
+    transforms = options in ([], ["--no-torch"])     # d) and e) with and without torch, skipped in the other runs
     benchmark.main(SHRINK + (options or []) + ["--skip-player"] * bool(options)   # c) once, in the default run
-                   + ["--skip-transforms"] * (not transforms))
+                   + ["--skip-transforms", "--skip-complexnet"] * (not transforms))
     out = capsys.readouterr().out
     assert "== a) per-op overhead" in out and "== b) one training epoch" in out
+    assert ("== e) seed 004 ComplexNet epoch" in out) == transforms
+    if transforms:
+        _check_complexnet_section(out, with_torch=HAVE_TORCH and "--no-torch" not in options)
     assert ("== c) the backprop player" in out) == (not options)
     if not options:
         _check_player_section(out)
@@ -143,9 +147,9 @@ def _check_player_section(out):
 
 
 def test_player_section_alone(capsys):
-    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-transforms", "--no-torch"])
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-transforms", "--skip-complexnet", "--no-torch"])
     out = capsys.readouterr().out
-    assert "== a)" not in out and "== b)" not in out and "== d)" not in out
+    assert "== a)" not in out and "== b)" not in out and "== d)" not in out and "== e)" not in out
     _check_player_section(out)
     assert "CPU     : " in out                                       # the machine line, as for a) and b)
 
@@ -182,9 +186,9 @@ def _check_transforms_section(out, with_torch):
 
 
 def test_transforms_section_alone(capsys):
-    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-player"])
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-player", "--skip-complexnet"])
     out = capsys.readouterr().out
-    assert "== a)" not in out and "== b)" not in out and "== c)" not in out
+    assert "== a)" not in out and "== b)" not in out and "== c)" not in out and "== e)" not in out
     _check_transforms_section(out, with_torch=HAVE_TORCH)
     assert "CPU     : " in out
 
@@ -263,3 +267,58 @@ def test_a_transform_without_a_rule_is_reported_not_raised(monkeypatch):
     assert results["jacfwd"] == results["hvp"] == "NotImplementedError: forward mode through 'op': Op has no jvp rule"
     assert results["jacrev"][0].shape == (10, 784)
     assert benchmark.compare_transforms({"labgrad": results}, None) == []       # nothing to compare it with
+
+
+# --- e) the lab's ComplexNet against PyTorch ------------------------------------------------------------
+
+def _check_complexnet_section(out, with_torch):
+    """e) times labgrad (and torch) per epoch, prints each side's test accuracy, and judges the target with torch."""
+    assert "784-512-256-128-10, BatchNorm1d + LeakyReLU(0.2), Adam" in out
+    for impl in ["labgrad"] + ["torch"] * with_torch:
+        seconds = number(rf"\n{impl} +([\d.]+) ", out)                    # the table's row: best s/epoch
+        assert 0 < seconds < 10_000                                       # a time, not the target (timing is no test)
+        accuracy = number(rf"\n{impl} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +([\d.]+)%", out)
+        assert 0 <= accuracy <= 100
+    if with_torch:
+        assert "sanity: labgrad and torch agree" in out, out
+        assert "target labgrad <= 0.9x torch s/epoch" in out
+    else:
+        assert "labgrad only (no torch)" in out and re.search(r"\ntorch +[\d.]+ ", out) is None   # no torch row
+
+
+@pytest.mark.parametrize("options", [[], ["--no-torch"]], ids=["torch", "no-torch"])
+def test_complexnet_section_alone(options, capsys):
+    if not options and not HAVE_TORCH:
+        pytest.skip("the torch run needs torch (the no-torch run covers labgrad alone)")
+    benchmark.main(SHRINK + ["--skip-overhead", "--skip-mlp", "--skip-player", "--skip-transforms"] + options)
+    out = capsys.readouterr().out
+    assert "== a)" not in out and "== b)" not in out and "== c)" not in out and "== d)" not in out
+    assert "128 samples (2 batches); 1 epochs each" in out
+    assert "data: random float32 images" in out                         # --random-data, said so
+    _check_complexnet_section(out, with_torch=not options)
+
+
+@pytest.mark.parametrize("losses, accuracies, agree", [
+    ({"labgrad": [0.50, 0.36], "torch": [0.501, 0.359]}, {"labgrad": 0.850, "torch": 0.846}, True),
+    ({"labgrad": [0.50, 0.36], "torch": [0.501, 0.40]}, {"labgrad": 0.850, "torch": 0.846}, False),   # loss off
+    ({"labgrad": [0.50], "torch": [0.50]}, {"labgrad": 0.10, "torch": 0.85}, False),                   # accuracy off
+    ({"labgrad": [2.30], "torch": [0.50]}, {"labgrad": 0.10, "torch": 0.10}, False),
+])
+def test_complexnet_agree(losses, accuracies, agree):
+    assert benchmark.complexnet_agree(losses, accuracies) is agree
+
+
+def test_complexnet_worker_trains_the_labs_model(monkeypatch, tmp_path):
+    """In-process, as labgrad's worker runs it: the epoch lowers the loss and beats chance on separable data."""
+    monkeypatch.setattr(benchmark, "worker_state", {})
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 640)
+    x = (rng.standard_normal((640, 784)) * 0.1 + np.eye(10)[y].repeat(79, axis=1)[:, :784]).astype(np.float32)
+    np.savez(tmp_path / "d.npz", x=x, y=y, x_test=x[:200], y_test=y[:200])
+    benchmark.init_worker("labgrad", None, None)
+    benchmark.start_complexnet(tmp_path / "d.npz")
+    first, seconds = benchmark.complexnet_epoch(np.arange(640))
+    second, _ = benchmark.complexnet_epoch(np.arange(640))
+    accuracy, _ = benchmark.complexnet_accuracy()
+    assert seconds > 0 and second < first
+    assert accuracy > 0.9                                                 # ten separable classes
