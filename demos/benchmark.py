@@ -957,12 +957,12 @@ def start_complexnet(path, seed=COMPLEXNET_SEED):
     framework = "torch" if worker_state["impl"] == "torch" else "labgrad"
 
     def build(init_seed):
-        cls, (opt_name, hyper) = fm.SPECS["ComplexNet"]
+        cls, kind = fm.SPECS["ComplexNet"]
         model = fm.lab_init(cls(x.shape[1]), np.random.default_rng(init_seed))
         if framework == "torch":
             model = fm.to_torch(model)
-            return model, getattr(worker_state["torch"].optim, opt_name)(model.parameters(), **hyper)
-        return model, getattr(nn.optim, opt_name)(model.parameters(), **hyper)
+            return model, fm.make_optimizer(kind, model.parameters(), worker_state["torch"])
+        return model, fm.make_optimizer(kind, model.parameters())
 
     warm_model, warm_opt = build(seed + 1)
     fm.train_epoch(warm_model, warm_opt, x, y, np.arange(min(len(x), 5 * BATCH)), BATCH, framework)

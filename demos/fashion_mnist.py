@@ -46,7 +46,7 @@ import nn
 from autograd import Tensor, checks, no_grad
 
 __all__ = ["exercise_1b", "print_exercise_1b", "Net", "ComplexNet", "SPECS", "lab_init", "to_torch", "epoch_orders",
-           "train_epoch", "evaluate", "run_model", "machine_description", "results_table", "plot_losses",
+           "make_optimizer", "train_epoch", "evaluate", "run_model", "machine_description", "results_table", "plot_losses",
            "LAB_RESULTS", "main"]
 
 #: The lab's printed results (seed 004, exercise 1c and 1d).
@@ -248,7 +248,7 @@ def epoch_orders(n, epochs, seed):
     return [rng.permutation(n) for _ in range(epochs)]
 
 
-def _make_optimizer(kind, params, torch_module=None):
+def make_optimizer(kind, params, torch_module=None):
     """The lab's optimiser: SGD(lr 0.01) for Net, Adam(lr 1e-3, weight decay 1e-5) for ComplexNet."""
     optim = nn.optim if torch_module is None else torch_module.optim
     name, hyper = kind
@@ -348,10 +348,10 @@ def run_model(name, data, args, frameworks, progress_factory, say=print):
         if fw == "torch":
             import torch
             models[fw] = to_torch(model)
-            opts[fw] = _make_optimizer((opt_name, hyper), models[fw].parameters(), torch)
+            opts[fw] = make_optimizer((opt_name, hyper), models[fw].parameters(), torch)
         else:
             models[fw] = model
-            opts[fw] = _make_optimizer((opt_name, hyper), model.parameters())
+            opts[fw] = make_optimizer((opt_name, hyper), model.parameters())
     results = {fw: {"epoch_loss": [], "epoch_time": []} for fw in frameworks}
     say(f"{name}: {opt_name}({', '.join(f'{k}={v:g}' for k, v in hyper.items())}), batch {args.batch_size}, "
         f"{args.epochs} epochs, {len(X)} training images")
