@@ -20,6 +20,7 @@ from autograd.ops import abs, max, min, pow, sum  # noqa: F401  (not in __all__:
 from autograd import ops
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from autograd.seeding import manual_seed
+from autograd.capture import compile  # noqa: A004  (torch.compile's name; not in __all__: it would shadow the builtin)
 
 __all__ = [
     "Tensor", "as_tensor", "Function", "backward", "grad", "no_grad", "inference_mode", "enable_grad",

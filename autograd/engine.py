@@ -23,22 +23,24 @@ from heapq import heappop, heappush
 import numpy as np
 
 from autograd.graph import is_tensor, topological_order
-from autograd.modes import check_anomaly, enable_grad, is_anomaly_enabled
+from autograd.modes import check_anomaly, enable_grad, is_anomaly_enabled, open_blocks, thread_modes
 
 __all__ = ["backward", "grad", "record_backward", "reduce_broadcast"]
 
 
 # --- the walk -------------------------------------------------------------------------
 
-def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_step=None, batch=()):
+def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, observer=None, batch=()):
     """Backpropagate ``seeds`` ((root, gradient, owned) triples) through the graph.
 
     Returns ``(finished, handed, visited)``: the gradient of every leaf reached and of
     every tensor in ``keep`` (or that retains its grad), the ids of arrays not ours to
     give away, and the ops walked. Writes nothing: the callers do, once the walk succeeded.
     ``only`` limits the walk to those tensors' ops. ``recording`` keeps every gradient,
-    walks released graphs and skips the anomaly checks; ``on_step(op, output, upstream,
-    input, index, passed, accumulated)`` is called for every gradient passed to an input.
+    walks released graphs and skips the anomaly checks. An ``observer`` (the steps of
+    :mod:`autograd.trace`, a tape of :mod:`autograd.capture`) is told of every backward called,
+    ``observer.computed(op, output, upstream, returned, input_grads)``, and of every gradient
+    passed to an input, ``observer.passed(op, output, upstream, input, index, passed, accumulated)``.
     ``batch`` is ``(n,)`` when every gradient carries a leading axis of n (a batch of seeds).
     """
     grads, waiting, handed = _start(seeds, only)
@@ -67,6 +69,7 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
             input_grads = op.backward(g, t.data, parents[0].data, parents[1].data, parents[2].data)
         else:
             input_grads = op.backward(g, t.data, *[p.data for p in parents])
+        returned = input_grads
         if type(input_grads) is not tuple or len(input_grads) != n:
             input_grads = _as_tuple(input_grads, op, n)    # a list, a bare gradient, or the op's mistake
         if anomaly:
@@ -74,7 +77,8 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
         if not op.trusted:           # a user op may return an array it keeps or was given: never adopt it
             handed.update(id(gi) for gi in input_grads)
         visited.append(op)
-        if on_step is not None:      # (recording only: which input slots the loop below passes gradients to)
+        if observer is not None:     # (recording only: which input slots the loop below passes gradients to)
+            observer.computed(op, t, g, returned, input_grads)
             slots = iter([k for k in range(n) if input_grads[k] is not None and parents[k].requires_grad])
         # 3. accumulation: each input's gradient (fitted to its shape and dtype) adds to what it has
         for p, gi in zip(parents, input_grads):
@@ -93,8 +97,8 @@ def _walk(seeds, create_graph=False, keep=None, only=None, recording=False, on_s
                 grads[p] = gi
                 if p.op is not None and (only is None or p in only):
                     heappush(waiting, (-p.op.seq, p))
-            if on_step is not None:
-                on_step(op, t, g, p, next(slots), gi, grads[p])
+            if observer is not None:
+                observer.passed(op, t, g, p, next(slots), gi, grads[p])
     finished.update(grads)           # what is left in grads belongs to leaves (or ends the walk)
     return finished, handed, visited
 
@@ -356,12 +360,20 @@ def _reduce_batched(grad, shape, batch_axes):
 def backward(tensors, grad_tensors=None, retain_graph=False):
     """Accumulate the gradients of ``tensors`` into every leaf's ``.grad`` (see ``Tensor.backward``)."""
     seeds = _seeds(list(tensors), grad_tensors, "backward")
-    if is_anomaly_enabled():
+    tape = thread_modes.capture if open_blocks.count else None
+    if tape is not None:             # a step recorded by autograd.compile: the walk is written down as it runs
+        tape.seeds(seeds)
+        finished, handed, visited = _walk(seeds, observer=tape)
+        before = [t.grad for t in finished]
+        _write_grads(finished, handed)
+        tape.wrote_grads(_write_grads, finished, before)
+    elif is_anomaly_enabled():
         with np.errstate(all="ignore"):  # numpy's warnings silenced: the anomaly check names the op instead
             finished, handed, visited = _walk(seeds)
     else:
         finished, handed, visited = _walk(seeds)
-    _write_grads(finished, handed)       # .grad writes and releases wait until the walk succeeded
+    if tape is None:
+        _write_grads(finished, handed)   # .grad writes and releases wait until the walk succeeded
     if not retain_graph:
         _release(visited)
 
@@ -402,6 +414,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> dx.item(), d2x.item()
     (12.0, 12.0)
     """
+    if open_blocks.count and thread_modes.capture is not None:
+        thread_modes.capture.refuse("autograd.grad inside the step (higher-order gradients are not captured)")
     outputs = [outputs] if is_tensor(outputs) else list(outputs)
     inputs = [inputs] if is_tensor(inputs) else list(inputs)
     if is_tensor(grad_outputs) or isinstance(grad_outputs, np.ndarray) or np.isscalar(grad_outputs):
@@ -470,8 +484,19 @@ def record_backward(roots, grads=None, on_step=None, caller="record_backward"):
     (1.0, 6.0, None)
     """
     seeds = _seeds(list(roots), grads, caller)
-    finished, _, _ = _walk(seeds, keep=_Everything(), recording=True, on_step=on_step)
+    finished, _, _ = _walk(seeds, keep=_Everything(), recording=True,
+                           observer=None if on_step is None else _StepCallback(on_step))
     return finished
+
+
+class _StepCallback:
+    """The walk's observer that calls ``on_step`` for every gradient passed (see :func:`record_backward`)."""
+
+    def __init__(self, on_step):
+        self.passed = on_step
+
+    def computed(self, op, output, upstream, returned, input_grads):
+        pass
 
 
 class _nothing:

@@ -110,7 +110,7 @@ def _watched_forward(fn, inputs, params):
 
 # --- apply's ending inside mode blocks: grad mode, forward mode ------------------------
 
-def _output_in_modes(fn, inputs, data):
+def _output_in_modes(fn, inputs, data, params):
     """The output of ``fn`` while some mode block is open: recorded if grad mode is on, with tangents
     at the open forward-mode levels (which ``no_grad`` does not stop, as in PyTorch: it is reverse mode's).
     (apply's recording loop again, on purpose: apply keeps its own copy inline for the hot path.)"""
@@ -130,6 +130,8 @@ def _output_in_modes(fn, inputs, data):
         out = Tensor.wrap(data)
     if thread_modes.forward_levels and data.dtype.kind == "f":     # (integer and bool results have no tangent)
         _push_tangents(fn, inputs, out)
+    if thread_modes.capture is not None:         # a step recorded by autograd.compile
+        thread_modes.capture.record_op(fn, inputs, params, data)
     return out
 
 
@@ -237,6 +239,19 @@ class Function:
     How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
     pictures of :mod:`autograd.viz`, is stated here too, once per op:
 
+    capturable : bool
+        True where ``forward`` depends only on its inputs and parameters (a random op: on the
+        generator it is given) and ``backward`` only on what ``forward`` saved on ``self``, so
+        a step recorded by :func:`autograd.compile` may call them again. labgrad's own ops say
+        so in their class body; a user op that does is captured too.
+
+    scalar_code : tuple of str or None
+        The op on Python numbers, for a captured step of 0-d float64 tensors (micrograd's kind):
+        the output, then each input's gradient, as expressions in the inputs ``a``, ``b``, the
+        output ``out`` and the upstream gradient ``g``, computing what ``forward`` and
+        ``backward`` compute, operation for operation (``("a * b", "g * b", "g * a")``), so that
+        the replay is bit for bit the eager step. None: the op is called as usual.
+
     infix : bool
         True for binary operators written ``a + b`` (and drawn as the symbol in a circle).
     commutative : bool
@@ -245,6 +260,8 @@ class Function:
     name = "function"
     released = False
     trusted = False
+    capturable = False
+    scalar_code = None
     infix = False
     commutative = False
     elementwise = False
@@ -275,7 +292,7 @@ class Function:
             if type(data) is not np.ndarray:     # numpy returns scalars from 0-d ops
                 data = np.asarray(data)
         if open_blocks.count:            # some thread is in a mode block: this thread's modes decide
-            return _output_in_modes(fn, inputs, data)
+            return _output_in_modes(fn, inputs, data, params)
         try:
             for t in inputs:
                 if t.requires_grad:

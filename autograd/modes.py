@@ -42,6 +42,7 @@ class ThreadModes(threading.local):
     grad_enabled = True
     anomaly = False
     forward_levels = ()            # the open forward-mode levels (autograd.forward_ad), outermost first
+    capture = None                 # the Tape of the step autograd.compile is recording, if any
 
     def __init__(self):
         self.saved = []

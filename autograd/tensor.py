@@ -20,8 +20,21 @@ import numbers
 import numpy as np
 
 from autograd.checks import dtype_and_device
+from autograd.modes import open_blocks, thread_modes
 
 __all__ = ["Tensor", "as_tensor", "ElementCount"]
+
+
+def _read_into_python(what):
+    """While autograd.compile records a step, a tensor's value read into Python cannot be replayed."""
+    if open_blocks.count and thread_modes.capture is not None:
+        thread_modes.capture.refuse(f"{what} reads a value of this call into Python (a replay would reuse it)")
+
+
+def _converted(data, dtype, requires_grad):
+    """What ``Tensor(data, requires_grad, dtype)`` stores, for a replay of a recorded step."""
+    data = np.asarray(data, dtype=dtype)
+    return data.astype(np.float64) if requires_grad and data.dtype.kind != "f" else data
 
 
 class Tensor:
@@ -60,6 +73,7 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
             data = data.data
+        given = data
         if dtype is not None or type(data) is not np.ndarray:
             data = np.asarray(data, dtype=dtype)
         kind = data.dtype.kind
@@ -69,6 +83,9 @@ class Tensor:
             if kind == "c":
                 raise TypeError(f"Tensor: complex dtype {data.dtype} cannot require grad")
             data = data.astype(np.float64)
+        if data is not given and type(given) is np.ndarray and open_blocks.count and thread_modes.capture is not None:
+            # a step recorded by autograd.compile: a replay converts its own batch the same way
+            thread_modes.capture.record_call(_converted, (given, dtype, requires_grad), {}, data)
         self.data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -114,6 +131,7 @@ class Tensor:
 
     def item(self):
         """The single value as a Python number."""
+        _read_into_python(".item()")
         return self.data.item()
 
     def numpy(self):
@@ -121,6 +139,7 @@ class Tensor:
         return self.data
 
     def tolist(self):
+        _read_into_python(".tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -139,12 +158,15 @@ class Tensor:
         return (self[i] for i in range(len(self.data)))
 
     def __bool__(self):
+        _read_into_python("bool() of a tensor (an if or while on a tensor's value)")
         return bool(self.data)
 
     def __float__(self):
+        _read_into_python("float() of a tensor")
         return float(self.data)
 
     def __int__(self):
+        _read_into_python("int() of a tensor")
         return int(self.data)
 
     __hash__ = object.__hash__          # == is elementwise, identity is the hash

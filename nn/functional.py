@@ -20,7 +20,7 @@ array([[-0.0781,  0.0571,  0.021 ],
 """
 import numpy as np
 
-from autograd import Tensor, as_tensor
+from autograd import Function, Tensor, as_tensor
 from autograd.checks import probability
 from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # (dim= accepted)
 from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_labels, class_scores, float_input,
@@ -37,6 +37,33 @@ __all__ = [
 
 # --- dropout ----------------------------------------------------------------------------
 
+class DropoutFunction(Function):
+    """Inverted dropout as one op: the mask is drawn in ``forward``, from the generator it is given.
+
+    Drawn inside the op (not beside it), so a step captured by :func:`autograd.compile`
+    draws a fresh mask on every replay, as the eager step does.
+    """
+    name = "dropout"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, x, p=0.5, rng=None):
+        self.p = p
+        dtype = x.dtype if x.dtype.kind == "f" else np.float64
+        if p == 1:
+            self._mask = np.zeros(x.shape, dtype)
+        else:       # kept with probability 1 - p, scaled by 1 / (1 - p): the expected value is x
+            self._mask = (as_rng(rng).random(x.shape) >= p) * np.asarray(1 / (1 - p), dtype)
+        return x * self._mask
+
+    def backward(self, g, out, x):
+        return (g * self._mask,)                 # d out/d x = the mask
+
+    def jvp(self, i, dx, out, x):
+        return dx * self._mask
+
+
 def dropout(x, p=0.5, training=True, rng=None):
     """Inverted dropout: zero elements with probability ``p``, scale the rest by ``1 / (1 - p)``.
 
@@ -49,12 +76,8 @@ def dropout(x, p=0.5, training=True, rng=None):
     x = as_tensor(x)
     if not training or p == 0:
         return x
-    dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    if p == 1:
-        mask = np.zeros(x.shape, dtype)
-    else:
-        mask = (as_rng(rng).random(x.shape) >= p) * np.asarray(1 / (1 - p), dtype)
-    return x * mask
+    as_rng(rng)                                  # (checked here: a wrong rng is the caller's error, not the op's)
+    return DropoutFunction.apply(x, p=p, rng=rng)
 
 
 # --- losses ------------------------------------------------------------------------------

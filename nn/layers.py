@@ -15,6 +15,7 @@ or numpy arrays.
 import numpy as np
 
 from autograd import Tensor, as_tensor
+from autograd.capture import replayed
 from autograd.checks import boolean, float_dtype, integer, positive_int, probability, real_number
 from autograd.modes import carries_derivative
 from autograd.ops.arguments import accepts_pytorch_names
@@ -35,7 +36,7 @@ def _match_dtype(x, dtype, layer):
         raise TypeError(f"{layer}: input of dtype {x.dtype} {what} and meets parameters of dtype {dtype}; "
                         f"cast one side: x.astype(np.{dtype}), or convert the model with "
                         f"model.to(np.{x.dtype})")
-    return Tensor(x.data.astype(dtype))
+    return Tensor(x.data, dtype=dtype)             # (a cast a step captured by autograd.compile repeats)
 
 
 class Linear(Module):
@@ -278,14 +279,17 @@ class BatchNorm1d(Module):
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=False,
                                 eps=self.eps)
         # momentum None: a cumulative average, each batch weighing 1 / (batches so far)
-        tracked = int(self.num_batches_tracked) + 1
-        momentum = 1.0 / tracked if self.momentum is None else self.momentum
+        momentum = self.momentum
+        if momentum is None:
+            momentum = 1.0 / (int(self.num_batches_tracked) + 1)
         if x.size // self.num_features < 2:
             raise ValueError(f"BatchNorm1d({self.num_features}): need more than 1 value per channel in "
                              f"training mode, got input of shape {x.shape}")
         out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=True,
                            momentum=momentum, eps=self.eps)
-        self.num_batches_tracked += 1                 # (after the op: a refused batch changes nothing)
+        # counted after the op (a refused batch changes nothing), in place, and again by a replay of a step
+        # captured by autograd.compile
+        replayed(np.add, self.num_batches_tracked, 1, out=self.num_batches_tracked)
         return out
 
     def extra_repr(self):

@@ -51,6 +51,8 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor
+from autograd.capture import is_capturing, replayed, watch_module
+from autograd.modes import open_blocks
 from autograd.checks import boolean, dtype_and_device, float_dtype
 from nn.init import aligned_copy
 
@@ -108,8 +110,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def __call__(self, *args, **kwargs):
+        if open_blocks.count:                        # (a step recorded by autograd.compile: guard this module)
+            watch_module(self)
         if args and type(args[0]) is np.ndarray:     # the only check Tensors pay for: one type test
-            args = (self.cast_input(args[0]),) + args[1:]
+            x = self.cast_input(args[0])
+            if x is not args[0] and is_capturing():  # (recorded: a replay casts its own batch)
+                x = replayed(self.cast_input, args[0])
+            args = (x,) + args[1:]
         return self.forward(*args, **kwargs)
 
     def cast_input(self, x):

@@ -59,6 +59,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
+from autograd.capture import is_capturing, replayed
 from autograd.checks import boolean, positive_int, real_number
 from nn import blas
 from nn.blas import axpy
@@ -452,6 +453,11 @@ class Optimizer:
         makes each ``.grad`` a view into it (a parameter without a gradient keeps None, as in
         PyTorch): backward then accumulates into the buffer and ``step()`` copies nothing.
         """
+        if is_capturing():                    # (a step recorded by autograd.compile: every replay does it too)
+            return replayed(self._zero_grad, set_to_none)
+        self._zero_grad(set_to_none)
+
+    def _zero_grad(self, set_to_none):
         if set_to_none:
             for group in self.param_groups:
                 for p in group["params"]:
@@ -474,6 +480,11 @@ class Optimizer:
 
         Every gradient is checked before any parameter changes: a refused step changes nothing.
         """
+        if is_capturing():                    # (a step recorded by autograd.compile: every replay does it too)
+            return replayed(self._step)
+        self._step()
+
+    def _step(self):
         if self.foreach is False:
             for group in self.param_groups:
                 for p in group["params"]:

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from autograd import Tensor, checks, concatenate, no_grad
+from autograd import Tensor, capture, checks, concatenate, no_grad
 from nn import functional as F
 from nn.data import DataLoader
 from nn.losses import BCELoss, BCEWithLogitsLoss
@@ -204,7 +204,7 @@ class BatchEnd(typing.NamedTuple):
 
 
 def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_size=64, shuffle=True,
-        seed=None, progress=None, metrics=("accuracy",), drop_last=False, on_batch=None):
+        seed=None, progress=None, metrics=("accuracy",), drop_last=False, on_batch=None, compile=False):
     """Train ``model`` for ``epochs`` passes over ``train_data``; return the per-epoch history.
 
     Parameters
@@ -252,6 +252,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
         :class:`BatchEnd` (epoch, batch index, loss, size, outputs, targets,
         model, optimizer): to log per-batch losses, advance a progress bar of
         your own, or run a lab's step beside labgrad's. Its return value is ignored.
+    compile : bool
+        Run the training step (forward, loss, backward, optimiser step) through
+        :func:`autograd.compile`: recorded on the first batches of each shape, then
+        replayed as straight-line numpy calls, bit for bit the same training. The
+        metrics are then computed after each step, from the outputs it computed
+        before updating (the same values).
 
     Returns
     -------
@@ -287,6 +293,21 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
                                                    unit="batch", leave=True)
     last = ""                                  # the previous epoch's results, shown after the live loss
 
+    def forward(xb, yb):
+        out = model(Tensor(xb))
+        return out, loss_fn(out, yb)
+
+    def update(loss):
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    def train_step(xb, yb):
+        out, loss = forward(xb, yb)
+        update(loss)
+        return out, loss
+    compiled = capture.compile(train_step) if checks.boolean(compile, "compile", "fit") else None
+
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -295,14 +316,15 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
                 bar.set_description_str(f"epoch {epoch}/{epochs}", refresh=False)
             seen, loss_sum, metric_sums = 0, 0.0, [0.0] * len(metric_fns)
             for index, (xb, yb) in enumerate(loader):       # the hot path
-                out = model(Tensor(model.cast_input(xb)))
-                loss = loss_fn(out, yb)
+                if compiled is None:
+                    out, loss = forward(model.cast_input(xb), yb)
+                else:
+                    out, loss = compiled(model.cast_input(xb), yb)
                 n = len(xb)
-                for i, (_, fn) in enumerate(metric_fns):     # before the step: a metric that fails changes nothing
+                for i, (_, fn) in enumerate(metric_fns):     # eager: before the step, a metric that fails changes nothing
                     metric_sums[i] += fn(out.data, yb) * n
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                if compiled is None:
+                    update(loss)
                 value = loss.item()
                 seen += n
                 loss_sum += value * n

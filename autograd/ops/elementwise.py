@@ -46,8 +46,8 @@ def _finite_array(g):
     One dot product tells: ``g . g`` is finite only if every element is (an overflow just
     takes the slow path), and BLAS computes it about twice as fast as numpy sums ``g``.
     """
-    if type(g) is not np.ndarray:
-        return False
+    if type(g) is not np.ndarray:         # (a numpy scalar: 0-d math gives them)
+        return isinstance(g, np.floating) and math.isfinite(g)
     flat = g.ravel()
     return math.isfinite(flat.dot(flat))              # (the method: np.dot adds a Python layer)
 
@@ -59,6 +59,8 @@ class Add(Function):
     infix = True
     commutative = True
     trusted = True
+    capturable = True
+    scalar_code = ("a + b", "g", "g")
     elementwise = batched_jvp = batched_backward = True    # (see the module docstring)
 
     def forward(self, a, b):
@@ -80,6 +82,8 @@ class Sub(Function):
     name = "-"
     infix = True
     trusted = True
+    capturable = True
+    scalar_code = ("a - b", "g", "-g")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -102,6 +106,8 @@ class Mul(Function):
     infix = True
     commutative = True
     trusted = True
+    capturable = True
+    scalar_code = ("a * b", "g * b", "g * a")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -125,6 +131,8 @@ class Div(Function):
     name = "/"
     infix = True
     trusted = True
+    capturable = True
+    scalar_code = ("a / b", "g / b", "-g * out / b")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -148,6 +156,7 @@ class Pow(Function):
     name = "**"
     infix = True
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -183,6 +192,8 @@ def pow(a, b):
 class Neg(Function):
     name = "neg"
     trusted = True
+    capturable = True
+    scalar_code = ("-a", "-g")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -204,6 +215,8 @@ def neg(a):
 class Exp(Function):
     name = "exp"
     trusted = True
+    capturable = True
+    scalar_code = ("np.exp(a)", "g * out")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -223,6 +236,8 @@ def exp(a):
 class Log(Function):
     name = "log"
     trusted = True
+    capturable = True
+    scalar_code = ("np.log(a)", "g / a")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -243,6 +258,7 @@ def log(a):
 class Sqrt(Function):
     name = "sqrt"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -263,6 +279,7 @@ def sqrt(a):
 class Abs(Function):
     name = "abs"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -283,6 +300,8 @@ class TanhFunction(Function):
     """``tanh(a)`` (drawn as ``tanh``)."""
     name = "tanh"
     trusted = True
+    capturable = True
+    scalar_code = ("np.tanh(a)", "g * (1 - out * out)")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -303,6 +322,7 @@ class SigmoidFunction(Function):
     """The logistic function ``1 / (1 + exp(-a))`` (drawn as ``sigmoid``)."""
     name = "sigmoid"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -326,6 +346,8 @@ class ReLUFunction(Function):
     """``max(a, 0)``, the rectifier (drawn as ``relu``)."""
     name = "relu"
     trusted = True
+    capturable = True
+    scalar_code = ("max(a, 0.0)", "g * (a > 0) if g - g == 0 else (g if a > 0 else 0.0)")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -351,6 +373,7 @@ class LeakyReLUFunction(Function):
     """``a`` where positive, else ``negative_slope * a`` (drawn as ``leaky_relu``)."""
     name = "leaky_relu"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, negative_slope=0.01):
@@ -383,6 +406,7 @@ class Maximum(Function):
     name = "maximum"
     commutative = True
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -409,6 +433,7 @@ class Minimum(Function):
     name = "minimum"
     commutative = True
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -432,6 +457,7 @@ def minimum(a, b):
 class Where(Function):
     name = "where"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b, condition=None):
@@ -461,6 +487,7 @@ class Clip(Function):
     """
     name = "clip"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, *bounds, has_min=False, has_max=False):
@@ -518,6 +545,7 @@ def clip(a, min=None, max=None):
 class Clamp(Clip):
     name = "clamp"                                    # PyTorch's name for clip
     trusted = True
+    capturable = True
 
 
 def clamp(a, min=None, max=None):
@@ -536,6 +564,7 @@ def _clip(op, a, min, max):
 class Cast(Function):
     name = "astype"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, dtype=None):
@@ -558,6 +587,7 @@ def astype(a, dtype):
 class Clone(Function):
     name = "clone"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):

@@ -15,6 +15,7 @@ class MatMul(Function):
     """``a @ b``; drawn by name (an ellipse), not as an infix symbol, since ``@`` reads poorly in a circle."""
     name = "matmul"
     trusted = True
+    capturable = True
     batched_jvp = True
     batched_backward = True          # g may carry a leading batch axis: every product below keeps it in front
 
@@ -104,6 +105,7 @@ class LinearFunction(Function):
     """
     name = "linear"
     trusted = True
+    capturable = True
     batched_jvp = True
     batched_backward = True          # g may carry a leading batch axis: _sum_rows keeps it, the products too
 

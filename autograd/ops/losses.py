@@ -59,6 +59,7 @@ class BinaryCrossEntropy(Function):
     """
     name = "binary_cross_entropy"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, p, y):
@@ -120,6 +121,7 @@ class BinaryCrossEntropyWithLogits(Function):
     """
     name = "binary_cross_entropy_with_logits"
     trusted = True
+    capturable = True
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, z, y):
@@ -180,6 +182,7 @@ class SoftmaxCrossEntropy(Function):
     """
     name = "cross_entropy"
     trusted = True
+    capturable = True
     batched_jvp = True               # (not batched_backward: backward's scaling of g takes one row)
 
     def forward(self, z, labels=None, reduction="mean"):

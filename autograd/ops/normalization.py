@@ -22,20 +22,25 @@ class BatchNormFunction(Function):
     """
     name = "batch_norm"
     trusted = True
+    capturable = True
     batched_jvp = True
 
-    def forward(self, x, weight=None, bias=None, eps=1e-5, training=True, statistics=None):
-        """``statistics``: in training mode, two (C,) arrays the batch mean and biased variance are
-        written into (for the running statistics); in evaluation mode, the running mean and variance."""
+    def forward(self, x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None,
+                momentum=0.1):
+        """In training mode the running statistics (if given) are updated in place here, in the op, so that
+        a step captured by autograd.compile updates them on every replay; in evaluation mode they are
+        copied (the op keeps them for its backward, and a later training step updates them in place)."""
         self.eps, self.training = eps, training
         self._axes = (0,) + tuple(range(2, x.ndim))               # every axis but the channels
         self._channel_shape = (1, -1) + (1,) * (x.ndim - 2)        # per-channel values broadcast over the rest
-        mean, var = (s.reshape(self._channel_shape) for s in statistics)
         if training:
-            np.mean(x, axis=self._axes, keepdims=True, out=mean)
+            mean = np.mean(x, axis=self._axes, keepdims=True)
             centred = x - mean
-            np.mean(np.square(centred), axis=self._axes, keepdims=True, out=var)
+            var = np.mean(np.square(centred), axis=self._axes, keepdims=True)
+            self._update_running(running_mean, running_var, mean.ravel(), var.ravel(), momentum, x.size // x.shape[1])
         else:
+            mean = np.array(running_mean, x.dtype).reshape(self._channel_shape)
+            var = np.array(running_var, x.dtype).reshape(self._channel_shape)
             centred = x - mean
         self._mean = mean
         self._inv_std = 1 / np.sqrt(var + eps)
@@ -45,6 +50,16 @@ class BatchNormFunction(Function):
         out = self._x_hat * weight.reshape(self._channel_shape)
         out += bias.reshape(self._channel_shape)
         return out
+
+    @staticmethod
+    def _update_running(running_mean, running_var, mean, var, momentum, n):
+        """``running = (1 - momentum) running + momentum batch``, with the unbiased variance (as PyTorch)."""
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+        if running_var is not None:
+            running_var *= 1 - momentum
+            running_var += momentum * (n / (n - 1)) * var
 
     def backward(self, g, out, x, weight=None, bias=None):
         x_hat, inv_std = self._normalized(x)
@@ -123,19 +138,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
-        # copies: the op keeps them for its backward, and a later training step updates the running ones in place
-        statistics = (np.array(running_mean, x.dtype), np.array(running_var, x.dtype))
-        return BatchNormFunction.apply(x, *affine, eps=eps, training=False, statistics=statistics)
-    n = x.size // channels
-    if n < 2:
+        return BatchNormFunction.apply(x, *affine, eps=eps, training=False, running_mean=running_mean,
+                                       running_var=running_var)
+    if x.size // channels < 2:
         raise ValueError(f"batch_norm: need more than 1 value per channel in training mode, got input of shape {x.shape}")
     momentum = real_number(momentum, "momentum", "batch_norm", low=0, high=1)
-    mean, var = np.empty(channels, x.dtype), np.empty(channels, x.dtype)     # the op writes the batch's into them
-    out = BatchNormFunction.apply(x, *affine, eps=eps, training=True, statistics=(mean, var))
-    if running_mean is not None:
-        running_mean *= 1 - momentum
-        running_mean += momentum * mean
-    if running_var is not None:
-        running_var *= 1 - momentum
-        running_var += momentum * (n / (n - 1)) * var              # the unbiased variance, as PyTorch keeps
-    return out
+    return BatchNormFunction.apply(x, *affine, eps=eps, training=True, running_mean=running_mean,
+                                   running_var=running_var, momentum=momentum)

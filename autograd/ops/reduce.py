@@ -52,6 +52,7 @@ class Reduction(Function):
     non-negative axes, so a batch of upstream gradients goes one row at a time.
     """
     trusted = True
+    capturable = True
     batched_jvp = True
 
     def describe(self):
@@ -65,6 +66,7 @@ class Reduction(Function):
 class Sum(Reduction):
     name = "sum"
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis = normalize_axes(axis, a.ndim, "sum")
@@ -89,6 +91,7 @@ def sum(a, axis=None, keepdims=False):
 class Mean(Reduction):
     name = "mean"
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis = normalize_axes(axis, a.ndim, "mean")
@@ -116,6 +119,7 @@ def mean(a, axis=None, keepdims=False):
 class Var(Reduction):
     name = "var"
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=None, ddof=0, keepdims=False):
         self.axis = normalize_axes(axis, a.ndim, "var")
@@ -153,6 +157,7 @@ def var(a, axis=None, ddof=0, keepdims=False):
 class Extremum(Reduction):
     """max / min: the gradient goes to the extreme elements, shared evenly between ties."""
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis = normalize_axes(axis, a.ndim, self.name)
@@ -183,6 +188,7 @@ class Extremum(Reduction):
 class Max(Extremum):
     name = "max"
     trusted = True
+    capturable = True
     reduce = staticmethod(np.max)
 
 
@@ -224,6 +230,7 @@ def max(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
 class Min(Extremum):
     name = "min"
     trusted = True
+    capturable = True
     reduce = staticmethod(np.min)
 
 
@@ -235,6 +242,7 @@ def min(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
 class LogSumExp(Reduction):
     name = "logsumexp"
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis = normalize_axes(axis, a.ndim, "logsumexp")
@@ -272,6 +280,7 @@ class SoftmaxFunction(Reduction):
     """The normalised exponential ``exp(a) / sum(exp(a))`` along ``axis`` (drawn as ``softmax``)."""
     name = "softmax"
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=-1):
         self.axis = normalize_axes(axis, a.ndim, "softmax")
@@ -296,6 +305,7 @@ class LogSoftmaxFunction(Reduction):
     """The log of the normalised exponential, ``a - logsumexp(a)`` along ``axis`` (drawn as ``log_softmax``)."""
     name = "log_softmax"
     trusted = True
+    capturable = True
 
     def forward(self, a, axis=-1):
         self.axis = normalize_axes(axis, a.ndim, "log_softmax")

@@ -37,6 +37,7 @@ def _batch_shape(dx, a):
 class Reshape(Function):
     name = "reshape"
     trusted = True
+    capturable = True
     batched_jvp = True           # (the backward reshapes to the input's shape: one upstream gradient at a time)
 
     def forward(self, a, shape=None):
@@ -62,6 +63,7 @@ def reshape(a, *shape):
 class View(Reshape):
     name = "view"
     trusted = True
+    capturable = True
 
 
 def view(a, *shape):
@@ -72,6 +74,7 @@ def view(a, *shape):
 class Squeeze(Reshape):
     name = "squeeze"
     trusted = True
+    capturable = True
 
 
 @accepts_pytorch_names
@@ -92,6 +95,7 @@ def squeeze(a, axis=None):
 class Unsqueeze(Reshape):
     name = "unsqueeze"
     trusted = True
+    capturable = True
 
 
 @accepts_pytorch_names
@@ -107,6 +111,7 @@ class FlattenFunction(Reshape):
     """A reshape that merges a run of axes into one (drawn as ``flatten``)."""
     name = "flatten"
     trusted = True
+    capturable = True
 
 
 @accepts_pytorch_names
@@ -124,6 +129,7 @@ def flatten(a, start_axis=0, end_axis=-1):
 class Transpose(Function):
     name = "transpose"
     trusted = True
+    capturable = True
     batched_jvp = True
 
     def forward(self, a, axes=None):
@@ -168,6 +174,7 @@ def transpose(a, *axes):
 class Permute(Transpose):
     name = "permute"
     trusted = True
+    capturable = True
 
 
 def permute(a, *axes):
@@ -178,6 +185,7 @@ def permute(a, *axes):
 class SwapAxes(Transpose):
     name = "swapaxes"
     trusted = True
+    capturable = True
 
 
 @accepts_pytorch_names
@@ -193,6 +201,7 @@ def swapaxes(a, axis1, axis2):
 class BroadcastTo(Function):
     name = "broadcast_to"
     trusted = True
+    capturable = True
     batched_jvp = True
     batched_backward = True          # (g comes back as it is: the engine's sum keeps the batch axis)
 
@@ -283,6 +292,7 @@ def _move_batch(t, to_front):
 class GetItem(Function):
     name = "getitem"
     trusted = True
+    capturable = True
     batched_jvp = True
 
     def forward(self, a, index=None, advanced=False):
@@ -322,6 +332,7 @@ class ScatterAdd(Function):
     """The transpose of indexing, needed to differentiate indexing's backward again."""
     name = "scatter_add"
     trusted = True
+    capturable = True
     batched_jvp = True
 
     def forward(self, g, index=None, shape=None, advanced=False):
@@ -346,6 +357,7 @@ class ScatterAdd(Function):
 class Concatenate(Function):
     name = "concatenate"
     trusted = True
+    capturable = True
     batched_jvp = True
 
     def forward(self, *arrays, axis=0):
@@ -391,6 +403,7 @@ cat = concatenate     # PyTorch's name
 class Stack(Function):
     name = "stack"
     trusted = True
+    capturable = True
     batched_jvp = True
 
     def forward(self, *arrays, axis=0):

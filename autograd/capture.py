@@ -1,0 +1,801 @@
+"""Capture and replay: ``autograd.compile(step)`` runs a training step as straight-line numpy calls.
+
+A training step (forward, loss, backward, optimiser update) does the same numpy work
+every batch; what costs is the Python around it: a Tensor and a Function object per
+op, the graph, the backward walk's heap and dicts. ``compile`` records the step once
+as a :class:`Tape` (every op's ``forward``, every ``backward`` the walk called, each
+gradient's reduction and accumulation, the ``.grad`` writes and the optimiser's
+update, in the order they ran) and writes it out as one Python function of plain
+statements, ``v7 = matmul(v3, c2)``, which later calls run instead: no Tensor, no
+graph, no walk. ``step.code`` shows that function: backprop, written out.
+
+What a replay trusts, and how it is made sure of (a *guard* each):
+
+* the arguments: arrays and Tensors of the same shapes and dtypes, other arguments
+  equal (a different last-batch size records a second tape);
+* the modes (grad mode, anomaly detection) and every module called in the step: the
+  same ``training`` flag, the same parameter and buffer arrays;
+* the step itself: it is recorded twice, and replayed only if both recordings did the
+  same ops with the same constants and returned the same non-tensor values. A step
+  whose Python reads values (``.item()``, ``if loss > 1``) or draws random numbers
+  outside labgrad's ops, or uses an op that is not ``capturable``, runs eagerly from
+  then on, with a :class:`CaptureWarning` that says what and where
+  (``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``).
+
+Random ops (dropout) draw from their generator again on every replay, in the same
+order as the eager step, so a replayed run is bit-for-bit the eager run.
+
+Examples
+--------
+>>> import numpy as np, autograd, nn
+>>> model = nn.Linear(3, 2, rng=0)
+>>> opt = nn.SGD(model.parameters(), lr=0.1)
+>>> @autograd.compile
+... def step(x, y):
+...     opt.zero_grad()
+...     loss = nn.functional.mse_loss(model(x), y)
+...     loss.backward()
+...     opt.step()
+...     return loss
+>>> x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+>>> losses = [step(x, y).item() for _ in range(4)]      # recorded twice, then replayed
+>>> step.replays
+2
+>>> print(step.code.splitlines()[0])
+def replayed_step(a0, a1):
+"""
+import builtins
+import functools
+import linecache
+import os
+import re
+import sys
+import threading
+import warnings
+from itertools import count
+
+import numpy as np
+
+from autograd.engine import reduce_broadcast
+from autograd.modes import open_blocks, thread_modes
+from autograd.tensor import Tensor
+
+__all__ = ["compile", "CompiledStep", "Tape", "CaptureError", "CaptureWarning", "is_capturing", "replayed",
+           "watch_module"]
+
+MAX_TAPES = 8                  # distinct argument shapes recorded before a step runs eagerly (torch: 8 too)
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "nn") + os.sep)   # autograd's and nn's files
+
+
+class CaptureError(RuntimeError):
+    """A step cannot be captured (with ``fullgraph=True``; otherwise it runs eagerly, with a warning)."""
+
+
+class CaptureWarning(UserWarning):
+    """A step, or one of its argument shapes, runs eagerly: the warning says what could not be captured."""
+
+
+# --- the hooks other modules call while a step is recorded ----------------------------------
+
+def is_capturing():
+    """True while this thread records a step for :func:`compile`."""
+    return bool(open_blocks.count) and thread_modes.capture is not None
+
+
+def replayed(func, *args, **kwargs):
+    """Call ``func(*args, **kwargs)``; while a step is recorded, every replay calls it again.
+
+    For work a step does outside labgrad's ops that a replay must repeat: the
+    optimiser's update, a counter of a module, a cast of an input. Array arguments the
+    tape knows (the step's inputs and what was computed from them) are passed as the
+    replay's arrays; the result becomes known to the tape. Nothing is recorded inside
+    ``func`` itself.
+    """
+    tape = thread_modes.capture if open_blocks.count else None
+    if tape is None:
+        return func(*args, **kwargs)
+    thread_modes.capture = None          # (inside func: its own work is the one call)
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        thread_modes.capture = tape
+    tape.record_call(func, args, kwargs, result)
+    return result
+
+
+def watch_module(module):
+    """While a step is recorded, add ``module`` (called in it) to the tape's guards."""
+    tape = thread_modes.capture if open_blocks.count else None
+    if tape is not None:
+        tape.watch(module)
+
+
+def refuse(what):
+    """While a step is recorded, mark it as not capturable because of ``what`` (the reason, said once)."""
+    tape = thread_modes.capture if open_blocks.count else None
+    if tape is not None:
+        tape.refuse(what)
+
+
+# --- the tape ---------------------------------------------------------------------------
+
+class Tape:
+    """One recording of a step: its statements, the objects they use, and its guards.
+
+    Every array the step computes gets a variable (``v12``); the step's arguments are
+    ``a0, a1, ...``; everything else a statement uses (an op's bound ``forward``, a
+    parameter's array, a label array) is a constant ``c3`` of the function's namespace.
+    ``signature`` lists what must be the same in the next recording (each op's class and
+    parameters, each constant), ``guards`` what must still hold before each replay.
+    """
+
+    def __init__(self, name, n_args):
+        self.name = name
+        self.lines = []
+        self.namespace = {"np": np, "Tensor": Tensor, "reduce_broadcast": reduce_broadcast}
+        self.names = {}                   # id(array) -> its variable
+        self.alive = []                   # the recorded arrays, kept so that their ids stay theirs
+        self.signature = []
+        self.params = {}                  # id(parameter tensor) -> (tensor, its array, requires_grad)
+        self.modules = {}                 # id(module) -> (module, training, its parameters' and buffers' arrays)
+        self.refused = None               # (what, where) of the first thing that cannot be captured
+        self.optimizers = {}              # id -> an optimiser stepped in the step
+        self.generators = {}              # id -> a random source an op of the step draws from
+        self.grads = {}                   # during a backward: tensor -> the variable of its gradient so far
+        self.counter = count()
+        self.held_numbers = set()         # variables holding Python numbers, not arrays
+        self.read_numbers = {}            # constant -> the variable holding its value as a number
+        self.numbers = {}                 # hint -> how many names it has given
+        self.args = [f"a{i}" for i in range(n_args)]
+        self.replay = None
+        self.verified = False             # True once a second recording did the same
+
+    # the step's inputs and values
+    def bind_argument(self, k, array):
+        self.names[id(array)] = self.args[k]
+        self.alive.append(array)
+
+    def new_variable(self, array, prefix="v"):
+        name = f"{prefix}{next(self.counter)}"
+        self.names[id(array)] = name
+        self.alive.append(array)
+        return name
+
+    def value(self, obj):
+        """The expression of ``obj`` in a statement: its variable if the tape computed it, else a constant."""
+        if type(obj) is np.ndarray:
+            name = self.names.get(id(obj))
+            if name is not None:
+                return self.array(name)
+        elif isinstance(obj, tuple):
+            return "(" + "".join(self.value(x) + ", " for x in obj) + ")"
+        return self.constant(obj)
+
+    def constant(self, obj, hint="c"):
+        name = self.fresh(hint)
+        self.namespace[name] = obj
+        if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+            self.generators[id(obj)] = obj             # (a random source: its state is part of a snapshot)
+        self.signature.append(obj)
+        if type(obj) is np.ndarray:       # (one name per array: a parameter read by many statements)
+            self.names[id(obj)] = name
+            self.alive.append(obj)
+        return name
+
+    def array(self, name):
+        """``name`` where an array is needed: a variable holding a Python number (see :meth:`record_scalar`)
+        becomes a 0-d array."""
+        return f"np.asarray({name})" if name in self.held_numbers else name
+
+    def number(self, name):
+        """``name`` where a number will do: a 0-d array the step did not compute (a parameter, a constant)
+        is read as a Python number once per replay, where first needed."""
+        if name in self.namespace and type(self.namespace[name]) is np.ndarray:
+            if name not in self.read_numbers:
+                self.read_numbers[name] = f"{name}_value"
+                self.lines.append(f"{name}_value = {name}.item()")
+            return self.read_numbers[name]
+        return name
+
+    def refuse(self, what):
+        if self.refused is None:
+            self.refused = (what, _where())
+
+    def watch(self, module):
+        if id(module) not in self.modules:
+            self.modules[id(module)] = (module, module.training, dict(module._parameters), dict(module._buffers))
+
+    # forward: an op
+    def record_op(self, fn, inputs, params, data):
+        if self.refused is not None:       # (nothing more to write down)
+            return
+        if not type(fn).capturable:
+            self.refuse(f"the op {fn.name!r} ({type(fn).__name__}) is not capturable (a user op: set "
+                        "capturable = True on the class if its forward depends only on its inputs and parameters "
+                        "and its backward only on what forward saved)")
+            return
+        args = []
+        for t in inputs:
+            name = self.names.get(id(t.data))
+            if name is None:
+                parameter = t.op is None and t.requires_grad      # a parameter: it must stay this array
+                name = self.constant(t.data, "param" if parameter else "const")
+                if parameter:
+                    self.params[id(t)] = (t, name)
+            args.append(name)
+        self.signature.append(type(fn))
+        fn.replay_name = self.fresh(fn.name)
+        code = type(fn).scalar_code
+        if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
+            fn.replay_operands = [self.number(name) for name in args]
+            out = self.new_variable(data)
+            self.lines.append(f"{out} = {_filled_in(code[0], fn.replay_operands)}")
+            self.held_numbers.add(out)
+            return
+        self.namespace[fn.replay_name] = fn.forward
+        call = f"{fn.replay_name}({', '.join(self.array(a) for a in args)}"
+        call += "".join(f", {k}={self.value(v)}" for k, v in params.items()) + ")"
+        out = self.new_variable(data)
+        self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
+
+    def constant_quiet(self, obj, hint):
+        """A constant the next recording need not repeat (an op's bound method: the op's class is compared)."""
+        name = self.fresh(hint)
+        self.namespace[name] = obj
+        return name
+
+    def fresh(self, hint):
+        """A new name for the namespace: ``hint`` and a number (``linear3``, ``param0``)."""
+        hint = "".join(ch if ch.isalnum() else "_" for ch in hint).strip("_") or "c"
+        if not hint[0].isalpha():
+            hint = "op_" + hint
+        number = self.numbers.get(hint, 0)
+        self.numbers[hint] = number + 1
+        return f"{hint}{number}"
+
+    def record_call(self, func, args, kwargs, result):
+        if self.refused is not None:       # (nothing more to write down)
+            return
+        owner = getattr(func, "__self__", None)
+        if isinstance(func, functools.partial) or owner is None:
+            self.signature.append(func)
+        else:                             # a bound method: the same object's
+            self.signature.append((func.__func__, owner))
+            if isinstance(getattr(owner, "state", None), dict) and hasattr(owner, "param_groups"):
+                self.optimizers[id(owner)] = owner      # (an optimiser: its state is part of a snapshot)
+        text = ", ".join([self.value(a) for a in args] + [f"{k}={self.value(v)}" for k, v in kwargs.items()])
+        call = f"{self.constant_quiet(func, getattr(func, '__name__', 'call'))}({text})"
+        if type(result) is np.ndarray:
+            self.lines.append(f"{self.new_variable(result)} = {call}")
+        else:
+            self.lines.append(call)
+
+    # backward: the seeds, each op's backward, each gradient passed on, the .grad writes
+    def seeds(self, seeds):
+        if self.refused is not None:       # (nothing more to write down)
+            return
+        self.grads = {}
+        self.handed = []
+        for root, g, owned in seeds:
+            if owned:                     # ones made by the walk: made again, fresh, on every replay
+                name = self.new_variable(g, "g")
+                self.lines.append(f"{name} = np.ones({g.shape}, np.{g.dtype})" if g.ndim
+                                  else f"{name} = np.array(1, np.{g.dtype})")
+            else:
+                name = self.value(g)
+                self.handed.append(name)
+            prev = self.grads.get(root)
+            if prev is not None:
+                name = self.add(prev, name)
+            self.grads[root] = name
+
+    def add(self, a, b):
+        name = f"g{next(self.counter)}"
+        self.lines.append(f"{name} = {a} + {b}")
+        return name
+
+    def computed(self, op, out, g, returned, input_grads):
+        """The walk called ``op.backward``: the replay calls it on its own arrays."""
+        if self.refused is not None:       # (nothing more to write down)
+            return
+        if returned is not input_grads:
+            self.refuse(f"the backward of {op.name!r} returned a {type(returned).__name__}, not a tuple")
+        self.returned = input_grads
+        if hasattr(op, "replay_operands"):       # on numbers: each input's gradient is written where passed
+            return
+        inputs = ", ".join(self.value(p.data) for p in op.parents)
+        self.namespace[op.replay_name + "_backward"] = op.backward
+        self.lines.append(f"r = {op.replay_name}_backward("
+                          f"{self.array(self.grads[out])}, {self.value(out.data)}, {inputs})")
+
+    def passed(self, op, out, g, p, k, gi, accumulated):
+        """The walk passed ``gi`` to input ``k`` of ``op``: reduce and cast it as the walk did, then add it up."""
+        if self.refused is not None:       # (nothing more to write down)
+            return
+        prev = self.grads.get(p)
+        name = f"g{next(self.counter)}"
+        operands = getattr(op, "replay_operands", None)
+        if operands is not None:                 # on numbers, as the op's scalar_code says
+            expr = _filled_in(op.scalar_code[1 + k], operands, g=self.grads[out], out=self.names[id(out.data)])
+            self.held_numbers.add(name)
+        else:
+            raw = self.returned[k]
+            expr = f"r[{k}]"
+            if raw.shape != p.data.shape:
+                expr = f"reduce_broadcast({expr}, {p.data.shape})"
+            if raw.dtype != p.data.dtype:
+                expr = f"{expr}.astype(np.{p.data.dtype})"
+            if prev in self.held_numbers:
+                self.held_numbers.add(name)
+        self.lines.append(f"{name} = {expr}" if prev is None else f"{name} = {prev} + ({expr})")
+        self.grads[p] = name
+
+    def wrote_grads(self, write, finished, before):
+        """``write(finished, handed)`` added the walk's gradients to the ``.grad`` of ``finished``'s tensors,
+        whose ``.grad`` was ``before``. A replay calls it again; where every ``.grad`` was None
+        (after ``zero_grad()``), it first tries what ``write`` did then: each tensor took its
+        gradient as it is (``t.grad is g``) or a copy (a view, or an array another tensor took)."""
+        if self.refused is not None:       # (nothing more to write down)
+            return
+        tensors = {t: self.params[id(t)][1] + "_tensor" if id(t) in self.params else self.fresh("tensor")
+                   for t in finished}
+        for t, name in tensors.items():
+            self.namespace[name] = t
+        entries = ", ".join(f"{tensors[t]}: {self.array(self.grads[t])}" for t in finished)
+        handed = "{" + ", ".join(f"id({h})" for h in self.handed) + "}" if self.handed else "set()"
+        call = f"{self.constant_quiet(write, 'write_grads')}({{{entries}}}, {handed})"
+        if finished and all(g is None for g in before):
+            self.lines.append(f"if {' and '.join(f'{n}.grad is None' for n in tensors.values())}:")
+            for t, name in tensors.items():
+                g = self.grads[t]
+                adopted = t.grad is finished[t] and g not in self.held_numbers    # (a number: a new array)
+                self.lines.append(f"    {name}.grad = {g if adopted else f'np.array({g})'}")
+            self.lines.append("else:")
+            call = "    " + call
+        self.lines.append(call)
+        self.signature.append(len(finished))
+        self.grads = {}
+
+    # the end: the function
+    def finish(self, result):
+        """Write the statements out as a function returning ``result``'s arrays; compile it."""
+        self.result_template, outputs = self._template(result)
+        if self.refused is not None:
+            return
+        self.lines.append(f"return ({''.join(self.array(o) + ', ' for o in outputs)})")
+        args = ", ".join(self.args)
+        self.code = f"def replayed_{self.name}({args}):\n" + "".join(f"    {line}\n" for line in self.lines)
+        source = self.code + "\n\n" + self.guard_code()
+        filename = f"<autograd.compile {self.name} #{id(self)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # (tracebacks)
+        exec(builtins.compile(source, filename, "exec"), self.namespace)   # noqa: S102 (our own generated statements)
+        self.replay = self.namespace[f"replayed_{self.name}"]
+        self.guards_hold = self.namespace["guards"]
+        self.alive = None                 # (the namespace keeps what the statements use)
+
+    def _template(self, result):
+        """``result`` with each array the tape computed replaced by its position among the outputs."""
+        outputs = []
+
+        def walk(obj):
+            if isinstance(obj, Tensor) and id(obj.data) in self.names:
+                outputs.append(self.names[id(obj.data)])
+                return _Output(len(outputs) - 1)
+            if type(obj) is np.ndarray and id(obj) in self.names:
+                outputs.append(self.names[id(obj)])
+                return _Output(len(outputs) - 1, tensor=False)
+            if isinstance(obj, (tuple, list)):
+                return type(obj)(walk(x) for x in obj)
+            if isinstance(obj, dict):
+                return {k: walk(v) for k, v in obj.items()}
+            if obj is not None and not isinstance(obj, (str, Tensor, np.ndarray)):
+                self.refuse(f"the step returns a {type(obj).__name__} ({_short(obj)}), a value computed in Python "
+                            "that a replay would repeat: return a Tensor (computed with labgrad's ops), or compute "
+                            "it outside the step")
+            self.signature.append(obj)        # a value of the recording: the next one must return the same
+            return obj
+        return walk(result), outputs
+
+    def guard_code(self):
+        """The guards as one function: every parameter keeps its array and requires grad; every module
+        called keeps its training flag, parameters and buffers (the same objects)."""
+        checks = []
+        for t, array_name in self.params.values():
+            name = array_name + "_tensor"
+            self.namespace[name] = t
+            checks += [f"{name}.data is {array_name}", f"{name}.requires_grad"]
+        for module, training, parameters, buffers in self.modules.values():
+            name = self.constant_quiet(module, type(module).__name__.lower())
+            checks.append(f"{name}.training is {training}")
+            for registry, entries in (("_parameters", parameters), ("_buffers", buffers)):
+                for key, obj in entries.items():
+                    checks.append(f"{name}.{registry}.get({key!r}) is {self.constant_quiet(obj, 'held')}")
+        return "def guards():\n    return (" + "\n            and ".join(checks or ["True"]) + ")\n"
+
+    def same_as(self, other):
+        """(True, "") if ``other`` recorded the same step, else (False, the first difference)."""
+        if self.lines != other.lines:
+            for a, b in zip(self.lines + ["(the end)"], other.lines + ["(the end)"]):
+                if a != b:
+                    return False, f"the step did other work the second time ({a!r} then {b!r})"
+        if len(self.signature) != len(other.signature):
+            return False, "the step did other work the second time"
+        for a, b in zip(self.signature, other.signature):
+            if not _same(a, b):
+                return False, f"a value of the step changed between calls ({_short(a)} then {_short(b)})"
+        return True, ""
+
+    def run(self, arrays):
+        outputs = self.replay(*arrays)
+        return _filled(self.result_template, outputs)
+
+
+class Snapshot:
+    """A copy of everything a replay of ``tape`` changes: its parameters' values and ``.grad``, the buffers
+    of the modules it called, the state of the optimisers it stepped, its random generators.
+
+    ``restore()`` puts it all back into the same arrays (views into an optimiser's buffers stay views);
+    ``same_as(other, ...)`` compares two snapshots bit for bit and names the first difference.
+    """
+
+    def __init__(self, tape):
+        self.tensors = [(t, t.data.copy(), t.grad, None if t.grad is None else np.array(t.grad))
+                        for t, _ in tape.params.values()]
+        self.buffers = [(module, name, array, array.copy()) for module, _, _, buffers in tape.modules.values()
+                        for name, array in buffers.items()]
+        self.optimizers = [(opt, {p: {k: (v, np.array(v) if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+                                  for p, s in opt.state.items()}) for opt in tape.optimizers.values()]
+        # (numpy's global state always: dropout without an rng draws from it)
+        self.generators = [(g, _generator_state(g)) for g in [np.random, *tape.generators.values()]]
+
+    def restore(self):
+        for t, data, grad, values in self.tensors:
+            t.data[...] = data
+            t.grad = grad
+            if grad is not None:
+                grad[...] = values
+        for _, _, array, values in self.buffers:
+            array[...] = values
+        for opt, state in self.optimizers:
+            opt.state.clear()
+            for p, entries in state.items():
+                for k, (obj, value) in entries.items():
+                    if isinstance(obj, np.ndarray):
+                        obj[...] = value
+                opt.state[p] = {k: obj for k, (obj, _) in entries.items()}
+        for g, state in self.generators:
+            _set_generator_state(g, state)
+
+    def same_as(self, other, result, other_result):
+        """(True, "") if ``other`` (after the eager step) holds what this (after the replay) holds."""
+        for (t, a, _, ga), (_, b, _, gb) in zip(self.tensors, other.tensors):
+            if not _bitwise(a, b):
+                return False, (f"a parameter of shape {t.shape} differs after a replay from the eager step: the step "
+                               "changes it outside labgrad's ops and optimisers (p.data -= ..., numpy in place)")
+            if not _bitwise(ga, gb):
+                return False, (f"the .grad of a parameter of shape {t.shape} differs after a replay from the eager "
+                               "step: the step changes it outside backward and the optimisers")
+        for (module, name, _, a), (_, _, _, b) in zip(self.buffers, other.buffers):
+            if not _bitwise(a, b):
+                return False, (f"the buffer {name!r} of {type(module).__name__} differs after a replay from the "
+                               "eager step")
+        for (opt, a), (_, b) in zip(self.optimizers, other.optimizers):
+            if a.keys() != b.keys() or any(not _bitwise(a[p][k][1], b[p][k][1]) for p in a for k in a[p]):
+                return False, f"the state of {type(opt).__name__} differs after a replay from the eager step"
+        for (g, a), (_, b) in zip(self.generators, other.generators):
+            if not _bitwise(a, b):
+                return False, ("a random generator is in another state after a replay than after the eager step: "
+                               "the step draws random numbers outside labgrad's ops")
+        if not _bitwise(_arrays_of(result), _arrays_of(other_result)):
+            return False, ("the step returned other values when replayed than when run eagerly: they are computed "
+                           "outside labgrad's ops (from .data, or numpy on the batch)")
+        return True, ""
+
+
+def _generator_state(g):
+    if g is np.random:
+        return np.random.get_state(legacy=False)
+    if isinstance(g, np.random.RandomState):
+        return g.get_state(legacy=False)
+    return g.bit_generator.state
+
+
+def _set_generator_state(g, state):
+    if g is np.random:
+        np.random.set_state(state)
+    elif isinstance(g, np.random.RandomState):
+        g.set_state(state)
+    else:
+        g.bit_generator.state = state
+
+
+def _arrays_of(result):
+    """``result`` with Tensors replaced by their arrays (to compare a replay's result with the eager one's)."""
+    if isinstance(result, Tensor):
+        return result.data
+    if isinstance(result, (tuple, list)):
+        return [_arrays_of(x) for x in result]
+    if isinstance(result, dict):
+        return {k: _arrays_of(v) for k, v in result.items()}
+    return result
+
+
+def _bitwise(a, b):
+    """The same bits: arrays of one dtype and shape with equal bytes (nan is nan, -0.0 is not 0.0), else ``_same``."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_bitwise(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_bitwise(a[k], b[k]) for k in a)
+    return _same(a, b)
+
+
+def _scalar(array):
+    return array.ndim == 0 and array.dtype == np.float64
+
+
+def _filled_in(code, operands, **names):
+    """An op's ``scalar_code`` expression with its names (``a``, ``b``, ``g``, ``out``) replaced by variables."""
+    names.update(zip("abc", operands))
+    return _template_of(code).format_map(names)
+
+
+@functools.lru_cache(maxsize=None)
+def _template_of(code):
+    """``code`` as a format string: ``"g * b"`` -> ``"{g} * {b}"`` (once per expression)."""
+    code = code.replace("{", "{{").replace("}", "}}")
+    return re.sub(r"\b(a|b|c|g|out)\b", r"{\1}", code)
+
+
+class _Output:
+    __slots__ = ("index", "tensor")
+
+    def __init__(self, index, tensor=True):
+        self.index, self.tensor = index, tensor
+
+
+def _filled(template, outputs):
+    if type(template) is _Output:
+        array = outputs[template.index]
+        return Tensor.wrap(array) if template.tensor else array
+    if isinstance(template, (tuple, list)):
+        return type(template)(_filled(x, outputs) for x in template)
+    if isinstance(template, dict):
+        return {k: _filled(v, outputs) for k, v in template.items()}
+    return template
+
+
+def _same(a, b):
+    """Equal for a replay: the same object, equal arrays (dtype and shape too), equal values."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b)
+    except Exception:                     # (an object without a usable ==)
+        return False
+
+
+def _short(obj):
+    if type(obj) is np.ndarray:
+        return f"an array of shape {obj.shape}" + (f" = {obj.item()!r}" if obj.size == 1 else "")
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@functools.lru_cache(maxsize=None)
+def _in_library(filename):
+    """True for a file of autograd or nn (their own reads of .data and .grad are their business)."""
+    return os.path.abspath(filename).startswith(_LIBRARY)
+
+
+def _where():
+    """``file:line`` of the innermost frame outside autograd and nn: the user's line."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if not _in_library(frame.f_code.co_filename):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "(unknown)"
+
+
+# --- .data and .grad read by the step itself -------------------------------------------------
+
+class reads_watched:
+    """While open (in any thread), ``Tensor.data`` and ``Tensor.grad`` are properties that tell a recording
+    tape when the step's own code (not autograd's or nn's) reads them: a value taken into Python (an
+    accuracy, an ``if``, an update by hand on ``.data``) that a replay would not compute again.
+
+    The slots themselves stay where they are; the properties read and write them, and are put back
+    when the last recording in any thread ends.
+    """
+    lock = threading.Lock()
+    open = 0
+    slots = {name: Tensor.__dict__[name] for name in ("data", "grad")}
+
+    def __enter__(self):
+        with self.lock:
+            if reads_watched.open == 0:
+                for name, slot in self.slots.items():
+                    setattr(Tensor, name, _watched(slot, name))
+            reads_watched.open += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            reads_watched.open -= 1
+            if reads_watched.open == 0:
+                for name, slot in self.slots.items():
+                    setattr(Tensor, name, slot)
+
+
+def _watched(slot, name):
+    def read(t):
+        if open_blocks.count and thread_modes.capture is not None:
+            if not _in_library(sys._getframe(1).f_code.co_filename):
+                thread_modes.capture.refuse(f".{name} of a tensor read by the step (a value taken into Python, "
+                                            "which a replay would not compute again; use labgrad's ops, or read it "
+                                            "outside the step)")
+        return slot.__get__(t)
+    return property(read, slot.__set__, doc=slot.__doc__)
+
+
+# --- the compiled step ---------------------------------------------------------------------
+
+class CompiledStep:
+    """A step function that records itself and then replays; made by :func:`compile`.
+
+    Attributes
+    ----------
+    code : str
+        The replayed function's source (of the last tape used), "" before there is one.
+    replays, recordings : int
+        How many calls were replayed, and how many recorded (eagerly).
+    """
+
+    def __init__(self, fn, fullgraph=False):
+        if not callable(fn):
+            raise TypeError(f"compile: expects the step function, got {type(fn).__name__}")
+        self.fn = fn
+        self.fullgraph = bool(fullgraph)
+        self.name = getattr(fn, "__name__", "step")
+        if not self.name.isidentifier():
+            self.name = "step"
+        self.tapes = {}                   # key -> a Tape to replay, or the first recording, or None: eager
+        self.replays = self.recordings = 0
+        self.code = ""
+        self.eager = False                # set once the step cannot be captured at all
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        key = self._key(args)
+        if key is None or self.eager:
+            return self.fn(*args)
+        state = self.tapes.get(key)
+        if state is False:                # this key runs eagerly (said once)
+            return self.fn(*args)
+        if state is not None and state.guards_hold():
+            if state.verified:
+                self.replays += 1
+                return state.run([a.data if isinstance(a, Tensor) else a for a in args])
+            return self._record(key, args, first=state)
+        if len(self.tapes) >= MAX_TAPES and key not in self.tapes:
+            self._give_up(f"{MAX_TAPES} different argument shapes were recorded already", None, args)
+            return self.fn(*args)
+        return self._record(key, args, first=None)      # (new, or a guard failed: record from scratch)
+
+    def _key(self, args):
+        """What the arguments must share with the recording's: shapes and dtypes, or the values themselves."""
+        parts = [open_blocks.count and (thread_modes.grad_enabled, thread_modes.anomaly,
+                                        bool(thread_modes.forward_levels))]
+        for a in args:
+            if isinstance(a, Tensor):
+                if a.requires_grad:
+                    return None           # (a tensor to differentiate: not a batch of data; eager)
+                a = a.data
+                parts.append(("T", a.shape, a.dtype))
+            elif type(a) is np.ndarray:
+                parts.append((a.shape, a.dtype))
+            else:
+                try:
+                    hash(a)
+                except TypeError:
+                    return None
+                parts.append((type(a), a))
+        return tuple(parts)
+
+    def _record(self, key, args, first):
+        """Run the step eagerly, recording it. The first recording waits; at the second, the first is
+        replayed, everything it changed put back, and the step run eagerly: both must do the same."""
+        if first is not None:
+            before = Snapshot(first)
+            replayed_result = first.run([a.data if isinstance(a, Tensor) else a for a in args])
+            after_replay = Snapshot(first)
+            before.restore()
+        tape = Tape(self.name, len(args))
+        for k, a in enumerate(args):
+            if isinstance(a, Tensor):
+                tape.bind_argument(k, a.data)
+            elif type(a) is np.ndarray:
+                tape.bind_argument(k, a)
+        if thread_modes.capture is not None:
+            raise CaptureError(f"compile: {self.name} was called while another step is recorded; "
+                               "compile the outer step only")
+        open_blocks.add(1)
+        thread_modes.capture = tape
+        try:
+            with reads_watched():
+                result = self.fn(*args)
+        finally:
+            thread_modes.capture = None
+            open_blocks.add(-1)
+        self.recordings += 1
+        if tape.refused is None:
+            tape.finish(result)
+        if tape.refused is not None:
+            what, where = tape.refused
+            self._give_up(what, where, args, every_key=True)
+            return result
+        if first is None:
+            self.tapes[key] = tape        # replayed once the next call agrees
+            return result
+        same, difference = first.same_as(tape)
+        if same:
+            same, difference = after_replay.same_as(Snapshot(first), replayed_result, result)
+        if not same:
+            self._give_up(difference, None, args, key=key)
+            return result
+        first.verified = True
+        self.code = first.code
+        return result
+
+    def _give_up(self, what, where, args, every_key=False, key=None):
+        shapes = ", ".join(str(a.shape) for a in args if isinstance(a, (Tensor, np.ndarray)))
+        text = (f"compile: {self.name} cannot be replayed: {what}" + (f", at {where}" if where else "")
+                + f"; it runs eagerly{'' if every_key else ' for arguments of shapes ' + repr(shapes)} from now "
+                "on (correct, just not faster)")
+        if self.fullgraph:
+            raise CaptureError(text)
+        warnings.warn(text, CaptureWarning, stacklevel=3)
+        if every_key:
+            self.eager = True
+        elif key is not None:
+            self.tapes[key] = False
+
+    def __repr__(self):
+        return (f"<compiled {self.name}: {len(self.tapes)} tape(s), {self.recordings} recorded, "
+                f"{self.replays} replayed{', eager' if self.eager else ''}>")
+
+
+def compile(fn=None, *, fullgraph=False):
+    """Capture ``fn`` (a training step) once and replay it as straight-line numpy calls.
+
+    Parameters
+    ----------
+    fn : callable
+        The step: called with numpy arrays or Tensors (a batch) and hashable values;
+        it may call models, losses, ``backward`` and an optimiser's ``zero_grad`` and
+        ``step``, and return Tensors (the loss, the outputs), arrays or values.
+    fullgraph : bool
+        Raise :class:`CaptureError` for a step that cannot be captured, instead of
+        running it eagerly with a :class:`CaptureWarning` (as ``torch.compile``).
+
+    Returns
+    -------
+    CompiledStep
+        Called like ``fn``. Tensors it returns hold the replay's values and no graph.
+
+    See the module docstring for what is recorded, what is guarded and what is not
+    captured. Usable as a decorator, with or without arguments.
+    """
+    if fn is None:
+        return functools.partial(compile, fullgraph=fullgraph)
+    return CompiledStep(fn, fullgraph=fullgraph)

@@ -1,0 +1,400 @@
+"""autograd.compile: a replayed step is the eager step, bit for bit; what cannot be replayed runs eagerly, said.
+
+Every case builds the same model twice from the same seeds, runs one copy eagerly and
+the other through ``autograd.compile`` on the same batches, and compares every
+returned value and, at the end, every parameter, buffer, gradient and optimiser state
+by their bytes.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+from autograd import Function, Tensor
+from autograd.capture import CaptureError, CaptureWarning
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((1000, 6))
+Y = RNG.integers(0, 4, 1000)
+
+
+def batches(n_steps, size=32):
+    for i in range(n_steps):
+        lo = (i * size) % (len(X) - size)
+        yield X[lo:lo + size], Y[lo:lo + size]
+
+
+# --- the models: each a function of a seed giving (model, optimiser, step) ---------------------
+
+def classifier(layers, optimizer, train=True):
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*layers())
+        model.train(train)
+        opt = optimizer(model.parameters())
+
+        def step(x, y):
+            opt.zero_grad()
+            out = model(x)
+            loss = F.cross_entropy(out, y)
+            loss.backward()
+            opt.step()
+            return loss, out
+        return model, opt, step
+    return build
+
+
+def mlp():
+    return [nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 4)]
+
+
+def batch_norm_dropout():
+    return [nn.Linear(6, 16), nn.BatchNorm1d(16), nn.LeakyReLU(0.1), nn.Dropout(0.3), nn.Linear(16, 16),
+            nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2, rng=np.random.default_rng(5)), nn.Linear(16, 4)]
+
+
+def scalar_mlp(seed):
+    """micrograd's moons MLP in miniature: 0-d tensors, neurons as sums of products, a max-margin loss."""
+    rng = np.random.default_rng(seed)
+    layers = [[([Tensor(rng.uniform(-1, 1), requires_grad=True) for _ in range(n_in)], Tensor(0.0, requires_grad=True))
+               for _ in range(n_out)] for n_in, n_out in ((2, 4), (4, 1))]
+    params = [p for layer in layers for w, b in layer for p in w + [b]]
+    opt = nn.SGD(params, lr=0.05)
+
+    def forward(x):
+        for k, layer in enumerate(layers):
+            sums = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            x = [s.relu() for s in sums] if k < len(layers) - 1 else sums
+        return x[0]
+
+    def step(x, y):                              # (the batch through ops: indexing a Tensor is one)
+        x, y = Tensor(x), Tensor(y)
+        scores = [forward([x[i, 0], x[i, 1]]) for i in range(len(x))]
+        losses = [(1 + -y[i] * s).relu() for i, s in enumerate(scores)]
+        loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return params, opt, step
+
+
+MODELS = {
+    "MLP, SGD": classifier(mlp, lambda p: nn.SGD(p, lr=0.1)),
+    "MLP, SGD with momentum and weight decay": classifier(
+        mlp, lambda p: nn.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3)),
+    "BatchNorm (train), Dropout, Adam": classifier(batch_norm_dropout, lambda p: nn.Adam(p, lr=1e-2)),
+    "BatchNorm (eval), Dropout (eval), Adam": classifier(batch_norm_dropout, lambda p: nn.Adam(p, lr=1e-2),
+                                                         train=False),
+    "BatchNorm, Dropout, AdamW": classifier(batch_norm_dropout, lambda p: nn.AdamW(p, lr=1e-2)),
+    "MLP float64": classifier(lambda: [nn.Linear(6, 8, dtype=np.float64), nn.ReLU(), nn.Linear(8, 4, dtype=np.float64)],
+                              lambda p: nn.SGD(p, lr=0.1)),
+}
+
+
+def state_of(model_or_params, opt):
+    """Every array of the model (or list of parameters), their gradients and the optimiser's state."""
+    if isinstance(model_or_params, nn.Module):
+        params = list(model_or_params.parameters())
+        arrays = [np.asarray(v) for v in model_or_params.state_dict().values()]
+    else:
+        params, arrays = model_or_params, []
+    arrays += [p.data for p in params] + [p.grad for p in params if p.grad is not None]
+    for s in opt.state_dict()["state"].values():
+        arrays += [np.asarray(v) for v in s.values()]
+    return arrays
+
+
+def assert_same_bits(a, b, what):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), what
+
+
+def run_both(build, steps, batches_of=batches):
+    """The eager run, then the compiled one (one after the other: dropout draws from numpy's global state,
+    which ``build`` seeds)."""
+    eager_model, eager_opt, eager_step = build(1)
+    expected = [_arrays(eager_step(x, y)) for x, y in batches_of(steps)]
+    model, opt, step = build(1)
+    compiled = autograd.compile(step)
+    for i, (x, y) in enumerate(batches_of(steps)):
+        for e, g in zip(expected[i], _arrays(compiled(x, y)), strict=True):
+            assert_same_bits(e, g, f"step {i}")
+    for k, (e, g) in enumerate(zip(state_of(eager_model, eager_opt), state_of(model, opt), strict=True)):
+        assert_same_bits(e, g, f"state array {k}")
+    return compiled
+
+
+def _arrays(result):
+    return [t.data.copy() for t in (result if isinstance(result, tuple) else (result,)) if t is not None]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_replayed_run_is_the_eager_run_bit_for_bit_over_100_steps(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # (no CaptureWarning: every model here is captured)
+        compiled = run_both(MODELS[name], 100)
+    assert (compiled.recordings, compiled.replays) == (2, 98)
+
+
+def test_the_scalar_moons_mlp_replays_bit_for_bit():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(scalar_mlp, 100, lambda n: ((x[:, :2], 2.0 * (y % 2) - 1) for x, y in batches(n, size=8)))
+    assert compiled.replays == 98
+
+
+def test_fit_with_compile_trains_as_fit_without():
+    histories, states = [], []
+    for compile_step in (False, True):
+        model, opt, _ = MODELS["BatchNorm (train), Dropout, Adam"](3)
+        history = nn.fit(model, F.cross_entropy, opt, (X[:200], Y[:200]), val_data=(X[:50], Y[:50]), epochs=4,
+                         batch_size=48, seed=2, progress=False, compile=compile_step)   # (a last batch of 8)
+        del history["epoch_time"]
+        histories.append(history)
+        states.append(state_of(model, opt))
+    assert histories[0] == histories[1]
+    for e, g in zip(*states, strict=True):
+        assert_same_bits(e, g, "state after fit")
+
+
+# --- guards: a change records again ----------------------------------------------------------
+
+def test_another_batch_size_gets_its_own_tape():
+    model, opt, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    for size in (32, 32, 32, 20, 20, 20, 32):
+        compiled(X[:size], Y[:size])
+    assert len(compiled.tapes) == 2 and compiled.recordings == 4 and compiled.replays == 3
+
+
+@pytest.mark.parametrize("change", [
+    "model.eval()",
+    "model[0].weight.data = model[0].weight.data.copy()",
+    "model[0].weight.requires_grad_(False)",
+    "model.load_state_dict(model.state_dict())",
+])
+def test_a_change_to_the_model_records_again_and_trains_as_eager(change):
+    results = []
+    for compile_step in (False, True):
+        model, opt, step = MODELS["BatchNorm (train), Dropout, Adam"](4)
+        if compile_step:
+            step = autograd.compile(step)
+        losses = [step(x, y)[0].data for x, y in batches(4)]
+        exec(change, {"model": model, "nn": nn})
+        losses += [step(x, y)[0].data for x, y in batches(8)]
+        results.append(losses)
+    for e, g in zip(*results):
+        assert_same_bits(e, g, change)
+    assert step.recordings > 2 and step.replays > 2 + 2     # recorded again, then replayed again
+
+
+def test_too_many_shapes_run_eagerly_with_a_warning():
+    _, _, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    for size in range(2, 2 + autograd.capture.MAX_TAPES):
+        compiled(X[:size], Y[:size])
+    with pytest.warns(CaptureWarning, match="8 different argument shapes were recorded already"):
+        compiled(X[:40], Y[:40])
+
+
+# --- what cannot be replayed: eager, with a warning that says what and where ---------------------
+
+def _item(model, x, y, rng):
+    loss = F.cross_entropy(model(x), y)
+    return loss, loss.item()
+
+
+def _branch(model, x, y, rng):
+    loss = F.cross_entropy(model(x), y)
+    if loss > 1.0:
+        loss = loss * 2
+    return loss, None
+
+
+def _noise(model, x, y, rng):
+    return F.cross_entropy(model(x + rng.normal(size=x.shape)), y), None
+
+
+def _accuracy_from_data(model, x, y, rng):
+    out = model(x)
+    return F.cross_entropy(out, y), float((out.data.argmax(axis=1) == y).mean())
+
+
+class Cube(Function):
+    name = "cube"
+
+    def forward(self, x):
+        return x ** 3
+
+    def backward(self, g, out, x):
+        return (g * 3 * x * x,)
+
+
+class CapturableCube(Cube):
+    capturable = True
+
+
+def _user_op(model, x, y, rng):
+    return F.cross_entropy(Cube.apply(model(x)), y), None
+
+
+def _capturable_user_op(model, x, y, rng):
+    return F.cross_entropy(CapturableCube.apply(model(x)), y), None
+
+
+def _higher_order(model, x, y, rng):
+    loss = F.cross_entropy(model(x), y)
+    (g,) = autograd.grad(loss, model[0].weight, create_graph=True)
+    return loss + (g * g).sum(), None
+
+
+UNCAPTURABLE = {
+    ".item()": (_item, r"\.item\(\) reads a value of this call into Python"),
+    "if on a tensor": (_branch, r"bool\(\) of a tensor \(an if or while on a tensor's value\)"),
+    "random numbers outside the ops": (_noise, "a value of the step changed between calls"),
+    "a value computed from .data": (_accuracy_from_data, r"\.data of a tensor read by the step"),
+    "a user op": (_user_op, "the op 'cube' \\(Cube\\) is not capturable"),
+    "autograd.grad in the step": (_higher_order, "autograd.grad inside the step"),
+}
+
+
+def _training(body, manual_update=False):
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*mlp())
+        opt = nn.SGD(model.parameters(), lr=0.1)
+        rng = np.random.default_rng(seed)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss, extra = body(model, x, y, rng)
+            loss.backward()
+            if manual_update:                     # the labs' update, by hand on .data: invisible to a tape
+                for p in model.parameters():
+                    p.data -= 0.1 * p.grad
+            else:
+                opt.step()
+            return loss, extra
+        return model, opt, step
+    return build
+
+
+@pytest.mark.parametrize("name", UNCAPTURABLE)
+def test_what_cannot_be_replayed_runs_eagerly_with_a_warning_saying_what_and_where(name):
+    body, message = UNCAPTURABLE[name]
+    build = _training(body)
+    eager_model, _, eager_step = build(1)
+    model, _, step = build(1)
+    compiled = autograd.compile(step)
+    with pytest.warns(CaptureWarning, match=message) as caught:    # (no dropout here: interleaving is fine)
+        results = [(eager_step(x, y), compiled(x, y)) for x, y in batches(6)]
+    assert len(caught) == 1                       # said once
+    assert "runs eagerly" in str(caught[0].message)
+    if name in (".item()", "if on a tensor", "a value computed from .data"):     # where: the user's line
+        assert f"{__file__}:" in str(caught[0].message)
+    for (e_loss, e_extra), (loss, extra) in results:
+        assert_same_bits(e_loss.data, loss.data, name)
+        assert e_extra == extra
+    for e, g in zip(eager_model.parameters(), model.parameters()):
+        assert_same_bits(e.data, g.data, name)
+
+
+def test_a_manual_update_on_data_is_refused():
+    build = _training(lambda model, x, y, rng: (F.cross_entropy(model(x), y), None), manual_update=True)
+    eager_model, _, eager_step = build(1)
+    model, _, step = build(1)
+    compiled = autograd.compile(step)
+    with pytest.warns(CaptureWarning, match=r"\.(data|grad) of a tensor read by the step"):
+        for x, y in batches(5):
+            eager_step(x, y)
+            compiled(x, y)
+    for e, g in zip(eager_model.parameters(), model.parameters()):
+        assert_same_bits(e.data, g.data, "manual update")
+
+
+@pytest.mark.parametrize("outside, message", [
+    # arrays changed in place through numpy (np.asarray shares a tensor's memory), not through .data
+    ("np.multiply(np.asarray(model[0].weight), 0.99, out=np.asarray(model[0].weight))",
+     r"a parameter of shape \(6, 16\) differs after a replay from the eager step"),
+    # gradients changed by a library function that is not recorded
+    ("nn.utils.clip_grad_value_(model.parameters(), 1e-3)", "differs after a replay from the eager step"),
+])
+def test_work_a_tape_cannot_see_is_caught_by_the_check_of_a_replay_against_the_eager_step(outside, message):
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*mlp())
+        opt = nn.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            exec(outside, {"np": np, "nn": nn, "model": model})
+            opt.step()
+            return loss
+        return model, opt, step
+    eager_model, _, eager_step = build(1)
+    model, _, step = build(1)
+    compiled = autograd.compile(step)
+    with pytest.warns(CaptureWarning, match=message):
+        for x, y in batches(5):
+            assert_same_bits(eager_step(x, y).data, compiled(x, y).data, outside)
+    for e, g in zip(eager_model.parameters(), model.parameters()):
+        assert_same_bits(e.data, g.data, outside)
+    assert compiled.replays == 0
+
+
+def test_a_user_op_that_says_it_is_capturable_is_replayed():
+    compiled = run_both(_training(_capturable_user_op), 10)
+    assert compiled.replays == 8
+
+
+def test_fullgraph_raises_instead_of_falling_back():
+    _, _, step = _training(_item)(0)
+    compiled = autograd.compile(step, fullgraph=True)
+    with pytest.raises(CaptureError, match=r"compile: step cannot be replayed: \.item\(\)"):
+        compiled(X[:8], Y[:8])
+
+
+# --- what a user sees ---------------------------------------------------------------------
+
+def test_the_code_is_the_step_written_out():
+    _, _, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    assert compiled.code == ""
+    for x, y in batches(3):
+        compiled(x, y)
+    code = compiled.code
+    assert code.startswith("def replayed_step(a0, a1):")
+    for line in ("zero_grad0(", "v1 = linear0(", "relu0(", "cross_entropy0(v", "r = cross_entropy0_backward(",
+                 "linear0_backward(", "step0()"):
+        assert line in code, line
+    assert code.index("linear2(") < code.index("linear2_backward(") < code.index("linear0_backward(")
+    assert "2 recorded, 1 replayed" in repr(compiled)
+
+
+def test_returned_tensors_hold_the_values_and_no_graph():
+    _, _, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    for x, y in batches(3):
+        loss, out = compiled(x, y)
+    assert not loss.requires_grad and loss.op is None and loss.shape == () and out.shape == (32, 4)
+
+
+def test_tensor_arguments_are_batches_like_arrays():
+    compiled = run_both(classifier(mlp, lambda p: nn.SGD(p, lr=0.1)), 5,
+                        lambda n: ((Tensor(x), y) for x, y in batches(n)))
+    assert compiled.replays == 3
+
+
+@pytest.mark.parametrize("bad, kind, message", [
+    (3, TypeError, "compile: expects the step function, got int"),
+    ("step", TypeError, "compile: expects the step function, got str"),
+])
+def test_bad_input(bad, kind, message):
+    with pytest.raises(kind, match=message):
+        autograd.compile(bad)
