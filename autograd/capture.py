@@ -47,6 +47,7 @@ def replayed_step(a0, a1):
 import builtins
 import functools
 import linecache
+import math
 import os
 import re
 import sys
@@ -66,6 +67,9 @@ __all__ = ["compile", "CompiledStep", "Tape", "CaptureError", "CaptureWarning", 
 MAX_TAPES = 8                  # distinct argument shapes recorded before a step runs eagerly (torch: 8 too)
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "nn") + os.sep)   # autograd's and nn's files
+
+
+_LITERALS = (bool, int, float, str, type(None))
 
 
 class CaptureError(RuntimeError):
@@ -111,13 +115,6 @@ def watch_module(module):
         tape.watch(module)
 
 
-def refuse(what):
-    """While a step is recorded, mark it as not capturable because of ``what`` (the reason, said once)."""
-    tape = thread_modes.capture if open_blocks.count else None
-    if tape is not None:
-        tape.refuse(what)
-
-
 # --- the tape ---------------------------------------------------------------------------
 
 class Tape:
@@ -145,6 +142,7 @@ class Tape:
         self.grads = {}                   # during a backward: tensor -> the variable of its gradient so far
         self.counter = count()
         self.held_numbers = set()         # variables holding Python numbers, not arrays
+        self.foreign = set()              # variables holding an array a user op returned as it is
         self.read_numbers = {}            # constant -> the variable holding its value as a number
         self.numbers = {}                 # hint -> how many names it has given
         self.args = [f"a{i}" for i in range(n_args)]
@@ -173,6 +171,9 @@ class Tape:
         return self.constant(obj)
 
     def constant(self, obj, hint="c"):
+        if type(obj) in _LITERALS and (type(obj) is not float or math.isfinite(obj)):
+            self.signature.append(obj)
+            return repr(obj)              # (written as it is: repr gives back the same value, to the last bit)
         name = self.fresh(hint)
         self.namespace[name] = obj
         if isinstance(obj, (np.random.Generator, np.random.RandomState)):
@@ -277,6 +278,7 @@ class Tape:
             return
         self.grads = {}
         self.handed = []
+        self.lines.append("# backward: each op's backward, newest first; gradients added up where paths meet")
         for root, g, owned in seeds:
             if owned:                     # ones made by the walk: made again, fresh, on every replay
                 name = self.new_variable(g, "g")
@@ -328,28 +330,35 @@ class Tape:
                 expr = f"{expr}.astype(np.{p.data.dtype})"
             if prev in self.held_numbers:
                 self.held_numbers.add(name)
+            if prev is None and expr == f"r[{k}]" and not op.trusted:
+                self.foreign.add(name)            # (an array a user op returned: it may keep it)
         self.lines.append(f"{name} = {expr}" if prev is None else f"{name} = {prev} + ({expr})")
         self.grads[p] = name
 
     def wrote_grads(self, write, finished, before):
         """``write(finished, handed)`` added the walk's gradients to the ``.grad`` of ``finished``'s tensors,
-        whose ``.grad`` was ``before``. A replay calls it again; where every ``.grad`` was None
-        (after ``zero_grad()``), it first tries what ``write`` did then: each tensor took its
-        gradient as it is (``t.grad is g``) or a copy (a view, or an array another tensor took)."""
+        whose ``.grad`` was ``before``. A replay calls it again; where every ``.grad`` is None (after
+        ``zero_grad()``), it first sets them itself: each tensor takes its gradient as it is if no one
+        else can see that array (a new array of the step's own: not a view, not a number, not given
+        to another tensor, not the caller's nor a user op's), else a copy, as ``write`` does."""
         if self.refused is not None:       # (nothing more to write down)
             return
         tensors = {t: self.params[id(t)][1] + "_tensor" if id(t) in self.params else self.fresh("tensor")
                    for t in finished}
         for t, name in tensors.items():
             self.namespace[name] = t
+        self.lines.append("# the gradients into .grad")
         entries = ", ".join(f"{tensors[t]}: {self.array(self.grads[t])}" for t in finished)
         handed = "{" + ", ".join(f"id({h})" for h in self.handed) + "}" if self.handed else "set()"
         call = f"{self.constant_quiet(write, 'write_grads')}({{{entries}}}, {handed})"
         if finished and all(g is None for g in before):
             self.lines.append(f"if {' and '.join(f'{n}.grad is None' for n in tensors.values())}:")
+            given = set(self.handed)
             for t, name in tensors.items():
-                g = self.grads[t]
-                adopted = t.grad is finished[t] and g not in self.held_numbers    # (a number: a new array)
+                g, array = self.grads[t], finished[t]
+                adopted = (type(array) is np.ndarray and array.base is None and g not in given
+                           and g not in self.foreign and g not in self.held_numbers)
+                given.add(g)
                 self.lines.append(f"    {name}.grad = {g if adopted else f'np.array({g})'}")
             self.lines.append("else:")
             call = "    " + call
@@ -358,12 +367,15 @@ class Tape:
         self.grads = {}
 
     # the end: the function
-    def finish(self, result):
-        """Write the statements out as a function returning ``result``'s arrays; compile it."""
+    def finish(self, result, build=True):
+        """Write the statements out as a function returning ``result``'s arrays; compile it (with ``build``:
+        a recording made only to be compared with the first is not compiled)."""
         self.result_template, outputs = self._template(result)
         if self.refused is not None:
             return
         self.lines.append(f"return ({''.join(self.array(o) + ', ' for o in outputs)})")
+        if not build:
+            return
         args = ", ".join(self.args)
         self.code = f"def replayed_{self.name}({args}):\n" + "".join(f"    {line}\n" for line in self.lines)
         source = self.code + "\n\n" + self.guard_code()
@@ -431,7 +443,7 @@ class Tape:
         return _filled(self.result_template, outputs)
 
 
-class Snapshot:
+class _Snapshot:
     """A copy of everything a replay of ``tape`` changes: its parameters' values and ``.grad``, the buffers
     of the modules it called, the state of the optimisers it stepped, its random generators.
 
@@ -610,7 +622,7 @@ def _where():
 
 # --- .data and .grad read by the step itself -------------------------------------------------
 
-class reads_watched:
+class _ReadsWatched:
     """While open (in any thread), ``Tensor.data`` and ``Tensor.grad`` are properties that tell a recording
     tape when the step's own code (not autograd's or nn's) reads them: a value taken into Python (an
     accuracy, an ``if``, an update by hand on ``.data``) that a replay would not compute again.
@@ -624,15 +636,15 @@ class reads_watched:
 
     def __enter__(self):
         with self.lock:
-            if reads_watched.open == 0:
+            if _ReadsWatched.open == 0:
                 for name, slot in self.slots.items():
                     setattr(Tensor, name, _watched(slot, name))
-            reads_watched.open += 1
+            _ReadsWatched.open += 1
 
     def __exit__(self, *exc):
         with self.lock:
-            reads_watched.open -= 1
-            if reads_watched.open == 0:
+            _ReadsWatched.open -= 1
+            if _ReadsWatched.open == 0:
                 for name, slot in self.slots.items():
                     setattr(Tensor, name, slot)
 
@@ -673,11 +685,17 @@ class CompiledStep:
         self.replays = self.recordings = 0
         self.code = ""
         self.eager = False                # set once the step cannot be captured at all
+        self.said = set()                 # the reasons for running eagerly already warned about
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args):
+        if self.eager:
+            return self.fn(*args)
         key = self._key(args)
-        if key is None or self.eager:
+        if type(key) is str:              # arguments a replay cannot be guarded on: eager (said once)
+            if key not in self.said:
+                self.said.add(key)
+                self._give_up(key, None, args, key=None)
             return self.fn(*args)
         state = self.tapes.get(key)
         if state is False:                # this key runs eagerly (said once)
@@ -696,10 +714,11 @@ class CompiledStep:
         """What the arguments must share with the recording's: shapes and dtypes, or the values themselves."""
         parts = [open_blocks.count and (thread_modes.grad_enabled, thread_modes.anomaly,
                                         bool(thread_modes.forward_levels))]
-        for a in args:
+        for k, a in enumerate(args):
             if isinstance(a, Tensor):
                 if a.requires_grad:
-                    return None           # (a tensor to differentiate: not a batch of data; eager)
+                    return (f"argument {k} is a tensor that requires grad (the step's arguments are data: arrays, "
+                            "Tensors without grad, hashable values)")
                 a = a.data
                 parts.append(("T", a.shape, a.dtype))
             elif type(a) is np.ndarray:
@@ -708,7 +727,8 @@ class CompiledStep:
                 try:
                     hash(a)
                 except TypeError:
-                    return None
+                    return (f"argument {k} is a {type(a).__name__}, which cannot be compared with the recording's "
+                            "(pass arrays, Tensors or hashable values)")
                 parts.append((type(a), a))
         return tuple(parts)
 
@@ -716,9 +736,14 @@ class CompiledStep:
         """Run the step eagerly, recording it. The first recording waits; at the second, the first is
         replayed, everything it changed put back, and the step run eagerly: both must do the same."""
         if first is not None:
-            before = Snapshot(first)
-            replayed_result = first.run([a.data if isinstance(a, Tensor) else a for a in args])
-            after_replay = Snapshot(first)
+            before = _Snapshot(first)
+            try:
+                replayed_result = first.run([a.data if isinstance(a, Tensor) else a for a in args])
+            except Exception as e:        # (the eager step below says what is wrong, if anything)
+                before.restore()
+                self._give_up(f"its replay raised {type(e).__name__}: {e}", None, args, key=key)
+                return self.fn(*args)
+            after_replay = _Snapshot(first)
             before.restore()
         tape = Tape(self.name, len(args))
         for k, a in enumerate(args):
@@ -732,14 +757,14 @@ class CompiledStep:
         open_blocks.add(1)
         thread_modes.capture = tape
         try:
-            with reads_watched():
+            with _ReadsWatched():
                 result = self.fn(*args)
         finally:
             thread_modes.capture = None
             open_blocks.add(-1)
         self.recordings += 1
         if tape.refused is None:
-            tape.finish(result)
+            tape.finish(result, build=first is None)
         if tape.refused is not None:
             what, where = tape.refused
             self._give_up(what, where, args, every_key=True)
@@ -749,7 +774,7 @@ class CompiledStep:
             return result
         same, difference = first.same_as(tape)
         if same:
-            same, difference = after_replay.same_as(Snapshot(first), replayed_result, result)
+            same, difference = after_replay.same_as(_Snapshot(first), replayed_result, result)
         if not same:
             self._give_up(difference, None, args, key=key)
             return result
@@ -759,9 +784,11 @@ class CompiledStep:
 
     def _give_up(self, what, where, args, every_key=False, key=None):
         shapes = ", ".join(str(a.shape) for a in args if isinstance(a, (Tensor, np.ndarray)))
+        scope = ("it runs eagerly from now on" if every_key else
+                 f"it runs eagerly for arguments of shapes {shapes} from now on" if key is not None else
+                 "such calls run eagerly")
         text = (f"compile: {self.name} cannot be replayed: {what}" + (f", at {where}" if where else "")
-                + f"; it runs eagerly{'' if every_key else ' for arguments of shapes ' + repr(shapes)} from now "
-                "on (correct, just not faster)")
+                + f"; {scope} (correct, just not faster)")
         if self.fullgraph:
             raise CaptureError(text)
         warnings.warn(text, CaptureWarning, stacklevel=3)

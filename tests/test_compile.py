@@ -391,6 +391,19 @@ def test_tensor_arguments_are_batches_like_arrays():
     assert compiled.replays == 3
 
 
+@pytest.mark.parametrize("argument, message", [
+    ([1, 2], "argument 2 is a list, which cannot be compared with the recording's"),
+    (Tensor(np.ones(3), requires_grad=True), "argument 2 is a tensor that requires grad"),
+])
+def test_arguments_that_cannot_be_guarded_run_eagerly_with_a_warning(argument, message):
+    model, opt, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(lambda x, y, extra: step(x, y))
+    with pytest.warns(CaptureWarning, match=message + ".*such calls run eagerly") as caught:
+        for x, y in batches(4):
+            compiled(x, y, argument)
+    assert len(caught) == 1 and compiled.recordings == 0
+
+
 @pytest.mark.parametrize("bad, kind, message", [
     (3, TypeError, "compile: expects the step function, got int"),
     ("step", TypeError, "compile: expects the step function, got str"),
