@@ -32,7 +32,7 @@ import numbers
 import numpy as np
 
 __all__ = [
-    "is_int", "integer", "positive_int", "non_negative_int", "real_number", "probability", "boolean",
+    "is_int", "integer", "positive_int", "non_negative_int", "int_pair", "real_number", "probability", "boolean",
     "one_of", "shape_tuple", "float_dtype", "dtype_and_device", "show",
 ]
 
@@ -147,6 +147,28 @@ def non_negative_int(value, name, op, *, hint=None):
     ValueError: Adam.load_state_dict: step must be a non-negative int, got -1; pass an int >= 0
     """
     return integer(value, name, op, low=0, what="a non-negative int", hint=hint)
+
+
+def int_pair(value, name, op, low=0):
+    """``value`` (an int, or a pair of ints: (height, width)) as a pair of Python ints, each >= ``low``: the
+    kernel sizes, strides, paddings and dilations of the 2-d ops, which PyTorch takes either way.
+
+    >>> int_pair(3, "kernel_size", "conv2d", low=1), int_pair((2, np.int64(1)), "stride", "conv2d", low=1)
+    ((3, 3), (2, 1))
+    >>> int_pair((1, 0), "stride", "conv2d", low=1)
+    Traceback (most recent call last):
+        ...
+    ValueError: conv2d: stride must be an int >= 1 (or a pair of them), got 0; pass an int >= 1
+    >>> int_pair(1.5, "padding", "conv2d")
+    Traceback (most recent call last):
+        ...
+    TypeError: conv2d: padding must be an int or a pair of ints (height, width), got 1.5 (float); pass e.g. padding=1 or padding=(2, 1)
+    """
+    items = (value, value) if is_int(value) else value
+    if not (isinstance(items, (tuple, list)) and len(items) == 2 and all(is_int(v) for v in items)):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints (height, width), {_got(value)}; "
+                        f"pass e.g. {name}=1 or {name}=(2, 1)")
+    return tuple(integer(v, name, op, low=low, what=f"an int >= {low} (or a pair of them)") for v in items)
 
 
 def real_number(value, name, op, low=None, high=None, *, low_open=False, high_open=False, finite=True,

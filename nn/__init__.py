@@ -49,6 +49,7 @@ from nn import functional, init, optim  # noqa: E402  (after the check: they imp
 from nn.module import LoadResult, Module, Parameter
 from nn.layers import (MLP, BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
                        Sequential, Sigmoid, Softmax, Tanh)
+from nn.conv import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nn.optim import SGD, Adam, AdamW, CosineAnnealingLR, StepLR
 from nn import blas, data, metrics, utils
@@ -57,7 +58,7 @@ from nn.serialization import load, save
 
 __all__ = [
     "Module", "Parameter", "LoadResult", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
-    "Dropout", "BatchNorm1d", "Flatten", "Identity", "Sequential", "MLP", "BCELoss", "BCEWithLogitsLoss",
+    "Dropout", "BatchNorm1d", "BatchNorm2d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Identity", "Sequential", "MLP", "BCELoss", "BCEWithLogitsLoss",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "SGD", "Adam", "AdamW", "StepLR", "CosineAnnealingLR",
     "functional", "init", "optim", "blas", "data", "metrics", "utils", "fit", "evaluate", "predict", "save", "load",
 ]

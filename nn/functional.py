@@ -26,11 +26,12 @@ from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax
 from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_labels, class_scores, float_input,
                                     float_target, reduced)
 from autograd.ops.losses import binary_cross_entropy, binary_cross_entropy_with_logits, softmax_cross_entropy
+from autograd.ops.conv import avg_pool2d, conv2d, max_pool2d
 from autograd.ops.normalization import batch_norm
 from nn.init import as_rng
 
 __all__ = [
-    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm", "conv2d", "max_pool2d", "avg_pool2d",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "mse_loss",
 ]
 

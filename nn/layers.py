@@ -1,4 +1,5 @@
-"""Layers: Linear, activations, Dropout, BatchNorm1d, Flatten, Identity, Sequential, MLP.
+"""Layers: Linear, activations, Dropout, BatchNorm1d (and the base of every batch norm), Flatten, Identity,
+Sequential, MLP. (Convolution, pooling and BatchNorm2d are in :mod:`nn.conv`.)
 
 Every layer is a :class:`~nn.Module` whose ``forward`` composes autograd ops,
 so gradients come from the ops' own backward formulas. Inputs may be Tensors
@@ -24,13 +25,14 @@ from nn import init as init_
 from nn.module import Module, Parameter
 
 __all__ = [
-    "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "BatchNorm1d",
-    "Flatten", "Identity", "Sequential", "MLP",
+    "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout", "BatchNormBase",
+    "BatchNorm1d", "Flatten", "Identity", "Sequential", "MLP", "match_dtype",
 ]
 
 
-def _match_dtype(x, dtype, layer):
-    """Tensor ``x`` in the parameters' ``dtype``: cast if it carries no derivative, else a TypeError."""
+def match_dtype(x, dtype, layer):
+    """Tensor ``x`` in the parameters' ``dtype``: cast if it carries no derivative, else a TypeError (``layer``
+    names the layer in the message). Every layer with parameters calls it on an input of another dtype."""
     if carries_derivative(x):
         what = "requires grad" if x.requires_grad else "carries a tangent (forward mode)"
         raise TypeError(f"{layer}: input of dtype {x.dtype} {what} and meets parameters of dtype {dtype}; "
@@ -92,7 +94,7 @@ class Linear(Module):
             raise ValueError(f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
                              f"expected input of shape (..., {self.in_features}), got {shape}")
         if x.data.dtype != self.weight.data.dtype:
-            x = _match_dtype(x, self.weight.data.dtype, "Linear")
+            x = match_dtype(x, self.weight.data.dtype, "Linear")
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
@@ -234,33 +236,29 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over the batch axis of (N, C) or (N, C, L) inputs, as PyTorch's.
+class BatchNormBase(Module):
+    """What every batch norm layer shares: parameters, running statistics, training and evaluation modes.
 
     Training mode normalises with the batch mean and biased variance and updates
     the running statistics: ``running = (1 - momentum) * running + momentum * batch``,
     with the *unbiased* batch variance for ``running_var`` (``momentum=None``: a
     cumulative average). Evaluation mode normalises with the running statistics.
-    Then ``y = x_hat * weight + bias`` when ``affine``.
-
-    >>> import nn
-    >>> bn = nn.BatchNorm1d(2)
-    >>> y = bn(np.array([[1.0, 10.0], [3.0, 30.0]]))
-    >>> np.round(y.data, 3).tolist()
-    [[-1.0, -1.0], [1.0, 1.0]]
-    >>> bn.running_mean, bn.running_var                  # momentum 0.1; unbiased variance [2, 200]
-    (array([0.2, 2. ], dtype=float32), array([ 1.1, 20.9], dtype=float32))
+    Then ``y = x_hat * weight + bias`` when ``affine``. Statistics are per channel
+    (axis 1), over every other axis. A subclass states the input shapes it takes:
+    ``input_ndims`` (its numbers of dimensions) and ``input_shapes`` (the text of the error).
     """
+    input_ndims = ()
+    input_shapes = ""            # e.g. "(N, {c}) or (N, {c}, L)"
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=np.float32):
         super().__init__()
-        self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps = real_number(eps, "eps", "BatchNorm1d", low=0, low_open=True)
+        layer = type(self).__name__
+        self.num_features = positive_int(num_features, "num_features", layer)
+        self.eps = real_number(eps, "eps", layer, low=0, low_open=True)
         if momentum is not None:                      # (None: a cumulative average)
-            momentum = real_number(momentum, "momentum", "BatchNorm1d", low=0, high=1,
-                                   what="a number in [0, 1] or None")
-        self.momentum, self.affine = momentum, boolean(affine, "affine", "BatchNorm1d")
-        dtype = float_dtype(dtype, "dtype", "BatchNorm1d")
+            momentum = real_number(momentum, "momentum", layer, low=0, high=1, what="a number in [0, 1] or None")
+        self.momentum, self.affine = momentum, boolean(affine, "affine", layer)
+        dtype = float_dtype(dtype, "dtype", layer)
         for name, fill in (("weight", np.ones), ("bias", np.zeros)):
             self.register_parameter(name, Parameter(init_.aligned_copy(fill(self.num_features), dtype)) if affine else None)
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
@@ -269,12 +267,13 @@ class BatchNorm1d(Module):
 
     def forward(self, x):
         x = as_tensor(x)
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}): expected input of shape (N, {self.num_features}) "
-                             f"or (N, {self.num_features}, L), got {x.shape}")
+        layer = f"{type(self).__name__}({self.num_features})"
+        if x.ndim not in self.input_ndims or x.shape[1] != self.num_features:
+            raise ValueError(f"{layer}: expected input of shape {self.input_shapes.format(c=self.num_features)}, "
+                             f"got {x.shape}")
         dtype = self.running_mean.dtype
         if x.data.dtype != dtype:
-            x = _match_dtype(x, dtype, f"BatchNorm1d({self.num_features})")
+            x = match_dtype(x, dtype, layer)
         if not self.training:
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=False,
                                 eps=self.eps)
@@ -283,8 +282,8 @@ class BatchNorm1d(Module):
         if momentum is None:
             momentum = 1.0 / (int(self.num_batches_tracked) + 1)
         if x.size // self.num_features < 2:
-            raise ValueError(f"BatchNorm1d({self.num_features}): need more than 1 value per channel in "
-                             f"training mode, got input of shape {x.shape}")
+            raise ValueError(f"{layer}: need more than 1 value per channel in training mode, got input of shape "
+                             f"{x.shape}")
         out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=True,
                            momentum=momentum, eps=self.eps)
         # counted after the op (a refused batch changes nothing), in place, and again by a replay of a step
@@ -294,6 +293,22 @@ class BatchNorm1d(Module):
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+class BatchNorm1d(BatchNormBase):
+    """Batch normalisation over the batch axis of (N, C) or (N, C, L) inputs, as PyTorch's (see
+    :class:`BatchNormBase`).
+
+    >>> import nn
+    >>> bn = nn.BatchNorm1d(2)
+    >>> y = bn(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> np.round(y.data, 3).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> bn.running_mean, bn.running_var                  # momentum 0.1; unbiased variance [2, 200]
+    (array([0.2, 2. ], dtype=float32), array([ 1.1, 20.9], dtype=float32))
+    """
+    input_ndims = (2, 3)
+    input_shapes = "(N, {c}) or (N, {c}, L)"
 
 
 # --- containers ---------------------------------------------------------------------------

@@ -280,6 +280,53 @@ def batch_norm_cases(draw, dtype):
                 "running_mean": draw(hnp.arrays(dtype, c, elements=floats(-2.0, 2.0)(dtype))),
                 "running_var": draw(hnp.arrays(dtype, c, elements=floats(0.25, 4.0)(dtype)))}
 
+@st.composite
+def _pair_or_int(draw, low, high):
+    """An int, or a pair (height, width) of ints, in [low, high]: the 2-d ops take either."""
+    if draw(st.booleans()):
+        return draw(st.integers(low, high))
+    return (draw(st.integers(low, high)), draw(st.integers(low, high)))
+
+
+def _pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+@st.composite
+def conv2d_cases(draw, dtype):
+    """x (N, C, H, W), weight (O, C / groups, kh, kw), a bias or none; strides, paddings and dilations (ints or
+    pairs), groups 1-2; H and W from the smallest the dilated kernel fits to two more."""
+    groups = draw(st.integers(1, 2))
+    c, o = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    params = {"stride": draw(_pair_or_int(1, 2)), "padding": draw(_pair_or_int(0, 1)),
+              "dilation": draw(_pair_or_int(1, 2)), "groups": groups}
+    size = [max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 2))
+            for k, d, p in zip(kernel, _pair(params["dilation"]), _pair(params["padding"]))]
+    xs = [draw(tensors((draw(st.integers(1, 2)), c, *size), dtype)), draw(tensors((o, c // groups, *kernel), dtype))]
+    if draw(st.booleans()):
+        xs.append(draw(tensors((o,), dtype)))
+    return xs, params
+
+
+@st.composite
+def pool2d_cases(draw, dtype, distinct=False):
+    """x (N, C, H, W) (distinct values, by 1/4 or more, for max: no ties), a kernel, a stride (None: the kernel's)
+    and a padding of at most half the kernel; H and W from the kernel's size to two more."""
+    kernel = draw(_pair_or_int(1, 3))
+    kh, kw = _pair(kernel)
+    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
+    stride = draw(st.none() | _pair_or_int(1, 3))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)),
+             max(1, kh - 2 * padding[0]) + draw(st.integers(0, 2)), max(1, kw - 2 * padding[1]) + draw(st.integers(0, 2)))
+    if distinct:
+        perm = np.array(draw(st.permutations(range(int(np.prod(shape))))))
+        x = Tensor(((perm - perm.size / 2) / 4).reshape(shape).astype(dtype), requires_grad=True)
+    else:
+        x = draw(tensors(shape, dtype))
+    return [x], {"kernel_size": kernel, "stride": stride, "padding": padding}
+
+
 # --- numpy references that numpy lacks under these names --------------------------------
 
 def _softmax(x, axis):
@@ -303,6 +350,34 @@ def _batch_norm(x, *affine, training, running_mean, running_var, eps=1e-5):
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     y = (x - mean) / np.sqrt(var + eps)
     return y * affine[0].reshape(shape) + affine[1].reshape(shape) if affine else y
+
+def _windows(x, kernel, stride, padding, dilation, fill):
+    """Every window of x (N, C, H, W) padded with ``fill``, as (N, C, Ho, Wo, kh, kw), by loops: the plain definition."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (_pair(v) for v in (kernel, stride, padding, dilation))
+    xp = np.full(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), fill, x.dtype)
+    xp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]] = x
+    ho, wo = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1, (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.empty(x.shape[:2] + (ho, wo, kh, kw), x.dtype)
+    for r in range(ho):
+        for c in range(wo):
+            out[:, :, r, c] = xp[:, :, r * sh:r * sh + dh * (kh - 1) + 1:dh, c * sw:c * sw + dw * (kw - 1) + 1:dw]
+    return out
+
+
+def _conv2d(x, w, *bias, stride, padding, dilation, groups):
+    windows = _windows(x, w.shape[2:], stride, padding, dilation, 0.0)
+    cg, og = x.shape[1] // groups, w.shape[0] // groups
+    out = np.concatenate([np.einsum("nchwij,ocij->nohw", windows[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og])
+                          for g in range(groups)], axis=1)
+    return out + bias[0].reshape(-1, 1, 1) if bias else out
+
+
+def _max_pool2d(x, kernel_size, stride, padding):
+    return _windows(x, kernel_size, kernel_size if stride is None else stride, padding, 1, -np.inf).max(axis=(4, 5))
+
+
+def _avg_pool2d(x, kernel_size, stride, padding):
+    return _windows(x, kernel_size, kernel_size if stride is None else stride, padding, 1, 0.0).mean(axis=(4, 5))
 
 # --- the table ---------------------------------------------------------------------------
 
@@ -389,6 +464,10 @@ OPS = [
     # normalisation (the running statistics are copied: training mode updates them in place)
     Op("batch_norm", lambda x, *affine, training, running_mean, running_var: ag.batch_norm(
         x, running_mean.copy(), running_var.copy(), *affine, training=training), _batch_norm, batch_norm_cases),
+    # convolution and pooling
+    Op("conv2d", lambda *xs, **p: ag.conv2d(*xs, **p), _conv2d, conv2d_cases),
+    Op("max_pool2d", ag.max_pool2d, _max_pool2d, lambda dtype: pool2d_cases(dtype, distinct=True)),
+    Op("avg_pool2d", ag.avg_pool2d, _avg_pool2d, pool2d_cases),
     # non-differentiable: bool or sign results carry no graph
     *[Op(name, f, f, binary(grid(-1, 1), grid(-1, 1)), differentiable=False, mix=SCALARS)
       for name, f in [("==", operator.eq), ("!=", operator.ne), ("<", operator.lt),

@@ -90,9 +90,21 @@ MODELS = {
     "BatchNorm (eval), Dropout (eval), Adam": classifier(batch_norm_dropout, lambda p: nn.Adam(p, lr=1e-2),
                                                          train=False),
     "BatchNorm, Dropout, AdamW": classifier(batch_norm_dropout, lambda p: nn.AdamW(p, lr=1e-2)),
+    "CNN: Conv2d, BatchNorm2d, MaxPool2d, AvgPool2d, Adam": classifier(
+        lambda: [_Image(), nn.Conv2d(1, 4, 2, padding=1),
+                 nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2, stride=1), nn.Conv2d(4, 4, 2, padding=1, groups=2),
+                 nn.AvgPool2d(2), nn.Flatten(), nn.Linear(8, 4)],
+        lambda p: nn.Adam(p, lr=1e-2)),
     "MLP float64": classifier(lambda: [nn.Linear(6, 8, dtype=np.float64), nn.ReLU(), nn.Linear(8, 4, dtype=np.float64)],
                               lambda p: nn.SGD(p, lr=0.1)),
 }
+
+
+class _Image(nn.Module):
+    """(N, 6) rows as (N, 1, 2, 3) images."""
+
+    def forward(self, x):
+        return Tensor(x).reshape(len(x), 1, 2, 3)      # (through the op: numpy's reshape would be a constant)
 
 
 def state_of(model_or_params, opt):

@@ -416,6 +416,12 @@ NETWORKS = {
         nn.Sequential(nn.Flatten(), nn.Linear(4, 5, dtype=dtype, rng=rng), nn.Identity(), nn.Tanh(),
                       nn.Linear(5, 2, dtype=dtype, rng=rng), nn.Sigmoid()),
         nn.BCELoss(r), rng.standard_normal((5, 2, 2)), rng.uniform(0, 1, (5, 2))),
+    "Conv2d BatchNorm2d(train) Tanh MaxPool2d Conv2d(groups) AvgPool2d Flatten Linear, CrossEntropyLoss":
+        lambda rng, dtype, r: (
+            nn.Sequential(nn.Conv2d(2, 3, 3, padding=1, dtype=dtype, rng=rng), nn.BatchNorm2d(3, dtype=dtype), nn.Tanh(),
+                          nn.MaxPool2d(2, stride=1), nn.Conv2d(3, 3, 2, stride=2, groups=3, dtype=dtype, rng=rng),
+                          nn.AvgPool2d(2), nn.Flatten(), nn.Linear(3, 3, dtype=dtype, rng=rng)),
+            nn.CrossEntropyLoss(r), rng.standard_normal((4, 2, 6, 6)), rng.integers(0, 3, 4)),
     "MLP(tanh), (N, C, L) BatchNorm1d(train), BCEWithLogitsLoss": lambda rng, dtype, r: (
         nn.Sequential(nn.MLP([4, 6, 6], activation="tanh", dtype=dtype, rng=rng), Unflatten(1, (2, 3)),
                       nn.BatchNorm1d(2, dtype=dtype)),
