@@ -9,21 +9,42 @@ update, in the order they ran) and writes it out as one Python function of plain
 statements, ``v7 = matmul(v3, c2)``, which later calls run instead: no Tensor, no
 graph, no walk. ``step.code`` shows that function: backprop, written out.
 
-What a replay trusts, and how it is made sure of (a *guard* each):
+What a replay trusts, and how it is made sure of:
 
 * the arguments: arrays and Tensors of the same shapes and dtypes, other arguments
-  equal (a different last-batch size records a second tape);
-* the modes (grad mode, anomaly detection) and every module called in the step: the
-  same ``training`` flag, the same parameter and buffer arrays;
-* the step itself: it is recorded twice, and replayed only if both recordings did the
-  same ops with the same constants and returned the same non-tensor values. A step
-  whose Python reads values (``.item()``, ``if loss > 1``) or draws random numbers
-  outside labgrad's ops, or uses an op that is not ``capturable``, runs eagerly from
-  then on, with a :class:`CaptureWarning` that says what and where
-  (``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``).
+  equal (a different last-batch size records a second tape); checked on every call;
+* the modes (grad mode, anomaly detection), every leaf tensor the step read (the same
+  array, the same ``requires_grad``) and every module called in the step: every
+  attribute the same object (its ``training`` flag, hyperparameters such as a dropout's
+  ``p``, its parameters, buffers and submodules); checked on every call (a guard that
+  fails records again);
+* the step itself: recorded once, then at the second call that recording is replayed,
+  everything a replay changes is copied and put back (parameters, ``.grad``, module
+  buffers and attributes, the state of the optimisers and schedulers it stepped, the
+  random generators), the step runs eagerly while it is recorded again, and both must
+  agree to the last bit: the same statements and constants, the same results, the same
+  state afterwards.
+
+A step whose own code reads values (``.item()``, ``float()``, ``if loss > 1``,
+``.data``, ``.grad``, ``.numpy()``, ``np.asarray(t)``) or sets ``.grad``, that uses an
+op which is not ``capturable``, ``autograd.grad``, ``retain_grad``, or anything else that
+makes the replay differ from the eager step, runs eagerly from then on with a
+:class:`CaptureWarning` that says what (and where, when it is a line of the step)
+(``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``).
+
+What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
+outside itself (a closure's ``beta``, a schedule computed in Python) are recorded as
+constants. Pass what changes from call to call as an argument, as an array or a Tensor
+(``step(x, y, np.float32(beta))``), or compute it in the step with labgrad's ops.
+Library work outside the ops that a replay must repeat goes through :func:`replayed`
+(the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
+casts do).
 
 Random ops (dropout) draw from their generator again on every replay, in the same
 order as the eager step, so a replayed run is bit-for-bit the eager run.
+
+While a step is recorded, ``Tensor.data`` and ``Tensor.grad`` are properties (in every
+thread: other threads' eager work pays a Python call per access until it ends).
 
 Examples
 --------
@@ -48,6 +69,7 @@ import builtins
 import functools
 import linecache
 import math
+import operator
 import os
 import re
 import sys
@@ -58,12 +80,13 @@ from itertools import count
 import numpy as np
 
 from autograd.engine import reduce_broadcast
-from autograd.modes import open_blocks, thread_modes
+from autograd.modes import open_blocks, replayed, thread_modes
 from autograd.tensor import Tensor
 
 __all__ = ["compile", "CompiledStep", "Tape", "CaptureError", "CaptureWarning", "is_capturing", "replayed",
-           "watch_module"]
+           "replayed_method"]
 
+MAX_MISSES = 4                 # guard failures in a row on one argument shape before it runs eagerly
 MAX_TAPES = 8                  # distinct argument shapes recorded before a step runs eagerly (torch: 8 too)
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "nn") + os.sep)   # autograd's and nn's files
@@ -87,32 +110,24 @@ def is_capturing():
     return bool(open_blocks.count) and thread_modes.capture is not None
 
 
-def replayed(func, *args, **kwargs):
-    """Call ``func(*args, **kwargs)``; while a step is recorded, every replay calls it again.
+def replayed_method(method=None, *, stateful=False):
+    """Decorator: ``method`` runs as usual, and while a step is recorded every replay calls it again
+    (see :func:`replayed`): a module's ``zero_grad``, an optimiser's ``step`` and ``zero_grad``, a
+    scheduler's ``step``. ``stateful``: the object keeps state the method changes, which the check of a
+    replay against the eager step copies and puts back: an optimiser's ``state`` and ``param_groups``
+    (in place: its buffers stay where they are), anything else's ``state_dict()``."""
+    if method is None:
+        return functools.partial(replayed_method, stateful=stateful)
 
-    For work a step does outside labgrad's ops that a replay must repeat: the
-    optimiser's update, a counter of a module, a cast of an input. Array arguments the
-    tape knows (the step's inputs and what was computed from them) are passed as the
-    replay's arrays; the result becomes known to the tape. Nothing is recorded inside
-    ``func`` itself.
-    """
-    tape = thread_modes.capture if open_blocks.count else None
-    if tape is None:
-        return func(*args, **kwargs)
-    thread_modes.capture = None          # (inside func: its own work is the one call)
-    try:
-        result = func(*args, **kwargs)
-    finally:
-        thread_modes.capture = tape
-    tape.record_call(func, args, kwargs, result)
-    return result
-
-
-def watch_module(module):
-    """While a step is recorded, add ``module`` (called in it) to the tape's guards."""
-    tape = thread_modes.capture if open_blocks.count else None
-    if tape is not None:
-        tape.watch(module)
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        tape = thread_modes.capture if open_blocks.count else None
+        if tape is None:
+            return method(self, *args, **kwargs)
+        if stateful:
+            tape.holds_state(self)
+        return tape.replayed(method.__get__(self), *args, **kwargs)
+    return wrapper
 
 
 # --- the tape ---------------------------------------------------------------------------
@@ -130,18 +145,19 @@ class Tape:
     def __init__(self, name, n_args):
         self.name = name
         self.lines = []
-        self.namespace = {"np": np, "Tensor": Tensor, "reduce_broadcast": reduce_broadcast}
+        self.namespace = {"np": np, "Tensor": Tensor, "reduce_broadcast": reduce_broadcast, "is_": operator.is_}
         self.names = {}                   # id(array) -> its variable
         self.alive = []                   # the recorded arrays, kept so that their ids stay theirs
         self.signature = []
-        self.params = {}                  # id(parameter tensor) -> (tensor, its array, requires_grad)
+        self.params = {}                  # id(leaf tensor) -> (tensor, its array's name): guarded
         self.modules = {}                 # id(module) -> (module, training, its parameters' and buffers' arrays)
         self.refused = None               # (what, where) of the first thing that cannot be captured
         self.optimizers = {}              # id -> an optimiser stepped in the step
+        self.stateful = {}                # id -> another object with state_dict() whose method the step calls
         self.generators = {}              # id -> a random source an op of the step draws from
         self.grads = {}                   # during a backward: tensor -> the variable of its gradient so far
         self.counter = count()
-        self.held_numbers = set()         # variables holding Python numbers, not arrays
+        self.held_numbers = set()         # variables holding numpy scalars (0-d float64 steps), not arrays
         self.foreign = set()              # variables holding an array a user op returned as it is
         self.read_numbers = {}            # constant -> the variable holding its value as a number
         self.numbers = {}                 # hint -> how many names it has given
@@ -167,7 +183,8 @@ class Tape:
             if name is not None:
                 return self.array(name)
         elif isinstance(obj, tuple):
-            return "(" + "".join(self.value(x) + ", " for x in obj) + ")"
+            items = [self.value(x) for x in obj]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         return self.constant(obj)
 
     def constant(self, obj, hint="c"):
@@ -185,27 +202,58 @@ class Tape:
         return name
 
     def array(self, name):
-        """``name`` where an array is needed: a variable holding a Python number (see :meth:`record_scalar`)
-        becomes a 0-d array."""
+        """``name`` where an array is needed: a variable holding a number (see :meth:`number`) becomes a
+        0-d array."""
         return f"np.asarray({name})" if name in self.held_numbers else name
 
     def number(self, name):
         """``name`` where a number will do: a 0-d array the step did not compute (a parameter, a constant)
-        is read as a Python number once per replay, where first needed."""
+        is read as a numpy scalar (``np.float64``: numpy's arithmetic, division by zero included) once per
+        replay, where first needed."""
         if name in self.namespace and type(self.namespace[name]) is np.ndarray:
             if name not in self.read_numbers:
                 self.read_numbers[name] = f"{name}_value"
-                self.lines.append(f"{name}_value = {name}.item()")
+                self.lines.append(f"{name}_value = {name}[()]")
             return self.read_numbers[name]
         return name
+
+    def replayed(self, func, *args, **kwargs):
+        """Call ``func`` with recording paused (its own work is the one call) and record the call."""
+        thread_modes.capture = None
+        try:
+            result = func(*args, **kwargs)
+        finally:
+            thread_modes.capture = self
+        self.record_call(func, args, kwargs, result)
+        return result
+
+    def holds_state(self, owner):
+        """``owner``'s state changes in the step (see :func:`replayed_method`): part of every snapshot."""
+        if isinstance(getattr(owner, "state", None), dict) and hasattr(owner, "param_groups"):
+            self.optimizers[id(owner)] = owner
+        else:
+            self.stateful[id(owner)] = owner
+
+    def read_by(self, filename, what):
+        """``what`` (a tensor's value) was read by code in ``filename``: refused if that is the step's own."""
+        if not _in_library(filename):
+            self.refuse(f"{what} by the step (a value taken into Python, which a replay would not compute "
+                        "again; use labgrad's ops, or read it outside the step)")
 
     def refuse(self, what):
         if self.refused is None:
             self.refused = (what, _where())
 
     def watch(self, module):
-        if id(module) not in self.modules:
-            self.modules[id(module)] = (module, module.training, dict(module._parameters), dict(module._buffers))
+        """Guard ``module`` (an object whose attributes decide what the step computes): every attribute
+        as the recording leaves it, by identity (numbers, strings and None by value), and every dict
+        attribute's entries (a module's registries of parameters, buffers and submodules) likewise."""
+        self.modules[id(module)] = module
+
+    def attributes(self):
+        """``{id: (module, its attributes now)}`` of the modules watched (dicts copied one level)."""
+        return {i: (m, {k: dict(v) if type(v) is dict else v for k, v in vars(m).items()})
+                for i, m in self.modules.items()}
 
     # forward: an op
     def record_op(self, fn, inputs, params, data):
@@ -220,9 +268,8 @@ class Tape:
         for t in inputs:
             name = self.names.get(id(t.data))
             if name is None:
-                parameter = t.op is None and t.requires_grad      # a parameter: it must stay this array
-                name = self.constant(t.data, "param" if parameter else "const")
-                if parameter:
+                name = self.constant(t.data, "param" if t.requires_grad else "const")
+                if t.op is None:          # a leaf (a parameter, frozen or not): it must keep this array and flag
                     self.params[id(t)] = (t, name)
             args.append(name)
         self.signature.append(type(fn))
@@ -263,8 +310,6 @@ class Tape:
             self.signature.append(func)
         else:                             # a bound method: the same object's
             self.signature.append((func.__func__, owner))
-            if isinstance(getattr(owner, "state", None), dict) and hasattr(owner, "param_groups"):
-                self.optimizers[id(owner)] = owner      # (an optimiser: its state is part of a snapshot)
         text = ", ".join([self.value(a) for a in args] + [f"{k}={self.value(v)}" for k, v in kwargs.items()])
         call = f"{self.constant_quiet(func, getattr(func, '__name__', 'call'))}({text})"
         if type(result) is np.ndarray:
@@ -335,9 +380,9 @@ class Tape:
         self.lines.append(f"{name} = {expr}" if prev is None else f"{name} = {prev} + ({expr})")
         self.grads[p] = name
 
-    def wrote_grads(self, write, finished, before):
-        """``write(finished, handed)`` added the walk's gradients to the ``.grad`` of ``finished``'s tensors,
-        whose ``.grad`` was ``before``. A replay calls it again; where every ``.grad`` is None (after
+    def wrote_grads(self, write, finished):
+        """``write(finished, handed)`` added the walk's gradients to the ``.grad`` of ``finished``'s tensors.
+        A replay calls it again; where every ``.grad`` is None (after
         ``zero_grad()``), it first sets them itself: each tensor takes its gradient as it is if no one
         else can see that array (a new array of the step's own: not a view, not a number, not given
         to another tensor, not the caller's nor a user op's), else a copy, as ``write`` does."""
@@ -351,7 +396,7 @@ class Tape:
         entries = ", ".join(f"{tensors[t]}: {self.array(self.grads[t])}" for t in finished)
         handed = "{" + ", ".join(f"id({h})" for h in self.handed) + "}" if self.handed else "set()"
         call = f"{self.constant_quiet(write, 'write_grads')}({{{entries}}}, {handed})"
-        if finished and all(g is None for g in before):
+        if finished:
             self.lines.append(f"if {' and '.join(f'{n}.grad is None' for n in tensors.values())}:")
             given = set(self.handed)
             for t, name in tensors.items():
@@ -410,19 +455,23 @@ class Tape:
         return walk(result), outputs
 
     def guard_code(self):
-        """The guards as one function: every parameter keeps its array and requires grad; every module
-        called keeps its training flag, parameters and buffers (the same objects)."""
+        """The guards as one function: every tensor the step read as a leaf keeps its array and its
+        ``requires_grad``; every module called keeps its attributes (see :meth:`watch`)."""
         checks = []
         for t, array_name in self.params.values():
             name = array_name + "_tensor"
             self.namespace[name] = t
-            checks += [f"{name}.data is {array_name}", f"{name}.requires_grad"]
-        for module, training, parameters, buffers in self.modules.values():
+            checks += [f"{name}.data is {array_name}", f"{name}.requires_grad is {t.requires_grad}"]
+        for module in self.modules.values():
+            # every attribute the same object (a number written again is a change too: it records again),
+            # and likewise every entry of a dict attribute (the registries of parameters, buffers, submodules)
             name = self.constant_quiet(module, type(module).__name__.lower())
-            checks.append(f"{name}.training is {training}")
-            for registry, entries in (("_parameters", parameters), ("_buffers", buffers)):
-                for key, obj in entries.items():
-                    checks.append(f"{name}.{registry}.get({key!r}) is {self.constant_quiet(obj, 'held')}")
+            attributes = vars(module)
+            for d, entries in [(f"{name}.__dict__", attributes)] + [
+                    (f"{name}.__dict__[{k!r}]", v) for k, v in attributes.items() if type(v) is dict]:
+                keys = self.constant_quiet(tuple(entries), "keys")
+                values = self.constant_quiet(tuple(entries.values()), "held")
+                checks.append(f"tuple(d := {d}) == {keys} and all(map(is_, d.values(), {values}))")
         return "def guards():\n    return (" + "\n            and ".join(checks or ["True"]) + ")\n"
 
     def same_as(self, other):
@@ -454,10 +503,16 @@ class _Snapshot:
     def __init__(self, tape):
         self.tensors = [(t, t.data.copy(), t.grad, None if t.grad is None else np.array(t.grad))
                         for t, _ in tape.params.values()]
-        self.buffers = [(module, name, array, array.copy()) for module, _, _, buffers in tape.modules.values()
-                        for name, array in buffers.items()]
+        modules = tape.attributes().values()
+        self.buffers = [(module, name, array, array.copy()) for module, attributes in modules
+                        for name, array in attributes.items() if type(array) is np.ndarray]
+        self.attributes = [(module, {k: v for k, v in attributes.items() if type(v) is not np.ndarray})
+                           for module, attributes in modules]
         self.optimizers = [(opt, {p: {k: (v, np.array(v) if isinstance(v, np.ndarray) else v) for k, v in s.items()}
-                                  for p, s in opt.state.items()}) for opt in tape.optimizers.values()]
+                                  for p, s in opt.state.items()},
+                            [{k: v for k, v in group.items() if k != "params"} for group in opt.param_groups])
+                           for opt in tape.optimizers.values()]
+        self.stateful = [(obj, obj.state_dict()) for obj in tape.stateful.values()]
         # (numpy's global state always: dropout without an rng draws from it)
         self.generators = [(g, _generator_state(g)) for g in [np.random, *tape.generators.values()]]
 
@@ -469,7 +524,11 @@ class _Snapshot:
                 grad[...] = values
         for _, _, array, values in self.buffers:
             array[...] = values
-        for opt, state in self.optimizers:
+        for obj, state in self.stateful:
+            obj.load_state_dict(state)
+        for opt, state, hyper in self.optimizers:
+            for group, values in zip(opt.param_groups, hyper):
+                group.update(values)
             opt.state.clear()
             for p, entries in state.items():
                 for k, (obj, value) in entries.items():
@@ -492,9 +551,21 @@ class _Snapshot:
             if not _bitwise(a, b):
                 return False, (f"the buffer {name!r} of {type(module).__name__} differs after a replay from the "
                                "eager step")
-        for (opt, a), (_, b) in zip(self.optimizers, other.optimizers):
+        for (module, a), (_, b) in zip(self.attributes, other.attributes):
+            for k in a.keys() | b.keys():
+                if k not in a or k not in b or not (a[k] is b[k] or type(a[k]) in _LITERALS and _same(a[k], b[k])
+                                                     or type(a[k]) is dict and _same_entries(a[k], b[k])):
+                    return False, (f"the attribute {k!r} of {type(module).__name__} differs after a replay from the "
+                                   "eager step: the step changes it in Python, which a replay does not repeat")
+        for (opt, a, ha), (_, b, hb) in zip(self.optimizers, other.optimizers):
             if a.keys() != b.keys() or any(not _bitwise(a[p][k][1], b[p][k][1]) for p in a for k in a[p]):
                 return False, f"the state of {type(opt).__name__} differs after a replay from the eager step"
+            if not _bitwise(ha, hb):
+                return False, (f"the hyperparameters of {type(opt).__name__} (lr, ...) differ after a replay from "
+                               "the eager step: the step changes them in Python, which a replay does not repeat")
+        for (obj, a), (_, b) in zip(self.stateful, other.stateful):
+            if not _bitwise(a, b):
+                return False, f"the state of {type(obj).__name__} differs after a replay from the eager step"
         for (g, a), (_, b) in zip(self.generators, other.generators):
             if not _bitwise(a, b):
                 return False, ("a random generator is in another state after a replay than after the eager step: "
@@ -503,6 +574,10 @@ class _Snapshot:
             return False, ("the step returned other values when replayed than when run eagerly: they are computed "
                            "outside labgrad's ops (from .data, or numpy on the batch)")
         return True, ""
+
+
+def _same_entries(a, b):
+    return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
 
 
 def _generator_state(g):
@@ -604,6 +679,15 @@ def _short(obj):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _frames_in_this_file():
+    """The ``stacklevel`` that points a warning at the first caller outside this file (the user's call)."""
+    level, frame = 2, sys._getframe(2)   # (1: the function that warns; 2: its caller, and so on)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        level += 1
+        frame = frame.f_back
+    return level
+
+
 @functools.lru_cache(maxsize=None)
 def _in_library(filename):
     """True for a file of autograd or nn (their own reads of .data and .grad are their business)."""
@@ -652,12 +736,14 @@ class _ReadsWatched:
 def _watched(slot, name):
     def read(t):
         if open_blocks.count and thread_modes.capture is not None:
-            if not _in_library(sys._getframe(1).f_code.co_filename):
-                thread_modes.capture.refuse(f".{name} of a tensor read by the step (a value taken into Python, "
-                                            "which a replay would not compute again; use labgrad's ops, or read it "
-                                            "outside the step)")
+            thread_modes.capture.read_by(sys._getframe(1).f_code.co_filename, f".{name} of a tensor read")
         return slot.__get__(t)
-    return property(read, slot.__set__, doc=slot.__doc__)
+
+    def write(t, value):
+        if open_blocks.count and thread_modes.capture is not None:
+            thread_modes.capture.read_by(sys._getframe(1).f_code.co_filename, f".{name} of a tensor set")
+        slot.__set__(t, value)
+    return property(read, write, doc=slot.__doc__)
 
 
 # --- the compiled step ---------------------------------------------------------------------
@@ -686,6 +772,7 @@ class CompiledStep:
         self.code = ""
         self.eager = False                # set once the step cannot be captured at all
         self.said = set()                 # the reasons for running eagerly already warned about
+        self.misses = {}                  # key -> guard failures in a row
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args):
@@ -703,10 +790,20 @@ class CompiledStep:
         if state is not None and state.guards_hold():
             if state.verified:
                 self.replays += 1
+                self.misses.pop(key, None)
                 return state.run([a.data if isinstance(a, Tensor) else a for a in args])
             return self._record(key, args, first=state)
+        if state is not None:             # a guard failed: record again, unless it fails call after call
+            self.misses[key] = self.misses.get(key, 0) + 1
+            if self.misses[key] > MAX_MISSES:
+                self._give_up(f"its guards failed on {MAX_MISSES + 1} calls in a row: something the step's "
+                              "modules or parameters hold changes on every call (an attribute set in the step, "
+                              "p.data replaced, a module switched between train and eval?)", None, args, key=key)
+                return self.fn(*args)
         if len(self.tapes) >= MAX_TAPES and key not in self.tapes:
-            self._give_up(f"{MAX_TAPES} different argument shapes were recorded already", None, args)
+            if "too many" not in self.said:
+                self.said.add("too many")
+                self._give_up(f"{MAX_TAPES} different argument shapes were recorded already", None, args)
             return self.fn(*args)
         return self._record(key, args, first=None)      # (new, or a guard failed: record from scratch)
 
@@ -791,7 +888,7 @@ class CompiledStep:
                 + f"; {scope} (correct, just not faster)")
         if self.fullgraph:
             raise CaptureError(text)
-        warnings.warn(text, CaptureWarning, stacklevel=3)
+        warnings.warn(text, CaptureWarning, stacklevel=_frames_in_this_file())
         if every_key:
             self.eager = True
         elif key is not None:

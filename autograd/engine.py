@@ -364,9 +364,8 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
     if tape is not None:             # a step recorded by autograd.compile: the walk is written down as it runs
         tape.seeds(seeds)
         finished, handed, visited = _walk(seeds, observer=tape)
-        before = [t.grad for t in finished]
         _write_grads(finished, handed)
-        tape.wrote_grads(_write_grads, finished, before)
+        tape.wrote_grads(_write_grads, finished)
     elif is_anomaly_enabled():
         with np.errstate(all="ignore"):  # numpy's warnings silenced: the anomaly check names the op instead
             finished, handed, visited = _walk(seeds)

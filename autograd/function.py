@@ -246,7 +246,7 @@ class Function:
         so in their class body; a user op that does is captured too.
 
     scalar_code : tuple of str or None
-        The op on Python numbers, for a captured step of 0-d float64 tensors (micrograd's kind):
+        The op on numpy scalars, for a captured step of 0-d float64 tensors (micrograd's kind):
         the output, then each input's gradient, as expressions in the inputs ``a``, ``b``, the
         output ``out`` and the upstream gradient ``g``, computing what ``forward`` and
         ``backward`` compute, operation for operation (``("a * b", "g * b", "g * a")``), so that

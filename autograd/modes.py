@@ -28,7 +28,7 @@ from autograd.checks import positive_int
 
 __all__ = [
     "no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
-    "AnomalyError", "check_anomaly", "open_blocks", "thread_modes", "dual_level", "carries_derivative",
+    "AnomalyError", "check_anomaly", "open_blocks", "thread_modes", "dual_level", "carries_derivative", "replayed",
 ]
 
 
@@ -332,3 +332,20 @@ def check_anomaly(stage, op, produced, sources):
 def _first_bad(array):
     bad = np.asarray(array)[~np.isfinite(array)]
     return bad.flat[0] if bad.size else None
+
+
+# --- a call a step recorded by autograd.compile makes again ---------------------------------
+
+def replayed(func, *args, **kwargs):
+    """Call ``func(*args, **kwargs)``; while a step is recorded, every replay calls it again.
+
+    For work a step does outside labgrad's ops that a replay must repeat: the
+    optimiser's update, a counter of a module, a label check. Array arguments the tape
+    knows (the step's inputs and what was computed from them) are passed as the replay's
+    arrays; the result becomes known to the tape. Nothing is recorded inside ``func``
+    itself. (Here, beside the modes, so that the ops can use it; see :mod:`autograd.capture`.)
+    """
+    tape = thread_modes.capture if open_blocks.count else None
+    if tape is None:
+        return func(*args, **kwargs)
+    return tape.replayed(func, *args, **kwargs)

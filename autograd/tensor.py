@@ -16,6 +16,7 @@ accumulates ``d output / d leaf`` into each leaf's ``.grad``.
 (array(-4.), array(-4.), array(3.))
 """
 import numbers
+import sys
 
 import numpy as np
 
@@ -136,6 +137,8 @@ class Tensor:
 
     def numpy(self):
         """The data array (shared, not copied)."""
+        if open_blocks.count and thread_modes.capture is not None:
+            thread_modes.capture.read_by(sys._getframe(1).f_code.co_filename, ".numpy() of a tensor read")
         return self.data
 
     def tolist(self):
@@ -143,6 +146,8 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if open_blocks.count and thread_modes.capture is not None:     # (np.asarray(t) by the step's own code)
+            thread_modes.capture.read_by(sys._getframe(1).f_code.co_filename, "a tensor read as an array")
         if copy:
             return np.array(self.data, dtype=dtype)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -202,11 +207,18 @@ class Tensor:
         """Also store ``.grad`` on this non-leaf tensor during backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: tensor does not require grad")
+        if self.op is not None and open_blocks.count and thread_modes.capture is not None:
+            thread_modes.capture.refuse("retain_grad() in the step (a replay makes no tensors to keep it on)")
         self.retains_grad = True
         return self
 
     def zero_grad(self, set_to_none=True):
         """Forget the accumulated gradient (``None``, or zeros in place if ``set_to_none=False``, as PyTorch)."""
+        if open_blocks.count and thread_modes.capture is not None:    # (recorded: every replay does it too)
+            return thread_modes.capture.replayed(self._forget_grad, set_to_none)
+        return self._forget_grad(set_to_none)
+
+    def _forget_grad(self, set_to_none):
         g = self.grad
         if set_to_none or g is None:
             self.grad = None

@@ -51,8 +51,8 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor
-from autograd.capture import is_capturing, replayed, watch_module
-from autograd.modes import open_blocks
+from autograd.capture import is_capturing, replayed, replayed_method
+from autograd.modes import open_blocks, thread_modes
 from autograd.checks import boolean, dtype_and_device, float_dtype
 from nn.init import aligned_copy
 
@@ -110,8 +110,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def __call__(self, *args, **kwargs):
-        if open_blocks.count:                        # (a step recorded by autograd.compile: guard this module)
-            watch_module(self)
+        if open_blocks.count and thread_modes.capture is not None:   # (a step being recorded: guard this module)
+            thread_modes.capture.watch(self)
         if args and type(args[0]) is np.ndarray:     # the only check Tensors pay for: one type test
             x = self.cast_input(args[0])
             if x is not args[0] and is_capturing():  # (recorded: a replay casts its own batch)
@@ -313,6 +313,7 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    @replayed_method                 # (in a step recorded by autograd.compile: every replay does it too)
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (``None``, or zeros if ``set_to_none=False``)."""
         for p in self.parameters():

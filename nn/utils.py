@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from autograd import Tensor
+from autograd.capture import replayed
 from autograd.checks import boolean, real_number
 from nn.module import Module
 
@@ -71,6 +72,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     error_if_nonfinite = boolean(error_if_nonfinite, "error_if_nonfinite", fn)
     if not params:
         return Tensor(np.array(0.0))
+    # (in a step recorded by autograd.compile, every replay measures and clips again)
+    return Tensor(replayed(_clip_to_norm, params, max_norm, norm_type, error_if_nonfinite))
+
+
+def _clip_to_norm(params, max_norm, norm_type, error_if_nonfinite):
+    """Scale the gradients of ``params`` to a total norm of at most ``max_norm``; return the norm before."""
+    fn = "clip_grad_norm_"
     grads = [p.grad for p in params]
     if norm_type == math.inf:
         norms = [np.max(np.abs(g)) if g.size else np.zeros((), g.dtype) for g in grads]
@@ -85,7 +93,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not coef >= 1:                 # (a nan norm scales by nan, as PyTorch: the gradients show it)
         for p in params:
             p.grad = p.grad * p.grad.dtype.type(coef)     # a new array: a gradient may be shared
-    return Tensor(np.asarray(total))
+    return np.asarray(total)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
@@ -102,5 +110,9 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     fn = "clip_grad_value_"
     params = _with_grads(parameters, fn)
     clip_value = real_number(clip_value, "clip_value", fn, low=0, finite=False)
+    replayed(_clip_values, params, clip_value)     # (in a recorded step, every replay clips again)
+
+
+def _clip_values(params, clip_value):
     for p in params:
         p.grad = np.clip(p.grad, -clip_value, clip_value).astype(p.grad.dtype, copy=False)

@@ -188,6 +188,10 @@ def test_another_batch_size_gets_its_own_tape():
     "model[0].weight.data = model[0].weight.data.copy()",
     "model[0].weight.requires_grad_(False)",
     "model.load_state_dict(model.state_dict())",
+    "model[3].p = 0.6",                                          # a module's hyperparameter
+    "model[2].negative_slope = 0.3",
+    "model[1].eps = 1e-2",
+    "setattr(model, '8', nn.Linear(16, 4))",                     # a submodule replaced (untrained: as eager)
 ])
 def test_a_change_to_the_model_records_again_and_trains_as_eager(change):
     results = []
@@ -204,13 +208,26 @@ def test_a_change_to_the_model_records_again_and_trains_as_eager(change):
     assert step.recordings > 2 and step.replays > 2 + 2     # recorded again, then replayed again
 
 
+def test_a_step_whose_guards_fail_on_every_call_runs_eagerly_with_a_warning():
+    model, opt, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    with pytest.warns(CaptureWarning, match="its guards failed on 5 calls in a row") as caught:
+        for x, y in batches(12):
+            compiled(x, y)
+            model[1].seen = getattr(model[1], "seen", 0) + 1      # an attribute changed between calls
+    assert len(caught) == 1 and caught[0].filename == __file__       # (pointing at the caller's line)
+    assert compiled.replays == 0
+
+
 def test_too_many_shapes_run_eagerly_with_a_warning():
     _, _, step = MODELS["MLP, SGD"](0)
     compiled = autograd.compile(step)
     for size in range(2, 2 + autograd.capture.MAX_TAPES):
         compiled(X[:size], Y[:size])
-    with pytest.warns(CaptureWarning, match="8 different argument shapes were recorded already"):
+    with pytest.warns(CaptureWarning, match="8 different argument shapes were recorded already") as caught:
         compiled(X[:40], Y[:40])
+        compiled(X[:41], Y[:41])
+    assert len(caught) == 1
 
 
 # --- what cannot be replayed: eager, with a warning that says what and where ---------------------
@@ -264,6 +281,27 @@ def _higher_order(model, x, y, rng):
     return loss + (g * g).sum(), None
 
 
+def _numpy_branch(model, x, y, rng):
+    loss = F.cross_entropy(model(x), y)
+    return (loss * 10 if loss.numpy() > 1.45 else loss), None
+
+
+def _asarray(model, x, y, rng):
+    loss = F.cross_entropy(model(x), y)
+    return loss, np.asarray(loss) * 0
+
+
+def _retain_grad(model, x, y, rng):
+    hidden = model[0](x)
+    hidden.retain_grad()
+    return F.cross_entropy(model[4](model[3](model[2](model[1](hidden)))), y), None
+
+
+def _grad_set_by_hand(model, x, y, rng):
+    model[0].bias.grad = None
+    return F.cross_entropy(model(x), y), None
+
+
 UNCAPTURABLE = {
     ".item()": (_item, r"\.item\(\) reads a value of this call into Python"),
     "if on a tensor": (_branch, r"bool\(\) of a tensor \(an if or while on a tensor's value\)"),
@@ -271,6 +309,10 @@ UNCAPTURABLE = {
     "a value computed from .data": (_accuracy_from_data, r"\.data of a tensor read by the step"),
     "a user op": (_user_op, "the op 'cube' \\(Cube\\) is not capturable"),
     "autograd.grad in the step": (_higher_order, "autograd.grad inside the step"),
+    "a branch on .numpy()": (_numpy_branch, r"\.numpy\(\) of a tensor read by the step"),
+    "np.asarray of a tensor": (_asarray, "a tensor read as an array by the step"),
+    "retain_grad": (_retain_grad, r"retain_grad\(\) in the step"),
+    ".grad set by hand": (_grad_set_by_hand, r"\.grad of a tensor set by the step"),
 }
 
 
@@ -306,7 +348,7 @@ def test_what_cannot_be_replayed_runs_eagerly_with_a_warning_saying_what_and_whe
         results = [(eager_step(x, y), compiled(x, y)) for x, y in batches(6)]
     assert len(caught) == 1                       # said once
     assert "runs eagerly" in str(caught[0].message)
-    if name in (".item()", "if on a tensor", "a value computed from .data"):     # where: the user's line
+    if name in (".item()", "if on a tensor", "a value computed from .data", "a branch on .numpy()"):   # where
         assert f"{__file__}:" in str(caught[0].message)
     for (e_loss, e_extra), (loss, extra) in results:
         assert_same_bits(e_loss.data, loss.data, name)
@@ -329,11 +371,11 @@ def test_a_manual_update_on_data_is_refused():
 
 
 @pytest.mark.parametrize("outside, message", [
-    # arrays changed in place through numpy (np.asarray shares a tensor's memory), not through .data
-    ("np.multiply(np.asarray(model[0].weight), 0.99, out=np.asarray(model[0].weight))",
-     r"a parameter of shape \(6, 16\) differs after a replay from the eager step"),
-    # gradients changed by a library function that is not recorded
-    ("nn.utils.clip_grad_value_(model.parameters(), 1e-3)", "differs after a replay from the eager step"),
+    # a parameter changed in place by a library function no replay repeats
+    ("nn.init.zeros_(model[0].bias)", r"a parameter of shape \(16,\) differs after a replay from the eager step"),
+    # a module's attribute changed by the step in Python
+    ("setattr(model[1], 'calls', getattr(model[1], 'calls', 0) + 1)",
+     "the attribute 'calls' of ReLU differs after a replay from the eager step"),
 ])
 def test_work_a_tape_cannot_see_is_caught_by_the_check_of_a_replay_against_the_eager_step(outside, message):
     def build(seed):
@@ -358,6 +400,54 @@ def test_work_a_tape_cannot_see_is_caught_by_the_check_of_a_replay_against_the_e
     for e, g in zip(eager_model.parameters(), model.parameters()):
         assert_same_bits(e.data, g.data, outside)
     assert compiled.replays == 0
+
+
+def _step_with(inside):
+    """An MLP step with ``inside`` (source run after backward, before the optimiser's step)."""
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*mlp(), nn.Dropout(0.2))
+        opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.5)
+        schedule = nn.optim.StepLR(opt, step_size=3, gamma=0.5)
+
+        def step(x, y):
+            model.zero_grad() if "model.zero_grad" in inside else opt.zero_grad(set_to_none="False" not in inside)
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            exec(inside, {"nn": nn, "model": model, "opt": opt, "schedule": schedule})
+            opt.step()
+            return loss
+        return model, opt, step
+    return build
+
+
+@pytest.mark.parametrize("inside, labels_dtype", [
+    ("nn.utils.clip_grad_norm_(model.parameters(), 0.6)", np.int64),   # clips some batches, not others
+    ("nn.utils.clip_grad_value_(model.parameters(), 0.01)", np.int64),
+    ("schedule.step()", np.int64),                               # a scheduler per batch, inside the step
+    ("model.eval(); model.train()", np.int64),                   # modes switched and back inside the step
+    ("pass  # model.zero_grad", np.int64),
+    ("pass  # opt.zero_grad(set_to_none=False)", np.int64),      # the flat buffers' own gradients
+    ("pass", np.int32),                                          # labels cast to int64 by the loss
+    ("pass", np.uint8),
+])
+def test_library_calls_inside_the_step_are_replayed_too(inside, labels_dtype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(_step_with(inside), 12,
+                            lambda n: ((x, y.astype(labels_dtype)) for x, y in batches(n)))   # (cast outside)
+    assert compiled.replays == 10
+
+
+def test_bad_labels_are_refused_on_a_replay_as_eagerly():
+    _, _, step = _step_with("pass")(0)
+    compiled = autograd.compile(step)
+    for x, y in batches(3):
+        compiled(x, y)
+    x, y = next(batches(1))
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must be in \[0, 4\)"):
+        compiled(x, y + 4)
+    assert compiled.replays == 2                  # (the second, refused, before it changed anything)
 
 
 def test_a_user_op_that_says_it_is_capturable_is_replayed():

@@ -27,11 +27,12 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.checks import is_int, one_of
-from autograd.modes import carries_derivative
+from autograd.modes import carries_derivative, replayed
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
-           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "check_reduction",
+           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "labels_in_range",
+           "check_reduction",
            "reduced"]
 
 #: PyTorch's argument name -> labgrad's (numpy's) name
@@ -188,7 +189,7 @@ def float_target(target, x, op):
     if t.dtype.kind not in "iubf":
         raise TypeError(f"{op}: target must be numeric, got dtype {t.dtype}; pass numbers")
     if t.dtype != x.dtype:
-        t = t.astype(x.dtype) if carries_derivative(t) else Tensor(t.data.astype(x.dtype))
+        t = t.astype(x.dtype) if carries_derivative(t) else Tensor(t.data, dtype=x.dtype)   # (a cast a replay repeats)
     return t
 
 
@@ -217,6 +218,12 @@ def class_labels(target, x, op):
     if labels.shape != shape[:1]:
         raise ValueError(f"{op}: input of shape {shape} needs labels of shape {shape[:1]}, "
                          f"got {labels.shape}")
+    # (the values are checked, and cast, again on every replay of a step captured by autograd.compile)
+    return replayed(labels_in_range, labels, shape, op)
+
+
+def labels_in_range(labels, shape, op):
+    """``labels`` as int64 after checking that each is in [0, C) for scores of ``shape`` (N, C)."""
     n_classes = shape[1]
     # one reduction checks both ends: seen as unsigned, a negative label is larger than any class
     unsigned = labels.view(np.uint64) if labels.dtype == np.int64 else labels.astype(np.uint64)

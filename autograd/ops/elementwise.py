@@ -347,7 +347,8 @@ class ReLUFunction(Function):
     name = "relu"
     trusted = True
     capturable = True
-    scalar_code = ("max(a, 0.0)", "g * (a > 0) if g - g == 0 else (g if a > 0 else 0.0)")
+    scalar_code = ("a if a > 0 or a != a else np.float64(0)",          # (nan stays nan, -0.0 becomes 0.0)
+                   "g * (a > 0) if g - g == 0 else (g if a > 0 else np.float64(0))")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):

@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from autograd.function import Function
+from autograd.modes import replayed
 from autograd.ops.arguments import (check_reduction, class_labels, class_scores, float_input, float_target,
                                     reduced)
 from autograd.ops.arrays import shift_by_max
@@ -35,9 +36,9 @@ from autograd.tensor import Tensor
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
 
 
-def _check_binary_targets(y, op):
-    """ValueError unless every target is in [0, 1] (labels 0/1, or probabilities): one min and one max."""
-    t = y.data
+def _check_binary_targets(t, op):
+    """ValueError unless every target in the array ``t`` is in [0, 1] (labels 0/1, or probabilities): one min
+    and one max (again on every replay of a step captured by autograd.compile)."""
     if t.size:
         low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)
         if not (low >= 0 and high <= 1):            # (also false for nan)
@@ -101,7 +102,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     check_reduction(reduction, name)
     p = float_input(input, name)
     y = float_target(target, p, name)
-    _check_binary_targets(y, name)
+    replayed(_check_binary_targets, y.data, name)
     if p.size and not ((p.data >= 0) & (p.data <= 1)).all():
         bad = p.data[~((p.data >= 0) & (p.data <= 1))].flat[0]
         raise ValueError(f"{name}: input must be probabilities in [0, 1] (apply sigmoid, or use "
@@ -160,7 +161,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     check_reduction(reduction, name)
     z = float_input(input, name)
     y = float_target(target, z, name)
-    _check_binary_targets(y, name)
+    replayed(_check_binary_targets, y.data, name)
     return reduced(BinaryCrossEntropyWithLogits.apply(z, y), reduction)
 
 
