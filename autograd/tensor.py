@@ -378,10 +378,14 @@ def as_tensor(value, like=None):
 from autograd import engine  # noqa: E402
 from autograd.ops import elementwise as ew, linalg, reduce  # noqa: E402
 from autograd.ops import shape as shape_ops  # noqa: E402
+from autograd.ops import movement  # noqa: E402
 from autograd.ops.dispatch import UFUNCS as _UFUNCS, FUNCTIONS as _FUNCTIONS  # noqa: E402
 
 for _method in (reduce.sum, reduce.mean, reduce.max, reduce.min, reduce.var, reduce.logsumexp, reduce.softmax,
                 reduce.log_softmax, reduce.argmax, reduce.argmin, shape_ops.swapaxes, shape_ops.squeeze,
-                shape_ops.unsqueeze, shape_ops.flatten):
+                shape_ops.unsqueeze, shape_ops.flatten,
+                movement.flip, movement.roll, movement.repeat, movement.tile, movement.repeat_interleave,
+                movement.tril, movement.triu, movement.diag, movement.diagonal, movement.split, movement.chunk,
+                movement.unflatten, movement.gather, movement.scatter_add, movement.masked_fill):
     setattr(Tensor, _method.__name__, _method)
 del _method

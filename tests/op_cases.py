@@ -326,6 +326,245 @@ def pool2d_cases(draw, dtype, distinct=False):
         x = draw(tensors(shape, dtype))
     return [x], {"kernel_size": kernel, "stride": stride, "padding": padding}
 
+# --- data movement (autograd/ops/movement.py) and einsum ------------------------------------
+
+@st.composite
+def pad_cases(draw, dtype):
+    """Constant (negative widths crop, a fill value), reflect (widths below the size) or replicate padding of
+    the last 1-3 axes."""
+    x = draw(_tensor(dtype, min_dims=1))
+    mode = draw(st.sampled_from(["constant", "reflect", "replicate"]))
+    pad = []
+    for ax in range(x.ndim - 1, x.ndim - 1 - draw(st.integers(1, min(x.ndim, 3))), -1):
+        n = x.shape[ax]
+        if mode == "constant":
+            before = draw(st.integers(-min(n, 1), 2))
+            pad += [before, draw(st.integers(-min(n + before, 1), 2))]
+        else:
+            pad += [draw(st.integers(0, n - 1 if mode == "reflect" else 2)) for _ in range(2)]
+    params = {"pad": tuple(pad), "mode": mode}
+    if mode == "constant" and draw(st.booleans()):
+        params["value"] = draw(grid()(dtype))
+    return [x], params
+
+
+def _pad(x, pad, mode, value=0.0):
+    widths = [(0, 0)] * (x.ndim - len(pad) // 2) + [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
+    cropped = x[tuple(slice(max(-b, 0), n - max(-e, 0)) for (b, e), n in zip(widths, x.shape))]
+    grown = [(max(b, 0), max(e, 0)) for b, e in widths]
+    if mode == "constant":
+        return np.pad(cropped, grown, constant_values=value)
+    return np.pad(x, grown, mode="reflect" if mode == "reflect" else "edge")
+
+
+@st.composite
+def flip_cases(draw, dtype):
+    x = draw(_tensor(dtype, min_dims=1))
+    dims = draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, unique=True))
+    return [x], {"dims": tuple(_signed(draw, d, x.ndim) for d in dims)}
+
+
+@st.composite
+def roll_cases(draw, dtype):
+    """One shift of the flattened tensor, or shifts (of any sign and size) along axes (one may repeat)."""
+    x = draw(_tensor(dtype, min_dims=1))
+    if draw(st.booleans()):
+        return [x], {"shifts": draw(st.integers(-5, 5)), "dims": None}
+    dims = draw(st.lists(st.integers(-x.ndim, x.ndim - 1), min_size=1, max_size=3))
+    return [x], {"shifts": tuple(draw(st.integers(-5, 5)) for _ in dims), "dims": tuple(dims)}
+
+
+def _roll(x, shifts, dims):
+    return np.roll(x, shifts, dims)
+
+
+@st.composite
+def repeat_cases(draw, dtype):
+    """Copies per axis (0 to 2), with up to two new leading axes."""
+    x = draw(_tensor(dtype, max_side=2))
+    return [x], {"sizes": tuple(draw(st.integers(0 if draw(st.booleans()) else 1, 2))
+                                for _ in range(x.ndim + draw(st.integers(0, 2))))}
+
+
+@st.composite
+def tile_cases(draw, dtype):
+    """Copies for the last axes (fewer than the axes, or more: new leading axes)."""
+    x = draw(_tensor(dtype, max_side=2))
+    return [x], {"dims": tuple(draw(st.integers(1, 2)) for _ in range(draw(st.integers(0, x.ndim + 1))))}
+
+
+@st.composite
+def repeat_interleave_cases(draw, dtype):
+    """One count, or one per element, along an axis or of the flattened tensor."""
+    x = draw(_tensor(dtype))
+    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)) if x.ndim else None
+    n = x.size if axis is None else x.shape[axis]
+    repeats = draw(st.integers(0, 3) | st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    return [x], {"repeats": repeats, "axis": axis}
+
+
+@st.composite
+def triangle_cases(draw, dtype):
+    x = draw(_tensor(dtype, min_dims=2))
+    return [x], {"diagonal": draw(st.integers(-3, 3))}
+
+
+@st.composite
+def diag_cases(draw, dtype):
+    """A vector (placed on a diagonal) or a matrix (its diagonal), any offset."""
+    x = draw(tensors(hnp.array_shapes(min_dims=1, max_dims=2, max_side=SIDE), dtype))
+    return [x], {"diagonal": draw(st.integers(-3, 3))}
+
+
+@st.composite
+def diagonal_cases(draw, dtype):
+    x = draw(_tensor(dtype, min_dims=2))
+    dim1, dim2 = draw(st.lists(st.integers(0, x.ndim - 1), min_size=2, max_size=2, unique=True))
+    return [x], {"offset": draw(st.integers(-3, 3)), "dim1": _signed(draw, dim1, x.ndim),
+                 "dim2": _signed(draw, dim2, x.ndim)}
+
+
+@st.composite
+def split_cases(draw, dtype):
+    """A piece size, or piece sizes (zeros included) that add up to the axis' size."""
+    x = draw(_tensor(dtype, min_dims=1))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[axis]
+    if draw(st.booleans()):
+        return [x], {"split_size_or_sections": draw(st.integers(1, n + 1)), "axis": axis}
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+    return [x], {"split_size_or_sections": [b - a for a, b in zip([0] + cuts, cuts + [n])], "axis": axis}
+
+
+@st.composite
+def chunk_cases(draw, dtype):
+    x = draw(_tensor(dtype, min_dims=1))
+    return [x], {"chunks": draw(st.integers(1, 4)), "axis": draw(st.integers(-x.ndim, x.ndim - 1))}
+
+
+def _weighted_pieces(pieces, join):
+    """Pieces told apart (piece i times i + 1), flattened and joined into one array or tensor."""
+    return join([(p * (i + 1)).reshape(-1) for i, p in enumerate(pieces)])
+
+
+def _split(x, split_size_or_sections, axis):
+    n = x.shape[axis]
+    sizes = split_size_or_sections
+    if isinstance(sizes, int):
+        sizes = [min(sizes, n - s) for s in range(0, n, sizes)]
+    bounds = np.cumsum([0] + list(sizes))
+    return [np.take(x, np.arange(a, b), axis=axis) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _chunk(x, chunks, axis):
+    return _split(x, -(-x.shape[axis] // chunks), axis)
+
+
+@st.composite
+def unflatten_cases(draw, dtype):
+    x = draw(_tensor(dtype, min_dims=1))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    n, sizes = x.shape[axis], []
+    rest = n
+    for _ in range(draw(st.integers(0, 2))):
+        d = draw(st.sampled_from([d for d in range(1, rest + 1) if rest % d == 0]))
+        sizes.append(d)
+        rest //= d
+    sizes.append(rest)
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    return [x], {"axis": axis, "sizes": tuple(sizes)}
+
+
+@st.composite
+def _along_axis_index(draw, shape, axis):
+    """An index for gather/scatter_add: no larger than ``shape`` off ``axis`` (any size on it), positions
+    (repeats included) in [0, shape[axis])."""
+    index_shape = tuple(draw(st.integers(1, SIDE if d == axis else n)) for d, n in enumerate(shape))
+    return draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, shape[axis] - 1)))
+
+
+@st.composite
+def gather_cases(draw, dtype):
+    x = draw(_tensor(dtype, min_dims=1))
+    axis = draw(st.integers(0, x.ndim - 1))
+    return [x], {"axis": _signed(draw, axis, x.ndim), "index": draw(_along_axis_index(x.shape, axis))}
+
+
+def _gather(x, axis, index):
+    axis %= x.ndim
+    kept = x[tuple(slice(0, i) if d != axis else slice(None) for d, i in enumerate(index.shape))]
+    return np.take_along_axis(kept, index, axis)
+
+
+@st.composite
+def scatter_add_cases(draw, dtype):
+    """input, and src at least as large as the index (its extra values unused)."""
+    x = draw(_tensor(dtype, min_dims=1))
+    axis = draw(st.integers(0, x.ndim - 1))
+    index = draw(_along_axis_index(x.shape, axis))
+    src = draw(tensors(tuple(i + draw(st.integers(0, 1)) for i in index.shape), dtype))
+    return [x, src], {"axis": _signed(draw, axis, x.ndim), "index": index}
+
+
+def _scatter_add(x, src, axis, index):
+    out, axis = x.copy(), axis % x.ndim
+    for position in np.ndindex(index.shape):
+        target = list(position)
+        target[axis] = index[position]
+        out[tuple(target)] += src[position]
+    return out
+
+
+@st.composite
+def masked_fill_cases(draw, dtype):
+    x = draw(_tensor(dtype))
+    mask = draw(hnp.arrays(bool, x.shape[draw(st.integers(0, x.ndim)):]))
+    return [x], {"mask": mask, "value": draw(grid()(dtype))}
+
+
+@st.composite
+def masked_fill_tensor_cases(draw, dtype):
+    """The fill value a 0-d tensor that gets a gradient (the sum of the gradient where it is written)."""
+    x = draw(_tensor(dtype))
+    return [x, draw(tensors((), dtype))], {"mask": draw(hnp.arrays(bool, x.shape))}
+
+
+EINSUM_EQUATIONS = ["ij,jk->ik", "ij,kj", "bij,bjk->bik", "ij->", "ij->j", "ji", "ii->i", "ii", "iij->j",
+                    "i,j->ij", "i,i->", "ij,ij,ij->i", "...ij,...jk->...ik", "...i,i->...", "i...->...",
+                    "Ab,bC->CA", "ij,j->i"]
+
+
+@st.composite
+def einsum_cases(draw, dtype):
+    """Operands for an equation: products, sums, transposes, diagonals, traces and '...' broadcasting
+    (batch shapes that broadcast), and a named axis of size 1 broadcast against the letter's size."""
+    equation = draw(st.sampled_from(EINSUM_EQUATIONS))
+    sizes = {c: draw(st.integers(1, SIDE)) for c in set(equation) if c.isalpha()}
+    terms = equation.split("->")[0].split(",")
+    batches = draw(broadcastable_shapes(len(terms), max_dims=2, max_side=2))
+    shapes = [batch + tuple(sizes[c] for c in term.replace("...", "")) if "..." in term else
+              tuple(sizes[c] for c in term) for term, batch in zip(terms, batches)]
+    k = draw(st.integers(0, len(terms) - 1))
+    letters = terms[k].replace("...", "")
+    once = [i for i, c in enumerate(letters) if letters.count(c) == 1]
+    if once and draw(st.booleans()):                 # a named axis of size 1 that broadcasts against the others
+        axis = len(shapes[k]) - len(letters) + draw(st.sampled_from(once))
+        shapes[k] = shapes[k][:axis] + (1,) + shapes[k][axis + 1:]
+    return [draw(tensors(shape, dtype)) for shape in shapes], {"equation": equation}
+
+
+@st.composite
+def one_hot_cases(draw, dtype):
+    labels = draw(hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=SIDE),
+                             elements=st.integers(0, 4)))
+    return [Tensor(labels)], {"num_classes": draw(st.sampled_from([-1, 5, 7]))}
+
+
+def _one_hot(labels, num_classes):
+    n = labels.max(initial=0) + 1 if num_classes == -1 else num_classes
+    return (labels[..., None] == np.arange(n)).astype(np.int64)
+
 
 # --- numpy references that numpy lacks under these names --------------------------------
 
@@ -461,6 +700,36 @@ OPS = [
     Op("cat", lambda *xs, axis: ag.cat(xs, dim=axis),
        lambda *xs, axis: np.concatenate(xs, axis=axis), concatenate_cases),
     Op("stack", lambda *xs, axis: ag.stack(xs, axis=axis), lambda *xs, axis: np.stack(xs, axis=axis), stack_cases),
+    # data movement and einsum (autograd/ops/movement.py, autograd/ops/contraction.py)
+    Op("pad", lambda x, **p: ag.pad(x, **p), _pad, pad_cases),
+    Op("flip", lambda x, dims: x.flip(dims), lambda x, dims: np.flip(x, dims), flip_cases),
+    Op("roll", lambda x, shifts, dims: x.roll(shifts, dims), _roll, roll_cases),
+    Op("repeat", lambda x, sizes: x.repeat(*sizes), lambda x, sizes: np.tile(x, sizes), repeat_cases),
+    Op("tile", lambda x, dims: x.tile(dims), lambda x, dims: np.tile(x, dims), tile_cases),
+    Op("repeat_interleave", lambda x, repeats, axis: x.repeat_interleave(repeats, dim=axis),
+       lambda x, repeats, axis: np.repeat(x, repeats, axis), repeat_interleave_cases),
+    Op("tril", lambda x, diagonal: x.tril(diagonal), lambda x, diagonal: np.tril(x, diagonal), triangle_cases),
+    Op("triu", lambda x, diagonal: x.triu(diagonal), lambda x, diagonal: np.triu(x, diagonal), triangle_cases),
+    Op("diag", lambda x, diagonal: x.diag(diagonal), lambda x, diagonal: np.diag(x, diagonal), diag_cases),
+    Op("diagonal", lambda x, **p: x.diagonal(**p),
+       lambda x, offset, dim1, dim2: np.diagonal(x, offset, dim1, dim2), diagonal_cases),
+    Op("split", lambda x, **p: _weighted_pieces(x.split(**p), ag.concatenate),
+       lambda x, **p: _weighted_pieces(_split(x, **p), np.concatenate), split_cases),
+    Op("chunk", lambda x, **p: _weighted_pieces(x.chunk(**p), ag.concatenate),
+       lambda x, **p: _weighted_pieces(_chunk(x, **p), np.concatenate), chunk_cases),
+    Op("unflatten", lambda x, axis, sizes: x.unflatten(axis, sizes),
+       lambda x, axis, sizes: x.reshape(x.shape[:axis % x.ndim] + sizes + x.shape[axis % x.ndim + 1:]),
+       unflatten_cases),
+    Op("gather", lambda x, axis, index: x.gather(axis, index), _gather, gather_cases),
+    Op("scatter_add", lambda x, src, axis, index: x.scatter_add(axis, index, src), _scatter_add, scatter_add_cases),
+    Op("masked_fill", lambda x, mask, value: x.masked_fill(mask, value),
+       lambda x, mask, value: np.where(mask, value, x), masked_fill_cases),
+    Op("masked_fill tensor value", lambda x, v, mask: x.masked_fill(mask, v),
+       lambda x, v, mask: np.where(mask, v, x), masked_fill_tensor_cases),
+    Op("einsum", lambda *xs, equation: ag.einsum(equation, *xs), lambda *xs, equation: np.einsum(equation, *xs),
+       einsum_cases),
+    Op("one_hot", lambda labels, num_classes: ag.one_hot(labels, num_classes), _one_hot, one_hot_cases,
+       differentiable=False),
     # normalisation (the running statistics are copied: training mode updates them in place)
     Op("batch_norm", lambda x, *affine, training, running_mean, running_var: ag.batch_norm(
         x, running_mean.copy(), running_var.copy(), *affine, training=training), _batch_norm, batch_norm_cases),

@@ -7,8 +7,9 @@ The rule, checked below:
   ``autograd.<name>``, the same function.
 - **Tensor**: every public op is a Tensor method of the same name, or an operator (``+``, ``a[i]``,
   ``==``, ...), except the ops whose first argument is not one tensor (``concatenate``/``cat``/``stack``
-  take a list, ``where`` a condition, ``linear`` is the functional layer, the losses take a target, and PyTorch has no
-  Tensor method for ``conv2d`` and the pools).
+  take a list, ``where`` a condition, ``einsum`` an equation, ``linear`` is the functional layer, the losses
+  take a target, and PyTorch has no Tensor method for ``conv2d`` and the pools), and ``pad`` and ``one_hot``,
+  which PyTorch has only as functions (``F.pad``, ``F.one_hot``).
 - **numpy**: every public op that numpy has under the same name (or under numpy's own name for it,
   listed in ``NUMPY_NAMES``) is in the dispatch table, so ``np.<name>(tensor)`` gives a Tensor; and
   every function the table dispatches to is a public op.
@@ -30,7 +31,7 @@ from autograd.ops import dispatch
 from nn.module import Module
 
 PUBLIC_OPS = list(ops.__all__) + list(ops.BUILTIN_NAMED)
-NOT_METHODS = {"concatenate", "cat", "stack", "where", "linear",
+NOT_METHODS = {"concatenate", "cat", "stack", "where", "linear", "pad", "one_hot", "einsum",
                "binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "batch_norm",
                "conv2d", "max_pool2d", "avg_pool2d"}
 OPERATORS = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "neg": "__neg__",

@@ -1,5 +1,5 @@
-"""The primitive ops, grouped by kind: elementwise, reduce, shape, linalg, the fused losses, batch norm, and
-convolution and pooling.
+"""The primitive ops, grouped by kind: elementwise, reduce, shape, data movement, linalg, einsum, the
+fused losses, batch norm, and convolution and pooling.
 
 ``__all__`` lists every op function except the five named after Python builtins
 (``abs``, ``max``, ``min``, ``pow``, ``sum``): a star-import must not shadow those. They are
@@ -19,12 +19,14 @@ from autograd.ops.shape import *  # noqa: F401,F403
 from autograd.ops.losses import *  # noqa: F401,F403
 from autograd.ops.normalization import *  # noqa: F401,F403
 from autograd.ops.conv import *  # noqa: F401,F403
+from autograd.ops.movement import *  # noqa: F401,F403
+from autograd.ops.contraction import *  # noqa: F401,F403
 from autograd.ops.elementwise import abs, pow  # noqa: F401  (named after builtins: not in __all__)
 from autograd.ops.reduce import max, min, sum  # noqa: F401
-from autograd.ops import conv, elementwise, linalg, losses, normalization, reduce, shape
+from autograd.ops import contraction, conv, elementwise, linalg, losses, movement, normalization, reduce, shape
 
 #: the ops named after Python builtins, left out of ``__all__`` (and so of ``from autograd import *``)
 BUILTIN_NAMED = ("abs", "max", "min", "pow", "sum")
 
 __all__ = (elementwise.__all__ + linalg.__all__ + reduce.__all__ + shape.__all__ + losses.__all__
-           + normalization.__all__ + conv.__all__)
+           + normalization.__all__ + conv.__all__ + movement.__all__ + contraction.__all__)

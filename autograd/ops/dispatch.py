@@ -7,7 +7,7 @@ gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
-from autograd.ops import elementwise as ew, linalg, reduce, shape as shape_ops
+from autograd.ops import contraction, elementwise as ew, linalg, movement, reduce, shape as shape_ops
 
 __all__ = ["UFUNCS", "FUNCTIONS", "ON_VALUES"]
 
@@ -32,6 +32,21 @@ FUNCTIONS = {
     np.expand_dims: shape_ops.unsqueeze, np.squeeze: shape_ops.squeeze,
     np.concatenate: shape_ops.concatenate, np.stack: shape_ops.stack,
     **({np.astype: ew.astype} if hasattr(np, "astype") else {}),     # (numpy >= 2.1)
+    # data movement, called with numpy's arguments; where numpy's function differs from PyTorch's namesake
+    # (np.repeat is repeat_interleave, np.split takes section counts or split points, np.pad widths per axis
+    # first to last and mode "edge"), the lambda translates it to the op that computes what numpy computes
+    np.flip: lambda m, axis=None: movement.flip(m, tuple(range(m.ndim)) if axis is None else axis),
+    np.roll: lambda a, shift, axis=None: movement.roll(a, shift, axis),
+    np.tile: lambda A, reps: movement.tile(A, reps),
+    np.repeat: lambda a, repeats, axis=None: movement.repeat_interleave(a, repeats, axis),
+    np.tril: lambda m, k=0: movement.tril(m, k), np.triu: lambda m, k=0: movement.triu(m, k),
+    np.diag: lambda v, k=0: movement.diag(v, k),
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: movement.diagonal(a, offset, axis1, axis2),
+    np.split: lambda ary, indices_or_sections, axis=0: movement.numpy_split(ary, indices_or_sections, axis),
+    np.pad: lambda array, pad_width, mode="constant", constant_values=0: movement.pad(
+        array, tuple(int(w) for w in np.broadcast_to(pad_width, (array.ndim, 2))[::-1].ravel()),
+        {"edge": "replicate"}.get(mode, mode), constant_values if mode == "constant" else None),
+    np.einsum: lambda subscripts, *operands, optimize=False: contraction.einsum(subscripts, *operands),
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: np.size(a.data, axis),
 }
 
