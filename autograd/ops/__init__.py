@@ -1,7 +1,8 @@
-"""The primitive ops, grouped by kind: elementwise, reduce, shape, linalg, the fused losses and batch norm.
+"""The primitive ops, grouped by kind: elementwise, activations, reduce, shape, linalg, the fused losses and batch
+norm; and the creation functions (``zeros``, ``arange``, ``randn``, ...), which make leaf tensors.
 
-``__all__`` lists every op function except the five named after Python builtins
-(``abs``, ``max``, ``min``, ``pow``, ``sum``): a star-import must not shadow those. They are
+``__all__`` lists every op function except the six named after Python builtins
+(``abs``, ``max``, ``min``, ``pow``, ``round``, ``sum``): a star-import must not shadow those. They are
 ops like the others, reachable as ``autograd.sum`` (or ``autograd.ops.sum``) and as Tensor
 methods (``t.sum()``); :data:`BUILTIN_NAMED` lists them.
 
@@ -17,12 +18,14 @@ from autograd.ops.reduce import *  # noqa: F401,F403
 from autograd.ops.shape import *  # noqa: F401,F403
 from autograd.ops.losses import *  # noqa: F401,F403
 from autograd.ops.normalization import *  # noqa: F401,F403
-from autograd.ops.elementwise import abs, pow  # noqa: F401  (named after builtins: not in __all__)
+from autograd.ops.activations import *  # noqa: F401,F403
+from autograd.ops.creation import *  # noqa: F401,F403
+from autograd.ops.elementwise import abs, pow, round  # noqa: F401  (named after builtins: not in __all__)
 from autograd.ops.reduce import max, min, sum  # noqa: F401
-from autograd.ops import elementwise, linalg, losses, normalization, reduce, shape
+from autograd.ops import activations, creation, elementwise, linalg, losses, normalization, reduce, shape
 
 #: the ops named after Python builtins, left out of ``__all__`` (and so of ``from autograd import *``)
-BUILTIN_NAMED = ("abs", "max", "min", "pow", "sum")
+BUILTIN_NAMED = ("abs", "max", "min", "pow", "round", "sum")
 
 __all__ = (elementwise.__all__ + linalg.__all__ + reduce.__all__ + shape.__all__ + losses.__all__
-           + normalization.__all__)
+           + normalization.__all__ + activations.__all__ + creation.__all__)
