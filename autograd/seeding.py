@@ -16,9 +16,9 @@ True
 """
 import numpy as np
 
-from autograd.checks import integer
+from autograd.checks import integer, is_int
 
-__all__ = ["manual_seed"]
+__all__ = ["manual_seed", "as_rng"]
 
 
 def manual_seed(seed):
@@ -32,3 +32,27 @@ def manual_seed(seed):
     seed = integer(seed, "seed", "manual_seed", 0, 2 ** 32 - 1,
                    hint="pass an int in [0, 2**32), the range of numpy's global random state")
     np.random.seed(seed)
+
+
+def as_rng(rng=None):
+    """The random source an ``rng=`` (or PyTorch's ``generator=``) argument names.
+
+    None or ``np.random``: numpy's global state (what :func:`manual_seed` seeds); a numpy
+    ``Generator`` or ``RandomState``: itself; an int: a fresh ``np.random.default_rng(seed)``
+    (the same draws on every call). Anything else is a TypeError.
+
+    >>> as_rng(0).standard_normal() == np.random.default_rng(0).standard_normal()
+    True
+    >>> as_rng("0")
+    Traceback (most recent call last):
+        ...
+    TypeError: rng: must be None, np.random, an int seed, a numpy Generator or RandomState, got str; pass e.g. rng=0
+    """
+    if rng is None or rng is np.random:
+        return np.random                      # the module's functions use the global RandomState
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        return rng
+    if is_int(rng):
+        return np.random.default_rng(integer(rng, "rng", "rng", low=0, hint="pass a seed >= 0"))
+    raise TypeError(f"rng: must be None, np.random, an int seed, a numpy Generator or RandomState, "
+                    f"got {type(rng).__name__}; pass e.g. rng=0")

@@ -50,6 +50,8 @@ from nn.module import LoadResult, Module, Parameter
 from nn.layers import (MLP, BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
                        Sequential, Sigmoid, Softmax, Tanh)
 from nn.conv import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from nn.activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
+                            Softplus, Softsign)
 from nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from nn.optim import SGD, Adam, AdamW, CosineAnnealingLR, StepLR
 from nn import blas, data, metrics, utils
@@ -60,5 +62,7 @@ __all__ = [
     "Module", "Parameter", "LoadResult", "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Identity", "Sequential", "MLP", "BCELoss", "BCEWithLogitsLoss",
     "CrossEntropyLoss", "NLLLoss", "MSELoss", "SGD", "Adam", "AdamW", "StepLR", "CosineAnnealingLR",
+    "GELU", "SiLU", "ELU", "SELU", "CELU", "Softplus", "Softsign", "LogSigmoid", "Hardtanh", "ReLU6", "Hardsigmoid",
+    "Hardswish", "Mish",
     "functional", "init", "optim", "blas", "data", "metrics", "utils", "fit", "evaluate", "predict", "save", "load",
 ]

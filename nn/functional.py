@@ -23,6 +23,8 @@ import numpy as np
 from autograd import Function, Tensor, as_tensor
 from autograd.checks import probability
 from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # (dim= accepted)
+from autograd.ops.activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
+                                      selu, silu, softplus, softsign)
 from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_labels, class_scores, float_input,
                                     float_target, reduced)
 from autograd.ops.losses import binary_cross_entropy, binary_cross_entropy_with_logits, softmax_cross_entropy
@@ -31,7 +33,9 @@ from autograd.ops.normalization import batch_norm
 from nn.init import as_rng
 
 __all__ = [
-    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "batch_norm", "conv2d", "max_pool2d", "avg_pool2d",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu", "elu", "selu",
+    "celu", "softplus", "softsign", "logsigmoid", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
+    "dropout", "batch_norm", "conv2d", "max_pool2d", "avg_pool2d",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "mse_loss",
 ]
 

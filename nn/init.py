@@ -36,12 +36,12 @@ and ``kaiming_normal_(linear.weight)`` draws with PyTorch's std for the same lay
 0.07
 """
 import math
-import numbers
 
 import numpy as np
 
 from autograd import Tensor
-from autograd.checks import integer, is_int, one_of, real_number, shape_tuple, show
+from autograd.seeding import as_rng  # noqa: F401  (nn.init.as_rng: the one random-source rule, shared)
+from autograd.checks import one_of, real_number, shape_tuple, show
 
 __all__ = [
     "as_rng", "fans", "he_normal", "kaiming_normal", "xavier_uniform", "xavier_normal", "normal",
@@ -49,18 +49,6 @@ __all__ = [
     "calculate_gain", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_", "normal_",
     "uniform_", "zeros_", "ones_", "constant_",
 ]
-
-
-def as_rng(rng=None):
-    """The random source for ``rng`` (see the module docstring); raises TypeError otherwise."""
-    if rng is None or rng is np.random:
-        return np.random                      # the module's functions use the global RandomState
-    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
-        return rng
-    if is_int(rng):
-        return np.random.default_rng(integer(rng, "rng", "rng", low=0, hint="pass a seed >= 0"))
-    raise TypeError(f"rng: must be None, np.random, an int seed, a numpy Generator or RandomState, "
-                    f"got {type(rng).__name__}; pass e.g. rng=0")
 
 
 def fans(shape):

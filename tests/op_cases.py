@@ -5,6 +5,7 @@ Each row (an :class:`Op`) names the op, calls it, gives its numpy reference and 
 inputs per dtype: random shapes (0-d, size-1 axes and broadcasting included), parameters, and values
 kept where finite differences are defined (away from kinks and ties).
 """
+import math
 import operator
 from dataclasses import dataclass, field
 from typing import Callable
@@ -279,6 +280,7 @@ def batch_norm_cases(draw, dtype):
     return xs, {"training": perm.size // c >= 2 and draw(st.booleans()),
                 "running_mean": draw(hnp.arrays(dtype, c, elements=floats(-2.0, 2.0)(dtype))),
                 "running_var": draw(hnp.arrays(dtype, c, elements=floats(0.25, 4.0)(dtype)))}
+
 
 @st.composite
 def _pair_or_int(draw, low, high):
@@ -566,7 +568,53 @@ def _one_hot(labels, num_classes):
     return (labels[..., None] == np.arange(n)).astype(np.int64)
 
 
+@st.composite
+def lerp_cases(draw, dtype):
+    """start, end and weight: three tensors whose shapes broadcast together."""
+    shapes = draw(broadcastable_shapes(3, max_side=SIDE))
+    return [draw(tensors(shape, dtype)) for shape in shapes], {}
+
+
+def divisors(dtype):
+    """Divisors b for remainder/fmod: a on grid(offset=1/16) is an odd multiple of 1/16 and 16 b is even, so
+    a / b is never an integer (where the result jumps) and stays >= 1/48 away from one."""
+    return st.sampled_from([-3.0, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.0])
+
+
+@st.composite
+def softplus_cases(draw, dtype):
+    """x on the grid offset by 1/16, so beta * x is never at the threshold (where PyTorch switches to x)."""
+    x = draw(_tensor(dtype, grid(offset=1 / 16)))
+    return [x], {"beta": draw(st.sampled_from([0.5, 1.0, 2.0])), "threshold": draw(st.sampled_from([1.0, 20.0]))}
+
+
 # --- numpy references that numpy lacks under these names --------------------------------
+
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x).astype(x.dtype)
+
+
+def _erfc(x):
+    return np.vectorize(math.erfc, otypes=[np.float64])(x).astype(x.dtype)
+
+
+def _gelu(x, approximate):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))).astype(x.dtype)
+    return (x * 0.5 * (1 + np.vectorize(math.erf, otypes=[np.float64])(x / np.sqrt(2)))).astype(x.dtype)
+
+
+def _elu(x, alpha):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _softplus(x, beta, threshold):
+    return np.where(x * beta > threshold, x, np.log1p(np.exp(np.minimum(x * beta, 50))) / beta).astype(x.dtype)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
 
 def _softmax(x, axis):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -671,6 +719,46 @@ OPS = [
     Op("clone", lambda x: x.clone(), np.copy, unary()),
     Op("astype", lambda x, dtype: x.astype(dtype), lambda x, dtype: x.astype(dtype),
        unary(dtype=st.sampled_from([np.float32, np.float64])), check=LINEAR),
+    # trigonometric, hyperbolic, logarithms, exponentials (away from poles and domain ends)
+    Op("sin", lambda x: x.sin(), np.sin, unary()),
+    Op("cos", lambda x: x.cos(), np.cos, unary()),
+    Op("tan", lambda x: x.tan(), np.tan, unary(floats(-1.25, 1.25))),
+    Op("sinh", lambda x: x.sinh(), np.sinh, unary(floats(-5.0, 5.0))),
+    Op("cosh", lambda x: x.cosh(), np.cosh, unary(floats(-5.0, 5.0))),
+    Op("asin", lambda x: x.asin(), np.arcsin, unary(floats(-0.875, 0.875))),
+    Op("acos", lambda x: x.acos(), np.arccos, unary(floats(-0.875, 0.875))),
+    Op("atan", lambda x: x.atan(), np.arctan, unary()),
+    Op("asinh", lambda x: x.asinh(), np.arcsinh, unary()),
+    Op("acosh", lambda x: x.acosh(), np.arccosh, unary(floats(1.25, 10.0))),
+    Op("atanh", lambda x: x.atanh(), np.arctanh, unary(floats(-0.875, 0.875))),
+    Op("log2", lambda x: x.log2(), np.log2, unary(floats(0.125, 10.0))),
+    Op("log10", lambda x: x.log10(), np.log10, unary(floats(0.125, 10.0))),
+    Op("exp2", lambda x: x.exp2(), np.exp2, unary()),
+    Op("log1p", lambda x: x.log1p(), np.log1p, unary(floats(-0.875, 10.0))),
+    Op("expm1", lambda x: x.expm1(), np.expm1, unary(floats(-5.0, 5.0))),
+    Op("erf", lambda x: x.erf(), _erf, unary(floats(-4.0, 4.0))),
+    Op("erfc", lambda x: x.erfc(), _erfc, unary(floats(-4.0, 4.0))),
+    Op("rsqrt", lambda x: x.rsqrt(), lambda x: 1 / np.sqrt(x), unary(floats(0.125, 10.0))),
+    Op("remainder", lambda a, b: a % b, np.remainder, binary(grid(offset=1 / 16), divisors)),
+    Op("fmod", lambda a, b: a.fmod(b), np.fmod, binary(grid(offset=1 / 16), divisors)),
+    Op("logaddexp", ag.logaddexp, np.logaddexp, binary(), mix=SCALARS),
+    Op("lerp", lambda a, b, w: a.lerp(b, w), lambda a, b, w: a + w * (b - a), lerp_cases),
+    # activations (kinks kept away by the grids offset by 1/16)
+    Op("gelu", ag.gelu, _gelu, unary(approximate=st.sampled_from(["none", "tanh"]))),
+    Op("silu", ag.silu, lambda x: x / (1 + np.exp(-x)), unary()),
+    Op("elu", ag.elu, _elu, unary(away_from_zero(), alpha=st.sampled_from([0.5, 1.0, 2.0]))),
+    Op("selu", ag.selu, lambda x: (SELU_SCALE * _elu(x, SELU_ALPHA)).astype(x.dtype), unary(away_from_zero())),
+    Op("celu", ag.celu, lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha)),
+       unary(away_from_zero(), alpha=st.sampled_from([0.5, 1.0, 2.0]))),
+    Op("softplus", ag.softplus, _softplus, softplus_cases),
+    Op("softsign", ag.softsign, lambda x: x / (1 + np.abs(x)), unary(away_from_zero())),
+    Op("logsigmoid", ag.logsigmoid, lambda x: -np.log1p(np.exp(-x)), unary()),
+    Op("hardtanh", ag.hardtanh, lambda x, min_val, max_val: np.clip(x, min_val, max_val),
+       unary(grid(offset=1 / 16), min_val=st.sampled_from([-1.0, -2.0]), max_val=st.sampled_from([0.5, 1.0]))),
+    Op("relu6", ag.relu6, lambda x: np.clip(x, 0, 6), unary(grid(-8, 8, offset=1 / 16))),
+    Op("hardsigmoid", ag.hardsigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1), unary(grid(-5, 5, offset=1 / 16))),
+    Op("hardswish", ag.hardswish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1), unary(grid(-5, 5, offset=1 / 16))),
+    Op("mish", ag.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), unary()),
     # reductions
     Op("sum", lambda x, **p: x.sum(**p), lambda x, **p: np.sum(x, **p), reduction()),
     Op("mean", lambda x, **p: x.mean(**p), lambda x, **p: np.mean(x, **p), reduction()),
@@ -742,6 +830,11 @@ OPS = [
       for name, f in [("==", operator.eq), ("!=", operator.ne), ("<", operator.lt),
                       ("<=", operator.le), (">", operator.gt), (">=", operator.ge)]],
     Op("sign", ag.sign, np.sign, unary(grid(-1, 1)), differentiable=False),
+    Op("floor", lambda x: x.floor(), np.floor, unary(anything), differentiable=False),
+    Op("ceil", lambda x: x.ceil(), np.ceil, unary(anything), differentiable=False),
+    Op("trunc", lambda x: x.trunc(), np.trunc, unary(anything), differentiable=False),
+    Op("round", lambda x, decimals: x.round(decimals), np.round, unary(floats(-1e6, 1e6), decimals=st.integers(-2, 3)),
+       differentiable=False),
     Op("argmax", lambda x, **p: x.argmax(**p), lambda x, **p: np.argmax(x, **p), arg_extremum_cases,
        differentiable=False),
     Op("argmin", lambda x, **p: ag.argmin(x, **p), lambda x, **p: np.argmin(x, **p), arg_extremum_cases,

@@ -316,7 +316,8 @@ def _assert_hessian_is_right(f, x, v, what):
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 ELEMENTWISE_UNARY = ["neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "leaky_relu", "clip", "clamp",
-                     "clone", "pow int scalar", "pow float scalar"]
+                     "clone", "pow int scalar", "pow float scalar", "sin", "tan", "atanh", "log1p", "expm1", "erf",
+                     "erfc", "gelu", "softplus", "mish", "elu", "logsigmoid", "hardtanh"]
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE_UNARY)

@@ -1,8 +1,10 @@
-"""The primitive ops, grouped by kind: elementwise, reduce, shape, data movement, linalg, einsum, the
-fused losses, batch norm, and convolution and pooling.
+"""The primitive ops, grouped by kind: elementwise, activations, reduce, shape, data movement, linalg, einsum,
+the fused losses, batch norm, and convolution and pooling; and the creation functions (``zeros``, ``arange``,
+``randn``, ...), which make leaf tensors.
 
-``__all__`` lists every op function except the five named after Python builtins
-(``abs``, ``max``, ``min``, ``pow``, ``sum``): a star-import must not shadow those. They are
+
+``__all__`` lists every op function except the six named after Python builtins
+(``abs``, ``max``, ``min``, ``pow``, ``round``, ``sum``): a star-import must not shadow those. They are
 ops like the others, reachable as ``autograd.sum`` (or ``autograd.ops.sum``) and as Tensor
 methods (``t.sum()``); :data:`BUILTIN_NAMED` lists them.
 
@@ -21,12 +23,16 @@ from autograd.ops.normalization import *  # noqa: F401,F403
 from autograd.ops.conv import *  # noqa: F401,F403
 from autograd.ops.movement import *  # noqa: F401,F403
 from autograd.ops.contraction import *  # noqa: F401,F403
-from autograd.ops.elementwise import abs, pow  # noqa: F401  (named after builtins: not in __all__)
+from autograd.ops.activations import *  # noqa: F401,F403
+from autograd.ops.creation import *  # noqa: F401,F403
+from autograd.ops.elementwise import abs, pow, round  # noqa: F401  (named after builtins: not in __all__)
 from autograd.ops.reduce import max, min, sum  # noqa: F401
-from autograd.ops import contraction, conv, elementwise, linalg, losses, movement, normalization, reduce, shape
+from autograd.ops import (activations, contraction, conv, creation, elementwise, linalg, losses, movement,
+                          normalization, reduce, shape)
 
 #: the ops named after Python builtins, left out of ``__all__`` (and so of ``from autograd import *``)
-BUILTIN_NAMED = ("abs", "max", "min", "pow", "sum")
+BUILTIN_NAMED = ("abs", "max", "min", "pow", "round", "sum")
 
 __all__ = (elementwise.__all__ + linalg.__all__ + reduce.__all__ + shape.__all__ + losses.__all__
-           + normalization.__all__ + conv.__all__ + movement.__all__ + contraction.__all__)
+           + normalization.__all__ + conv.__all__ + movement.__all__ + contraction.__all__
+           + activations.__all__ + creation.__all__)

@@ -7,7 +7,7 @@ gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
-from autograd.ops import contraction, elementwise as ew, linalg, movement, reduce, shape as shape_ops
+from autograd.ops import contraction, creation, elementwise as ew, linalg, movement, reduce, shape as shape_ops
 
 __all__ = ["UFUNCS", "FUNCTIONS", "ON_VALUES"]
 
@@ -19,13 +19,20 @@ UFUNCS = {
     np.isfinite: ew.isfinite, np.isnan: ew.isnan,
     np.equal: ew.equal, np.not_equal: ew.not_equal, np.less: ew.less, np.less_equal: ew.less_equal,
     np.greater: ew.greater, np.greater_equal: ew.greater_equal,
+    np.sin: ew.sin, np.cos: ew.cos, np.tan: ew.tan, np.sinh: ew.sinh, np.cosh: ew.cosh,
+    np.arcsin: ew.asin, np.arccos: ew.acos, np.arctan: ew.atan,          # (numpy 2 also calls them asin, ...)
+    np.arcsinh: ew.asinh, np.arccosh: ew.acosh, np.arctanh: ew.atanh,
+    np.log2: ew.log2, np.log10: ew.log10, np.exp2: ew.exp2, np.log1p: ew.log1p, np.expm1: ew.expm1,
+    np.floor: ew.floor, np.ceil: ew.ceil, np.trunc: ew.trunc, np.rint: ew.round,
+    np.remainder: ew.remainder, np.fmod: ew.fmod, np.logaddexp: ew.logaddexp,
 }
 
 FUNCTIONS = {
     np.sum: reduce.sum, np.mean: reduce.mean, np.max: reduce.max, np.min: reduce.min,
     np.amax: reduce.max, np.amin: reduce.min, np.var: reduce.var,
     np.argmax: reduce.argmax, np.argmin: reduce.argmin,
-    np.where: ew.where, np.clip: ew.clip,
+    np.where: ew.where, np.clip: ew.clip, np.round: ew.round,
+    np.zeros_like: creation.zeros_like, np.ones_like: creation.ones_like, np.full_like: creation.full_like,
     np.reshape: lambda a, shape: shape_ops.reshape(a, shape),
     np.transpose: lambda a, axes=None: shape_ops.transpose(a, axes),
     np.swapaxes: shape_ops.swapaxes, np.broadcast_to: shape_ops.broadcast_to,

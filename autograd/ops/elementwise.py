@@ -13,8 +13,9 @@ against the output, so both take a batch of directions with one extra leading
 axis as they are (``batched_jvp``, ``batched_backward``: ``jacfwd`` and ``jacrev``
 push all of them through one pass). A kink (``relu`` at 0, a tie of ``maximum``)
 gets the same one-sided or split derivative in ``jvp`` as in ``backward``, so
-forward and reverse mode agree exactly. Comparisons, ``sign``, ``isfinite`` and
-``isnan`` are constants: they carry neither a graph nor a tangent.
+forward and reverse mode agree exactly. Comparisons, ``sign``, ``floor``, ``ceil``,
+``round``, ``trunc``, ``isfinite`` and ``isnan`` are constants: they carry neither a graph
+nor a tangent.
 
 >>> import numpy as np
 >>> from autograd import func
@@ -29,14 +30,18 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.ops.arguments import floating, operands
-from autograd.ops.arrays import values
+from autograd.checks import integer
+from autograd.ops.arrays import erf_array, erfc_array, values
 from autograd.tensor import Tensor, as_tensor
 
-# (abs and pow are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
+# (abs, pow and round are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
 __all__ = [
     "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "sigmoid",
     "relu", "leaky_relu", "maximum", "minimum", "clip", "clamp", "where", "astype", "clone", "sign",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isfinite", "isnan",
+    "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh",
+    "log2", "log10", "exp2", "log1p", "expm1", "erf", "erfc", "rsqrt", "remainder", "fmod", "logaddexp", "lerp",
+    "floor", "ceil", "trunc",
 ]
 
 
@@ -606,6 +611,550 @@ def clone(a):
     return Clone.apply(as_tensor(a))
 
 
+# --- trigonometric, hyperbolic, logarithms and exponentials ------------------------------
+
+class Sin(Function):
+    name = "sin"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.sin(a)
+
+    def backward(self, g, out, a):
+        return (g * np.cos(a),)                 # d sin/da = cos
+
+    def jvp(self, i, dx, out, a):
+        return dx * np.cos(a)
+
+
+def sin(a):
+    """Sine (radians).
+
+    >>> from autograd import Tensor
+    >>> x = Tensor([0.0, 1.0], requires_grad=True)
+    >>> x.sin().sum().backward()
+    >>> x.grad                     # cos(x)
+    array([1.        , 0.54030231])
+    """
+    return Sin.apply(floating(a))
+
+
+class Cos(Function):
+    name = "cos"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.cos(a)
+
+    def backward(self, g, out, a):
+        return (-g * np.sin(a),)                # d cos/da = -sin
+
+    def jvp(self, i, dx, out, a):
+        return -dx * np.sin(a)
+
+
+def cos(a):
+    """Cosine (radians)."""
+    return Cos.apply(floating(a))
+
+
+class Tan(Function):
+    name = "tan"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.tan(a)
+
+    def backward(self, g, out, a):
+        return (g * (1 + out * out),)           # d tan/da = 1 + tan^2
+
+    def jvp(self, i, dx, out, a):
+        return dx * (1 + out * out)
+
+
+def tan(a):
+    """Tangent (radians); poles at pi/2 + k pi."""
+    return Tan.apply(floating(a))
+
+
+class Sinh(Function):
+    name = "sinh"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.sinh(a)
+
+    def backward(self, g, out, a):
+        return (g * np.cosh(a),)                # d sinh/da = cosh
+
+    def jvp(self, i, dx, out, a):
+        return dx * np.cosh(a)
+
+
+def sinh(a):
+    """Hyperbolic sine."""
+    return Sinh.apply(floating(a))
+
+
+class Cosh(Function):
+    name = "cosh"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.cosh(a)
+
+    def backward(self, g, out, a):
+        return (g * np.sinh(a),)                # d cosh/da = sinh
+
+    def jvp(self, i, dx, out, a):
+        return dx * np.sinh(a)
+
+
+def cosh(a):
+    """Hyperbolic cosine."""
+    return Cosh.apply(floating(a))
+
+
+class Asin(Function):
+    name = "asin"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.arcsin(a)
+
+    def backward(self, g, out, a):
+        return (g / np.sqrt(1 - a * a),)        # 1 / sqrt(1 - a^2)
+
+    def jvp(self, i, dx, out, a):
+        return dx / np.sqrt(1 - a * a)
+
+
+def asin(a):
+    """Inverse sine (``arcsin``), defined on [-1, 1]; its gradient is inf at +-1."""
+    return Asin.apply(floating(a))
+
+
+class Acos(Function):
+    name = "acos"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.arccos(a)
+
+    def backward(self, g, out, a):
+        return (-g / np.sqrt(1 - a * a),)       # -1 / sqrt(1 - a^2)
+
+    def jvp(self, i, dx, out, a):
+        return -dx / np.sqrt(1 - a * a)
+
+
+def acos(a):
+    """Inverse cosine (``arccos``), defined on [-1, 1]; its gradient is -inf at +-1."""
+    return Acos.apply(floating(a))
+
+
+class Atan(Function):
+    name = "atan"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.arctan(a)
+
+    def backward(self, g, out, a):
+        return (g / (1 + a * a),)               # 1 / (1 + a^2)
+
+    def jvp(self, i, dx, out, a):
+        return dx / (1 + a * a)
+
+
+def atan(a):
+    """Inverse tangent (``arctan``).
+
+    >>> from autograd import Tensor
+    >>> Tensor([1.0]).atan() * 4
+    Tensor([3.14159265])
+    """
+    return Atan.apply(floating(a))
+
+
+class Asinh(Function):
+    name = "asinh"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.arcsinh(a)
+
+    def backward(self, g, out, a):
+        return (g / np.sqrt(a * a + 1),)        # 1 / sqrt(a^2 + 1)
+
+    def jvp(self, i, dx, out, a):
+        return dx / np.sqrt(a * a + 1)
+
+
+def asinh(a):
+    """Inverse hyperbolic sine."""
+    return Asinh.apply(floating(a))
+
+
+class Acosh(Function):
+    name = "acosh"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.arccosh(a)
+
+    def backward(self, g, out, a):
+        return (g / np.sqrt((a - 1) * (a + 1)),)  # 1 / sqrt(a^2 - 1), as (a-1)(a+1): exact near 1
+
+    def jvp(self, i, dx, out, a):
+        return dx / np.sqrt((a - 1) * (a + 1))
+
+
+def acosh(a):
+    """Inverse hyperbolic cosine, defined on [1, inf); its gradient is inf at 1."""
+    return Acosh.apply(floating(a))
+
+
+class Atanh(Function):
+    name = "atanh"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.arctanh(a)
+
+    def backward(self, g, out, a):
+        return (g / (1 - a * a),)               # 1 / (1 - a^2)
+
+    def jvp(self, i, dx, out, a):
+        return dx / (1 - a * a)
+
+
+def atanh(a):
+    """Inverse hyperbolic tangent, defined on (-1, 1)."""
+    return Atanh.apply(floating(a))
+
+
+class Log2(Function):
+    name = "log2"
+    # (a primitive, not log(a) / log(2): numpy's log2 is exact at powers of 2, the quotient is not)
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.log2(a)
+
+    def backward(self, g, out, a):
+        return (g / (a * math.log(2)),)         # 1 / (a ln 2)
+
+    def jvp(self, i, dx, out, a):
+        return dx / (a * math.log(2))
+
+
+def log2(a):
+    """Base-2 logarithm.
+
+    >>> from autograd import Tensor
+    >>> Tensor([1.0, 8.0]).log2()
+    Tensor([0., 3.])
+    """
+    return Log2.apply(floating(a))
+
+
+class Log10(Function):
+    name = "log10"
+    # (a primitive, not log(a) / log(10): log10(1000) is 3 here, 2.9999999999999996 as the quotient)
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.log10(a)
+
+    def backward(self, g, out, a):
+        return (g / (a * math.log(10)),)        # 1 / (a ln 10)
+
+    def jvp(self, i, dx, out, a):
+        return dx / (a * math.log(10))
+
+
+def log10(a):
+    """Base-10 logarithm.
+
+    >>> from autograd import Tensor
+    >>> Tensor([1.0, 1000.0]).log10()       # exact at powers of 10 (log(x) / log(10) is not)
+    Tensor([0., 3.])
+    """
+    return Log10.apply(floating(a))
+
+
+class Exp2(Function):
+    name = "exp2"
+    # (a primitive, not exp(a log 2): exp2(3) is 8 here, 7.999999999999998 through exp)
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.exp2(a)
+
+    def backward(self, g, out, a):
+        return (g * out * math.log(2),)         # 2^a ln 2
+
+    def jvp(self, i, dx, out, a):
+        return dx * out * math.log(2)
+
+
+def exp2(a):
+    """``2 ** a``.
+
+    >>> from autograd import Tensor
+    >>> Tensor([3.0, -1.0]).exp2()
+    Tensor([8. , 0.5])
+    """
+    return Exp2.apply(floating(a))
+
+
+class Log1p(Function):
+    name = "log1p"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.log1p(a)
+
+    def backward(self, g, out, a):
+        return (g / (1 + a),)                   # 1 / (1 + a)
+
+    def jvp(self, i, dx, out, a):
+        return dx / (1 + a)
+
+
+def log1p(a):
+    """``log(1 + a)``, accurate for small ``a`` (where ``1 + a`` rounds).
+
+    >>> from autograd import Tensor
+    >>> Tensor([1e-20]).log1p()             # log(1 + 1e-20) would be 0
+    Tensor([1.e-20])
+    """
+    return Log1p.apply(floating(a))
+
+
+class Expm1(Function):
+    name = "expm1"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return np.expm1(a)
+
+    def backward(self, g, out, a):
+        return (g * (out + 1),)                 # e^a = out + 1
+
+    def jvp(self, i, dx, out, a):
+        return dx * (out + 1)
+
+
+def expm1(a):
+    """``exp(a) - 1``, accurate for small ``a``.
+
+    >>> from autograd import Tensor
+    >>> Tensor([1e-20]).expm1()
+    Tensor([1.e-20])
+    """
+    return Expm1.apply(floating(a))
+
+
+class Erf(Function):
+    """The error function (drawn as ``erf``); numpy has none: see :func:`autograd.ops.arrays.erf_array`."""
+    name = "erf"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return erf_array(a)
+
+    def backward(self, g, out, a):
+        return (g * (2 / math.sqrt(math.pi)) * np.exp(-(a * a)),)     # d erf/da = 2/sqrt(pi) e^(-a^2)
+
+    def jvp(self, i, dx, out, a):
+        return dx * (2 / math.sqrt(math.pi)) * np.exp(-(a * a))
+
+
+def erf(a):
+    """The error function ``2/sqrt(pi) * integral from 0 to a of exp(-t^2) dt``.
+
+    Accurate to about 1e-16 relative (W. J. Cody's rational approximations, computed in float64).
+
+    >>> from autograd import Tensor
+    >>> Tensor([0.0, 1.0, -2.0]).erf()
+    Tensor([ 0.        ,  0.84270079, -0.99532227])
+    """
+    return Erf.apply(floating(a))
+
+
+class Erfc(Function):
+    """``1 - erf(a)`` (drawn as ``erfc``), accurate where it is tiny: a primitive, as 1 - erf(a) cancels."""
+    name = "erfc"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a):
+        return erfc_array(a)
+
+    def backward(self, g, out, a):
+        return (g * (-2 / math.sqrt(math.pi)) * np.exp(-(a * a)),)    # d erfc/da = -2/sqrt(pi) e^(-a^2)
+
+    def jvp(self, i, dx, out, a):
+        return dx * (-2 / math.sqrt(math.pi)) * np.exp(-(a * a))
+
+
+def erfc(a):
+    """The complementary error function ``1 - erf(a)``, without the cancellation of ``1 - erf(a)`` for large ``a``.
+
+    >>> from autograd import Tensor
+    >>> Tensor([0.0, 10.0]).erfc()                 # 1 - erf(10) is 0
+    Tensor([1.00000000e+00, 2.08848758e-45])
+    """
+    return Erfc.apply(floating(a))
+
+
+def rsqrt(a):
+    """``1 / sqrt(a)`` (composed: the reciprocal of :func:`sqrt`).
+
+    >>> from autograd import Tensor
+    >>> Tensor([4.0, 0.25]).rsqrt()
+    Tensor([0.5, 2. ])
+    """
+    return 1 / sqrt(a)
+
+
+class Remainder(Function):
+    name = "remainder"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a, b):
+        return np.remainder(a, b)                     # a - floor(a / b) * b: the sign of b, as Python's %
+
+    def backward(self, g, out, a, b):
+        # d/da = 1, d/db = -floor(a / b) (a step function of the inputs: a constant in the graph)
+        return g, -g * np.floor(values(a) / values(b))
+
+    def jvp(self, i, dx, out, a, b):
+        return dx if i == 0 else -dx * np.floor(values(a) / values(b))
+
+
+def remainder(a, b):
+    """``a - floor(a / b) * b``, the result taking the sign of ``b`` (Python's and PyTorch's ``%``, numpy's ``mod``).
+
+    The gradient is 1 with respect to ``a`` and ``-floor(a / b)`` with respect to ``b``
+    (the remainder jumps where ``a / b`` is an integer).
+
+    >>> from autograd import Tensor
+    >>> Tensor([-3.0, 3.0]) % 2
+    Tensor([1., 1.])
+    """
+    return Remainder.apply(*operands(a, b))
+
+
+class Fmod(Function):
+    name = "fmod"
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a, b):
+        return np.fmod(a, b)                          # a - trunc(a / b) * b: the sign of a, as C's fmod
+
+    def backward(self, g, out, a, b):
+        return g, -g * np.trunc(values(a) / values(b))    # d/da = 1, d/db = -trunc(a / b)
+
+    def jvp(self, i, dx, out, a, b):
+        return dx if i == 0 else -dx * np.trunc(values(a) / values(b))
+
+
+def fmod(a, b):
+    """``a - trunc(a / b) * b``, the result taking the sign of ``a`` (C's ``fmod``; see :func:`remainder`).
+
+    >>> from autograd import Tensor
+    >>> Tensor([-3.0, 3.0]).fmod(2)
+    Tensor([-1.,  1.])
+    """
+    return Fmod.apply(*operands(a, b))
+
+
+class LogAddExp(Function):
+    """``log(exp(a) + exp(b))`` (drawn as ``logaddexp``): numpy's stable ufunc, no overflow, exact at ties."""
+    name = "logaddexp"
+    commutative = True
+    trusted = True
+    capturable = True
+    elementwise = batched_jvp = batched_backward = True
+
+    def forward(self, a, b):
+        return np.logaddexp(a, b)
+
+    def backward(self, g, out, a, b):
+        # d/da = e^a / (e^a + e^b) = e^(a - out) <= 1: no overflow for any finite a, b
+        need_a, need_b = self.needs_input_grad
+        return (g * np.exp(a - out) if need_a else None,
+                g * np.exp(b - out) if need_b else None)
+
+    def jvp(self, i, dx, out, a, b):
+        return dx * np.exp((a if i == 0 else b) - out)
+
+
+def logaddexp(a, b):
+    """``log(exp(a) + exp(b))`` computed without overflow (softplus is ``logaddexp(x, 0)``).
+
+    >>> from autograd import Tensor
+    >>> Tensor([0.0, 1000.0]).logaddexp(Tensor([0.0, 1000.0]))
+    Tensor([6.93147181e-01, 1.00069315e+03])
+    """
+    return LogAddExp.apply(*operands(a, b))
+
+
+def lerp(start, end, weight):
+    """``start + weight * (end - start)``: linear interpolation (composed; each input gets its gradient).
+
+    ``weight`` may be a number or a tensor; the three broadcast together.
+
+    >>> from autograd import Tensor
+    >>> Tensor([0.0, 10.0]).lerp(Tensor([10.0, 20.0]), 0.25)
+    Tensor([ 2.5, 12.5])
+    """
+    start, end = operands(start, end)
+    return start + as_tensor(weight, start) * (end - start)
+
+
 # --- non-differentiable: results carry no graph ------------------------------------------
 
 def _constant(ufunc, *args):
@@ -618,7 +1167,44 @@ def _constant(ufunc, *args):
 
 
 def sign(a):
+    """-1, 0 or 1 by the sign of ``a`` (0 for 0, nan for nan); a constant: no gradient, no graph."""
     return _constant(np.sign, as_tensor(a))
+
+
+def floor(a):
+    """The largest integer <= ``a`` (in ``a``'s dtype); a constant: no gradient, no graph.
+
+    >>> from autograd import Tensor
+    >>> Tensor([-1.5, 1.5], requires_grad=True).floor()
+    Tensor([-2.,  1.])
+    """
+    return _constant(np.floor, as_tensor(a))
+
+
+def ceil(a):
+    """The smallest integer >= ``a`` (in ``a``'s dtype); a constant: no gradient, no graph."""
+    return _constant(np.ceil, as_tensor(a))
+
+
+def trunc(a):
+    """``a`` rounded toward zero (in ``a``'s dtype); a constant: no gradient, no graph."""
+    return _constant(np.trunc, as_tensor(a))
+
+
+def round(a, decimals=0):
+    """``a`` rounded to ``decimals`` decimals, halves to even (as numpy and PyTorch); a constant: no gradient.
+
+    >>> from autograd import Tensor
+    >>> Tensor([0.5, 1.5, 2.5, -0.5]).round()
+    Tensor([ 0.,  2.,  2., -0.])
+    >>> Tensor([1.2345]).round(decimals=2)
+    Tensor([1.23])
+    """
+    decimals = integer(decimals, "decimals", "round")
+    a = as_tensor(a)
+    if decimals == 0 and a.data.dtype.kind == "f":
+        return _constant(np.rint, a)                  # (np.round's own path: slower, same values)
+    return Tensor.wrap(np.asarray(np.round(a.data, decimals)))     # (integers stay integers)
 
 
 def isfinite(a):
