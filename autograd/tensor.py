@@ -364,12 +364,14 @@ def as_tensor(value, like=None):
 # (t + u is ops.elementwise.add), each op is a Function whose apply() makes a Tensor, and Tensor.backward
 # runs the engine. So tensor.py imports them here, after the class exists, and they import Tensor from it.
 from autograd import engine  # noqa: E402
-from autograd.ops import elementwise as ew, linalg, reduce  # noqa: E402
+from autograd.ops import elementwise as ew, linalg, reduce, scan  # noqa: E402
 from autograd.ops import shape as shape_ops  # noqa: E402
 from autograd.ops.dispatch import UFUNCS as _UFUNCS, FUNCTIONS as _FUNCTIONS  # noqa: E402
 
 for _method in (reduce.sum, reduce.mean, reduce.max, reduce.min, reduce.var, reduce.logsumexp, reduce.softmax,
                 reduce.log_softmax, reduce.argmax, reduce.argmin, shape_ops.swapaxes, shape_ops.squeeze,
-                shape_ops.unsqueeze, shape_ops.flatten):
+                shape_ops.unsqueeze, shape_ops.flatten,
+                reduce.prod, reduce.std, reduce.any, reduce.all, scan.cumsum, scan.cumprod, scan.logcumsumexp,
+                scan.sort, scan.argsort, scan.topk):
     setattr(Tensor, _method.__name__, _method)
 del _method

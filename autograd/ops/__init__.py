@@ -1,7 +1,8 @@
-"""The primitive ops, grouped by kind: elementwise, reduce, shape, linalg, the fused losses and batch norm.
+"""The primitive ops, grouped by kind: elementwise, reduce, scan (scans and sorting), shape, linalg, the fused
+losses and batch norm.
 
-``__all__`` lists every op function except the five named after Python builtins
-(``abs``, ``max``, ``min``, ``pow``, ``sum``): a star-import must not shadow those. They are
+``__all__`` lists every op function except the seven named after Python builtins
+(``abs``, ``all``, ``any``, ``max``, ``min``, ``pow``, ``sum``): a star-import must not shadow those. They are
 ops like the others, reachable as ``autograd.sum`` (or ``autograd.ops.sum``) and as Tensor
 methods (``t.sum()``); :data:`BUILTIN_NAMED` lists them.
 
@@ -14,15 +15,16 @@ pictures (``relu``, ``linear``, ``softmax``).
 from autograd.ops.elementwise import *  # noqa: F401,F403
 from autograd.ops.linalg import *  # noqa: F401,F403
 from autograd.ops.reduce import *  # noqa: F401,F403
+from autograd.ops.scan import *  # noqa: F401,F403
 from autograd.ops.shape import *  # noqa: F401,F403
 from autograd.ops.losses import *  # noqa: F401,F403
 from autograd.ops.normalization import *  # noqa: F401,F403
 from autograd.ops.elementwise import abs, pow  # noqa: F401  (named after builtins: not in __all__)
-from autograd.ops.reduce import max, min, sum  # noqa: F401
-from autograd.ops import elementwise, linalg, losses, normalization, reduce, shape
+from autograd.ops.reduce import all, any, max, min, sum  # noqa: F401
+from autograd.ops import elementwise, linalg, losses, normalization, reduce, scan, shape
 
 #: the ops named after Python builtins, left out of ``__all__`` (and so of ``from autograd import *``)
-BUILTIN_NAMED = ("abs", "max", "min", "pow", "sum")
+BUILTIN_NAMED = ("abs", "all", "any", "max", "min", "pow", "sum")
 
-__all__ = (elementwise.__all__ + linalg.__all__ + reduce.__all__ + shape.__all__ + losses.__all__
-           + normalization.__all__)
+__all__ = (elementwise.__all__ + linalg.__all__ + reduce.__all__ + scan.__all__ + shape.__all__
+           + losses.__all__ + normalization.__all__)
