@@ -1,7 +1,7 @@
 """labgrad's autograd: a numpy Tensor that records its computation graph and backpropagates.
 
 ``from autograd import *`` gives every op except those named after Python builtins
-(``abs max min pow round sum``, which it would shadow): use ``autograd.sum`` or ``t.sum()``.
+(``abs all any max min pow round sum``, which it would shadow): use ``autograd.sum`` or ``t.sum()``.
 
 >>> from autograd import Tensor
 >>> x = Tensor(3.0, requires_grad=True)
@@ -16,7 +16,7 @@ from autograd.modes import (AnomalyError, detect_anomaly, enable_grad, inference
                             is_grad_enabled, no_grad)
 from autograd.engine import backward, grad, reduce_broadcast
 from autograd.ops import *  # noqa: F401,F403
-from autograd.ops import abs, max, min, pow, round, sum  # noqa: F401  (not in __all__: they would shadow builtins)
+from autograd.ops import abs, all, any, max, min, pow, round, sum  # noqa: F401  (not in __all__: they would shadow builtins)
 from autograd import ops
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_gradient
 from autograd.seeding import manual_seed

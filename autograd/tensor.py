@@ -405,7 +405,7 @@ def as_tensor(value, like=None):
 # (t + u is ops.elementwise.add), each op is a Function whose apply() makes a Tensor, and Tensor.backward
 # runs the engine. So tensor.py imports them here, after the class exists, and they import Tensor from it.
 from autograd import engine  # noqa: E402
-from autograd.ops import elementwise as ew, linalg, reduce  # noqa: E402
+from autograd.ops import elementwise as ew, linalg, reduce, scan  # noqa: E402
 from autograd.ops import shape as shape_ops  # noqa: E402
 from autograd.ops import movement  # noqa: E402
 from autograd.ops.dispatch import UFUNCS as _UFUNCS, FUNCTIONS as _FUNCTIONS  # noqa: E402
@@ -415,6 +415,8 @@ for _method in (reduce.sum, reduce.mean, reduce.max, reduce.min, reduce.var, red
                 shape_ops.unsqueeze, shape_ops.flatten,
                 movement.flip, movement.roll, movement.repeat, movement.tile, movement.repeat_interleave,
                 movement.tril, movement.triu, movement.diag, movement.diagonal, movement.split, movement.chunk,
-                movement.unflatten, movement.gather, movement.scatter_add, movement.masked_fill):
+                movement.unflatten, movement.gather, movement.scatter_add, movement.masked_fill,
+                reduce.prod, reduce.std, reduce.any, reduce.all, scan.cumsum, scan.cumprod, scan.logcumsumexp,
+                scan.sort, scan.argsort, scan.topk):
     setattr(Tensor, _method.__name__, _method)
 del _method

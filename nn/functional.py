@@ -1,8 +1,10 @@
 """Stateless functions: activations, dropout and losses (``import nn.functional as F``).
 
 Every loss takes ``(input, target, reduction="mean")``: ``"mean"`` averages over
-all elements (over samples for ``cross_entropy`` / ``nll_loss``), ``"sum"`` adds
-them up, ``"none"`` returns the per-element losses. Targets are arrays or
+all elements (over samples for ``cross_entropy`` / ``nll_loss``; with class weights,
+over their weights, as PyTorch), ``"sum"`` adds them up, ``"none"`` returns the
+per-element losses. PyTorch's other options are keywords (``weight=``,
+``ignore_index=``, ``label_smoothing=``, ``pos_weight=``). Targets are arrays or
 Tensors (float targets that require grad get gradients too); shapes must match
 exactly, since silently broadcasting (N,) against (N, 1) is the classic lab bug.
 
@@ -21,14 +23,18 @@ array([[-0.0781,  0.0571,  0.021 ],
 import numpy as np
 
 from autograd import Function, Tensor, as_tensor
-from autograd.checks import probability
+from autograd.checks import probability, real_number
 from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # (dim= accepted)
+from autograd.modes import replayed
 from autograd.ops.activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                       selu, silu, softplus, softsign)
-from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_labels, class_scores, float_input,
+from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_scores, class_targets, float_input,
                                     float_target, reduced)
-from autograd.ops.losses import binary_cross_entropy, binary_cross_entropy_with_logits, softmax_cross_entropy
 from autograd.ops.conv import avg_pool2d, conv2d, max_pool2d
+from autograd.ops.elementwise import where
+from autograd.ops.scan import TakeAlongAxis
+from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, class_weight,
+                                 softmax_cross_entropy)
 from autograd.ops.normalization import batch_norm
 from nn.init import as_rng
 
@@ -89,37 +95,105 @@ def dropout(x, p=0.5, training=True, rng=None):
 # The fused ones (binary_cross_entropy, binary_cross_entropy_with_logits, and cross_entropy with
 # class labels) are primitives of autograd.ops.losses, imported above; the others are composed here.
 
-def nll_loss(input, target, reduction="mean"):
+def nll_loss(input, target, reduction="mean", *, weight=None, ignore_index=-100):
     """Negative log-likelihood of integer labels under log-probabilities ``input`` of shape (N, C).
 
-    ``nll_loss(log_softmax(z), y)`` is ``cross_entropy(z, y)``.
+    ``nll_loss(log_softmax(z), y)`` is ``cross_entropy(z, y)``. As PyTorch's: inputs of shape
+    (N, C, d1, ...) take labels (N, d1, ...); a class ``weight`` (C,) weights each sample by its
+    label's weight, and the mean divides by the sum of those weights; samples labelled
+    ``ignore_index`` count for nothing (the mean is over the others; nan if none is left).
+
+    >>> import numpy as np
+    >>> import nn.functional as F
+    >>> logp = np.log(np.array([[0.5, 0.5], [0.25, 0.75], [0.9, 0.1]]))
+    >>> round(F.nll_loss(logp, np.array([0, 1, -100])).item(), 4)        # (log 2 + log 4/3) / 2
+    0.4904
+    >>> round(F.nll_loss(logp, np.array([0, 1, 0]), weight=np.array([1.0, 3.0])).item(), 4)
+    0.3323
     """
     name = "nll_loss"
     check_reduction(reduction, name)
     x = class_scores(input, name)
-    loss = -x[np.arange(x.shape[0]), class_labels(target, x, name)]
+    labels, ignored = class_targets(target, x, name, ignore_index)
+    weight = class_weight(weight, x, name)
+    # -x[n, label, d1, ...] at each position; the indices (and weights) come from replayed(): a step recorded by
+    # autograd.compile computes its own batch's on every replay
+    ignore = None if ignored is None else int(ignore_index)
+    picked = TakeAlongAxis.apply(x, indices=replayed(_label_indices, labels, ignore), axis=1)
+    loss = -picked.reshape(labels.shape)
+    if weight is None and ignored is None:
+        return reduced(loss, reduction)
+    target_weight = replayed(_target_weights, labels, ignore, weight, x.dtype)
+    loss = where(replayed(np.not_equal, target_weight, 0), loss * target_weight, 0.0)   # (an ignored -inf: 0 too)
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):          # every label ignored: 0 / 0 = nan, as PyTorch
+            return loss.sum() / Tensor.wrap(replayed(_total, target_weight))
     return reduced(loss, reduction)
 
 
-def cross_entropy(input, target, reduction="mean"):
+def _label_indices(labels, ignore_index=None):
+    """The labels (N, d1, ...) as indices along the class axis of (N, C, d1, ...) scores: shape (N, 1, d1, ...),
+    ``ignore_index`` replaced by class 0 (whose pick the target weight 0 then cancels)."""
+    if ignore_index is not None:
+        labels = np.where(labels == ignore_index, 0, labels)
+    return np.expand_dims(labels, 1)
+
+
+def _target_weights(labels, ignore_index, weight, dtype):
+    """Each position's weight in a classification loss: its label's class weight (1 without), 0 where ignored."""
+    counted = np.ones(labels.shape, dtype) if ignore_index is None else (labels != ignore_index).astype(dtype)
+    if weight is None:
+        return counted
+    return weight[np.where(counted != 0, labels, 0)] * counted
+
+
+def _total(weights):
+    """The sum of ``weights`` as a 0-d array (the denominator of a weighted mean)."""
+    return np.asarray(weights.sum())
+
+
+def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):
     """Cross-entropy of raw scores (logits) ``input`` of shape (N, C) against the target.
 
     The target is either integer class labels of shape (N,), or one-hot /
     probability rows of shape (N, C). Computed through ``log_softmax`` (stable
     at any scale); the gradient is ``softmax(input) - target`` (divided by N for
-    the mean).
+    the mean). PyTorch's options: inputs (N, C, d1, ...) with labels (N, d1, ...)
+    or probabilities of the input's shape; a class ``weight`` (C,); ``ignore_index``
+    (labels only) and ``label_smoothing`` in [0, 1] (the target becomes
+    ``(1 - eps) target + eps / C``), with PyTorch's numbers: see
+    :func:`autograd.ops.losses.softmax_cross_entropy`.
+
+    >>> import numpy as np
+    >>> import nn.functional as F
+    >>> z = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]])
+    >>> round(F.cross_entropy(z, np.array([0, 2]), label_smoothing=0.1).item(), 4)
+    0.7176
     """
     name = "cross_entropy"
-    check_reduction(reduction, name)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind in "iu":                         # class labels: the fused primitive
-        return softmax_cross_entropy(input, t, reduction)
+    if t.dtype.kind in "iu":                         # class labels: the fused primitive (which checks reduction)
+        if weight is None and ignore_index == -100 and not label_smoothing:     # (the training hot path)
+            return softmax_cross_entropy(input, t, reduction)
+        return softmax_cross_entropy(input, t, reduction, weight=weight, ignore_index=ignore_index,
+                                     label_smoothing=label_smoothing)
+    check_reduction(reduction, name)
     x = class_scores(input, name)
     if t.dtype.kind != "f" or t.shape != x.shape:
-        raise ValueError(f"{name}: target must be integer labels of shape {x.shape[:1]} or probabilities of "
-                         f"shape {x.shape}, got dtype {t.dtype} and shape {t.shape}")
+        raise ValueError(f"{name}: target must be integer labels of shape {x.shape[:1] + x.shape[2:]} or "
+                         f"probabilities of shape {x.shape}, got dtype {t.dtype} and shape {t.shape}")
+    if ignore_index != -100:
+        raise ValueError(f"{name}: ignore_index={ignore_index} applies to class labels, not to probability targets "
+                         "(as in PyTorch); give those samples zero rows, or pass integer labels")
+    weight = class_weight(weight, x, name)
     t = float_target(target, x, name)
-    loss = -(t * x.log_softmax(axis=1)).sum(axis=1)
+    if label_smoothing != 0:
+        eps = real_number(label_smoothing, "label_smoothing", name, 0, 1)
+        t = t * (1 - eps) + eps / x.shape[1]
+    log_p = x.log_softmax(axis=1)
+    if weight is not None:
+        log_p = log_p * weight.reshape((-1,) + (1,) * (x.ndim - 2))
+    loss = -(t * log_p).sum(axis=1)
     return reduced(loss, reduction)
 
 

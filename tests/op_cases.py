@@ -10,6 +10,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
+import hypothesis
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -588,6 +589,40 @@ def softplus_cases(draw, dtype):
     return [x], {"beta": draw(st.sampled_from([0.5, 1.0, 2.0])), "threshold": draw(st.sampled_from([1.0, 20.0]))}
 
 
+@st.composite
+def std_cases(draw, dtype):
+    """Distinct values, and an axis over which each reduction takes at least two of them (more than ddof):
+    std = sqrt(var) has an infinite slope where the variance is 0."""
+    x = draw(_tensor(dtype, distinct=True, min_dims=1))
+    axis = draw(valid_axes(x.ndim))
+    axes = range(x.ndim) if axis is None else np.atleast_1d(axis)
+    n = int(np.prod([x.shape[i] for i in axes]))
+    if n < 2:                                            # (too few to spread: every axis)
+        axis = None
+        n = x.size
+    hypothesis.assume(n >= 2)
+    return [x], {"axis": axis, "keepdims": draw(st.booleans()), "ddof": draw(st.integers(0, min(1, n - 2)))}
+
+
+@st.composite
+def scan_cases(draw, dtype, domain=floats()):
+    """One tensor and ``axis`` None (flattened, as numpy) or an int (at least one axis then)."""
+    x = draw(_tensor(dtype, domain))
+    return [x], {"axis": draw(st.integers(-x.ndim, x.ndim - 1)) if x.ndim and draw(st.booleans()) else None}
+
+
+@st.composite
+def ordering_cases(draw, dtype, k=False):
+    """Distinct values (a tie has no derivative: which of the two moves first?), an int ``axis``, a direction;
+    with ``k``, how many of the first to keep (0 to all)."""
+    x = draw(_tensor(dtype, distinct=True, min_dims=1))
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    params = {"axis": axis, "descending": draw(st.booleans())}
+    if k:
+        params["k"] = draw(st.integers(0, x.shape[axis]))
+    return [x], params
+
+
 # --- numpy references that numpy lacks under these names --------------------------------
 
 def _erf(x):
@@ -665,6 +700,24 @@ def _max_pool2d(x, kernel_size, stride, padding):
 
 def _avg_pool2d(x, kernel_size, stride, padding):
     return _windows(x, kernel_size, kernel_size if stride is None else stride, padding, 1, 0.0).mean(axis=(4, 5))
+def _scan_reference(scan):
+    def reference(x, axis):
+        return scan(x.reshape(-1) if axis is None else x, axis=0 if axis is None else axis)
+    return reference
+
+
+def _sorted(x, axis, descending):
+    s = np.sort(x, axis=axis)
+    return np.flip(s, axis) if descending else s
+
+
+def _topk(x, k, axis, descending):
+    return np.take(_sorted(x, axis, descending), np.arange(k), axis=axis)
+
+
+def _argsort(x, axis, descending):
+    return np.argsort(-x if descending else x, axis=axis, kind="stable")     # (distinct values: one order)
+
 
 # --- the table ---------------------------------------------------------------------------
 
@@ -765,10 +818,20 @@ OPS = [
     Op("max", lambda x, **p: x.max(**p), lambda x, **p: np.max(x, **p), reduction(distinct=True)),
     Op("min", lambda x, **p: x.min(**p), lambda x, **p: np.min(x, **p), reduction(distinct=True)),
     Op("var", lambda x, **p: x.var(**p), lambda x, **p: np.var(x, **p), reduction(ddof=True)),
+    Op("prod", lambda x, **p: x.prod(**p), lambda x, **p: np.prod(x, **p), reduction(grid(-2, 2))),  # (zeros too)
+    Op("std", lambda x, **p: x.std(**p), lambda x, **p: np.std(x, **p), std_cases),
     Op("logsumexp", lambda x, **p: x.logsumexp(**p),
        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)), reduction()),
     Op("softmax", lambda x, axis: x.softmax(axis), _softmax, along_axis),
     Op("log_softmax", lambda x, axis: x.log_softmax(axis), lambda x, axis: np.log(_softmax(x, axis)), along_axis),
+    # scans and orderings (sort and topk: the values; ties kept away by the strategy)
+    Op("cumsum", lambda x, axis: x.cumsum(axis), _scan_reference(np.cumsum), scan_cases),
+    Op("cumprod", lambda x, axis: x.cumprod(dim=axis), _scan_reference(np.cumprod),
+       lambda dtype: scan_cases(dtype, grid(-2, 2))),                  # (zeros too: the gradient is exact there)
+    Op("logcumsumexp", lambda x, axis: x.logcumsumexp(axis), _scan_reference(np.logaddexp.accumulate), scan_cases),
+    Op("sort", lambda x, axis, descending: x.sort(dim=axis, descending=descending).values, _sorted, ordering_cases),
+    Op("topk", lambda x, k, axis, descending: x.topk(k, dim=axis, largest=descending)[0], _topk,
+       lambda dtype: ordering_cases(dtype, k=True)),
     # shape ops
     Op("reshape", lambda x, shape: x.reshape(shape), np.reshape, reshape_cases),
     Op("view", lambda x, shape: x.view(*shape), np.reshape, reshape_cases),
@@ -839,6 +902,10 @@ OPS = [
        differentiable=False),
     Op("argmin", lambda x, **p: ag.argmin(x, **p), lambda x, **p: np.argmin(x, **p), arg_extremum_cases,
        differentiable=False),
+    Op("argsort", lambda x, axis, descending: x.argsort(dim=axis, descending=descending), _argsort,
+       ordering_cases, differentiable=False),
+    Op("any", lambda x, **p: x.any(**p), lambda x, **p: np.any(x, **p), reduction(grid(-1, 1)), differentiable=False),
+    Op("all", lambda x, **p: x.all(**p), lambda x, **p: np.all(x, **p), reduction(grid(-1, 1)), differentiable=False),
     Op("isfinite", ag.isfinite, np.isfinite, unary(anything), differentiable=False),
     Op("isnan", ag.isnan, np.isnan, unary(anything), differentiable=False),
 ]

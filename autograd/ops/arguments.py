@@ -26,14 +26,13 @@ import inspect
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from autograd.checks import is_int, one_of
+from autograd.checks import integer, is_int, one_of
 from autograd.modes import carries_derivative, replayed
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
-           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "labels_in_range",
-           "check_reduction",
-           "reduced"]
+           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "class_targets",
+           "labels_in_range", "check_reduction", "reduced"]
 
 #: PyTorch's argument name -> labgrad's (numpy's) name
 PYTORCH_NAMES = {
@@ -151,7 +150,10 @@ def check_reduction(reduction, op):
     """``reduction`` if it is one of :data:`REDUCTIONS`; checked before any other argument of a loss."""
     if type(reduction) is str and reduction in REDUCTIONS:    # (per training step: skip one_of's message)
         return reduction
-    return one_of(reduction, REDUCTIONS, "reduction", op)
+    hint = None if isinstance(reduction, str) else (
+        "pass one of those (a loss takes reduction as its third positional argument, where PyTorch's functions "
+        "take weight: pass weight=... by keyword)")
+    return one_of(reduction, REDUCTIONS, "reduction", op, hint=hint)
 
 
 def reduced(loss, reduction):
@@ -194,40 +196,65 @@ def float_target(target, x, op):
 
 
 def class_scores(x, op):
-    """A classification loss's input: float scores of shape (N, C) (N samples, C classes)."""
+    """A classification loss's input: float scores of shape (N, C) (N samples, C classes), or (N, C, d1, ...)
+    (a class score per position: pixels of an image, tokens of a sequence)."""
     x = float_input(x, op)
-    if x.data.ndim != 2:
-        raise ValueError(f"{op}: input must have shape (N, C) (N samples, C classes), got {x.shape}; "
-                         "reshape it to (N, C)")
+    if x.data.ndim < 2:
+        raise ValueError(f"{op}: input must have shape (N, C) (N samples, C classes) or (N, C, d1, ...), got "
+                         f"{x.shape}; reshape it to (N, C)")
     return x
 
 
 def class_labels(target, x, op):
-    """Integer class labels of shape (N,) in [0, C) for (N, C) scores ``x``, as an int64 array.
+    """Integer class labels of shape (N,) (or (N, d1, ...)) in [0, C) for scores ``x`` of shape (N, C)
+    (or (N, C, d1, ...)), as an int64 array.
 
     >>> class_labels([2, 0], Tensor(np.zeros((2, 3))), "cross_entropy")
     array([2, 0])
     """
+    return class_targets(target, x, op)[0]
+
+
+def class_targets(target, x, op, ignore_index=None):
+    """:func:`class_labels` where labels equal to ``ignore_index`` are allowed too (PyTorch's ``ignore_index``):
+    the labels (int64) and a bool mask of the ignored ones, or None where none is.
+
+    >>> class_targets([2, -100], Tensor(np.zeros((2, 3))), "nll_loss", ignore_index=-100)
+    (array([   2, -100]), array([False,  True]))
+    """
     labels = target.data if isinstance(target, Tensor) else target
     if type(labels) is not np.ndarray:
         labels = np.asarray(labels)
+    if type(ignore_index) is not int and ignore_index is not None:
+        ignore_index = integer(ignore_index, "ignore_index", op)
     shape = x.data.shape
+    expected = shape[:1] if len(shape) == 2 else shape[:1] + shape[2:]
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: class labels must be integers, got dtype {labels.dtype} with shape "
                         f"{labels.shape} (for one-hot or probability targets use shape {shape})")
-    if labels.shape != shape[:1]:
-        raise ValueError(f"{op}: input of shape {shape} needs labels of shape {shape[:1]}, "
+    if labels.shape != expected:
+        raise ValueError(f"{op}: input of shape {shape} needs labels of shape {expected}, "
                          f"got {labels.shape}")
     # (the values are checked, and cast, again on every replay of a step captured by autograd.compile)
-    return replayed(labels_in_range, labels, shape, op)
+    labels = replayed(labels_in_range, labels, shape, op, ignore_index)
+    ignored = None
+    if ignore_index is not None and ((labels == ignore_index).any() if labels.size else False):
+        ignored = labels == ignore_index          # (which samples are ignored: a new mask on each batch)
+    return labels, ignored
 
 
-def labels_in_range(labels, shape, op):
-    """``labels`` as int64 after checking that each is in [0, C) for scores of ``shape`` (N, C)."""
+def labels_in_range(labels, shape, op, ignore_index=None):
+    """``labels`` as int64 after checking that each is in [0, C) for scores of ``shape`` (N, C, ...), or is
+    ``ignore_index``."""
     n_classes = shape[1]
     # one reduction checks both ends: seen as unsigned, a negative label is larger than any class
     unsigned = labels.view(np.uint64) if labels.dtype == np.int64 else labels.astype(np.uint64)
-    if labels.size and np.maximum.reduce(unsigned) >= n_classes:
-        raise ValueError(f"{op}: labels must be in [0, {n_classes}) for input of shape {shape}, "
-                         f"got values from {labels.min()} to {labels.max()}")
+    if labels.size and np.maximum.reduce(unsigned, axis=None) >= n_classes:
+        ignored = labels == ignore_index if ignore_index is not None else np.zeros(labels.shape, bool)
+        outside = (labels < 0) | (labels >= n_classes)
+        if (outside & ~ignored).any():
+            bad = labels[outside & ~ignored]
+            also = f", such as {bad[0]}, which is not ignore_index={ignore_index}" if ignore_index is not None else ""
+            raise ValueError(f"{op}: labels must be in [0, {n_classes}) for input of shape {shape}, "
+                             f"got values from {labels.min()} to {labels.max()}{also}")
     return labels if labels.dtype == np.int64 else labels.astype(np.int64)   # in range: a safe cast

@@ -7,7 +7,7 @@ gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
-from autograd.ops import contraction, creation, elementwise as ew, linalg, movement, reduce, shape as shape_ops
+from autograd.ops import contraction, creation, elementwise as ew, linalg, movement, reduce, scan, shape as shape_ops
 
 __all__ = ["UFUNCS", "FUNCTIONS", "ON_VALUES"]
 
@@ -31,6 +31,11 @@ FUNCTIONS = {
     np.sum: reduce.sum, np.mean: reduce.mean, np.max: reduce.max, np.min: reduce.min,
     np.amax: reduce.max, np.amin: reduce.min, np.var: reduce.var,
     np.argmax: reduce.argmax, np.argmin: reduce.argmin,
+    np.prod: reduce.prod, np.std: reduce.std, np.any: reduce.any, np.all: reduce.all,
+    np.cumsum: scan.cumsum, np.cumprod: scan.cumprod,
+    # numpy's sort gives the values and takes axis=None (flattened); labgrad's, PyTorch's (values, indices)
+    np.sort: lambda a, axis=-1: scan.sort(a.reshape(-1) if axis is None else a, axis=-1 if axis is None else axis)[0],
+    np.argsort: lambda a, axis=-1: scan.argsort(a.reshape(-1) if axis is None else a, axis=-1 if axis is None else axis),
     np.where: ew.where, np.clip: ew.clip, np.round: ew.round,
     np.zeros_like: creation.zeros_like, np.ones_like: creation.ones_like, np.full_like: creation.full_like,
     np.reshape: lambda a, shape: shape_ops.reshape(a, shape),

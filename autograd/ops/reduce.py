@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, mean, max, min, var, the softmax family, argmax and argmin.
+"""Reductions over axes: sum, mean, prod, max, min, var, std, the softmax family, argmax, argmin, any and all.
 
 A reduction's backward spreads the upstream gradient back over the reduced
 axes. ``logsumexp``, ``softmax`` and ``log_softmax`` are fused primitives for
@@ -7,18 +7,21 @@ numerical stability: they subtract the maximum first, so they are finite at
 errors and graph pictures name the op the user wrote. Every function takes
 PyTorch's ``dim=`` and ``keepdim=`` as well as ``axis=`` and ``keepdims=``.
 """
+import builtins
 import math
 
 import numpy as np
 
 from autograd.function import Function
-from autograd.checks import is_int
+from autograd.checks import boolean, is_int, non_negative_int
 from autograd.ops.arguments import accepts_pytorch_names, floating, normalize_axes
 from autograd.ops.arrays import shift_by_max, softmax_array, values
+from autograd.ops.elementwise import sqrt, where
 from autograd.tensor import Tensor, as_tensor
 
-# (sum, max and min are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
-__all__ = ["mean", "var", "logsumexp", "softmax", "log_softmax", "argmax", "argmin"]
+# (sum, max, min, any and all are left out of a star-import, which would shadow the builtins:
+# see autograd/ops/__init__.py)
+__all__ = ["mean", "prod", "var", "std", "logsumexp", "softmax", "log_softmax", "argmax", "argmin"]
 
 
 def _kept_shape(shape, axes):
@@ -116,6 +119,76 @@ def mean(a, axis=None, keepdims=False):
     return Mean.apply(as_tensor(a), axis=axis, keepdims=keepdims)
 
 
+def _products_of_the_others(a, out, axis):
+    """``d prod(a) / d a_i``: the product of every reduced element but ``a_i``, at each ``i`` (a's shape).
+
+    Exact where ``a`` holds zeros (``out / a`` would be 0 / 0 there): with one zero in a
+    reduction, its slot gets the product of the others and every other slot 0; with more, all 0.
+    On Tensors (``create_graph``) it is built from ops so that it is differentiable again; with
+    zeros that takes each reduction's n x n leave-one-out products (second derivatives at a zero
+    are not 0: d^2 prod / d a_i d a_j is the product of the rest).
+    """
+    kept = _kept_shape(a.shape, axis)
+    zero = values(a) == 0
+    if not zero.any():
+        return out.reshape(kept) / a
+    if isinstance(a, Tensor):
+        return _leave_one_out_products(a, axis)
+    zeros = zero.sum(axis=axis, keepdims=True)
+    rest = np.where(zero, 1, a).prod(axis=axis, keepdims=True)      # the product of the non-zero elements
+    # a non-zero slot: out / a_i, which is 0 where the reduction holds a zero (out is 0 there)
+    return np.where(zero, np.where(zeros == 1, rest, 0), out.reshape(kept) / np.where(zero, 1, a))
+
+
+def _leave_one_out_products(a, axis):
+    """The product over ``axis`` of every element but ``a_i``, at each ``i``, built from ops (a Tensor)."""
+    others = [i for i in range(a.ndim) if i not in axis]
+    order = others + list(axis)
+    moved = a.transpose(order)
+    n = _count(a.shape, axis)
+    flat = moved.reshape(moved.shape[:len(others)] + (n,))
+    # row i of the (n, n) block: the reduced elements with a_i replaced by 1
+    rows = where(np.eye(n, dtype=bool), 1.0, flat.reshape(flat.shape[:-1] + (1, n)))
+    return rows.prod(axis=-1).reshape(moved.shape).transpose(tuple(np.argsort(order)))
+
+
+class Prod(Reduction):
+    name = "prod"
+    trusted = True
+    capturable = True
+
+    def forward(self, a, axis=None, keepdims=False):
+        self.axis = normalize_axes(axis, a.ndim, "prod")
+        self.keepdims = keepdims
+        return a.prod(axis=self.axis, keepdims=keepdims)
+
+    def backward(self, g, out, a):
+        # d prod/d a_i = the product of the others (exact with zeros: see _products_of_the_others)
+        return (g.reshape(_kept_shape(a.shape, self.axis)) * _products_of_the_others(a, out, self.axis),)
+
+    def jvp(self, i, dx, out, a):
+        # d prod(a) = sum_i (product of the others) da_i
+        others = _products_of_the_others(a, out, self.axis)
+        return (others * dx).sum(axis=_from_end(self.axis, a.ndim), keepdims=self.keepdims)
+
+
+@accepts_pytorch_names
+def prod(a, axis=None, keepdims=False):
+    """Product over ``axis`` (None: all axes; int or tuple); its gradient is exact where inputs are 0.
+
+    >>> from autograd import Tensor
+    >>> x = Tensor([[2.0, 0.0, 3.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    >>> y = x.prod(dim=1)
+    >>> y
+    Tensor([0., 8.], op='prod')
+    >>> y.sum().backward()
+    >>> x.grad                                  # the zero's slot gets 2 * 3
+    array([[0., 6., 0.],
+           [8., 4., 2.]])
+    """
+    return Prod.apply(as_tensor(a), axis=axis, keepdims=keepdims)
+
+
 class Var(Reduction):
     name = "var"
     trusted = True
@@ -143,15 +216,61 @@ class Var(Reduction):
         return (centred * dx).sum(axis=_from_end(self.axis, a.ndim), keepdims=self.keepdims) * scale
 
 
+def _ddof(ddof, correction, unbiased, op):
+    """The ``ddof`` of var / std from numpy's ``ddof=`` or PyTorch's ``correction=`` / ``unbiased=`` (one of them).
+
+    >>> _ddof(None, None, True, "std"), _ddof(None, 1, None, "var"), _ddof(None, None, None, "var")
+    (1, 1, 0)
+    """
+    given = [name for name, value in (("ddof", ddof), ("correction", correction), ("unbiased", unbiased))
+             if value is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op}: got {' and '.join(given)}, which say the same thing (numpy's ddof, PyTorch's "
+                        "correction and unbiased); pass one of them")
+    if unbiased is not None:
+        return int(boolean(unbiased, "unbiased", op, hint="unbiased=True is ddof=1"))
+    if correction is not None:
+        return non_negative_int(correction, "correction", op)
+    if ddof is None:
+        return 0
+    return non_negative_int(ddof, "ddof", op, hint="ddof=1 for the unbiased estimate (PyTorch's default)")
+
+
 @accepts_pytorch_names
-def var(a, axis=None, ddof=0, keepdims=False):
+def var(a, axis=None, ddof=None, keepdims=False, *, correction=None, unbiased=None):
     """Variance over ``axis`` with numpy's ``ddof`` (0: population, as numpy; 1: unbiased, PyTorch's default).
+
+    PyTorch's ``correction=`` (the same number) and ``unbiased=`` (True is ``ddof=1``) are taken too.
 
     >>> from autograd import Tensor
     >>> Tensor([1.0, 2.0, 3.0, 4.0]).var()
     Tensor(1.25)
+    >>> Tensor([1.0, 2.0, 3.0, 4.0]).var(unbiased=True)
+    Tensor(1.66666667)
     """
-    return Var.apply(as_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+    return Var.apply(as_tensor(a), axis=axis, ddof=_ddof(ddof, correction, unbiased, "var"), keepdims=keepdims)
+
+
+@accepts_pytorch_names
+def std(a, axis=None, ddof=None, keepdims=False, *, correction=None, unbiased=None):
+    """Standard deviation ``sqrt(var(a))`` over ``axis``; ``ddof`` / ``correction`` / ``unbiased`` as :func:`var`.
+
+    Composed (a ``var`` node and a ``sqrt`` node): its gradient is infinite where every value is equal
+    (as PyTorch's: nan there).
+
+    >>> from autograd import Tensor
+    >>> Tensor([1.0, 3.0]).std()
+    Tensor(1.)
+    >>> Tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1, correction=1)
+    Tensor([1.41421356, 0.        ])
+    """
+    a = as_tensor(a)
+    ddof = _ddof(ddof, correction, unbiased, "std")
+    n = _count(a.shape, normalize_axes(axis, a.ndim, "std"))        # (checked here: errors name std, not var)
+    if n - ddof <= 0:
+        raise ValueError(f"std: {n} elements with ddof={ddof} (shape {a.shape}, axis {axis!r}); "
+                         "need more elements than ddof")
+    return sqrt(Var.apply(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 class Extremum(Reduction):
@@ -162,7 +281,7 @@ class Extremum(Reduction):
     def forward(self, a, axis=None, keepdims=False):
         self.axis = normalize_axes(axis, a.ndim, self.name)
         self.keepdims = keepdims
-        if any(a.shape[i] == 0 for i in self.axis):
+        if builtins.any(a.shape[i] == 0 for i in self.axis):
             raise ValueError(f"{self.name}: cannot reduce an empty tensor of shape {a.shape}")
         return self.reduce(a, axis=self.axis, keepdims=keepdims)
 
@@ -360,3 +479,34 @@ def argmax(a, axis=None, keepdims=False):
 def argmin(a, axis=None, keepdims=False):
     """Index of the minimum over ``axis`` (None: of the flattened tensor), as an int64 tensor without a graph."""
     return _arg_extremum(np.argmin, a, axis, keepdims)
+
+
+# --- non-differentiable: truth values carry no graph ----------------------------------------
+
+def _truth(reduce, a, axis, keepdims):
+    a = as_tensor(a)
+    axes = normalize_axes(axis, a.ndim, reduce.__name__)
+    return Tensor.wrap(np.asarray(reduce(a.data, axis=axes, keepdims=bool(keepdims))))
+
+
+@accepts_pytorch_names
+def any(a, axis=None, keepdims=False):
+    """Whether any element over ``axis`` is non-zero (True), as a bool tensor without a graph.
+
+    >>> from autograd import Tensor
+    >>> Tensor([[0.0, 1.0], [0.0, 0.0]]).any(dim=1)
+    Tensor([ True, False])
+    """
+    return _truth(np.any, a, axis, keepdims)
+
+
+@accepts_pytorch_names
+def all(a, axis=None, keepdims=False):
+    """Whether every element over ``axis`` is non-zero (True), as a bool tensor without a graph.
+
+    >>> from autograd import Tensor
+    >>> Tensor([[1.0, 1.0], [0.0, 1.0]]).all(dim=1)
+    Tensor([ True, False])
+    """
+    return _truth(np.all, a, axis, keepdims)
+
