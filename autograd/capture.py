@@ -67,6 +67,7 @@ def replayed_step(a0, a1):
 """
 import builtins
 import functools
+import itertools
 import linecache
 import math
 import operator
@@ -245,9 +246,9 @@ class Tape:
             self.refused = (what, _where())
 
     def watch(self, module):
-        """Guard ``module`` (an object whose attributes decide what the step computes): every attribute
-        as the recording leaves it, by identity (numbers, strings and None by value), and every dict
-        attribute's entries (a module's registries of parameters, buffers and submodules) likewise."""
+        """Guard ``module`` (an object whose attributes decide what the step computes): as the recording
+        leaves it, by its ``revision`` (a count of changes to its attributes) if it keeps one, else every
+        attribute by identity (see :meth:`guard_code`)."""
         self.modules[id(module)] = module
 
     def attributes(self):
@@ -456,23 +457,41 @@ class Tape:
 
     def guard_code(self):
         """The guards as one function: every tensor the step read as a leaf keeps its array and its
-        ``requires_grad``; every module called keeps its attributes (see :meth:`watch`)."""
+        ``requires_grad``; every module called keeps its attributes (see :meth:`watch`): a few passes in C
+        over tuples made here, not a statement per check (the guards run before every replay)."""
         checks = []
-        for t, array_name in self.params.values():
-            name = array_name + "_tensor"
-            self.namespace[name] = t
-            checks += [f"{name}.data is {array_name}", f"{name}.requires_grad is {t.requires_grad}"]
-        for module in self.modules.values():
-            # every attribute the same object (a number written again is a change too: it records again),
-            # and likewise every entry of a dict attribute (the registries of parameters, buffers, submodules)
-            name = self.constant_quiet(module, type(module).__name__.lower())
-            attributes = vars(module)
-            for d, entries in [(f"{name}.__dict__", attributes)] + [
-                    (f"{name}.__dict__[{k!r}]", v) for k, v in attributes.items() if type(v) is dict]:
-                keys = self.constant_quiet(tuple(entries), "keys")
-                values = self.constant_quiet(tuple(entries.values()), "held")
-                checks.append(f"tuple(d := {d}) == {keys} and all(map(is_, d.values(), {values}))")
+        leaves = [t for t, _ in self.params.values()]
+        if leaves:                        # (the arrays the statements read, which the step may have replaced since)
+            self.namespace.update(leaves=tuple(leaves),
+                                  arrays=tuple(self.namespace[name] for _, name in self.params.values()),
+                                  flags=tuple(t.requires_grad for t in leaves), get_data=operator.attrgetter("data"),
+                                  get_requires_grad=operator.attrgetter("requires_grad"))
+            checks += ["all(map(is_, map(get_data, leaves), arrays))",
+                       "all(map(is_, map(get_requires_grad, leaves), flags))"]
+        # every module as the recording left it: one number each where the module counts the changes of its
+        # attributes (nn's modules: ``revision``), else every attribute the same object, in one pass over them all
+        # (a number written again is a change too: it records again)
+        counted = [m for m in self.modules.values() if isinstance(getattr(m, "revision", None), int)]
+        others = [m for m in self.modules.values() if not isinstance(getattr(m, "revision", None), int)]
+        self.namespace.update(counted=tuple(counted), get_revision=operator.attrgetter("revision"),
+                              attributes=tuple(vars(m) for m in others), values_of=dict.values,
+                              chained=itertools.chain.from_iterable)
+        self.note_modules()
+        if counted:
+            checks.append("tuple(map(get_revision, counted)) == revisions")
+        if others:
+            checks += ["tuple(map(len, attributes)) == counts",
+                       "all(map(is_, chained(map(values_of, attributes)), held))"]
         return "def guards():\n    return (" + "\n            and ".join(checks or ["True"]) + ")\n"
+
+    def note_modules(self):
+        """What the guards expect of the modules: as they are now (at the end of a recording, or after the
+        eager step that confirmed it: a step that sets attributes and sets them back, ``model.eval()`` then
+        ``model.train()``, leaves its modules' counts moved)."""
+        ns = self.namespace
+        ns["revisions"] = tuple(m.revision for m in ns["counted"])
+        ns["counts"] = tuple(map(len, ns["attributes"]))
+        ns["held"] = tuple(itertools.chain.from_iterable(map(dict.values, ns["attributes"])))
 
     def same_as(self, other):
         """(True, "") if ``other`` recorded the same step, else (False, the first difference)."""
@@ -876,6 +895,7 @@ class CompiledStep:
             self._give_up(difference, None, args, key=key)
             return result
         first.verified = True
+        first.note_modules()
         self.code = first.code
         return result
 

@@ -79,6 +79,7 @@ class Parameter(Tensor):
 # bumped whenever a parameter, buffer or submodule is added to or removed from any module: the key of
 # each module's cached dtype source (see Module._float_dtype)
 _structure_version = [0]
+_UNSET = object()               # (an attribute not set yet: any value is a change)
 
 LoadResult = namedtuple("LoadResult", ["missing_keys", "unexpected_keys"])
 LoadResult.__doc__ = "What ``load_state_dict(strict=False)`` skipped: names missing from / unknown to the model."
@@ -98,6 +99,7 @@ class Module:
         True in training mode (the default), False after :meth:`eval`. Dropout
         and BatchNorm behave differently in the two modes.
     """
+    __slots__ = ("__dict__", "__weakref__", "_changes")    # (_changes: see revision)
 
     def __init__(self):
         d = self.__dict__
@@ -108,6 +110,20 @@ class Module:
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    @property
+    def revision(self):
+        """A count that changes whenever an attribute of this module is set to another object or deleted
+        (its parameters, buffers and submodules, its training flag, its hyperparameters): what the guards
+        of a step compiled by :func:`autograd.compile` compare, one number per module. (Kept in a slot,
+        outside the attributes it counts.)"""
+        try:
+            return self._changes
+        except AttributeError:
+            return 0
+
+    def _count_change(self):
+        object.__setattr__(self, "_changes", self.revision + 1)
 
     def __call__(self, *args, **kwargs):
         if open_blocks.count and thread_modes.capture is not None:   # (a step being recorded: guard this module)
@@ -212,6 +228,8 @@ class Module:
                 if name not in target:
                     _structure_version[0] += 1
                 target[name] = value
+        if d.get(name, _UNSET) is not value:
+            self._count_change()
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -219,6 +237,7 @@ class Module:
             if self.__dict__.get(key, {}).pop(name, None) is not None:
                 _structure_version[0] += 1
         object.__delattr__(self, name)
+        self._count_change()
 
     def register_buffer(self, name, array):
         """Register ``array`` (an ndarray, or None) as saved, untrained state named ``name``."""
@@ -243,6 +262,7 @@ class Module:
             raise TypeError(f"{method}: {name!r} must be {what} or None, got {type(value).__name__}")
         self.__dict__[registry][name] = value
         _structure_version[0] += 1
+        self._count_change()
         object.__setattr__(self, name, value)
 
     # --- traversal --------------------------------------------------------------------
