@@ -12,6 +12,7 @@ The labs, each with ``--help``, ``--quick`` and the shared options of
 - ``mnist_binary``: seed 000, the 784-25-15-1 network for 0 vs 1, the lab's tests, trained with labgrad
 - ``mnist_mlp``: seed 002, the ``Layer``/``Dense`` numpy MLP
 - ``tanh_softmax``: seed 003, tanh hidden layer and softmax output by hand
+- ``fashion_cnn``: the CNN lab, Conv2d/BatchNorm2d/MaxPool2d on Fashion-MNIST, beside PyTorch (``--compare-torch``, ``--compile``)
 - ``derivatives``: ``autograd.func`` and forward mode: higher derivatives, jacfwd vs jacrev, Newton, dual numbers drawn
 - ``benchmark``: labgrad against numpy and PyTorch
 

@@ -31,6 +31,7 @@ COMMANDS = {
     "demos.mnist_mlp": ["--quick", "--data-dir", "{data}", "--out", "{out}"],
     "demos.tanh_softmax": ["--quick", "--data-dir", "{data}", "--out", "{out}"],
     "demos.fashion_mnist": ["--quick", "--compare-torch", "--data-dir", "{data}", "--out", "{out}"],
+    "demos.fashion_cnn": ["--quick", "--compare-torch", "--compile", "--data", "digits", "--out", "{out}"],
     "demos.derivatives": ["--quick", "--out", "{out}"],
     "demos.benchmark": ["--quick"],
     "autograd.viz": ["--out", "{out}"],
