@@ -1,7 +1,8 @@
 """Speed of labgrad against PyTorch CPU eager and hand-written numpy, side by side in one run.
 
-Two measurements (issue #2), the backprop player's figures (issue #16), the function transforms (issue #18)
-and the lab's ComplexNet against PyTorch (issue #19):
+Two measurements (issue #2), the backprop player's figures (issue #16), the function transforms (issue #18),
+and for issue #19 the lab's ComplexNet against PyTorch, the captured step (:func:`autograd.compile`) in b) and e)
+and micrograd's moons MLP:
 
 a) **Per-op overhead.** A 1000-op chain on tiny float32 tensors of shape (8,)
    (``y * w``, ``y + 0.5``, ``tanh`` repeated 333 times, then ``sum``), forward
@@ -27,6 +28,22 @@ b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    the numpy loop in two (``W -= LR * dW``); ``--unfused-sgd`` gives labgrad the
    numpy loop's update (``nn.optim.SGD(..., fused=False)``, PyTorch's flag), which
    leaves the per-op bookkeeping as the only difference.
+   Two more rows (issue #19): **labgrad compiled**, the same labgrad epoch with its step
+   (``zero_grad``, forward, loss, ``backward``, ``step``) through :func:`autograd.compile`
+   and ``loss.item()`` read outside the step; its timed epoch includes the recordings
+   (the first two batches, and the first two of the short last batch's shape: each
+   costs an eager step or two); and the **GEMM floor**, the numpy
+   epoch's 8 matrix products per batch alone (3 forward; each layer's ``dW`` and the
+   two ``dX`` of the backward) on the same shapes, with no elementwise work and no
+   update: what no implementation of this step can go below with this BLAS. Both are
+   paired with numpy and labgrad eager in the same worker. Sanity: labgrad compiled's
+   batch losses and final weights must equal labgrad eager's bit for bit (a replay is
+   the eager step; a difference is printed as a MISMATCH, with the first batch or
+   weight that differs) and agree with numpy's as eager's do; the GEMM floor, which
+   trains nothing, only has to run every batch. Targets (issue #19), on the total time
+   of the paired epochs: compiled at most 0.85x numpy and 1.5x the GEMM floor on the
+   784-256-128-10 net; with ``--sizes`` (the tiny 8-6-4-10 net, where only the per-step
+   overhead is left) compiled at most 1.1x numpy.
 
 c) **The backprop player** (``viz.player``, issue #16): the size in bytes of the
    player page (``.html``) of a 50-node graph, and the time to write the player of a
@@ -67,7 +84,33 @@ e) **The lab's ComplexNet** (seed 004, issue #19): one training epoch of
    ratio of the means; after the timed epochs each side's test accuracy
    (BatchNorm in evaluation mode) and its mean loss epoch by epoch are compared,
    so a fast wrong run shows as a mismatch. Target: labgrad at most 0.9x PyTorch's
-   time with the same accuracy. It runs while the workers are up, after d).
+   time with the same accuracy. labgrad's worker trains a second model from the same
+   weights with ``train_epoch(..., compile=True)`` (``nn.fit``'s ``compile``: each
+   epoch's ``fit`` records its first two batches and the last batch's shape twice, in
+   the timed epoch), its epochs taking their turn with the other two; its mean losses
+   epoch by epoch and its test accuracy must be eager labgrad's bit for bit, and its
+   target is the same 0.9x PyTorch. It runs while the workers are up, after d).
+
+f) **micrograd's moons MLP as 0-d tensors** (issue #19): the network of micrograd's
+   demo, an MLP 2-16-16-1 of scalar neurons (``sum(w_i * x_i) + b``, ReLU on the
+   hidden layers), its max-margin loss ``mean((1 - y_i * score_i).relu()) + 1e-4 *
+   sum(p * p)`` and plain SGD (lr 0.1, constant), the batch all 100 points of two noisy
+   half circles (:func:`make_moons`, numpy, seeded; sklearn's ``make_moons`` without
+   sklearn), written with labgrad's float64 0-d Tensors, the data through Tensor ops
+   (``X[i, j]``): about 65,000 ops per step. labgrad eager; labgrad compiled, the whole
+   step through :func:`autograd.compile` (a tape of plain Python float arithmetic), whose
+   two recording calls take several seconds and are reported apart, only replays
+   being timed; and micrograd itself (``micrograd.engine.Value``, ``micrograd.nn.MLP``,
+   the same initial weights) when it is importable (not a dependency). Before timing,
+   three steps of each from the same weights: labgrad compiled's losses must be eager's
+   bit for bit (the third is a replay), micrograd's within 1e-12. Reported in ms per
+   step and us per node (the ops of one step's graph, counted from the loss: the same
+   count for labgrad and micrograd), the median over rounds taken in turn, twice: as a
+   user runs it, and with Python's cyclic garbage collector off during the step
+   (micrograd's graph is full of reference cycles, which only the collector frees, and
+   the collector's passes over tens of thousands of young objects cost labgrad eager
+   too). Target: compiled at most 1.5 us per node. Pure Python and single-threaded: it
+   runs in the main process once the workers are gone, after c).
 
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
@@ -92,8 +135,9 @@ tasks for the spinning threads to go idle, and whole epochs are interleaved
 across the workers.
 
 numpy and labgrad share one BLAS, so in b) they share one worker and are
-*paired*: their epochs run side by side, 25 batches of one, then 25 of the
-other (about 15 ms each, the order flipping every round), and the target is
+*paired*: their epochs (numpy, labgrad eager, labgrad compiled, the GEMM floor) run
+side by side, 25 batches of one, then 25 of the next (about 15 ms each, the order
+flipping every round), and the targets are
 checked on their total time over all epochs. On the 2-core VM where this was
 written, one epoch took anywhere from 0.47 to 1.0 s from one minute to the
 next, for any implementation: with whole epochs in turn, "best of 5" over
@@ -106,14 +150,16 @@ best over best is printed as well.
 
 Usage::
 
-    python -m demos.benchmark              # full run: about a minute on an idle 2-core machine, d) 30-60 s more
-    python -m demos.benchmark --quick      # smoke run, about 10 seconds (half of it starting workers), d) about 7 more
+    python -m demos.benchmark              # full run: a few minutes on an idle 2-core machine
+    python -m demos.benchmark --quick      # smoke run, about 20 seconds (a few of them starting workers)
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
     python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms --skip-complexnet   # c) alone
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-complexnet   # d) alone
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms   # e) alone: ComplexNet
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms --skip-complexnet --skip-moons   # c) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-complexnet --skip-moons   # d) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-moons   # e) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-complexnet --no-torch
+                                           # f) alone (the workers still start; --quick: 10 points, an MLP 2-4-1)
 
 How it was run: ``python -m demos.benchmark`` with the default settings on
 2-core VMs (KVM), a 2-core AMD EPYC until the morning of 2026-12-02 and an Intel
@@ -158,9 +204,14 @@ __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoc
            "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch",
            "start_transforms", "transform_results", "hvp_by_differences", "time_transform", "compare_transforms",
            "transforms_agree", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
-           "complexnet_accuracy", "complexnet_agree", "bench_complexnet"]
+           "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "bench_complexnet",
+           "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons", "moons_init", "moons_labgrad",
+           "moons_micrograd", "count_nodes", "moons_difference", "bench_moons"]
 
 SIZES = (784, 256, 128, 10)
+DEFAULT_SIZES = SIZES               # b)'s targets for this net; another (--sizes) gets the tiny net's
+MLP_NAMES = {"numpy": "numpy (hand-written)", "labgrad": "labgrad eager", "labgrad compiled": "labgrad compiled",
+             "gemm": "GEMM floor", "torch": "torch"}
 LR = 0.01
 BATCH = 64
 CHAIN_CYCLES = 333                  # (y*w, y+0.5, tanh) x 333 + sum = 1000 ops
@@ -170,6 +221,11 @@ TRANSFORMS = ("jacrev", "jacfwd", "hvp")
 AGREE_RTOL = 1e-4                   # d)'s sanity: float32 results within this fraction of the largest entry
 COMPLEXNET_SEED = 4                 # e): the weights (lab_init) and the batch orders (epoch_orders)
 COMPLEXNET_TEST = 10000             # e): test images for the accuracy after the timed epochs
+MOONS_SIZES = (2, 16, 16, 1)        # f): micrograd's demo network
+MOONS_POINTS = 100                  # f): the batch, all of the data (micrograd's demo)
+MOONS_NOISE, MOONS_SEED = 0.1, 0
+MOONS_ALPHA = 1e-4                  # f): the L2 term of micrograd's demo loss
+MOONS_LR = 0.1                      # f): plain SGD (the demo decays its rate from 1.0; a constant one here)
 
 
 # --- a) per-op overhead -----------------------------------------------------------------
@@ -247,12 +303,16 @@ def batches(x, y):
         yield x[i:i + BATCH], y[i:i + BATCH]
 
 
-def epoch_labgrad(params, x, y, fused=None):
+def epoch_labgrad(params, x, y, fused=None, compile=False):
     """One SGD epoch the way a labgrad user writes it: nn.Linear layers, F.cross_entropy, nn.optim.SGD.
 
     ``fused`` is SGD's flag (None: BLAS axpy where reachable; False: numpy's two passes,
-    ``--unfused-sgd``). Yields each batch's loss, returns the trained weights.
+    ``--unfused-sgd``). ``compile``: the step (zero_grad, forward, loss, backward, SGD step)
+    goes through :func:`autograd.compile`: recorded on its first two batches (and the short
+    last batch's first two), replayed on the others; ``loss.item()`` is read outside the step.
+    Yields each batch's loss, returns the trained weights.
     """
+    import autograd
     import nn
     import nn.functional as F
 
@@ -263,13 +323,40 @@ def epoch_labgrad(params, x, y, fused=None):
         layers += [layer, nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
     opt = nn.optim.SGD(model.parameters(), lr=LR, fused=fused)
-    for xb, yb in batches(x, y):
+
+    def step(xb, yb):
         opt.zero_grad()
         loss = F.cross_entropy(model(xb), yb)
         loss.backward()
         opt.step()
-        yield loss.item()
+        return loss
+    if compile:
+        step = autograd.compile(step)
+    for xb, yb in batches(x, y):
+        yield step(xb, yb).item()
     return [(layer.weight.data, layer.bias.data) for layer in layers[::2]]
+
+
+def epoch_gemm(params, x, y):
+    """The GEMM floor: the matrix products of :func:`epoch_numpy`'s epoch and nothing else.
+
+    Per batch the 3 forward products and the 5 of the backward (each layer's ``dW`` and the
+    two ``dX`` passed down), on the same shapes and memory layouts (transposed views as
+    there); no bias, ReLU, softmax or update. Not a training: each product's input is the
+    previous product's output (the pre-activations stand in for the activations and for
+    ``dz3``), the weights stay as they are. Yields None per batch (no loss), returns None.
+    """
+    (W1, _), (W2, _), (W3, _) = params
+    for xb, _ in batches(x, y):
+        z1 = xb @ W1
+        z2 = z1 @ W2
+        z3 = z2 @ W3
+        dW3 = z2.T @ z3                   # (z3 standing in for dz3)
+        dz2 = z3 @ W3.T
+        dW2 = z1.T @ dz2
+        dz1 = dz2 @ W2.T
+        dW1 = xb.T @ dz1
+        yield None
 
 
 def epoch_numpy(params, x, y):
@@ -394,8 +481,9 @@ def _chain(x0, w0):
 def start_epoch(params, n=None):
     """Start an epoch (over the first ``n`` samples) from ``params``, which are not modified.
 
-    In torch's worker one epoch, run by ``_train``; in the other, a numpy and a labgrad
-    epoch, each on its own copy of the weights, run side by side by :func:`train_paired`.
+    In torch's worker one epoch, run by ``_train``; in the other, a numpy, a labgrad eager, a
+    labgrad compiled and a GEMM-floor epoch, each on its own copy of the weights, run side by
+    side by :func:`train_paired`.
     """
     impl, x, y = worker_state["impl"], worker_state["x"][:n], worker_state["y"][:n]
     if impl == "torch":
@@ -405,7 +493,9 @@ def start_epoch(params, n=None):
         fused = False if worker_state.get("unfused_sgd") else None
         worker_state["epochs"] = {
             "numpy": epoch_numpy([(aligned_copy(W), aligned_copy(b)) for W, b in params], x, y),
-            "labgrad": epoch_labgrad(params, x, y, fused=fused)}
+            "labgrad": epoch_labgrad(params, x, y, fused=fused),
+            "labgrad compiled": epoch_labgrad(params, x, y, fused=fused, compile=True),
+            "gemm": epoch_gemm([(aligned_copy(W), aligned_copy(b)) for W, b in params], x, y)}
     gc.collect()
 
 
@@ -422,9 +512,9 @@ def _train(n_batches):
 
 
 def train_paired(chunk):
-    """Run the numpy and labgrad epochs to their end, alternating ``chunk`` batches of each.
+    """Run the epochs :func:`start_epoch` started to their end, alternating ``chunk`` batches of each.
 
-    The order flips after every round (numpy, labgrad, labgrad, numpy, ...). Returns
+    The order flips after every round (numpy, labgrad, ..., labgrad, numpy, ...). Returns
     ``{impl: (seconds, losses, trained params)}`` with the seconds summed over the chunks.
     """
     epochs = worker_state["epochs"]
@@ -568,12 +658,16 @@ def bench_mlp(workers, epochs, n, random_data):
     n_batches = -(-len(x) // BATCH)
     print(f"\n== b) one training epoch: MLP {'-'.join(map(str, SIZES))} ReLU, softmax cross-entropy (mean), "
           f"SGD lr {LR}, batch {BATCH}, float32, {len(x)} samples ({n_batches} batches); "
-          f"{epochs} epochs each; numpy and labgrad paired: one process, {PAIRED_CHUNK} batches of each in turn ==")
+          f"{epochs} epochs each; numpy, labgrad eager, labgrad compiled and the GEMM floor paired: one process, "
+          f"{PAIRED_CHUNK} batches of each in turn ==")
     print(f"data: {what}")
+    print("labgrad compiled: the same step through autograd.compile (recorded on the first 2 batches and the short "
+          "last batch's first 2, in the timed epoch; replayed on the others), loss.item() outside the step")
+    print("GEMM floor: numpy by hand's 8 matrix products per batch alone (3 forward, dW and dX of the backward), "
+          "no elementwise work, no update")
     init = he_init()
     have_torch = "torch" in workers.pools
-    impls = ["numpy", "labgrad"] + (["torch"] if have_torch else [])
-    names = {"numpy": "numpy (hand-written)", "labgrad": "labgrad", "torch": "torch"}
+    impls = ["numpy", "labgrad", "labgrad compiled", "gemm"] + (["torch"] if have_torch else [])
     times, results = {impl: [] for impl in impls}, {}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "data.npz")
@@ -597,35 +691,102 @@ def bench_mlp(workers, epochs, n, random_data):
                 times["torch"].append(seconds)
                 results["torch"] = losses, trained
     best = {impl: min(ts) for impl, ts in times.items()}
-    refs = [r for r in ("numpy", "torch") if r in impls]
+    refs = [r for r in ("numpy", "gemm", "torch") if r in impls]
     mean = {impl: statistics.fmean(ts) for impl, ts in times.items()}
     header = ["", "best s/epoch", "median s/epoch", "mean s/epoch", "ms/batch (mean)"] + [
-        f"vs {r} (mean)" for r in refs]
-    rows = [[names[impl], f"{best[impl]:.3f}", f"{statistics.median(ts):.3f}", f"{mean[impl]:.3f}",
+        f"vs {MLP_NAMES[r].split(' (')[0]} (mean)" for r in refs]
+    rows = [[MLP_NAMES[impl], f"{best[impl]:.3f}", f"{statistics.median(ts):.3f}", f"{mean[impl]:.3f}",
              f"{mean[impl] / n_batches * 1e3:.3f}"] + [f"{mean[impl] / mean[r]:.2f}x" for r in refs]
             for impl, ts in times.items()]
     print_table(header, rows)
-    # sanity: the same first-batch loss, the same mean loss over the epoch, the same weights after it
-    first = {impl: r[0][0] for impl, r in results.items()}
-    mean_loss = {impl: float(np.mean(r[0])) for impl, r in results.items()}
-    drift = {impl: max(float(np.abs(a - b).max()) for pa, pb in zip(r[1], results["labgrad"][1])
+    ok, compiled_ok, lines = mlp_sanity(results)
+    print("\n".join(lines))
+    # the targets on the paired measurement: all epochs' time, over numpy's (or the GEMM floor's)
+    total = {impl: sum(ts) for impl, ts in times.items()}
+    ratio = total["labgrad"] / total["numpy"]
+    for impl in ("labgrad", "labgrad compiled"):
+        per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times[impl], times["numpy"]))
+        print(f"{MLP_NAMES[impl]} / numpy epoch by epoch: {per_epoch}; best epoch over best epoch: "
+              f"{best[impl] / best['numpy']:.3f}x")
+    print("labgrad compiled / GEMM floor epoch by epoch: "
+          + ", ".join(f"{a / b:.2f}" for a, b in zip(times["labgrad compiled"], times["gemm"])))
+    n_epochs = len(times["numpy"])
+    print(f"target labgrad eager <= 1.10x numpy (total time of the {n_epochs} paired epochs): "
+          f"{'met' if ratio <= 1.10 else 'NOT met'} ({ratio:.3f}x)")
+    compiled_numpy = total["labgrad compiled"] / total["numpy"]
+    compiled_gemm = total["labgrad compiled"] / total["gemm"]
+    wrong = "" if compiled_ok else "; its result differs from eager's"
+    if SIZES == DEFAULT_SIZES:
+        targets = [("numpy", 0.85, compiled_numpy), ("the GEMM floor", 1.5, compiled_gemm)]
+    else:                                            # a tiny net: the issue's per-step overhead target
+        targets = [("numpy", 1.1, compiled_numpy)]
+        print(f"labgrad compiled / GEMM floor: {compiled_gemm:.3f}x (no target for --sizes)")
+    for what, bound, value in targets:
+        print(f"target labgrad compiled <= {bound}x {what} (total time of the {n_epochs} paired epochs): "
+              f"{'met' if value <= bound and compiled_ok else 'NOT met'} ({value:.3f}x{wrong})")
+    return times
+
+
+def mlp_sanity(results):
+    """b)'s sanity: ``(all agree, compiled is eager's bit for bit, lines to print)``.
+
+    ``results`` is ``{impl: (losses, trained weights)}``. The trained implementations (all but
+    the GEMM floor) must have the same first-batch loss (rtol 1e-5) and mean loss (rtol 1e-3)
+    as labgrad eager; labgrad compiled must have exactly eager's losses and final weights, bit
+    for bit (a replay is the eager step); the GEMM floor, which trains nothing, must have run
+    as many batches as the others.
+    """
+    trained = {impl: r for impl, r in results.items() if impl != "gemm"}
+    first = {impl: r[0][0] for impl, r in trained.items()}
+    mean_loss = {impl: float(np.mean(r[0])) for impl, r in trained.items()}
+    drift = {impl: max(float(np.abs(a - b).max()) for pa, pb in zip(r[1], trained["labgrad"][1])
                        for a, b in zip(pa, pb))
-             for impl, r in results.items() if impl != "labgrad"}
-    print("sanity: first-batch loss " + ", ".join(f"{names[k]} {v:.6f}" for k, v in first.items()))
-    print("sanity: mean loss of the epoch " + ", ".join(f"{names[k]} {v:.6f}" for k, v in mean_loss.items()))
-    print("sanity: max |weight - labgrad's weight| after the epoch: "
-          + ", ".join(f"{names[k]} {v:.1e}" for k, v in drift.items()))
+             for impl, r in trained.items() if impl != "labgrad"}
+    lines = ["sanity: first-batch loss " + ", ".join(f"{MLP_NAMES[k]} {v:.6f}" for k, v in first.items()),
+             "sanity: mean loss of the epoch " + ", ".join(f"{MLP_NAMES[k]} {v:.6f}" for k, v in mean_loss.items()),
+             "sanity: max |weight - labgrad eager's weight| after the epoch: "
+             + ", ".join(f"{MLP_NAMES[k]} {v:.1e}" for k, v in drift.items())]
     ok = (np.allclose(list(first.values()), first["labgrad"], rtol=1e-5)
           and np.allclose(list(mean_loss.values()), mean_loss["labgrad"], rtol=1e-3))
-    print(f"sanity: {'the implementations agree' if ok else 'MISMATCH between the implementations'}")
-    # the target on the paired measurement: all epochs' time, labgrad's over numpy's
-    ratio = sum(times["labgrad"]) / sum(times["numpy"])
-    per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times["labgrad"], times["numpy"]))
-    print(f"labgrad / numpy epoch by epoch: {per_epoch}; best epoch over best epoch: "
-          f"{best['labgrad'] / best['numpy']:.3f}x")
-    print(f"target labgrad <= 1.10x numpy (total time of the {len(times['numpy'])} paired epochs): "
-          f"{'met' if ratio <= 1.10 else 'NOT met'} ({ratio:.3f}x)")
-    return times
+    compiled_ok = True
+    if "labgrad compiled" in results:
+        difference = bitwise_difference(results["labgrad"], results["labgrad compiled"])
+        compiled_ok = difference is None
+        lines.append("sanity: labgrad compiled = labgrad eager bit for bit (every batch's loss, every final weight)"
+                     if compiled_ok else f"sanity: MISMATCH: labgrad compiled differs from labgrad eager: {difference}")
+    if "gemm" in results:
+        n, expected = len(results["gemm"][0]), len(trained["labgrad"][0])
+        lines.append(f"sanity: the GEMM floor ran {n} batches" + ("" if n == expected else
+                                                                   f": MISMATCH, the others ran {expected}"))
+        ok = ok and n == expected
+    ok = ok and compiled_ok
+    lines.append(f"sanity: {'the implementations agree' if ok else 'MISMATCH between the implementations'}")
+    return ok, compiled_ok, lines
+
+
+def bitwise_difference(expected, got):
+    """None if ``got`` is ``expected`` bit for bit, else where they first differ.
+
+    Both are ``(losses, [(W, b), ...])``: Python floats, then numpy arrays (dtype, shape and bytes).
+
+    >>> w = [(np.ones((2, 2), np.float32), np.zeros(2, np.float32))]
+    >>> bitwise_difference(([0.5, 0.25], w), ([0.5, 0.25], [(w[0][0].copy(), w[0][1].copy())])) is None
+    True
+    >>> bitwise_difference(([0.5, 0.25], w), ([0.5, 0.2500001], w))
+    'the loss of batch 1: 0.25 vs 0.2500001'
+    """
+    (losses_a, params_a), (losses_b, params_b) = expected, got
+    if len(losses_a) != len(losses_b):
+        return f"{len(losses_b)} batch losses instead of {len(losses_a)}"
+    for k, (a, b) in enumerate(zip(losses_a, losses_b)):
+        if np.float64(a).tobytes() != np.float64(b).tobytes():
+            return f"the loss of batch {k}: {a!r} vs {b!r}"
+    for k, (pa, pb) in enumerate(zip(params_a, params_b)):
+        for name, a, b in zip(("W", "b"), pa, pb):
+            if a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():
+                return (f"the final {name} of layer {k + 1}: max |difference| "
+                        f"{float(np.abs(a.astype(np.float64) - b).max()):.1e}")
+    return None
 
 
 def player_graph(n_nodes, seed=0):
@@ -948,8 +1109,9 @@ def start_complexnet(path, seed=COMPLEXNET_SEED):
     """Build the lab's ComplexNet and its Adam in this worker, from the data in ``path`` (an ``.npz``).
 
     The weights are :func:`demos.fashion_mnist.lab_init`'s with ``seed``, the same in both workers
-    (torch's: :func:`demos.fashion_mnist.to_torch` of them). A throwaway model trains a few
-    batches first (a warm-up that leaves the timed model untouched).
+    (torch's: :func:`demos.fashion_mnist.to_torch` of them). labgrad's worker builds two models
+    from them, one trained eagerly and one with ``compile=True``. A throwaway model trains a few
+    batches first, both ways (a warm-up that leaves the timed models untouched).
     """
     from demos import fashion_mnist as fm
     data = np.load(path)
@@ -965,28 +1127,36 @@ def start_complexnet(path, seed=COMPLEXNET_SEED):
         return model, fm.make_optimizer(kind, model.parameters())
 
     warm_model, warm_opt = build(seed + 1)
-    fm.train_epoch(warm_model, warm_opt, x, y, np.arange(min(len(x), 5 * BATCH)), BATCH, framework)
-    worker_state["complexnet"] = build(seed) + (framework,)
+    warm_order = np.arange(min(len(x), 5 * BATCH))
+    fm.train_epoch(warm_model, warm_opt, x, y, warm_order, BATCH, framework)
+    worker_state["complexnet"] = {False: build(seed) + (framework,)}
+    if framework == "labgrad":
+        fm.train_epoch(warm_model, warm_opt, x, y, warm_order, BATCH, framework, compile=True)
+        worker_state["complexnet"][True] = build(seed) + (framework,)
     gc.collect()
 
 
-def complexnet_epoch(order):
-    """One epoch of the worker's ComplexNet over ``x[order]``: (mean batch loss, seconds)."""
+def complexnet_epoch(order, compiled=False):
+    """One epoch of the worker's ComplexNet over ``x[order]``: (mean batch loss, seconds).
+
+    ``compiled``: labgrad's second model, trained with ``nn.fit(..., compile=True)`` (recorded on
+    the epoch's first batches, replayed on the others)."""
     from demos import fashion_mnist as fm
-    model, opt, framework = worker_state["complexnet"]
+    model, opt, framework = worker_state["complexnet"][compiled]
     x, y = worker_state["complexnet_data"][:2]
-    return fm.train_epoch(model, opt, x, y, order, BATCH, framework)
+    return fm.train_epoch(model, opt, x, y, order, BATCH, framework, compile=compiled)
 
 
-def complexnet_accuracy():
+def complexnet_accuracy(compiled=False):
     """Test accuracy and cross-entropy of the worker's ComplexNet, BatchNorm in evaluation mode."""
     from demos import fashion_mnist as fm
-    model, _, framework = worker_state["complexnet"]
+    model, _, framework = worker_state["complexnet"][compiled]
     return fm.evaluate(model, *worker_state["complexnet_data"][2:], framework)
 
 
-def complexnet_agree(losses, accuracies):
-    """e)'s sanity: the same mean loss epoch by epoch (within 2%) and test accuracies within 1.5 points.
+def complexnet_agree(losses, accuracies, impl="labgrad"):
+    """e)'s sanity: ``impl`` and torch have the same mean loss epoch by epoch (within 2%) and test accuracies
+    within 1.5 points.
 
     Float32 with BatchNorm and Adam drifts apart slowly over an epoch, so exact agreement is not
     expected; a wrong or skipped computation shows much larger differences.
@@ -996,47 +1166,78 @@ def complexnet_agree(losses, accuracies):
     >>> complexnet_agree({"labgrad": [2.30], "torch": [0.50]}, {"labgrad": 0.10, "torch": 0.84})
     False
     """
-    return (np.allclose(losses["labgrad"], losses["torch"], rtol=0.02)
-            and abs(accuracies["labgrad"] - accuracies["torch"]) <= 0.015)
+    return (np.allclose(losses[impl], losses["torch"], rtol=0.02)
+            and abs(accuracies[impl] - accuracies["torch"]) <= 0.015)
+
+
+def complexnet_compiled_difference(losses, accuracies):
+    """e)'s sanity for the compiled model: None if its mean losses (epoch by epoch) and test accuracy are
+    eager labgrad's, bit for bit (the same weights, batches and steps), else what differs.
+
+    >>> complexnet_compiled_difference({"labgrad": [0.5, 0.4], "labgrad compiled": [0.5, 0.4]},
+    ...                                {"labgrad": 0.85, "labgrad compiled": 0.85}) is None
+    True
+    >>> complexnet_compiled_difference({"labgrad": [0.5, 0.4], "labgrad compiled": [0.5, 0.4000001]},
+    ...                                {"labgrad": 0.85, "labgrad compiled": 0.85})
+    'the mean loss of epoch 2: 0.4000001 vs 0.4'
+    """
+    eager, compiled = losses["labgrad"], losses["labgrad compiled"]
+    for k, (a, b) in enumerate(zip(eager, compiled)):
+        if np.float64(a).tobytes() != np.float64(b).tobytes():
+            return f"the mean loss of epoch {k + 1}: {b!r} vs {a!r}"
+    if len(eager) != len(compiled):
+        return f"{len(compiled)} epochs instead of {len(eager)}"
+    if np.float64(accuracies["labgrad"]).tobytes() != np.float64(accuracies["labgrad compiled"]).tobytes():
+        return f"the test accuracy: {accuracies['labgrad compiled']!r} vs {accuracies['labgrad']!r}"
+    return None
 
 
 def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
-    """e) The lab's ComplexNet, one epoch at a time, labgrad and PyTorch in turn: s/epoch and test accuracy."""
+    """e) The lab's ComplexNet, one epoch at a time, labgrad (eager and compiled) and PyTorch in turn:
+    s/epoch and test accuracy."""
     x, y, x_test, y_test, what = load_complexnet_data(n, random_data, n_test)
     n_batches = -(-len(x) // BATCH)
     print(f"\n== e) seed 004 ComplexNet epoch: 784-512-256-128-10, BatchNorm1d + LeakyReLU(0.2), Adam lr 1e-3 "
           f"weight decay 1e-5, batch {BATCH}, float32, {len(x)} samples ({n_batches} batches); {epochs} epochs "
           f"each, whole epochs in turn (the order flipping every epoch), from the same weights and batch order ==")
     print(f"data: {what}; test: {len(x_test)} images")
-    print("model: demos.fashion_mnist's ComplexNet, lab_init, to_torch, train_epoch (nn.fit) and evaluate")
-    impls = list(workers.pools)
-    have_torch = "torch" in impls
+    print("model: demos.fashion_mnist's ComplexNet, lab_init, to_torch, train_epoch (nn.fit) and evaluate; "
+          "labgrad compiled: a second labgrad model, train_epoch(..., compile=True) (each epoch's nn.fit records "
+          "its first 2 batches and the short last batch's first 2, in the timed epoch)")
+    runs = {"labgrad": ("labgrad", False), "labgrad compiled": ("labgrad", True)}     # name -> (worker, compiled)
+    if "torch" in workers.pools:
+        runs["torch"] = ("torch", False)
+    have_torch = "torch" in runs
     call = functools.partial(workers.call, pause=0.15)
-    times, losses, accuracy = {impl: [] for impl in impls}, {impl: [] for impl in impls}, {}
+    times, losses, accuracy = {name: [] for name in runs}, {name: [] for name in runs}, {}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "complexnet.npz")
         np.savez(path, x=x, y=y, x_test=x_test, y_test=y_test)
-        for impl in impls:
+        for impl in workers.pools:
             call(impl, start_complexnet, path)
-    order = list(impls)
+    order = list(runs)
     for epoch_order in _complexnet_orders(len(x), epochs):
-        for impl in order:
-            loss, seconds = call(impl, complexnet_epoch, epoch_order)
-            losses[impl].append(loss)
-            times[impl].append(seconds)
+        for name in order:
+            worker, compiled = runs[name]
+            loss, seconds = call(worker, complexnet_epoch, epoch_order, compiled)
+            losses[name].append(loss)
+            times[name].append(seconds)
         order.reverse()
-    for impl in impls:
-        accuracy[impl], _ = call(impl, complexnet_accuracy)
-    mean = {impl: statistics.fmean(ts) for impl, ts in times.items()}
+    for name, (worker, compiled) in runs.items():
+        accuracy[name], _ = call(worker, complexnet_accuracy, compiled)
+    mean = {name: statistics.fmean(ts) for name, ts in times.items()}
     header = ["", "best s/epoch", "median s/epoch", "mean s/epoch", "ms/batch (mean)", "mean loss, last epoch",
               f"test accuracy after {epochs} epoch{'s' * (epochs > 1)}"] + (["vs torch (mean)"] if have_torch else [])
-    rows = [[impl, f"{min(ts):.3f}", f"{statistics.median(ts):.3f}", f"{mean[impl]:.3f}",
-             f"{mean[impl] / n_batches * 1e3:.2f}",
-             f"{losses[impl][-1]:.4f}", f"{100 * accuracy[impl]:.2f}%"]
-            + ([f"{mean[impl] / mean['torch']:.2f}x"] if have_torch else []) for impl, ts in times.items()]
+    rows = [[name, f"{min(ts):.3f}", f"{statistics.median(ts):.3f}", f"{mean[name]:.3f}",
+             f"{mean[name] / n_batches * 1e3:.2f}",
+             f"{losses[name][-1]:.4f}", f"{100 * accuracy[name]:.2f}%"]
+            + ([f"{mean[name] / mean['torch']:.2f}x"] if have_torch else []) for name, ts in times.items()]
     print_table(header, rows)
     print("mean loss epoch by epoch: " + "; ".join(
-        f"{impl} " + ", ".join(f"{v:.4f}" for v in ls) for impl, ls in losses.items()))
+        f"{name} " + ", ".join(f"{v:.4f}" for v in ls) for name, ls in losses.items()))
+    difference = complexnet_compiled_difference(losses, accuracy)
+    print("sanity: labgrad compiled = labgrad eager bit for bit (mean loss of every epoch, test accuracy)"
+          if difference is None else f"sanity: MISMATCH: labgrad compiled differs from labgrad eager: {difference}")
     if not have_torch:
         print("labgrad only (no torch)")
         return times
@@ -1044,12 +1245,14 @@ def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
     print(f"sanity: {'labgrad and torch agree' if ok else 'MISMATCH between labgrad and torch'} "
           f"(mean losses within 2% epoch by epoch, test accuracies within 1.5 points: "
           f"{100 * (accuracy['labgrad'] - accuracy['torch']):+.2f} points)")
-    ratio = mean["labgrad"] / mean["torch"]
-    per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times["labgrad"], times["torch"]))
-    print(f"labgrad / torch epoch by epoch: {per_epoch}; best epoch over best epoch: "
-          f"{min(times['labgrad']) / min(times['torch']):.2f}x")
-    print(f"target labgrad <= 0.9x torch s/epoch (mean of {epochs}), same accuracy: "
-          f"{'met' if ratio <= 0.9 and ok else 'NOT met'} ({ratio:.2f}x)")
+    for name in ("labgrad", "labgrad compiled"):
+        per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times[name], times["torch"]))
+        print(f"{name} / torch epoch by epoch: {per_epoch}; best epoch over best epoch: "
+              f"{min(times[name]) / min(times['torch']):.2f}x")
+    for name, same in (("labgrad", ok), ("labgrad compiled", ok and difference is None)):
+        ratio = mean[name] / mean["torch"]
+        print(f"target {name} <= 0.9x torch s/epoch (mean of {epochs}), same accuracy: "
+              f"{'met' if ratio <= 0.9 and same else 'NOT met'} ({ratio:.2f}x)")
     return times
 
 
@@ -1058,11 +1261,224 @@ def _complexnet_orders(n, epochs):
     return fm.epoch_orders(n, epochs, COMPLEXNET_SEED)
 
 
+# --- f) micrograd's moons MLP as 0-d tensors ------------------------------------------------
+
+def make_moons(n, noise=MOONS_NOISE, seed=MOONS_SEED):
+    """``n`` points of two interleaved half circles plus Gaussian noise (as sklearn's ``make_moons``),
+    shuffled: ``x`` (n, 2) float64 and labels ``y`` in {-1, +1} (n,) float64, as micrograd's demo uses them.
+
+    >>> x, y = make_moons(10)
+    >>> x.shape, y.tolist().count(-1.0), y.tolist().count(1.0)
+    ((10, 2), 5, 5)
+    """
+    rng = np.random.default_rng(seed)
+    n_outer = n // 2
+    outer, inner = np.linspace(0, np.pi, n_outer), np.linspace(0, np.pi, n - n_outer)
+    x = np.concatenate([np.stack([np.cos(outer), np.sin(outer)], axis=1),
+                        np.stack([1 - np.cos(inner), 0.5 - np.sin(inner)], axis=1)])
+    y = np.concatenate([-np.ones(n_outer), np.ones(n - n_outer)])
+    x += rng.normal(0.0, noise, x.shape)
+    order = rng.permutation(n)
+    return x[order], y[order]
+
+
+def moons_init(sizes=MOONS_SIZES, seed=MOONS_SEED):
+    """The network's weights as Python floats: ``[[(w, b), ...] per layer]``, each neuron's ``w`` a list of
+    ``n_in`` values uniform in [-1, 1) and ``b`` 0.0 (micrograd's ``Neuron``)."""
+    rng = np.random.default_rng(seed)
+    return [[([float(v) for v in rng.uniform(-1, 1, n_in)], 0.0) for _ in range(n_out)]
+            for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+def _moons_loss(scores, y, params):
+    """micrograd's demo loss: the mean max-margin ``(1 - y_i score_i).relu()`` plus ``MOONS_ALPHA * sum(p * p)``."""
+    losses = [(1 + -y[i] * s).relu() for i, s in enumerate(scores)]
+    return sum(losses) * (1.0 / len(losses)) + MOONS_ALPHA * sum(p * p for p in params)
+
+
+def moons_labgrad(init):
+    """The network with labgrad 0-d float64 Tensors, as micrograd's ``MLP`` builds it: ``(params, step)``.
+
+    ``step(x, y)`` (numpy arrays: the whole batch) runs the forward, the loss, the backward and
+    ``nn.SGD``'s update, and returns the loss Tensor. The batch goes through Tensor ops
+    (``X[i, j]``, ``Y[i]``), so :func:`autograd.compile` can replay the step for new data.
+    """
+    import nn
+    layers = [[([Tensor(v, requires_grad=True) for v in w], Tensor(b, requires_grad=True)) for w, b in layer]
+              for layer in init]
+    params = [p for layer in layers for w, b in layer for p in w + [b]]
+    opt = nn.SGD(params, lr=MOONS_LR)
+
+    def forward(x):
+        for k, layer in enumerate(layers):
+            sums = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            x = [s.relu() for s in sums] if k < len(layers) - 1 else sums
+        return x[0]
+
+    def step(x, y):
+        X, Y = Tensor(x), Tensor(y)
+        loss = _moons_loss([forward([X[i, j] for j in range(X.shape[1])]) for i in range(len(X))], Y, params)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return params, step
+
+
+def moons_micrograd(init):
+    """The same network in micrograd (``micrograd.nn.MLP`` with ``init``'s weights), its demo's step: ``step(x, y)``
+    returns the loss Value (the update ``p.data -= lr * p.grad`` by hand, as the demo does)."""
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    sizes = [len(init[0][0][0])] + [len(layer) for layer in init]
+    model = MLP(sizes[0], sizes[1:])
+    for layer, weights in zip(model.layers, init):
+        for neuron, (w, b) in zip(layer.neurons, weights):
+            for p, v in zip(neuron.w, w):
+                p.data = v
+            neuron.b.data = b
+    params = model.parameters()
+
+    def step(x, y):
+        scores = [model([Value(v) for v in row]) for row in x.tolist()]
+        loss = _moons_loss(scores, y.tolist(), params)
+        model.zero_grad()
+        loss.backward()
+        for p in params:
+            p.data -= MOONS_LR * p.grad
+        return loss
+    return step
+
+
+def count_nodes(loss):
+    """The ops of one step's graph (labgrad: :func:`autograd.graph.topological_order` from the loss; micrograd:
+    the Values made by an op, found from the loss as its ``backward`` does)."""
+    if isinstance(loss, Tensor):
+        from autograd.graph import topological_order
+        return len(topological_order([loss]))
+    seen, stack, ops = set(), [loss], 0
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        ops += bool(v._prev)
+        stack.extend(v._prev)
+    return ops
+
+
+def moons_difference(losses):
+    """f)'s sanity: None, or what is wrong. ``losses`` is ``{impl: [loss of step 1, 2, ...]}`` from the same
+    initial weights: labgrad compiled's must be labgrad eager's bit for bit (its third step is a replay),
+    micrograd's (when there) within 1e-12 (relative) of them.
+
+    >>> moons_difference({"labgrad eager": [0.9, 0.8], "labgrad compiled": [0.9, 0.8], "micrograd": [0.9, 0.8]})
+    >>> moons_difference({"labgrad eager": [0.9, 0.8], "labgrad compiled": [0.9, 0.8000000000000002]})
+    'labgrad compiled differs from labgrad eager at step 2: 0.8000000000000002 vs 0.8'
+    """
+    eager = losses["labgrad eager"]
+    for impl, tolerance in (("labgrad compiled", 0.0), ("micrograd", 1e-12)):
+        for k, (a, b) in enumerate(zip(eager, losses.get(impl, []))):
+            if tolerance:
+                same = abs(b - a) <= tolerance * abs(a)
+            else:
+                same = np.float64(a).tobytes() == np.float64(b).tobytes()
+            if not same:
+                return f"{impl} differs from labgrad eager at step {k + 1}: {b!r} vs {a!r}"
+    return None
+
+
+def bench_moons(rounds, points=MOONS_POINTS, sizes=MOONS_SIZES, micrograd=True, check_steps=3, block=0.2):
+    """f) One training step of micrograd's moons MLP: labgrad eager, labgrad compiled (replays only) and
+    micrograd (``micrograd``: when it is importable), in turn: ms per step and us per node."""
+    import autograd
+    print(f"\n== f) micrograd's moons MLP as 0-d tensors: MLP {'-'.join(map(str, sizes))} of scalar neurons "
+          f"(sum(w_i x_i) + b, ReLU on hidden layers), max-margin loss + {MOONS_ALPHA:g} sum(p^2), SGD lr {MOONS_LR}, "
+          f"batch = all {points} points; one step = forward, loss, backward, update; median of {rounds} rounds "
+          f"taken in turn (the order flipping every round), in this process ==")
+    print(f"data: {points} points of two noisy half circles (make_moons, numpy, noise {MOONS_NOISE}, "
+          f"seed {MOONS_SEED}); float64 0-d Tensors, the batch through Tensor ops (X[i, j], Y[i])")
+    x, y = make_moons(points)
+    init = moons_init(sizes)
+    steps = {"labgrad eager": moons_labgrad(init)[1]}
+    compiled = steps["labgrad compiled"] = autograd.compile(moons_labgrad(init)[1])
+    if micrograd:
+        steps["micrograd"] = moons_micrograd(init)
+    # the sanity steps, before any timing: the same losses from the same weights (the compiled step
+    # records on its first 2 calls and replays from the 3rd), each training on from there
+    losses, nodes, recording = {impl: [] for impl in steps}, {}, []
+    for k in range(check_steps):
+        for impl, step in steps.items():
+            t0 = time.perf_counter()
+            loss = step(x, y)
+            if impl == "labgrad compiled" and k < 2:
+                recording.append(time.perf_counter() - t0)
+            elif impl != "labgrad compiled" and k == 0:
+                nodes[impl] = count_nodes(loss)
+            losses[impl].append(loss.item() if isinstance(loss, Tensor) else loss.data)
+    nodes["labgrad compiled"] = nodes["labgrad eager"]
+    tape = compiled.code.count("\n")
+    print(f"nodes per step (ops of the graph from the loss): labgrad {nodes['labgrad eager']:,}"
+          + (f", micrograd {nodes['micrograd']:,}" if micrograd else "")
+          + f"; labgrad compiled replays a tape of {tape:,} lines (recorded {compiled.recordings}x, "
+          f"replayed {compiled.replays}x so far)")
+    print(f"labgrad compiled: recording took {recording[0]:.2f} s (1st call) + {recording[1]:.2f} s (2nd call, which "
+          "also replays the 1st tape to check it); not in the times below, which are replays only")
+    difference = moons_difference(losses)
+    print("sanity: loss of the first steps " + ", ".join(
+        f"{impl} " + ", ".join(f"{v:.15f}" for v in ls) for impl, ls in losses.items()))
+    print("sanity: labgrad compiled = labgrad eager bit for bit" + (", micrograd within 1e-12" if micrograd else "")
+          if difference is None else f"sanity: MISMATCH: {difference}")
+    times, order = {(impl, off): [] for impl in steps for off in (False, True)}, list(steps)
+    for _ in range(rounds):
+        for impl in order:
+            for gc_off in (False, True):
+                times[impl, gc_off].append(_time_steps(steps[impl], x, y, block, gc_off))
+        order.reverse()
+    seconds = {key: statistics.median(ts) for key, ts in times.items()}
+    us_per_node = {(impl, off): seconds[impl, off] / nodes[impl] * 1e6 for impl, off in seconds}
+    header = ["", "ms/step", "us/node", "ms/step, gc off", "us/node, gc off"] + (
+        ["vs micrograd", "vs micrograd, gc off"] if micrograd else [])
+    rows = [[impl] + [f"{seconds[impl, off] * 1e3:.2f}" if k == 0 else f"{us_per_node[impl, off]:.3f}"
+                      for off in (False, True) for k in (0, 1)]
+            + ([f"{seconds[impl, off] / seconds['micrograd', off]:.2f}x" for off in (False, True)] if micrograd else [])
+            for impl in steps]
+    print_table(header, rows)
+    print("gc off: Python's cyclic garbage collector disabled during the timed step (collected between steps); "
+          "the other columns as a user runs it, the collector on (it walks the step's young objects, and micrograd's "
+          "graph, full of reference cycles, is freed only by it)")
+    if not micrograd:
+        print("micrograd: not installed (pip install micrograd to compare)")
+    compiled_us = us_per_node["labgrad compiled", False]
+    verdict = compiled_us <= 1.5 and difference is None
+    print(f"target labgrad compiled <= 1.5 us per node (gc on): {'met' if verdict else 'NOT met'} "
+          f"({compiled_us:.3f} us/node)")
+    return us_per_node
+
+
+def _time_steps(step, x, y, block, gc_off):
+    """The median seconds of ``step(x, y)`` over a block of steps timed for about ``block`` seconds (at least one);
+    the garbage collected before each step, untimed; ``gc_off``: the collector disabled during the step."""
+    per_step = []
+    while not per_step or sum(per_step) < block:
+        gc.collect()
+        if gc_off:
+            gc.disable()
+        try:
+            t0 = time.perf_counter()
+            step(x, y)
+            per_step.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
+    return statistics.median(per_step)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 5 chain repeats, 1 epoch of 6,400 samples, 2 short rounds of d), "
-                             "1 ComplexNet epoch of 6,400 samples in e)")
+                             "1 ComplexNet epoch of 6,400 samples in e), f) on 10 points with an MLP 2-4-1")
     parser.add_argument("--repeats", type=int, default=None, help="repeats of the op chain (default 51)")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs per implementation (default 5)")
     parser.add_argument("--samples", type=int, default=None, help="training samples per epoch (default 60000)")
@@ -1085,6 +1501,8 @@ def main(argv=None):
                         help="skip benchmark d) (the function transforms against torch.func)")
     parser.add_argument("--skip-complexnet", action="store_true",
                         help="skip benchmark e) (the lab's ComplexNet epoch against PyTorch)")
+    parser.add_argument("--skip-moons", action="store_true",
+                        help="skip benchmark f) (micrograd's moons MLP as 0-d tensors)")
     parser.add_argument("--complexnet-epochs", type=int, default=None,
                         help="e): epochs per framework, taken in turn (default 3; --quick 1)")
     args = parser.parse_args(argv)
@@ -1127,6 +1545,15 @@ def _run(args):
                              1000 if args.quick else COMPLEXNET_TEST)
     if not args.skip_player:                         # in this process, once the workers have stopped
         bench_player(3 if args.quick else 7)
+    if not args.skip_moons:                          # pure Python, in this process too
+        if args.quick:
+            bench_moons(2, points=10, sizes=(2, 4, 1), micrograd=_have_micrograd(), block=0.01)
+        else:
+            bench_moons(7, micrograd=_have_micrograd())
+
+
+def _have_micrograd():
+    return importlib.util.find_spec("micrograd") is not None
 
 
 @contextlib.contextmanager

@@ -255,14 +255,19 @@ def make_optimizer(kind, params, torch_module=None):
     return getattr(optim, name)(params, **hyper)
 
 
-def train_epoch(model, opt, X, y, order, batch_size, framework="labgrad", progress=None):
+def train_epoch(model, opt, X, y, order, batch_size, framework="labgrad", progress=None, compile=False):
     """One epoch over ``X[order]`` in batches (the last one may be short, as PyTorch's DataLoader).
 
     labgrad trains with ``nn.fit`` (the same steps as PyTorch's loop below), on a DataLoader
-    taking ``order`` as its sampler. ``progress(iterable)`` wraps the epoch's batches (a tracker
-    of :func:`demos.common.progress_bar`). Returns ``(mean batch loss, seconds)``: the lab's
+    taking ``order`` as its sampler; ``compile=True`` passes ``compile=True`` to ``nn.fit``
+    (the step recorded on its first batches, then replayed: the same training, bit for bit).
+    ``progress(iterable)`` wraps the epoch's batches (a tracker of
+    :func:`demos.common.progress_bar`). Returns ``(mean batch loss, seconds)``: the lab's
     unweighted mean of the batch losses.
     """
+    if compile and framework != "labgrad":
+        raise ValueError(f"train_epoch: compile=True is labgrad's (nn.fit's compile), got framework={framework!r}; "
+                         "pass compile=False for torch")
     starts = range(0, len(order), batch_size)
     total, t0 = 0.0, time.perf_counter()
     if framework == "torch":
@@ -286,7 +291,7 @@ def train_epoch(model, opt, X, y, order, batch_size, framework="labgrad", progre
             losses.append(info.loss)
             tick()
         nn.fit(model, nn.functional.cross_entropy, opt, nn.data.DataLoader(X, y, batch_size, sampler=order),
-               progress=False, metrics=(), on_batch=on_batch)
+               progress=False, metrics=(), on_batch=on_batch, compile=compile)
         total = sum(losses)
     return total / len(starts), time.perf_counter() - t0
 

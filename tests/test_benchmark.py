@@ -1,5 +1,6 @@
-"""``python -m demos.benchmark`` runs in every mode, ``--unfused-sgd`` really gives labgrad numpy's update, and d)
-times the function transforms it names and catches a wrong result.
+"""``python -m demos.benchmark`` runs in every mode, ``--unfused-sgd`` really gives labgrad numpy's update, d)
+times the function transforms it names and catches a wrong result, and the compiled rows of b), e) and f)
+are checked against eager labgrad bit for bit (a deliberately different compiled run is a mismatch).
 
 The runs are in-process calls of ``benchmark.main`` (its workers are spawned processes, as in a user's run),
 shrunk to a few seconds with ``--repeats 1 --samples 128`` on top of ``--quick``. The numbers they print
@@ -19,6 +20,7 @@ from nn import blas
 
 SHRINK = ["--quick", "--repeats", "1", "--samples", "128", "--random-data"]
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_MICROGRAD = importlib.util.find_spec("micrograd") is not None
 SGD_LINE = "labgrad : SGD update p -= lr g as "
 
 
@@ -32,10 +34,14 @@ def _sgd_line(out):
 def test_main_runs_to_the_end(options, capsys):
     environ, sizes = dict(os.environ), benchmark.SIZES
     transforms = options in ([], ["--no-torch"])     # d) and e) with and without torch, skipped in the other runs
-    benchmark.main(SHRINK + (options or []) + ["--skip-player"] * bool(options)   # c) once, in the default run
+    benchmark.main(SHRINK + (options or []) + ["--skip-player", "--skip-moons"] * bool(options)   # c), f) once
                    + ["--skip-transforms", "--skip-complexnet"] * (not transforms))
     out = capsys.readouterr().out
     assert "== a) per-op overhead" in out and "== b) one training epoch" in out
+    _check_mlp_section(out, tiny="--sizes" in options)
+    assert ("== f) micrograd's moons MLP" in out) == (not options)
+    if not options:
+        _check_moons_section(out, with_micrograd=HAVE_MICROGRAD, points=10, sizes="2-4-1")
     assert ("== e) seed 004 ComplexNet epoch" in out) == transforms
     if transforms:
         _check_complexnet_section(out, with_torch=HAVE_TORCH and "--no-torch" not in options)
@@ -115,13 +121,15 @@ def test_unfused_sgd_worker_takes_numpys_two_passes(unfused, axpy_spy, tmp_path)
     benchmark.init_worker("labgrad", tmp_path / "data.npz", None, unfused_sgd=unfused)
     info = benchmark.worker_info()
     benchmark.start_epoch(benchmark.he_init())                      # as the benchmark's worker runs it
-    _, losses, params = benchmark.train_paired(1)["labgrad"]
+    results = benchmark.train_paired(1)
+    _, losses, params = results["labgrad"]
     if unfused:
         assert info["sgd"] == "numpy's two passes (--unfused-sgd)"
         assert axpy_spy == []                                        # the optimiser never reached BLAS axpy
     else:
         assert info["sgd"] == "one pass, BLAS axpy"
-        assert axpy_spy.count(big) == 2
+        assert axpy_spy.count(big) == 2 + 3      # eager's 2 steps; compiled's 2, and its 1st tape replayed to check it
+    assert results["labgrad compiled"][1] == losses                   # (2 batches: both recorded, as eager)
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-6)  # the same training either way
     for (w, b), (w_ref, b_ref) in zip(params, reference_params):
         np.testing.assert_allclose(w, w_ref, rtol=1e-5, atol=1e-7)
@@ -133,6 +141,103 @@ def test_sgd_line_without_reachable_blas_says_so(monkeypatch):
     monkeypatch.setattr(benchmark, "worker_state", {})
     benchmark.init_worker("labgrad", None, None)
     assert benchmark.worker_info()["sgd"] == "numpy's two passes (numpy's BLAS not reachable)"
+
+
+# --- b) labgrad compiled and the GEMM floor ------------------------------------------------------------
+
+def _check_mlp_section(out, tiny):
+    """b)'s five rows, compiled checked against eager bit for bit, and the issue's targets for the net judged."""
+    for name in ("numpy (hand-written)", "labgrad eager", "labgrad compiled", "GEMM floor"):
+        assert 0 <= number(rf"\n{re.escape(name)} +([\d.]+) ", out) < 10_000  # best s/epoch: a time (0.000 for 2
+                                                                                # tiny batches), not judged
+    assert "sanity: labgrad compiled = labgrad eager bit for bit" in out
+    assert re.search(r"sanity: the GEMM floor ran \d+ batches\n", out)
+    assert "target labgrad eager <= 1.10x numpy" in out
+    if tiny:
+        assert "target labgrad compiled <= 1.1x numpy" in out and "(no target for --sizes)" in out
+        assert "target labgrad compiled <= 0.85x numpy" not in out
+    else:
+        assert "target labgrad compiled <= 0.85x numpy" in out
+        assert "target labgrad compiled <= 1.5x the GEMM floor" in out
+
+
+def _run_epoch(epoch):
+    """(losses, trained weights) of one of the benchmark's epoch generators run to its end."""
+    losses = []
+    while True:
+        try:
+            losses.append(next(epoch))
+        except StopIteration as end:
+            return losses, end.value
+
+
+@pytest.fixture
+def tiny_net(monkeypatch):
+    monkeypatch.setattr(benchmark, "SIZES", (8, 6, 4, 10))
+    rng = np.random.default_rng(3)
+    return benchmark.he_init(), rng.random((5 * benchmark.BATCH - 7, 8), dtype=np.float32), rng.integers(0, 10, 313)
+
+
+def _mlp_results(init, x, y, compiled_x=None, compiled_init=None):
+    """b)'s results of the four paired epochs (untimed); the compiled one on other data or weights if given."""
+    results = {"numpy": _run_epoch(benchmark.epoch_numpy([(W.copy(), b.copy()) for W, b in init], x, y)),
+               "labgrad": _run_epoch(benchmark.epoch_labgrad(init, x, y)),
+               "labgrad compiled": _run_epoch(benchmark.epoch_labgrad(
+                   init if compiled_init is None else compiled_init, x if compiled_x is None else compiled_x, y,
+                   compile=True)),
+               "gemm": _run_epoch(benchmark.epoch_gemm(init, x, y))}
+    return results
+
+
+def test_the_compiled_epoch_is_the_eager_epoch_bit_for_bit(tiny_net):
+    init, x, y = tiny_net
+    results = _mlp_results(init, x, y)                       # 5 batches: 4 of 64 (2 recorded, 2 replayed), 1 of 57
+    ok, compiled_ok, lines = benchmark.mlp_sanity(results)
+    assert ok and compiled_ok, lines
+    assert lines[-3:] == [
+        "sanity: labgrad compiled = labgrad eager bit for bit (every batch's loss, every final weight)",
+        "sanity: the GEMM floor ran 5 batches", "sanity: the implementations agree"]
+    assert results["gemm"] == ([None] * 5, None)             # no loss, nothing trained
+
+
+def _one_ulp_off(init):
+    changed = [(W.copy(), b.copy()) for W, b in init]
+    changed[1][0][2, 3] = np.nextafter(changed[1][0][2, 3], np.float32(np.inf))
+    return changed
+
+
+def _an_input_changed_in_batch_3(x):
+    changed = x.copy()
+    changed[3 * benchmark.BATCH + 5] *= np.float32(0.5)
+    return changed
+
+
+@pytest.mark.parametrize("change, message", [
+    ("x", r"the loss of batch 3: "),                          # a replayed batch on other data
+    ("init", r"the (loss of batch \d+|final [Wb] of layer \d): "),   # one weight one ulp off at the start
+], ids=["other data in a replayed batch", "a weight one ulp off"])
+def test_a_different_compiled_epoch_is_a_mismatch(tiny_net, change, message):
+    init, x, y = tiny_net
+    if change == "x":
+        results = _mlp_results(init, x, y, compiled_x=_an_input_changed_in_batch_3(x))
+    else:
+        results = _mlp_results(init, x, y, compiled_init=_one_ulp_off(init))
+    ok, compiled_ok, lines = benchmark.mlp_sanity(results)
+    assert not ok and not compiled_ok
+    assert lines[-1] == "sanity: MISMATCH between the implementations"
+    mismatch = [line for line in lines if line.startswith("sanity: MISMATCH: labgrad compiled differs from labgrad "
+                                                          "eager: ")]
+    assert len(mismatch) == 1 and re.search(message, mismatch[0]), lines
+
+
+def test_final_weights_that_differ_are_a_mismatch(tiny_net):
+    init, x, y = tiny_net
+    results = _mlp_results(init, x, y)
+    losses, trained = results["labgrad compiled"]
+    trained[2][1][0] += np.float32(1e-3)                      # the last bias, after the epoch
+    assert benchmark.bitwise_difference(results["labgrad"], (losses, trained)) == (
+        "the final b of layer 3: max |difference| 1.0e-03")
+    assert not benchmark.mlp_sanity(results)[1]
 
 
 # --- c) the backprop player -------------------------------------------------------------------------
@@ -279,9 +384,13 @@ def _check_complexnet_section(out, with_torch):
         assert 0 < seconds < 10_000                                       # a time, not the target (timing is no test)
         accuracy = number(rf"\n{impl} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +([\d.]+)%", out)
         assert 0 <= accuracy <= 100
+    seconds = number(r"\nlabgrad compiled +([\d.]+) ", out)
+    assert 0 < seconds < 10_000
+    assert "sanity: labgrad compiled = labgrad eager bit for bit (mean loss of every epoch, test accuracy)" in out, out
     if with_torch:
         assert "sanity: labgrad and torch agree" in out, out
         assert "target labgrad <= 0.9x torch s/epoch" in out
+        assert "target labgrad compiled <= 0.9x torch s/epoch" in out
     else:
         assert "labgrad only (no torch)" in out and re.search(r"\ntorch +[\d.]+ ", out) is None   # no torch row
 
@@ -322,3 +431,108 @@ def test_complexnet_worker_trains_the_labs_model(monkeypatch, tmp_path):
     accuracy, _ = benchmark.complexnet_accuracy()
     assert seconds > 0 and second < first
     assert accuracy > 0.9                                                 # ten separable classes
+    # the compiled model: the same weights, batches and steps (8 of 10 batches replayed each epoch)
+    losses = [benchmark.complexnet_epoch(np.arange(640), True)[0] for _ in range(2)]
+    compiled_accuracy, _ = benchmark.complexnet_accuracy(True)
+    assert benchmark.complexnet_compiled_difference(
+        {"labgrad": [first, second], "labgrad compiled": losses},
+        {"labgrad": accuracy, "labgrad compiled": compiled_accuracy}) is None
+
+
+@pytest.mark.parametrize("compiled_losses, compiled_accuracy, message", [
+    ([0.5, 0.4], 0.85, None),
+    ([0.5, 0.4 + 2 ** -54], 0.85, "the mean loss of epoch 2: "),           # one ulp
+    ([0.5, 0.4], 0.8501, "the test accuracy: 0.8501 vs 0.85"),
+    ([0.5], 0.85, "1 epochs instead of 2"),
+])
+def test_complexnet_compiled_difference(compiled_losses, compiled_accuracy, message):
+    difference = benchmark.complexnet_compiled_difference({"labgrad": [0.5, 0.4], "labgrad compiled": compiled_losses},
+                                                          {"labgrad": 0.85, "labgrad compiled": compiled_accuracy})
+    assert difference == message if message is None else message in difference
+
+
+def test_train_epoch_compile_is_labgrads():
+    from demos import fashion_mnist as fm
+    with pytest.raises(ValueError, match="train_epoch: compile=True is labgrad's"):
+        fm.train_epoch(None, None, np.zeros((4, 784), np.float32), np.zeros(4, np.int64), np.arange(4), 2, "torch",
+                       compile=True)
+
+
+# --- f) micrograd's moons MLP as 0-d tensors ------------------------------------------------------------
+
+def _check_moons_section(out, with_micrograd, points, sizes):
+    """f)'s rows: per step and per node, compiled checked against eager (and micrograd when installed)."""
+    assert f"MLP {sizes} of scalar neurons" in out and f"batch = all {points} points" in out
+    impls = ["labgrad eager", "labgrad compiled"] + ["micrograd"] * with_micrograd
+    for impl in impls:
+        assert 0 < number(rf"\n{impl} +[\d.]+ +([\d.]+) ", out) < 1e6    # us/node: a figure, not judged
+    nodes = int(number(r"nodes per step \(ops of the graph from the loss\): labgrad ([\d]+)", out.replace(",", "")))
+    assert nodes > 0
+    assert re.search(r"recording took [\d.]+ s \(1st call\) \+ [\d.]+ s \(2nd call", out)
+    if with_micrograd:
+        assert f"micrograd {nodes:,}" in out
+        assert "sanity: labgrad compiled = labgrad eager bit for bit, micrograd within 1e-12" in out, out
+        assert "vs micrograd" in out
+    else:
+        assert "sanity: labgrad compiled = labgrad eager bit for bit\n" in out, out
+        assert "micrograd: not installed" in out and "vs micrograd" not in out
+    assert "target labgrad compiled <= 1.5 us per node (gc on): " in out
+
+
+@pytest.mark.parametrize("with_micrograd", [False, True], ids=["labgrad only", "micrograd"])
+def test_moons_section(with_micrograd, capsys):
+    if with_micrograd and not HAVE_MICROGRAD:
+        pytest.skip("micrograd is not installed (not a dependency; the labgrad-only run covers f)")
+    benchmark.bench_moons(1, points=6, sizes=(2, 3, 1), micrograd=with_micrograd, block=0.0)
+    _check_moons_section(capsys.readouterr().out, with_micrograd, points=6, sizes="2-3-1")
+
+
+def _moons_losses(step, x, y, n):
+    return [step(x, y).item() for _ in range(n)]
+
+
+@pytest.mark.parametrize("sizes", [(2, 4, 1), (2, 3, 3, 1)])
+def test_the_compiled_moons_step_is_the_eager_step_and_a_different_one_is_a_mismatch(sizes):
+    import autograd
+    x, y = benchmark.make_moons(8)
+    init = benchmark.moons_init(sizes)
+    eager = _moons_losses(benchmark.moons_labgrad(init)[1], x, y, 4)
+    compiled_step = autograd.compile(benchmark.moons_labgrad(init)[1])
+    compiled = _moons_losses(compiled_step, x, y, 4)
+    assert compiled_step.replays == 2
+    assert benchmark.moons_difference({"labgrad eager": eager, "labgrad compiled": compiled}) is None
+    other = benchmark.moons_init(sizes, seed=1)                  # deliberately other initial weights
+    different = _moons_losses(autograd.compile(benchmark.moons_labgrad(other)[1]), x, y, 4)
+    assert benchmark.moons_difference({"labgrad eager": eager, "labgrad compiled": different}).startswith(
+        "labgrad compiled differs from labgrad eager at step 1: ")
+
+
+def test_micrograd_counts_the_same_nodes_and_losses():
+    pytest.importorskip("micrograd")
+    x, y = benchmark.make_moons(8)
+    init = benchmark.moons_init((2, 4, 1))
+    labgrad, micrograd = benchmark.moons_labgrad(init)[1], benchmark.moons_micrograd(init)
+    first = labgrad(x, y), micrograd(x, y)
+    assert benchmark.count_nodes(first[0]) == benchmark.count_nodes(first[1]) == (
+        8 * (4 * (2 + 2 + 1) + (4 + 4) + 3)     # per point: 4 hidden neurons (2 products, 2 sums, relu), 1 output, loss
+        + 8 + 1                                 # the mean of the 8 losses
+        + 2 * 17 + 1 + 1)                       # sum(p * p) over 17 parameters, times alpha, plus the data loss
+    losses = {"labgrad eager": [first[0].item(), labgrad(x, y).item()],
+              "micrograd": [first[1].data, micrograd(x, y).data]}
+    assert benchmark.moons_difference(losses) is None
+    losses["micrograd"][1] *= 1 + 1e-9
+    assert benchmark.moons_difference(losses).startswith("micrograd differs from labgrad eager at step 2")
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100])
+def test_make_moons(n):
+    x, y = benchmark.make_moons(n)
+    assert x.shape == (n, 2) and y.shape == (n,) and np.sum(y == -1) == n // 2
+    assert x.dtype == y.dtype == np.float64 and np.all(np.abs(x) < 3)
+
+
+def test_the_benchmarks_doctests():
+    """The module's doctests (pytest collects those of autograd/ and nn/ only)."""
+    import doctest
+    result = doctest.testmod(benchmark)
+    assert result.attempted >= 10 and result.failed == 0
