@@ -25,7 +25,7 @@ import ctypes
 
 import numpy as np
 
-__all__ = ["axpy", "uses_blas", "available", "describe", "ROUTINES", "MIN_BYTES"]
+__all__ = ["axpy", "available", "describe", "ROUTINES", "MIN_BYTES"]
 
 MIN_BYTES = 1 << 17
 """With ``fused=None``, arrays smaller than this (128 KiB) take numpy's path: the ctypes call costs more."""
@@ -86,11 +86,6 @@ def describe():
     if ROUTINES:
         return _WHERE
     return f"not reachable: {_WHERE}; axpy takes numpy's two passes"
-
-
-def uses_blas(y):
-    """True when :func:`axpy` with ``fused=None`` would update ``y`` through BLAS (large enough, reachable)."""
-    return type(y) is np.ndarray and y.nbytes >= MIN_BYTES and ROUTINES.get(y.dtype) is not None
 
 
 def axpy(a, x, y, fused=None):

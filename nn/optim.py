@@ -76,7 +76,6 @@ def _aligned_zeros(like):
     return zeros
 
 
-_ADAM_BLOCK = 1 << 14           # elements: the six float32 arrays of a block (384 KiB) stay in L2 between passes
 _LARGE_BYTES = 1 << 17
 """A parameter of this many bytes or more whose gradient backward made anew (after ``zero_grad()``) is
 updated on its own, from that gradient: copying it into the flat buffer would cost more than the few
@@ -747,22 +746,9 @@ class Adam(Optimizer):
         ``v``, all updated in place; ``g_wd`` and ``tmp`` are work arrays of the same shape.
 
         Work arrays are kept, not made: fresh temporaries of a 784x512 weight cost more
-        (allocation, page faults) than the arithmetic itself. Long arrays go through the
-        dozen passes a block at a time, so that the six arrays of a block stay in the
-        core's cache between passes instead of streaming through memory twelve times
-        (each element's arithmetic is the same: the results are the same bits).
+        (allocation, page faults) than the arithmetic itself.
         """
-        arrays = (data, grad, m, v, g_wd, tmp)
-        if data.size < 2 * _ADAM_BLOCK or not all(a.flags.c_contiguous for a in arrays):
-            return self._adam_pass(data, grad, m, v, t, g_wd, tmp, group, self.fused)
-        # the whole array's choice of update (BLAS or numpy's two passes) for every block, small as it is
-        fused = self.fused if self.fused is not None else blas.uses_blas(data)
-        flat = [a.reshape(-1) for a in arrays]
-        for lo in range(0, data.size, _ADAM_BLOCK):
-            block = [a[lo:lo + _ADAM_BLOCK] for a in flat]
-            self._adam_pass(*block[:4], t, *block[4:], group, fused)
-
-    def _adam_pass(self, data, grad, m, v, t, g_wd, tmp, group, fused):
+        fused = self.fused
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if self.decoupled and wd:
             data *= 1 - lr * wd                          # AdamW: decay the weights, not the gradient
