@@ -39,7 +39,7 @@ import numpy as np
 import nn
 from autograd import Tensor, no_grad
 from demos import common
-from demos.fashion_mnist import epoch_orders, evaluate, machine_description
+from demos.fashion_mnist import epoch_orders, evaluate, machine_description, torch_threads
 
 __all__ = ["make_model", "torch_default_init", "to_torch", "as_images", "make_optimizer", "train_epoch",
            "peak_memory", "measure_memory", "feature_maps", "save_filters", "save_feature_maps", "results_table",
@@ -175,21 +175,6 @@ def train_epoch(side, model, opt, X, y, order, batch_size, tick=None):
     return float(np.mean(losses)), time.perf_counter() - t0
 
 
-@contextlib.contextmanager
-def _threads(side, n):
-    """PyTorch at ``n`` threads inside the block (0: its default), as numpy's BLAS under ``--blas-threads``."""
-    if side != "torch" or not n:
-        yield
-        return
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 # --- peak memory: one fresh process per side ------------------------------------------------------
 
 def _resident_kib(field):
@@ -209,7 +194,7 @@ def peak_memory(side, model, X, y, batch_size, lr, threads=1):
     Either is None where it cannot be measured (no /proc).
     """
     result = {"rss": None, "traced": None}
-    context = _threads(side, threads)
+    context = torch_threads(threads if side == "torch" else 0)
     blas = contextlib.nullcontext()
     if threads:
         from threadpoolctl import threadpool_limits
@@ -349,7 +334,7 @@ def _run(args, out):
     sides = ["labgrad"]
     if args.compare_torch:
         try:
-            import torch
+            import torch  # noqa: F401  (installed? the sides below import it where they use it)
             sides.insert(0, "torch")
         except ImportError:
             print("--compare-torch: PyTorch is not installed (pip install torch, an optional package): "
@@ -391,7 +376,7 @@ def _run(args, out):
         for s in sides:
             ticks = iter(bar(range(batches), f"{SIDES[s]} epoch {epoch}/{args.epochs}"))
             next(ticks, None)                       # the bar shows 0 done; each tick counts one finished batch
-            with _threads(s, args.blas_threads):
+            with torch_threads(args.blas_threads if s == "torch" else 0):
                 loss, seconds = train_epoch(s, models[s], opts[s], X, y, order, args.batch_size,
                                             lambda: next(ticks, None))
             results[s]["epoch_loss"].append(loss)
@@ -401,7 +386,7 @@ def _run(args, out):
 
     for s in sides:
         r = results[s]
-        with _threads(s, args.blas_threads):
+        with torch_threads(args.blas_threads if s == "torch" else 0):
             r["test_acc"], r["test_ce"] = evaluate(models[s], X_test, y_test, "torch" if s == "torch" else "labgrad")
         r["last_loss"] = r["epoch_loss"][-1]
         r["s_per_epoch"], r["s_fastest"] = float(np.mean(r["epoch_time"])), float(np.min(r["epoch_time"]))

@@ -46,7 +46,7 @@ import nn
 from autograd import Tensor, checks, no_grad
 
 __all__ = ["exercise_1b", "print_exercise_1b", "Net", "ComplexNet", "SPECS", "lab_init", "to_torch", "epoch_orders",
-           "make_optimizer", "train_epoch", "evaluate", "run_model", "machine_description", "results_table", "plot_losses",
+           "make_optimizer", "train_epoch", "torch_threads", "evaluate", "run_model", "machine_description", "results_table", "plot_losses",
            "LAB_RESULTS", "main"]
 
 #: The lab's printed results (seed 004, exercise 1c and 1d).
@@ -457,7 +457,7 @@ def plot_losses(results, frameworks, path=None):
 
 
 @contextlib.contextmanager
-def _torch_threads(n):
+def torch_threads(n):
     """PyTorch at ``n`` threads inside the block (0: unchanged), as numpy's BLAS under ``--blas-threads``."""
     if not n:
         yield
@@ -524,7 +524,7 @@ def _run(args, out):
     results = {}
     batches = len(range(0, len(X), args.batch_size))
     bar = common.progress_bar(args, "training", total=len(args.models) * len(frameworks) * args.epochs * batches)
-    with _torch_threads(args.blas_threads if "torch" in frameworks else 0):
+    with torch_threads(args.blas_threads if "torch" in frameworks else 0):
         for name in args.models:
             results[name] = run_model(name, (X, y, X_test, y_test), args, frameworks,
                                       lambda desc: lambda starts: bar(starts, desc))

@@ -748,7 +748,6 @@ class Adam(Optimizer):
         Work arrays are kept, not made: fresh temporaries of a 784x512 weight cost more
         (allocation, page faults) than the arithmetic itself.
         """
-        fused = self.fused
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if self.decoupled and wd:
             data *= 1 - lr * wd                          # AdamW: decay the weights, not the gradient
@@ -757,7 +756,7 @@ class Adam(Optimizer):
             g_wd += grad
             grad = g_wd
         m *= beta1
-        axpy(1 - beta1, grad, m, fused)
+        axpy(1 - beta1, grad, m, self.fused)
         v *= beta2
         np.multiply(grad, grad, out=tmp)
         tmp *= 1 - beta2
@@ -767,7 +766,7 @@ class Adam(Optimizer):
         denom /= math.sqrt(1 - beta2 ** t)
         denom += eps
         step = np.divide(m, denom, out=tmp)
-        axpy(-lr / (1 - beta1 ** t), step, data, fused)
+        axpy(-lr / (1 - beta1 ** t), step, data, self.fused)
 
 
 class AdamW(Adam):

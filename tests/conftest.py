@@ -16,3 +16,17 @@ def no_data_env(monkeypatch, tmp_path):
     for var in ("LABGRAD_MNIST_DIR", "LABGRAD_FASHION_MNIST_DIR", "LABGRAD_DATA"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """PyTorch on tiny tensors with its thread pool on shared cores: 50 ms a call; one thread: 3 ms."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

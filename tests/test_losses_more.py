@@ -25,18 +25,7 @@ WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
 SHAPES = {"(N, C)": (5, C), "(N, C, d1)": (3, C, 2), "(N, C, d1, d2)": (2, C, 3, 2)}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """PyTorch on tiny tensors with its thread pool on shared cores: 50 ms a call; one thread: 3 ms."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # (the fixture: conftest.py)
 
 
 def _labels(shape, ignore):

@@ -23,18 +23,7 @@ TIES = np.array([[1.0, 3.0, 1.0, 2.0], [2.0, 2.0, 2.0, -1.0], [0.5, -1.0, 0.5, -
 LARGE = np.array([[-1000.0, 1000.0, 3.0, 999.0], [1e4, -1e4, 1e4, 0.0], [-700.0, -710.0, -720.0, -1e4]])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """PyTorch on tiny tensors with its thread pool on shared cores: 50 ms a call; one thread: 3 ms."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")   # (the fixture: conftest.py)
 
 # (id, labgrad call, torch call, input): values of the outputs that are floats, and the gradient of
 # <u, values>, must be PyTorch's; integer outputs (indices) must be equal
