@@ -151,7 +151,7 @@ class Tape:
         self.alive = []                   # the recorded arrays, kept so that their ids stay theirs
         self.signature = []
         self.params = {}                  # id(leaf tensor) -> (tensor, its array's name): guarded
-        self.modules = {}                 # id(module) -> (module, training, its parameters' and buffers' arrays)
+        self.modules = {}                 # id(module) -> a module called in the step (guarded, see watch)
         self.refused = None               # (what, where) of the first thing that cannot be captured
         self.optimizers = {}              # id -> an optimiser stepped in the step
         self.stateful = {}                # id -> another object with state_dict() whose method the step calls
@@ -795,8 +795,8 @@ class CompiledStep:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args):
-        if self.eager:
-            return self.fn(*args)
+        if self.eager or (open_blocks.count and thread_modes.capture is not None):
+            return self.fn(*args)         # (inside another step's recording: its ops are that step's to record)
         key = self._key(args)
         if type(key) is str:              # arguments a replay cannot be guarded on: eager (said once)
             if key not in self.said:
@@ -867,9 +867,6 @@ class CompiledStep:
                 tape.bind_argument(k, a.data)
             elif type(a) is np.ndarray:
                 tape.bind_argument(k, a)
-        if thread_modes.capture is not None:
-            raise CaptureError(f"compile: {self.name} was called while another step is recorded; "
-                               "compile the outer step only")
         open_blocks.add(1)
         thread_modes.capture = tape
         try:

@@ -450,6 +450,22 @@ def test_bad_labels_are_refused_on_a_replay_as_eagerly():
     assert compiled.replays == 2                  # (the second, refused, before it changed anything)
 
 
+def test_a_compiled_step_called_inside_another_is_recorded_as_part_of_it():
+    model, opt, step = MODELS["MLP, SGD"](1)
+    inner = autograd.compile(step)
+    for x, y in batches(3):                       # the inner step verified and replaying on its own
+        inner(x, y)
+    eager_model, _, eager_step = MODELS["MLP, SGD"](1)
+    for x, y in batches(3):
+        eager_step(x, y)
+    outer = autograd.compile(lambda x, y: inner(x, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for (x, y), (ex, ey) in zip(batches(8), batches(8)):
+            assert_same_bits(outer(x, y)[0].data, eager_step(ex, ey)[0].data, "nested")
+    assert outer.replays == 6 and inner.replays == 1
+
+
 def test_a_user_op_that_says_it_is_capturable_is_replayed():
     compiled = run_both(_training(_capturable_user_op), 10)
     assert compiled.replays == 8
