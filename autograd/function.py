@@ -236,9 +236,6 @@ class Function:
         leading axis (a batch of directions: ``jacfwd``'s columns, ``jacrev``'s rows); other
         ops are given the batch one direction at a time.
 
-    How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
-    pictures of :mod:`autograd.viz`, is stated here too, once per op:
-
     capturable : bool
         True where ``forward`` depends only on its inputs and parameters (a random op: on the
         generator it is given) and ``backward`` only on what ``forward`` saved on ``self``, so
@@ -251,6 +248,9 @@ class Function:
         output ``out`` and the upstream gradient ``g``, computing what ``forward`` and
         ``backward`` compute, operation for operation (``("a * b", "g * b", "g * a")``), so that
         the replay is bit for bit the eager step. None: the op is called as usual.
+
+    How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
+    pictures of :mod:`autograd.viz`, is stated here too, once per op:
 
     infix : bool
         True for binary operators written ``a + b`` (and drawn as the symbol in a circle).
