@@ -288,7 +288,7 @@ def test_benchmark_pairs_numpy_and_labgrad_in_one_worker(monkeypatch, tmp_path):
     before = [w.copy() for w, _ in init]
     benchmark.start_epoch(init)
     results = benchmark.train_paired(3)                 # 10 batches: 4 turns of each
-    assert set(results) == {"numpy", "labgrad"}
+    assert set(results) == {"numpy", "labgrad", "labgrad compiled", "gemm"}
     (t_np, losses_np, params_np), (t_lab, losses_lab, params_lab) = results["numpy"], results["labgrad"]
     assert t_np > 0 and t_lab > 0 and len(losses_np) == len(losses_lab) == 10
     np.testing.assert_allclose(losses_lab, losses_np, rtol=1e-5)
