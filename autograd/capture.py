@@ -436,24 +436,20 @@ class Tape:
         """``result`` with each array the tape computed replaced by its position among the outputs."""
         outputs = []
 
-        def walk(obj):
+        def leaf(obj):
             if isinstance(obj, Tensor) and id(obj.data) in self.names:
                 outputs.append(self.names[id(obj.data)])
                 return _Output(len(outputs) - 1)
             if type(obj) is np.ndarray and id(obj) in self.names:
                 outputs.append(self.names[id(obj)])
                 return _Output(len(outputs) - 1, tensor=False)
-            if isinstance(obj, (tuple, list)):
-                return type(obj)(walk(x) for x in obj)
-            if isinstance(obj, dict):
-                return {k: walk(v) for k, v in obj.items()}
             if obj is not None and not isinstance(obj, (str, Tensor, np.ndarray)):
                 self.refuse(f"the step returns a {type(obj).__name__} ({_short(obj)}), a value computed in Python "
                             "that a replay would repeat: return a Tensor (computed with labgrad's ops), or compute "
                             "it outside the step")
             self.signature.append(obj)        # a value of the recording: the next one must return the same
             return obj
-        return walk(result), outputs
+        return _mapped(result, leaf), outputs
 
     def guard_code(self):
         """The guards as one function: every tensor the step read as a leaf keeps its array and its
@@ -589,7 +585,8 @@ class _Snapshot:
             if not _bitwise(a, b):
                 return False, ("a random generator is in another state after a replay than after the eager step: "
                                "the step draws random numbers outside labgrad's ops")
-        if not _bitwise(_arrays_of(result), _arrays_of(other_result)):
+        arrays = (lambda x: x.data if isinstance(x, Tensor) else x)      # (a replay's Tensors against eager's)
+        if not _bitwise(_mapped(result, arrays), _mapped(other_result, arrays)):
             return False, ("the step returned other values when replayed than when run eagerly: they are computed "
                            "outside labgrad's ops (from .data, or numpy on the batch)")
         return True, ""
@@ -616,15 +613,13 @@ def _set_generator_state(g, state):
         g.bit_generator.state = state
 
 
-def _arrays_of(result):
-    """``result`` with Tensors replaced by their arrays (to compare a replay's result with the eager one's)."""
-    if isinstance(result, Tensor):
-        return result.data
+def _mapped(result, leaf):
+    """``result`` (a step's return value: tuples, lists and dicts of values) with ``leaf`` applied to each value."""
     if isinstance(result, (tuple, list)):
-        return [_arrays_of(x) for x in result]
+        return type(result)(_mapped(x, leaf) for x in result)
     if isinstance(result, dict):
-        return {k: _arrays_of(v) for k, v in result.items()}
-    return result
+        return {k: _mapped(v, leaf) for k, v in result.items()}
+    return leaf(result)
 
 
 def _bitwise(a, b):
@@ -663,14 +658,13 @@ class _Output:
 
 
 def _filled(template, outputs):
-    if type(template) is _Output:
-        array = outputs[template.index]
-        return Tensor.wrap(array) if template.tensor else array
-    if isinstance(template, (tuple, list)):
-        return type(template)(_filled(x, outputs) for x in template)
-    if isinstance(template, dict):
-        return {k: _filled(v, outputs) for k, v in template.items()}
-    return template
+    """The replay's result: ``template`` with each :class:`_Output` replaced by its array (or a Tensor of it)."""
+    def leaf(obj):
+        if type(obj) is not _Output:
+            return obj
+        array = outputs[obj.index]
+        return Tensor.wrap(array) if obj.tensor else array
+    return _mapped(template, leaf)
 
 
 def _same(a, b):

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from autograd.checks import dtype_and_device
-from autograd.modes import open_blocks, thread_modes
+from autograd.modes import open_blocks, replayed, thread_modes
 
 __all__ = ["Tensor", "as_tensor", "ElementCount"]
 
@@ -214,9 +214,7 @@ class Tensor:
 
     def zero_grad(self, set_to_none=True):
         """Forget the accumulated gradient (``None``, or zeros in place if ``set_to_none=False``, as PyTorch)."""
-        if open_blocks.count and thread_modes.capture is not None:    # (recorded: every replay does it too)
-            return thread_modes.capture.replayed(self._forget_grad, set_to_none)
-        return self._forget_grad(set_to_none)
+        return replayed(self._forget_grad, set_to_none)      # (in a step autograd.compile records: every replay too)
 
     def _forget_grad(self, set_to_none):
         g = self.grad
