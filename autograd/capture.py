@@ -6,8 +6,11 @@ op, the graph, the backward walk's heap and dicts. ``compile`` records the step 
 as a :class:`Tape` (every op's ``forward``, every ``backward`` the walk called, each
 gradient's reduction and accumulation, the ``.grad`` writes and the optimiser's
 update, in the order they ran) and writes it out as one Python function of plain
-statements, ``v7 = matmul(v3, c2)``, which later calls run instead: no Tensor, no
-graph, no walk. ``step.code`` shows that function: backprop, written out.
+statements, which later calls run instead: no Tensor, no graph, no walk. An op that
+declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3``,
+``g13 = g12 @ param2.T``), any other is a call of its ``forward`` and ``backward``
+(``v6 = cross_entropy0(v4, ...)``). ``step.code`` shows that function: backprop,
+written out.
 
 What a replay trusts, and how it is made sure of:
 
@@ -277,16 +280,31 @@ class Tape:
         fn.replay_name = self.fresh(fn.name)
         code = type(fn).scalar_code
         if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
-            fn.replay_operands = [self.number(name) for name in args]
+            fn.replay_code = code, [self.number(name) for name in args], True      # (on numbers)
             out = self.new_variable(data)
-            self.lines.append(f"{out} = {_filled_in(code[0], fn.replay_operands)}")
+            self.lines.append(f"{out} = {_filled_in(code[0], fn.replay_code[1])}")
             self.held_numbers.add(out)
+            return
+        code = type(fn).array_code
+        if code is not None and not params and data.ndim and self.helpers_of(type(fn)):
+            fn.replay_code = code, [self.array(name) for name in args], False
+            self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], fn.replay_code[1])}")
             return
         self.namespace[fn.replay_name] = fn.forward
         call = f"{fn.replay_name}({', '.join(self.array(a) for a in args)}"
         call += "".join(f", {k}={self.value(v)}" for k, v in params.items()) + ")"
         out = self.new_variable(data)
         self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
+
+    def helpers_of(self, op_class):
+        """Put the functions ``op_class.array_code`` calls by name (its module's ``_sum_rows``) in the
+        namespace; False if a name is taken there by something else (the op is then called as usual)."""
+        module = vars(sys.modules[op_class.__module__])
+        for name in _called_names(op_class.array_code):
+            if name in module:
+                if self.namespace.setdefault(name, module[name]) is not module[name]:
+                    return False
+        return True
 
     def constant_quiet(self, obj, hint):
         """A constant the next recording need not repeat (an op's bound method: the op's class is compared)."""
@@ -350,7 +368,7 @@ class Tape:
         if returned is not input_grads:
             self.refuse(f"the backward of {op.name!r} returned a {type(returned).__name__}, not a tuple")
         self.returned = input_grads
-        if hasattr(op, "replay_operands"):       # on numbers: each input's gradient is written where passed
+        if hasattr(op, "replay_code"):       # written out: each input's gradient is written where passed
             return
         inputs = ", ".join(self.value(p.data) for p in op.parents)
         self.namespace[op.replay_name + "_backward"] = op.backward
@@ -363,17 +381,20 @@ class Tape:
             return
         prev = self.grads.get(p)
         name = f"g{next(self.counter)}"
-        operands = getattr(op, "replay_operands", None)
-        if operands is not None:                 # on numbers, as the op's scalar_code says
-            expr = _filled_in(op.scalar_code[1 + k], operands, g=self.grads[out], out=self.names[id(out.data)])
+        code, operands, on_numbers = getattr(op, "replay_code", (None, None, False))
+        if code is not None:                     # as the op's scalar_code or array_code says
+            g = self.grads[out] if on_numbers else self.array(self.grads[out])
+            expr = _filled_in(code[1 + k], operands, g=g, out=self.names[id(out.data)])
+        else:
+            expr = f"r[{k}]"
+        if on_numbers:
             self.held_numbers.add(name)
         else:
             raw = self.returned[k]
-            expr = f"r[{k}]"
             if raw.shape != p.data.shape:
                 expr = f"reduce_broadcast({expr}, {p.data.shape})"
             if raw.dtype != p.data.dtype:
-                expr = f"{expr}.astype(np.{p.data.dtype})"
+                expr = f"({expr}).astype(np.{p.data.dtype})"
             if prev in self.held_numbers:
                 self.held_numbers.add(name)
             if prev is None and expr == f"r[{k}]" and not op.trusted:
@@ -399,12 +420,15 @@ class Tape:
         call = f"{self.constant_quiet(write, 'write_grads')}({{{entries}}}, {handed})"
         if finished:
             self.lines.append(f"if {' and '.join(f'{n}.grad is None' for n in tensors.values())}:")
-            given = set(self.handed)
+            given, arrays_given = set(self.handed), set()
             for t, name in tensors.items():
+                # (by variable and by the recording's array: an op's backward that returns one array for two
+                # inputs, ``a + b``'s, does so on every replay too, under two names)
                 g, array = self.grads[t], finished[t]
                 adopted = (type(array) is np.ndarray and array.base is None and g not in given
-                           and g not in self.foreign and g not in self.held_numbers)
+                           and id(array) not in arrays_given and g not in self.foreign and g not in self.held_numbers)
                 given.add(g)
+                arrays_given.add(id(array))
                 self.lines.append(f"    {name}.grad = {g if adopted else f'np.array({g})'}")
             self.lines.append("else:")
             call = "    " + call
@@ -638,9 +662,18 @@ def _scalar(array):
 
 
 def _filled_in(code, operands, **names):
-    """An op's ``scalar_code`` expression with its names (``a``, ``b``, ``g``, ``out``) replaced by variables."""
+    """An op's ``scalar_code`` or ``array_code`` expression with its names (``a``, ``b``, ``c``, ``g``, ``out``)
+    replaced by variables."""
     names.update(zip("abc", operands))
     return _template_of(code).format_map(names)
+
+
+_NOT_CALLED = {"a", "b", "c", "g", "out", "np", "if", "else", "and", "or", "not", "None", "True", "False"}
+
+
+def _called_names(code):
+    """The names other than the operands and ``np`` in an op's ``array_code`` (helpers of its module)."""
+    return {name for expr in code for name in re.findall(r"(?<![\w.])([A-Za-z_]\w*)", expr)} - _NOT_CALLED
 
 
 @functools.lru_cache(maxsize=None)

@@ -248,6 +248,13 @@ class Function:
         output ``out`` and the upstream gradient ``g``, computing what ``forward`` and
         ``backward`` compute, operation for operation (``("a * b", "g * b", "g * a")``), so that
         the replay is bit for bit the eager step. None: the op is called as usual.
+    array_code : tuple of str or None
+        The same on arrays, for any captured step: ``forward`` and each input's gradient
+        written out in the replay (``v3 = a0 @ param0 + param1``) instead of two calls of
+        the op's methods; the inputs ``a``, ``b``, ``c``, ``out``, ``g``, ``np`` and helpers
+        of the op's own module by name. Only for ops that keep nothing on ``self`` and
+        take no parameters, and again operation for operation what ``forward`` and
+        ``backward`` compute (the compile check compares the two bit for bit).
 
     How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
     pictures of :mod:`autograd.viz`, is stated here too, once per op:
@@ -262,6 +269,7 @@ class Function:
     trusted = False
     capturable = False
     scalar_code = None
+    array_code = None
     infix = False
     commutative = False
     elementwise = False

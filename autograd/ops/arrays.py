@@ -4,12 +4,13 @@ Kept in one public module so the ops of ``autograd/ops`` (and the fused losses) 
 one stable formulation instead of importing each other's private helpers.
 """
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from autograd.tensor import Tensor
 
-__all__ = ["values", "shift_by_max", "softmax_array", "erf_array", "erfc_array"]
+__all__ = ["values", "row_starts", "shift_by_max", "softmax_array", "erf_array", "erfc_array"]
 
 
 def values(x):
@@ -20,6 +21,18 @@ def values(x):
     (array([1.]), array([2.]))
     """
     return x.data if isinstance(x, Tensor) else x
+
+
+@lru_cache(maxsize=64)                                # batch shapes are few
+def row_starts(n, c):
+    """``[0, c, 2c, ...]`` (n entries, read-only): where each row starts in a flattened (n, c) array.
+
+    >>> row_starts(3, 4)
+    array([0, 4, 8])
+    """
+    starts = np.arange(n) * c
+    starts.flags.writeable = False
+    return starts
 
 
 def shift_by_max(x, axis):
@@ -36,7 +49,12 @@ def shift_by_max(x, axis):
     if x.size == 0:                                      # (numpy's max refuses an empty axis)
         kept = tuple(1 if i in _axis_tuple(axis, x.ndim) else n for i, n in enumerate(x.shape))
         return x.copy(), np.full(kept, -np.inf, x.dtype)
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)   # x.max() without its Python wrapper
+    if x.ndim == 2 and axis in (1, -1) and x.flags.c_contiguous:
+        # the rows' maxima picked at their argmax: numpy's argmax runs a vectorised loop per row, its max a
+        # generic reduction, 5x slower on short rows ((64, 10) float32: 0.7 vs 3.8 us); the same values
+        m = x.ravel()[x.argmax(axis=1) + row_starts(*x.shape)].reshape(-1, 1)
+    else:
+        m = np.maximum.reduce(x, axis=axis, keepdims=True)   # x.max() without its Python wrapper
     flat = m.ravel()
     if math.isfinite(flat.dot(flat)):                    # every max finite (an overflow: safe path); a sum of
         return x - m, m                                  # squares, as +inf + -inf would warn and give nan

@@ -306,7 +306,7 @@ class TanhFunction(Function):
     name = "tanh"
     trusted = True
     capturable = True
-    scalar_code = ("np.tanh(a)", "g * (1 - out * out)")
+    scalar_code = array_code = ("np.tanh(a)", "g * (1 - out * out)")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -354,6 +354,7 @@ class ReLUFunction(Function):
     capturable = True
     scalar_code = ("a if a > 0 or a != a else np.float64(0)",          # (nan stays nan, -0.0 becomes 0.0)
                    "g * (a > 0) if g - g == 0 else (g if a > 0 else np.float64(0))")
+    array_code = ("np.maximum(a, 0)", "g * (a > 0) if _finite_array(g) else np.where(a > 0, g, 0)")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):

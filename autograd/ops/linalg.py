@@ -108,6 +108,7 @@ class LinearFunction(Function):
     capturable = True
     batched_jvp = True
     batched_backward = True          # g may carry a leading batch axis: _sum_rows keeps it, the products too
+    array_code = ("a @ b + c", "g @ b.T", "a.swapaxes(-1, -2) @ g", "_sum_rows(g, out)")   # (as below)
 
     def forward(self, x, w, b):
         xs, ws = x.shape, w.shape

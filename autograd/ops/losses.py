@@ -23,7 +23,6 @@ both rules take a batch of directions as they are; softmax cross-entropy's
 >>> round(loss.item(), 4)
 0.6342
 """
-from functools import lru_cache
 
 import numpy as np
 
@@ -32,7 +31,7 @@ from autograd.checks import real_number
 from autograd.modes import replayed
 from autograd.ops.arguments import (check_reduction, class_scores, class_targets, float_input, float_target,
                                     reduced)
-from autograd.ops.arrays import shift_by_max
+from autograd.ops.arrays import row_starts, shift_by_max
 from autograd.ops.elementwise import sigmoid, where
 from autograd.ops.reduce import SoftmaxFunction
 from autograd.tensor import Tensor
@@ -228,14 +227,6 @@ def _broadcasts_to(shape, to):
         return False
 
 
-@lru_cache(maxsize=64)                                # batch shapes are few
-def _row_starts(n, c):
-    """``[0, c, 2c, ...]`` (n entries): where each row starts in a flattened (n, c) array."""
-    starts = np.arange(n) * c
-    starts.flags.writeable = False
-    return starts
-
-
 class SoftmaxCrossEntropy(Function):
     """``-log softmax(z)[label]`` per sample, reduced, as one node; with PyTorch's options too.
 
@@ -273,7 +264,7 @@ class SoftmaxCrossEntropy(Function):
                     ignored = None
             self.weight, self.ignored, self.label_smoothing = weight, ignored, label_smoothing
         # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
-        self._flat = labels + _row_starts(n, c)
+        self._flat = labels + row_starts(n, c)
         shifted, _ = shift_by_max(z, 1)
         e = np.exp(shifted)
         s = np.add.reduce(e, axis=1, keepdims=True)  # (ufuncs called directly: ndarray.sum adds a Python layer)
@@ -300,7 +291,7 @@ class SoftmaxCrossEntropy(Function):
         n, c = shifted.shape
         eps = float(eps)
         dtype = shifted.dtype.type
-        target_weight = np.ones(n, shifted.dtype) if weight is None else weight[self._flat - _row_starts(n, c)]
+        target_weight = np.ones(n, shifted.dtype) if weight is None else weight[self._flat - row_starts(n, c)]
         if ignored is not None:
             target_weight = np.where(ignored, 0, target_weight).astype(shifted.dtype)
         self._target_weight = target_weight
