@@ -341,7 +341,7 @@ class Tape:
         if self.refused is not None:       # (nothing more to write down)
             return
         self.grads = {}
-        self.handed = []
+        self.handed, self.handed_arrays = [], set()     # the caller's seeds: by variable, and the recording's
         self.lines.append("# backward: each op's backward, newest first; gradients added up where paths meet")
         for root, g, owned in seeds:
             if owned:                     # ones made by the walk: made again, fresh, on every replay
@@ -351,6 +351,7 @@ class Tape:
             else:
                 name = self.value(g)
                 self.handed.append(name)
+                self.handed_arrays.add(id(g))
             prev = self.grads.get(root)
             if prev is not None:
                 name = self.add(prev, name)
@@ -420,10 +421,10 @@ class Tape:
         call = f"{self.constant_quiet(write, 'write_grads')}({{{entries}}}, {handed})"
         if finished:
             self.lines.append(f"if {' and '.join(f'{n}.grad is None' for n in tensors.values())}:")
-            given, arrays_given = set(self.handed), set()
+            given, arrays_given = set(self.handed), set(self.handed_arrays)
             for t, name in tensors.items():
-                # (by variable and by the recording's array: an op's backward that returns one array for two
-                # inputs, ``a + b``'s, does so on every replay too, under two names)
+                # (by variable and by the recording's array: an op's backward that passes an array on as it is
+                # (``a + b``'s: to both inputs; the caller's seed) does so on every replay too, under other names)
                 g, array = self.grads[t], finished[t]
                 adopted = (type(array) is np.ndarray and array.base is None and g not in given
                            and id(array) not in arrays_given and g not in self.foreign and g not in self.held_numbers)

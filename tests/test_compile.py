@@ -499,20 +499,28 @@ def test_the_code_is_the_step_written_out():
     assert "2 recorded, 1 replayed" in repr(compiled)
 
 
-def test_gradients_are_never_aliased_on_a_replay():
-    """``a + b``'s backward hands one array to both inputs: eager backward copies it for the second ``.grad``,
-    and so must every replay (two parameters sharing a gradient array would update each other's)."""
+SEED = np.full(3, 2.0, np.float32)
+
+
+@pytest.mark.parametrize("backward", [
+    lambda a, b, x: ((a + b) * x).sum().backward(),    # a + b's backward hands one array to both inputs
+    lambda a, b, x: (a + b + x).backward(SEED),         # ... and the caller's seed on, as it is
+])
+def test_gradients_are_never_aliased_on_a_replay(backward):
+    """Eager backward copies an array already given (to another ``.grad``, or the caller's): so must every
+    replay (two parameters sharing a gradient array would update each other's)."""
     a, b = nn.Parameter(np.ones(3, np.float32)), nn.Parameter(np.ones(3, np.float32))
     model = nn.Module()
     model.a, model.b = a, b
 
     def step(x):
         model.zero_grad()
-        ((a + b) * x).sum().backward()
+        backward(a, b, x)
     compiled = autograd.compile(step)
     for _ in range(4):
         compiled(np.arange(3, dtype=np.float32))
-        assert not np.shares_memory(a.grad, b.grad)
+        assert not (np.shares_memory(a.grad, b.grad) or np.shares_memory(a.grad, SEED)
+                    or np.shares_memory(b.grad, SEED))
     assert compiled.replays == 2
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
-__all__ = ["values", "row_starts", "shift_by_max", "softmax_array", "erf_array", "erfc_array"]
+__all__ = ["values", "row_starts", "ones_vector", "shift_by_max", "softmax_array", "erf_array", "erfc_array"]
 
 
 def values(x):
@@ -33,6 +33,20 @@ def row_starts(n, c):
     starts = np.arange(n) * c
     starts.flags.writeable = False
     return starts
+
+
+@lru_cache(maxsize=64)                                # batch sizes and dtypes are few
+def ones_vector(n, dtype):
+    """``n`` ones of ``dtype`` (read-only, cached): ``ones_vector(n, dtype) @ g`` sums the rows of ``g``
+    (n, k) through BLAS, and ``g @ ones_vector(k, dtype)`` its columns, several times faster than
+    ``g.sum(axis=...)`` on short rows.
+
+    >>> ones_vector(3, np.float32) @ np.arange(6.0, dtype=np.float32).reshape(3, 2)
+    array([6., 9.], dtype=float32)
+    """
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def shift_by_max(x, axis):

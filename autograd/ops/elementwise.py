@@ -65,7 +65,7 @@ class Add(Function):
     commutative = True
     trusted = True
     capturable = True
-    scalar_code = ("a + b", "g", "g")
+    scalar_code = array_code = ("a + b", "g", "g")
     elementwise = batched_jvp = batched_backward = True    # (see the module docstring)
 
     def forward(self, a, b):
@@ -88,7 +88,7 @@ class Sub(Function):
     infix = True
     trusted = True
     capturable = True
-    scalar_code = ("a - b", "g", "-g")
+    scalar_code = array_code = ("a - b", "g", "-g")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -112,7 +112,7 @@ class Mul(Function):
     commutative = True
     trusted = True
     capturable = True
-    scalar_code = ("a * b", "g * b", "g * a")
+    scalar_code = array_code = ("a * b", "g * b", "g * a")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -137,7 +137,7 @@ class Div(Function):
     infix = True
     trusted = True
     capturable = True
-    scalar_code = ("a / b", "g / b", "-g * out / b")
+    scalar_code = array_code = ("a / b", "g / b", "-g * out / b")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, b):
@@ -198,7 +198,7 @@ class Neg(Function):
     name = "neg"
     trusted = True
     capturable = True
-    scalar_code = ("-a", "-g")
+    scalar_code = array_code = ("-a", "-g")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -221,7 +221,7 @@ class Exp(Function):
     name = "exp"
     trusted = True
     capturable = True
-    scalar_code = ("np.exp(a)", "g * out")
+    scalar_code = array_code = ("np.exp(a)", "g * out")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -242,7 +242,7 @@ class Log(Function):
     name = "log"
     trusted = True
     capturable = True
-    scalar_code = ("np.log(a)", "g / a")
+    scalar_code = array_code = ("np.log(a)", "g / a")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
