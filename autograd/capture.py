@@ -91,6 +91,8 @@ __all__ = ["compile", "CompiledStep", "Tape", "CaptureError", "CaptureWarning", 
            "replayed_method"]
 
 MAX_MISSES = 4                 # guard failures in a row on one argument shape before it runs eagerly
+FREED_FROM = 1 << 16           # bytes: a variable this large is deleted after its last use (as eagerly, where the
+                               # walk drops each gradient once passed on), a smaller one lives to the end of the replay
 MAX_TAPES = 8                  # distinct argument shapes recorded before a step runs eagerly (torch: 8 too)
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "nn") + os.sep)   # autograd's and nn's files
@@ -149,7 +151,8 @@ class Tape:
     def __init__(self, name, n_args):
         self.name = name
         self.lines = []
-        self.namespace = {"np": np, "Tensor": Tensor, "reduce_broadcast": reduce_broadcast, "is_": operator.is_}
+        self.namespace = {"np": np, "Tensor": Tensor, "reduce_broadcast": reduce_broadcast, "is_": operator.is_,
+                          "new_op": _new_op}
         self.names = {}                   # id(array) -> its variable
         self.alive = []                   # the recorded arrays, kept so that their ids stay theirs
         self.signature = []
@@ -164,6 +167,7 @@ class Tape:
         self.held_numbers = set()         # variables holding numpy scalars (0-d float64 steps), not arrays
         self.foreign = set()              # variables holding an array a user op returned as it is
         self.read_numbers = {}            # constant -> the variable holding its value as a number
+        self.large = set()                # variables of FREED_FROM bytes or more (see note_size)
         self.numbers = {}                 # hint -> how many names it has given
         self.args = [f"a{i}" for i in range(n_args)]
         self.replay = None
@@ -178,7 +182,14 @@ class Tape:
         name = f"{prefix}{next(self.counter)}"
         self.names[id(array)] = name
         self.alive.append(array)
+        self.note_size(name, array.nbytes)
         return name
+
+    def note_size(self, name, nbytes):
+        """Variable ``name`` holds ``nbytes`` (an array, or what an op saved): a large one is deleted once no
+        later statement reads it (see :func:`_with_deletes`)."""
+        if nbytes >= FREED_FROM:
+            self.large.add(name)
 
     def value(self, obj):
         """The expression of ``obj`` in a statement: its variable if the tape computed it, else a constant."""
@@ -290,11 +301,21 @@ class Tape:
             fn.replay_code = code, [self.array(name) for name in args], False
             self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], fn.replay_code[1])}")
             return
-        self.namespace[fn.replay_name] = fn.forward
-        call = f"{fn.replay_name}({', '.join(self.array(a) for a in args)}"
+        # a new op object on every replay, as Function.apply makes one per call: what its forward saves for its
+        # backward lives as long as the replay (not from one step to the next), and the recording's is let go
+        inputs = self.constant_quiet(tuple(_Input(t.requires_grad) for t in inputs), fn.replay_name + "_inputs")
+        self.lines.append(f"{fn.replay_name} = new_op({self.class_name(type(fn))}, {inputs})")
+        self.note_size(fn.replay_name, sum(v.nbytes for v in vars(fn).values() if type(v) is np.ndarray))
+        call = f"{fn.replay_name}.forward({', '.join(self.array(a) for a in args)}"
         call += "".join(f", {k}={self.value(v)}" for k, v in params.items()) + ")"
         out = self.new_variable(data)
         self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
+
+    def class_name(self, op_class):
+        """The name of ``op_class`` in the namespace: its own where free (``SoftmaxCrossEntropy``)."""
+        if self.namespace.setdefault(op_class.__name__, op_class) is op_class:
+            return op_class.__name__
+        return self.constant_quiet(op_class, op_class.__name__)
 
     def helpers_of(self, op_class):
         """Put the functions ``op_class.array_code`` calls by name (its module's ``_sum_rows``) in the
@@ -354,12 +375,13 @@ class Tape:
                 self.handed_arrays.add(id(g))
             prev = self.grads.get(root)
             if prev is not None:
-                name = self.add(prev, name)
+                name = self.add(prev, name, np.asarray(g).nbytes)
             self.grads[root] = name
 
-    def add(self, a, b):
+    def add(self, a, b, nbytes):
         name = f"g{next(self.counter)}"
         self.lines.append(f"{name} = {a} + {b}")
+        self.note_size(name, nbytes)
         return name
 
     def computed(self, op, out, g, returned, input_grads):
@@ -372,8 +394,7 @@ class Tape:
         if hasattr(op, "replay_code"):       # written out: each input's gradient is written where passed
             return
         inputs = ", ".join(self.value(p.data) for p in op.parents)
-        self.namespace[op.replay_name + "_backward"] = op.backward
-        self.lines.append(f"r = {op.replay_name}_backward("
+        self.lines.append(f"r = {op.replay_name}.backward("
                           f"{self.array(self.grads[out])}, {self.value(out.data)}, {inputs})")
 
     def passed(self, op, out, g, p, k, gi, accumulated):
@@ -401,6 +422,7 @@ class Tape:
             if prev is None and expr == f"r[{k}]" and not op.trusted:
                 self.foreign.add(name)            # (an array a user op returned: it may keep it)
         self.lines.append(f"{name} = {expr}" if prev is None else f"{name} = {prev} + ({expr})")
+        self.note_size(name, np.asarray(accumulated).nbytes)
         self.grads[p] = name
 
     def wrote_grads(self, write, finished):
@@ -445,6 +467,7 @@ class Tape:
         if self.refused is not None:
             return
         self.lines.append(f"return ({''.join(self.array(o) + ', ' for o in outputs)})")
+        self.lines = _with_deletes(self.lines, self.large)
         if not build:
             return
         args = ", ".join(self.args)
@@ -669,6 +692,27 @@ def _filled_in(code, operands, **names):
     return _template_of(code).format_map(names)
 
 
+def _with_deletes(lines, names):
+    """``lines`` (the replay's statements) with ``del`` of each of ``names`` after the last statement that reads
+    it: the replay then holds no more memory than the eager step. (Not inside the ``if``/``else`` of the
+    ``.grad`` writes: what is read there lives to the end.)"""
+    last = {}
+    for i, line in enumerate(lines):
+        for name in re.findall(r"\b\w+\b", line):
+            if name in names:
+                last[name] = i
+    dying = {}
+    for name, i in last.items():
+        if not (lines[i].startswith(" ") or lines[i].endswith(":")):      # (a statement of the function's own)
+            dying.setdefault(i, []).append(name)
+    out = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if i in dying and not line.startswith("return"):
+            out.append("del " + ", ".join(sorted(dying[i], key=lambda n: (len(n), n))))
+    return out
+
+
 _NOT_CALLED = {"a", "b", "c", "g", "out", "np", "if", "else", "and", "or", "not", "None", "True", "False"}
 
 
@@ -682,6 +726,22 @@ def _template_of(code):
     """``code`` as a format string: ``"g * b"`` -> ``"{g} * {b}"`` (once per expression)."""
     code = code.replace("{", "{{").replace("}", "}}")
     return re.sub(r"\b(a|b|c|g|out)\b", r"{\1}", code)
+
+
+class _Input:
+    """What a replayed op may ask of an input besides its array (``needs_input_grad``): whether it wants a
+    gradient."""
+    __slots__ = ("requires_grad",)
+
+    def __init__(self, requires_grad):
+        self.requires_grad = requires_grad
+
+
+def _new_op(op_class, inputs):
+    """A new op object for one replay of a recorded op (see :meth:`Tape.record_op`)."""
+    op = op_class()
+    op.parents = inputs
+    return op
 
 
 class _Output:
