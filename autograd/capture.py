@@ -949,6 +949,7 @@ class CompiledStep:
                 return self.fn(*args)
             after_replay = _Snapshot(first)
             before.restore()
+            del before                    # (its copies need not live through the eager step: a lower peak)
         tape = Tape(self.name, len(args))
         for k, a in enumerate(args):
             if isinstance(a, Tensor):

@@ -333,6 +333,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs=1, batch_si
                 if bar is not None:
                     bar.set_postfix_str(f"loss={value:.4f}{last}", refresh=False)
                     bar.update()
+                out = loss = None              # (this batch's graph let go before the next is built: a lower peak)
             epoch_values = {"train_loss": loss_sum / seen}
             epoch_values.update({f"train_{k}": s / seen for (k, _), s in zip(metric_fns, metric_sums)})
             if val_loader is not None:
