@@ -78,15 +78,21 @@ def test_pools_values_and_gradients_equal_pytorchs(name, shape, kernel, stride, 
                                atol=1e-6)
 
 
-@pytest.mark.parametrize("x", [np.ones((1, 1, 4, 4)), np.array([[[[1.0, 3.0, 3.0], [3.0, np.nan, 2.0],
-                                                                   [np.nan, 0.0, 3.0]]]])],
-                         ids=["ties", "ties and nans"])
-def test_max_pool_breaks_ties_and_nans_as_pytorch(x):
+TIES_AND_NANS = np.array([[[[1.0, 3.0, 3.0, 0.0], [3.0, np.nan, 2.0, 0.0], [np.nan, 0.0, 3.0, 3.0],
+                             [np.nan, 0.0, 3.0, 1.0]]]])
+
+
+@pytest.mark.parametrize("x, stride", [
+    (np.ones((1, 1, 4, 4)), 1), (TIES_AND_NANS, 1),
+    (np.ones((1, 1, 4, 4)), 2), (TIES_AND_NANS, 2),                 # windows that tile the image (the fast path)
+    (np.maximum(RNG.standard_normal((2, 3, 5, 7)), 0), 2),          # relu's zeros tie; a row and column left over
+], ids=["ties", "ties and nans", "tiled ties", "tiled ties and nans", "tiled relu zeros"])
+def test_max_pool_breaks_ties_and_nans_as_pytorch(x, stride):
     """The gradient goes to the first maximum of a window, or to its last nan (PyTorch's CPU rule)."""
     torch = pytest.importorskip("torch")
     ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    out = ag.max_pool2d(ours, 2, stride=1)
-    expected = torch.nn.functional.max_pool2d(theirs, 2, stride=1)
+    out = ag.max_pool2d(ours, 2, stride=stride)
+    expected = torch.nn.functional.max_pool2d(theirs, 2, stride=stride)
     np.testing.assert_array_equal(out.data, expected.detach().numpy())
     out.sum().backward()
     expected.sum().backward()

@@ -46,11 +46,14 @@ derivative, and average pooling's (:class:`AvgPool2dGrad`) average pooling itsel
 >>> max_pool2d(x, 2).data.tolist()
 [[[[5.0, 7.0], [13.0, 15.0]]]]
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autograd.checks import int_pair, positive_int
 from autograd.function import Function
+from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
@@ -268,6 +271,50 @@ def _max_pool_array(x, kernel, stride, padding):
         np.maximum(out, candidate, out=out)
         np.maximum(choice, np.multiply(wins, k, dtype=choice.dtype), out=choice)   # k grows: the last win stays
     return out, choice
+
+
+def _tiles(x, kernel, stride, padding):
+    """The windows of ``x`` as a view of shape (..., Ho, kh, Wo, kw) where they tile it (stride equal to the kernel,
+    no padding: every network's ``MaxPool2d(2)``), else None."""
+    if stride != kernel or padding != (0, 0):
+        return None
+    (kh, kw), (h, w) = kernel, x.shape[-2:]
+    ho, wo = h // kh, w // kw
+    return x[..., :ho * kh, :wo * kw].reshape(x.shape[:-2] + (ho, kh, wo, kw))
+
+
+def _tiled_max(tiles):
+    """The maximum of each window of :func:`_tiles`' view (nan where the window holds one, as np.maximum)."""
+    kh, kw = tiles.shape[-3], tiles.shape[-1]
+    out = np.maximum(tiles[..., 0, :, 0], tiles[..., 0, :, 1]) if kw > 1 else tiles[..., 0, :, 0].copy()
+    for k in range(2 if kw > 1 else 1, kh * kw):
+        np.maximum(out, tiles[..., k // kw, :, k % kw], out=out)
+    return out
+
+
+def _tiled_scatter(g, x, out, kernel):
+    """Max pooling's input gradient where the windows tile ``x`` (see :func:`_tiles`): each value of ``g`` written
+    to its window's first maximum, found by comparing with ``out``, and 0 to the window's other positions: no
+    offsets to keep from the forward, no zeros added to. None where ``out`` holds a nan (its rule, the last nan,
+    takes the general path)."""
+    flat = out.ravel()
+    if math.isnan(flat.dot(flat)):
+        return None
+    grad = np.empty(x.shape, g.dtype) if x.shape[-2:] == tuple(n * k for n, k in zip(out.shape[-2:], kernel)) \
+        else np.zeros(x.shape, g.dtype)                          # (rows and columns no window covers: 0)
+    x_tiles, grad_tiles = _tiles(x, kernel, kernel, (0, 0)), _tiles(grad, kernel, kernel, (0, 0))
+    taken, last = None, kernel[0] * kernel[1] - 1
+    for k in range(last + 1):
+        i, j = divmod(k, kernel[1])
+        hit = x_tiles[..., i, :, j] == out                        # a maximum here ...
+        if taken is None:
+            taken = hit
+        else:
+            np.greater(hit, taken, out=hit)                       # ... and none earlier in the window (True > False)
+            if k < last:
+                taken |= hit
+        np.multiply(g, hit, out=grad_tiles[..., i, :, j])
+    return grad
 
 
 def _gather_array(x, choice, kernel, stride, padding):
@@ -570,22 +617,36 @@ class MaxPool2dFunction(Function):
         if choice is not None:
             self._choice = choice
             return _gather_array(x, choice, kernel_size, stride, padding)
+        tiles = _tiles(x, kernel_size, stride, padding)
+        if tiles is not None:                 # (the offsets are found by the backward, where needed: see _chosen)
+            self._choice = None
+            return _tiled_max(tiles)
         out, self._choice = _max_pool_array(x, kernel_size, stride, padding)
         return out
+
+    def _chosen(self, x):
+        """The offset each window's maximum came from (kept from the forward, or found now from ``x``)."""
+        if self._choice is None:
+            _, self._choice = _max_pool_array(values(x), self.kernel_size, self.stride, self.padding)
+        return self._choice
 
     def describe(self):
         return _label(self.kernel_size, self.stride, self.padding)
 
-    def _pool(self):
-        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding, choice=self._choice)
+    def _pool(self, x):
+        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding, choice=self._chosen(x))
 
     def backward(self, g, out, x):
         if isinstance(g, Tensor):
-            return (MaxPool2dGrad.apply(g, x_shape=x.shape, **self._pool()),)
-        return (_scatter_array(g, self._choice, self.kernel_size, self.stride, self.padding, x.shape),)
+            return (MaxPool2dGrad.apply(g, x_shape=x.shape, **self._pool(x)),)
+        if self._choice is None:
+            grad = _tiled_scatter(g, x, out, self.kernel_size)
+            if grad is not None:
+                return (grad,)
+        return (_scatter_array(g, self._chosen(x), self.kernel_size, self.stride, self.padding, x.shape),)
 
     def jvp(self, i, dx, out, x):
-        return MaxPool2dFunction.apply(dx, **self._pool())      # (a batch axis in front is carried along)
+        return MaxPool2dFunction.apply(dx, **self._pool(x))     # (a batch axis in front is carried along)
 
 
 class MaxPool2dGrad(Function):
@@ -602,7 +663,9 @@ class MaxPool2dGrad(Function):
         return _scatter_array(g, choice, kernel_size, stride, padding, self.x_shape)
 
     describe = MaxPool2dFunction.describe
-    _pool = MaxPool2dFunction._pool
+
+    def _pool(self):
+        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding, choice=self._choice)
 
     def backward(self, gx, out, g):
         if isinstance(gx, Tensor):
