@@ -1,8 +1,8 @@
 """Speed of labgrad against PyTorch CPU eager and hand-written numpy, side by side in one run.
 
 Two measurements (issue #2), the backprop player's figures (issue #16), the function transforms (issue #18),
-and for issue #19 the lab's ComplexNet against PyTorch, the captured step (:func:`autograd.compile`) in b) and e)
-and micrograd's moons MLP:
+for issue #19 the lab's ComplexNet against PyTorch, the captured step (:func:`autograd.compile`) in b) and e)
+and micrograd's moons MLP, and for issue #20 the convolutions and the CNN lab against PyTorch:
 
 a) **Per-op overhead.** A 1000-op chain on tiny float32 tensors of shape (8,)
    (``y * w``, ``y + 0.5``, ``tanh`` repeated 333 times, then ``sum``), forward
@@ -112,6 +112,38 @@ f) **micrograd's moons MLP as 0-d tensors** (issue #19): the network of microgra
    too). Target: compiled at most 1.5 us per node. Pure Python and single-threaded: it
    runs in the main process once the workers are gone, after c).
 
+g) **The CNN lab** (issue #20), in two parts, against PyTorch. First **conv2d** alone:
+   ``autograd.conv2d(x, w, padding=1)`` and its ``backward(g)`` from a given upstream
+   gradient ``g`` (no bias) against ``torch.nn.functional.conv2d`` and ``out.backward(g)``,
+   float32, at the CNN's two shapes, (64, 1, 28, 28) x weight (32, 1, 3, 3) and
+   (64, 32, 14, 14) x weight (64, 32, 3, 3) (:func:`conv_problem`). Reported in ms per call
+   (forward + backward), best and median over rounds in which the two workers take turns
+   (blocks of calls of about 0.2 s, the order flipping every time), with the labgrad / torch
+   ratios. Before timing, both compute the output and the gradients of ``x`` and ``w`` once
+   from the same arrays, which must agree within ``AGREE_RTOL`` of their largest entry.
+   Target: labgrad at most 1.5x torch's median time for each shape. Then **one training
+   epoch** of :mod:`demos.fashion_cnn`'s network (Conv2d(1, 32, 3, padding 1), BatchNorm2d,
+   ReLU, MaxPool2d(2), Conv2d(32, 64, 3, padding 1), ReLU, MaxPool2d(2), Linear(3136, 128),
+   ReLU, Linear(128, 10); cross-entropy, Adam lr 1e-3, batch 64, float32) built and trained by
+   that demo's public functions (``make_model``, ``torch_default_init``, ``to_torch``,
+   ``make_optimizer``, ``train_epoch``, ``measure_memory``; ``epoch_orders`` and ``evaluate``
+   of :mod:`demos.fashion_mnist`): labgrad eager, labgrad with ``compile=True`` (``nn.fit``'s,
+   recording its first batches in the timed epoch) and PyTorch, from the same initial weights
+   and the same batch orders, whole epochs in turn (the order flipping every epoch), as e).
+   An epoch is 12,800 images by default (``--cnn-samples``; 200 batches), two epochs per side
+   (``--cnn-epochs``), so that g) stays a few minutes: on the shared 2-core VM where it was
+   written (2026-12, loaded by other work), a whole epoch of 60,000 images scaled to 1-2 min for
+   PyTorch and 1-4 min for labgrad (1 and 2 threads), 6-20 min for three sides and two epochs.
+   Reported in seconds per epoch (best, median, mean), ms per batch and the
+   mean scaled to 60,000 images, with the ratio of the means to PyTorch's. Sanity: the mean
+   loss epoch by epoch and the test accuracy afterwards agree with PyTorch's (2%, 1.5 points),
+   and the compiled model's are eager's bit for bit. Beside them, the peak memory of training:
+   the demo's probe, a fresh process per side running the first 30 batches, the resident
+   memory a training step adds (VmHWM above the memory after setup), and for labgrad
+   tracemalloc's peak. Target: labgrad eager and compiled each at most 1.5x PyTorch's time per
+   epoch, with the same accuracy. It runs while the workers are up, after e) (the memory
+   probes are processes of their own).
+
 Why the alignment: numpy arrays start wherever ``malloc`` puts them, 16-byte
 boundaries with glibc, and on an AVX-512 Xeon the in-place update
 ``W -= lr * dW`` of the (784, 256) weight took 240 us instead of 120 us when ``W``
@@ -151,15 +183,21 @@ best over best is printed as well.
 Usage::
 
     python -m demos.benchmark              # full run: a few minutes on an idle 2-core machine
-    python -m demos.benchmark --quick      # smoke run, about 20 seconds (a few of them starting workers)
+    python -m demos.benchmark --quick      # smoke run, under a minute (some of it starting processes)
     python -m demos.benchmark --epochs 3 --repeats 21 --threads 1 --random-data
     python -m demos.benchmark --skip-overhead --sizes 8,6,4,10   # a tiny net: only per-step overhead left
     python -m demos.benchmark --skip-overhead --unfused-sgd      # labgrad's SGD as numpy's two passes
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms --skip-complexnet --skip-moons   # c) alone
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-complexnet --skip-moons   # d) alone
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-moons   # e) alone
-    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-complexnet --no-torch
-                                           # f) alone (the workers still start; --quick: 10 points, an MLP 2-4-1)
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-transforms --skip-complexnet --skip-moons \\
+                              --skip-cnn   # c) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-complexnet --skip-moons \\
+                              --skip-cnn   # d) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-moons \\
+                              --skip-cnn   # e) alone
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-complexnet \\
+                              --skip-cnn --no-torch   # f) alone (the workers still start; --quick: 10 points,
+                                                      # an MLP 2-4-1)
+    python -m demos.benchmark --skip-overhead --skip-mlp --skip-player --skip-transforms --skip-complexnet \\
+                              --skip-moons   # g) alone (--cnn-samples 60000 --cnn-epochs 1: a whole epoch a side)
 
 How it was run: ``python -m demos.benchmark`` with the default settings on
 2-core VMs (KVM), a 2-core AMD EPYC until the morning of 2026-12-02 and an Intel
@@ -206,7 +244,9 @@ __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoc
            "transforms_agree", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
            "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "bench_complexnet",
            "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons", "moons_init", "moons_labgrad",
-           "moons_micrograd", "count_nodes", "moons_difference", "bench_moons"]
+           "moons_micrograd", "count_nodes", "moons_difference", "bench_moons", "conv_problem", "conv_labgrad",
+           "conv_torch", "start_conv", "conv_results", "time_conv", "compare_conv", "bench_conv", "load_cnn_data",
+           "cnn_initial", "start_cnn", "cnn_epoch", "cnn_accuracy", "bench_cnn"]
 
 SIZES = (784, 256, 128, 10)
 DEFAULT_SIZES = SIZES               # b)'s targets for this net; another (--sizes) gets the tiny net's
@@ -226,6 +266,14 @@ MOONS_POINTS = 100                  # f): the batch, all of the data (micrograd'
 MOONS_NOISE, MOONS_SEED = 0.1, 0
 MOONS_ALPHA = 1e-4                  # f): the L2 term of micrograd's demo loss
 MOONS_LR = 0.1                      # f): plain SGD (the demo decays its rate from 1.0; a constant one here)
+CONV_SHAPES = (((64, 1, 28, 28), (32, 1, 3, 3)),       # g): the CNN's two convolutions (input, weight)
+               ((64, 32, 14, 14), (64, 32, 3, 3)))
+CONV_PADDING = 1
+CONV_SEED = 5
+CNN_SEED = 20                       # g): the initial weights (torch_default_init) and the batch orders
+CNN_LR = 1e-3                       # g): demos.fashion_cnn's Adam
+CNN_SAMPLES = 12800                 # g): training images per epoch (200 batches); --cnn-samples 60000 for a full one
+CNN_TEST = 10000                    # g): test images for the accuracy after the timed epochs
 
 
 # --- a) per-op overhead -----------------------------------------------------------------
@@ -970,7 +1018,11 @@ def hvp_by_differences(problem, eps=1e-4):
 
 def time_transform(name, budget):
     """Seconds of each call of transform ``name``, called until ``budget`` seconds have passed (at least once)."""
-    call = worker_state["transforms"][name]
+    return _time_calls(worker_state["transforms"][name], budget)
+
+
+def _time_calls(call, budget):
+    """Seconds of each ``call()``, called until ``budget`` seconds have passed (at least once); d) and g)."""
     gc.collect()                                      # not in the timed calls
     times, start = [], time.perf_counter()
     while True:
@@ -1084,16 +1136,9 @@ def load_complexnet_data(n, random_data, n_test=COMPLEXNET_TEST):
     ``random_data``; else random images and labels 0-9 of the same shape. Returns
     ``(x, y, x_test, y_test, description)``.
     """
-    folder = None
-    if not random_data:
-        try:
-            folder = nn.data.locate("fashion-mnist", split="train")
-            nn.data.locate("fashion-mnist", root=folder, split="test")
-        except FileNotFoundError:
-            folder = None                            # not installed here: random data, and the printout says so
-    if folder is not None:
-        x, y = nn.data.load_fashion_mnist(folder, "train", download=False)
-        x_test, y_test = nn.data.load_fashion_mnist(folder, "test", download=False)
+    found = _fashion_mnist(random_data)
+    if found is not None:
+        x, y, x_test, y_test, folder = found
         what = f"real Fashion-MNIST ({folder})"
     else:
         rng = np.random.default_rng(4)
@@ -1103,6 +1148,20 @@ def load_complexnet_data(n, random_data, n_test=COMPLEXNET_TEST):
     x, y, x_test, y_test = x[:n], y[:n], x_test[:n_test], y_test[:n_test]
     normalise = lambda a: ((a - np.float32(0.5)) / np.float32(0.5)).astype(np.float32)   # the lab's Normalize
     return normalise(x), y.astype(np.int64), normalise(x_test), y_test.astype(np.int64), what
+
+
+def _fashion_mnist(random_data):
+    """Fashion-MNIST's training and test images and labels (flat rows in [0, 1]) and their folder, where
+    :func:`nn.data.locate` finds both splits (no download), unless ``random_data``; else None (e) and g))."""
+    if random_data:
+        return None
+    try:
+        folder = nn.data.locate("fashion-mnist", split="train")
+        nn.data.locate("fashion-mnist", root=folder, split="test")
+    except FileNotFoundError:
+        return None                                  # not installed here: random data, and the printout says so
+    return (*nn.data.load_fashion_mnist(folder, "train", download=False),
+            *nn.data.load_fashion_mnist(folder, "test", download=False), folder)
 
 
 def start_complexnet(path, seed=COMPLEXNET_SEED):
@@ -1474,14 +1533,323 @@ def _time_steps(step, x, y, block, gc_off):
     return statistics.median(per_step)
 
 
+# --- g) the CNN lab: conv2d and a training epoch of demos.fashion_cnn against PyTorch -------
+
+def conv_problem(seed=CONV_SEED):
+    """g)'s two convolutions: ``{name: (x, w, g)}``, float32 numpy arrays shared by both workers.
+
+    ``x`` ~ N(0, 1) images, ``w`` ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default init), and
+    ``g`` ~ N(0, 1) the upstream gradient ``d L / d out`` the backward starts from (padding 1:
+    ``out`` has ``x``'s height and width).
+
+    >>> {name: [a.shape for a in arrays] for name, arrays in conv_problem().items()}["64x1x28x28 * 32x1x3x3"]
+    [(64, 1, 28, 28), (32, 1, 3, 3), (64, 32, 28, 28)]
+    """
+    rng = np.random.default_rng(seed)
+    problem = {}
+    for x_shape, w_shape in CONV_SHAPES:
+        bound = 1 / np.sqrt(np.prod(w_shape[1:]))
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        w = rng.uniform(-bound, bound, w_shape).astype(np.float32)
+        g = rng.standard_normal((x_shape[0], w_shape[0]) + x_shape[2:]).astype(np.float32)
+        problem["x".join(map(str, x_shape)) + " * " + "x".join(map(str, w_shape))] = x, w, g
+    return problem
+
+
+def conv_labgrad(x, w, g):
+    """One call of g)'s conv2d with labgrad: ``autograd.conv2d(x, w, padding=1)`` forward and ``backward(g)``;
+    the call returns ``(out, dx, dw)`` as numpy arrays (the leaves' gradients reset before each call)."""
+    import autograd
+    xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+
+    def call():
+        xt.grad = wt.grad = None
+        out = autograd.conv2d(xt, wt, padding=CONV_PADDING)
+        out.backward(g)
+        return out.data, xt.grad, wt.grad
+    return call
+
+
+def conv_torch(torch, x, w, g):
+    """The same with ``torch.nn.functional.conv2d(x, w, padding=1)`` and ``out.backward(g)``; torch tensors."""
+    xt = torch.from_numpy(x).requires_grad_()
+    wt = torch.from_numpy(w).requires_grad_()
+    gt = torch.from_numpy(g)
+
+    def call():
+        xt.grad = wt.grad = None
+        out = torch.nn.functional.conv2d(xt, wt, padding=CONV_PADDING)
+        out.backward(gt)
+        return out, xt.grad, wt.grad
+    return call
+
+
+def start_conv(problem):
+    """Build this worker's side of g)'s convolutions (labgrad, or torch in torch's worker)."""
+    torch = worker_state.get("torch")
+    worker_state["conv"] = {name: conv_torch(torch, *arrays) if torch is not None else conv_labgrad(*arrays)
+                            for name, arrays in problem.items()}
+
+
+def conv_results():
+    """Each convolution of g) computed once (untimed): ``{name: [out, dx, dw]}`` as float64 numpy arrays."""
+    in_torch = worker_state.get("torch") is not None
+    return {name: [(t.detach().numpy() if in_torch else t).astype(np.float64) for t in call()]
+            for name, call in worker_state["conv"].items()}
+
+
+def time_conv(name, budget):
+    """Seconds of each call of convolution ``name``, called until ``budget`` seconds have passed (at least once)."""
+    return _time_calls(worker_state["conv"][name], budget)
+
+
+def compare_conv(results):
+    """g)'s sanity for conv2d: ``[(what, max |labgrad - torch|, largest |torch|), ...]`` for the output and the
+    two gradients of each convolution (judged by :func:`transforms_agree`, within ``AGREE_RTOL``).
+
+    >>> a = [np.ones((2, 2)), np.zeros(2), np.full(3, 2.0)]
+    >>> compare_conv({"labgrad": {"c": a}, "torch": {"c": [a[0] + 1e-3, a[1], a[2]]}})[0]
+    ('c: out', 0.0009999999999998899, 1.001)
+    """
+    rows = []
+    for name, ours in results["labgrad"].items():
+        for what, a, b in zip(("out", "dx", "dw"), ours, results["torch"][name]):
+            rows.append((f"{name}: {what}", float(np.abs(a - b).max()), float(np.abs(b).max())))
+    return rows
+
+
+def bench_conv(workers, rounds, budget):
+    """g), first part: conv2d forward + backward, labgrad against torch, at the CNN's two shapes: ms per call."""
+    print(f"\n== g) the CNN lab (issue #20), conv2d: autograd.conv2d vs torch.nn.functional.conv2d, float32, padding "
+          f"{CONV_PADDING}, no bias, forward + backward(g) from a given upstream gradient g; best and median ms per "
+          f"call over {rounds} rounds, the workers taking turns with blocks of about {budget * 1e3:.0f} ms ==")
+    problem = conv_problem()
+    impls = list(workers.pools)
+    have_torch = "torch" in impls
+    call = functools.partial(workers.call, pause=0.1)   # OpenBLAS / OpenMP threads go idle in between
+    results = {}
+    for impl in impls:
+        call(impl, start_conv, problem)
+        results[impl] = call(impl, conv_results)          # the first calls: also a warm-up
+    times = {(impl, name): [] for impl in impls for name in problem}
+    order = list(impls)
+    for r in range(rounds + 1):                        # the first round is a warm-up
+        for name in problem:
+            for impl in order:
+                seconds = call(impl, time_conv, name, budget)
+                if r:
+                    times[impl, name] += seconds
+            order.reverse()
+    best = {key: min(ts) * 1e3 for key, ts in times.items()}
+    median = {key: statistics.median(ts) * 1e3 for key, ts in times.items()}
+    header = ["input * weight", "labgrad best ms", "labgrad median ms"] + (
+        ["torch best ms", "torch median ms", "labgrad / torch (median)", "(best)"] if have_torch else []) + [
+        "calls timed" + (" (labgrad / torch)" if have_torch else "")]
+    rows = []
+    for name in problem:
+        row = [name, f"{best['labgrad', name]:.2f}", f"{median['labgrad', name]:.2f}"]
+        if have_torch:
+            row += [f"{best['torch', name]:.2f}", f"{median['torch', name]:.2f}",
+                    f"{median['labgrad', name] / median['torch', name]:.2f}x",
+                    f"{best['labgrad', name] / best['torch', name]:.2f}x"]
+        row.append(" / ".join(str(len(times[impl, name])) for impl in impls))
+        rows.append(row)
+    print_table(header, rows)
+    if not have_torch:
+        print("labgrad only (no torch)")
+        return median
+    checks = compare_conv(results)
+    for what, err, scale in checks:
+        print(f"sanity: max |conv2d {what} labgrad - torch| = {err:.1e} (largest entry {scale:.2g})")
+    agree = transforms_agree(checks)
+    print(f"sanity: {'the convolutions agree' if agree else 'MISMATCH between the convolutions'} (output and "
+          f"gradients from the same x, w, g, each within {AGREE_RTOL:g} of its largest entry)")
+    for name in problem:
+        ratio = median["labgrad", name] / median["torch", name]
+        print(f"target conv2d {name}: labgrad <= 1.5x torch (median per call): "
+              f"{'met' if ratio <= 1.5 and agree else 'NOT met'} ({ratio:.2f}x)")
+    return median
+
+
+def load_cnn_data(n, random_data, n_test=CNN_TEST):
+    """The first ``n`` training and ``n_test`` test images as :func:`demos.fashion_cnn.as_images` makes them
+    ((N, 1, 28, 28) float32, (x - 0.5) / 0.5), int64 labels, and a description.
+
+    Fashion-MNIST where :func:`nn.data.locate` finds both splits (no download), unless
+    ``random_data``; else random images and labels 0-9 of the same shape.
+    """
+    from demos import fashion_cnn as fc
+    found = _fashion_mnist(random_data)
+    if found is not None:
+        x, y, x_test, y_test, folder = found
+        what = f"real Fashion-MNIST ({folder})"
+    else:
+        rng = np.random.default_rng(20)
+        x, y = rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+        x_test, y_test = rng.random((n_test, 784), dtype=np.float32), rng.integers(0, 10, n_test)
+        what = ("random float32 images and random labels 0-9 (--random-data, or Fashion-MNIST not found; "
+                "accuracy ~10%)")
+    return (fc.as_images(x[:n], (28, 28)), y[:n].astype(np.int64), fc.as_images(x_test[:n_test], (28, 28)),
+            y_test[:n_test].astype(np.int64), what)
+
+
+def cnn_initial(seed=CNN_SEED):
+    """The CNN of :mod:`demos.fashion_cnn` with its initial weights (PyTorch's default init drawn with numpy,
+    ``seed``): the same in every worker and in the memory probes."""
+    from demos import fashion_cnn as fc
+    return fc.torch_default_init(fc.make_model(), np.random.default_rng(seed))
+
+
+def start_cnn(path, seed=CNN_SEED):
+    """Build g)'s CNN and its Adam in this worker from :func:`cnn_initial`, with the data in ``path`` (an ``.npz``).
+
+    labgrad's worker builds two copies, ``"labgrad"`` (eager) and ``"compiled"`` (trained with
+    ``nn.fit(..., compile=True)``); torch's worker one, ``"torch"`` (:func:`demos.fashion_cnn.to_torch`).
+    A throwaway model trains a few batches first, each way (a warm-up that leaves the timed models untouched).
+    """
+    from demos import fashion_cnn as fc
+    data = np.load(path)
+    worker_state["cnn_data"] = x, y, _, _ = data["x"], data["y"], data["x_test"], data["y_test"]
+    initial = cnn_initial(seed)
+    sides = ["torch"] if worker_state["impl"] == "torch" else ["labgrad", "compiled"]
+
+    def build(side, model):
+        if side == "torch":
+            model = fc.to_torch(model)
+        else:
+            copy = fc.make_model()
+            copy.load_state_dict(model.state_dict())
+            model = copy
+        return model, fc.make_optimizer(side, model, CNN_LR)
+
+    warm_order = np.arange(min(len(x), 2 * BATCH))
+    for side in sides:
+        warm_model, warm_opt = build(side, cnn_initial(seed + 1))
+        fc.train_epoch(side, warm_model, warm_opt, x, y, warm_order, BATCH)
+    worker_state["cnn"] = {side: build(side, initial) for side in sides}
+    gc.collect()
+
+
+def cnn_epoch(order, side):
+    """One epoch of this worker's CNN ``side`` over ``x[order]``: (mean batch loss, seconds)."""
+    from demos import fashion_cnn as fc
+    model, opt = worker_state["cnn"][side]
+    x, y = worker_state["cnn_data"][:2]
+    return fc.train_epoch(side, model, opt, x, y, order, BATCH)
+
+
+def cnn_accuracy(side):
+    """Test accuracy and cross-entropy of this worker's CNN ``side``, BatchNorm in evaluation mode."""
+    from demos import fashion_mnist as fm
+    model, _ = worker_state["cnn"][side]
+    return fm.evaluate(model, *worker_state["cnn_data"][2:], "torch" if side == "torch" else "labgrad")
+
+
+def bench_cnn(workers, epochs, n, random_data, n_test=CNN_TEST, threads=None, memory_batches=None):
+    """g), second part: a training epoch of demos.fashion_cnn's CNN, labgrad eager, labgrad compiled and PyTorch
+    in turn: s/epoch, test accuracy, and the peak memory a training step adds (a fresh process per side)."""
+    from demos import fashion_cnn as fc
+    from demos import fashion_mnist as fm
+    memory_batches = memory_batches or fc.MEMORY_BATCHES
+    x, y, x_test, y_test, what = load_cnn_data(n, random_data, n_test)
+    n_batches = -(-len(x) // BATCH)
+    print(f"\n== g) the CNN lab (issue #20), one training epoch of demos.fashion_cnn's network: Conv2d(1, 32, 3, p1) "
+          f"BatchNorm2d ReLU MaxPool2d(2) Conv2d(32, 64, 3, p1) ReLU MaxPool2d(2) Linear(3136, 128) ReLU "
+          f"Linear(128, 10), cross-entropy, Adam lr {CNN_LR:g}, batch {BATCH}, float32, {len(x)} samples "
+          f"({n_batches} batches); {epochs} epochs each, whole epochs in turn (the order flipping every epoch), "
+          f"from the same weights and batch order ==")
+    print(f"data: {what}; test: {len(x_test)} images")
+    print("model: demos.fashion_cnn's make_model, torch_default_init (seed 20), to_torch, make_optimizer, "
+          "train_epoch (labgrad: nn.fit), measure_memory; demos.fashion_mnist's epoch_orders and evaluate; "
+          "labgrad compiled: a second labgrad model, nn.fit(..., compile=True) (each epoch records its first 2 "
+          "batches and the short last batch's first 2, in the timed epoch)")
+    runs = {"labgrad": ("labgrad", "labgrad"), "labgrad compiled": ("labgrad", "compiled")}   # name -> (worker, side)
+    if "torch" in workers.pools:
+        runs["torch"] = ("torch", "torch")
+    have_torch = "torch" in runs
+    call = functools.partial(workers.call, pause=0.15)
+    times, losses, accuracy = {name: [] for name in runs}, {name: [] for name in runs}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "cnn.npz")
+        np.savez(path, x=x, y=y, x_test=x_test, y_test=y_test)
+        for impl in workers.pools:
+            call(impl, start_cnn, path)
+    order = list(runs)
+    for epoch_order in fm.epoch_orders(len(x), epochs, CNN_SEED):
+        for name in order:
+            loss, seconds = call(runs[name][0], cnn_epoch, epoch_order, runs[name][1])
+            losses[name].append(loss)
+            times[name].append(seconds)
+        order.reverse()
+    for name, (worker, side) in runs.items():
+        accuracy[name], _ = call(worker, cnn_accuracy, side)
+    # the peak memory of training: a fresh process per side (the demo's probe), the workers idle meanwhile
+    initial, memory = cnn_initial(), {}
+    for name, (_, side) in runs.items():
+        memory[name] = fc.measure_memory(side, initial, x, y, BATCH, CNN_LR, threads, memory_batches)
+    mean = {name: statistics.fmean(ts) for name, ts in times.items()}
+    header = ["", "best s/epoch", "median s/epoch", "mean s/epoch", "ms/batch (mean)",
+              "s per 60,000 images (mean, scaled)", "mean loss, last epoch",
+              f"test accuracy after {epochs} epoch{'s' * (epochs > 1)}"] + (["vs torch (mean)"] if have_torch else [])
+    rows = [[name, f"{min(ts):.3f}", f"{statistics.median(ts):.3f}", f"{mean[name]:.3f}",
+             f"{mean[name] / n_batches * 1e3:.2f}", f"{mean[name] / n_batches * -(-60000 // BATCH):.1f}",
+             f"{losses[name][-1]:.4f}", f"{100 * accuracy[name]:.2f}%"]
+            + ([f"{mean[name] / mean['torch']:.2f}x"] if have_torch else []) for name, ts in times.items()]
+    print_table(header, rows)
+    print("mean loss epoch by epoch: " + "; ".join(
+        f"{name} " + ", ".join(f"{v:.4f}" for v in ls) for name, ls in losses.items()))
+    _print_cnn_memory(memory, memory_batches, have_torch)
+    difference = complexnet_compiled_difference(losses, accuracy)
+    print("sanity: labgrad compiled = labgrad eager bit for bit (mean loss of every epoch, test accuracy)"
+          if difference is None else f"sanity: MISMATCH: labgrad compiled differs from labgrad eager: {difference}")
+    if not have_torch:
+        print("labgrad only (no torch)")
+        return times
+    ok = complexnet_agree(losses, accuracy)
+    print(f"sanity: {'labgrad and torch agree' if ok else 'MISMATCH between labgrad and torch'} "
+          f"(mean losses within 2% epoch by epoch, test accuracies within 1.5 points: "
+          f"{100 * (accuracy['labgrad'] - accuracy['torch']):+.2f} points)")
+    for name in ("labgrad", "labgrad compiled"):
+        per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times[name], times["torch"]))
+        print(f"{name} / torch epoch by epoch: {per_epoch}; best epoch over best epoch: "
+              f"{min(times[name]) / min(times['torch']):.2f}x")
+    for name, same in (("labgrad", ok), ("labgrad compiled", ok and difference is None)):
+        ratio = mean[name] / mean["torch"]
+        print(f"target CNN {name} <= 1.5x torch s/epoch (mean of {epochs}), same accuracy: "
+              f"{'met' if ratio <= 1.5 and same else 'NOT met'} ({ratio:.2f}x)")
+    return times
+
+
+def _print_cnn_memory(memory, batches, have_torch):
+    """g)'s peak memory table: ``memory`` is ``{name: measure_memory's dict, or why it was not measured}``."""
+    rows = []
+    torch_rss = memory.get("torch") if have_torch and not isinstance(memory.get("torch"), str) else None
+    for name, m in memory.items():
+        if isinstance(m, str):
+            rows.append([name, "not measured", "-"] + ["-"] * have_torch)
+            print(f"peak memory of {name}: not measured: {m}")
+            continue
+        rss, traced = m["rss"], m["traced"]
+        ratio = (f"{rss / torch_rss['rss']:.2f}x" if rss is not None and torch_rss and torch_rss["rss"] else "-")
+        rows.append([name, "n/a (no /proc)" if rss is None else f"{rss:.1f}",
+                     "-" if traced is None else f"{traced:.1f}"] + [ratio] * have_torch)
+    print(f"peak memory of training (demos.fashion_cnn.measure_memory: a fresh process per side runs the first "
+          f"{batches} batches; resident memory above that after setup, VmHWM):")
+    print_table(["", "peak resident MiB a training step adds", "tracemalloc peak MiB (labgrad)"]
+                + ["vs torch (resident)"] * have_torch, rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 5 chain repeats, 1 epoch of 6,400 samples, 2 short rounds of d), "
-                             "1 ComplexNet epoch of 6,400 samples in e), f) on 10 points with an MLP 2-4-1")
+                             "1 ComplexNet epoch of 6,400 samples in e), f) on 10 points with an MLP 2-4-1, "
+                             "g) with 1 short round of conv2d and 1 CNN epoch of 256 samples (256 test images; "
+                             "memory: 3 batches)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats of the op chain (default 51)")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs per implementation (default 5)")
-    parser.add_argument("--samples", type=int, default=None, help="training samples per epoch (default 60000)")
+    parser.add_argument("--samples", type=int, default=None,
+                        help="training samples per epoch of b) and e) (default 60000; g) has --cnn-samples)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS/OpenMP threads for numpy and torch (default: the machine default)")
     parser.add_argument("--random-data", action="store_true", help="random data even if Fashion-MNIST exists")
@@ -1505,6 +1873,15 @@ def main(argv=None):
                         help="skip benchmark f) (micrograd's moons MLP as 0-d tensors)")
     parser.add_argument("--complexnet-epochs", type=int, default=None,
                         help="e): epochs per framework, taken in turn (default 3; --quick 1)")
+    parser.add_argument("--skip-cnn", action="store_true",
+                        help="skip benchmark g) (conv2d and the CNN lab's training epoch against PyTorch)")
+    parser.add_argument("--cnn-samples", type=int, default=None,
+                        help=f"g): training images per CNN epoch (default {CNN_SAMPLES:,}, 200 batches, to keep the "
+                             "default run a few minutes; 60000 for a whole epoch, 938 batches: minutes per side and "
+                             "epoch on 2 cores; --quick 256)")
+    parser.add_argument("--cnn-epochs", type=int, default=None,
+                        help="g): CNN epochs per side (labgrad eager, compiled, torch), taken in turn (default 2; "
+                             "--quick 1)")
     args = parser.parse_args(argv)
     sizes = SIZES
     if args.sizes:
@@ -1543,6 +1920,11 @@ def _run(args):
         if not args.skip_complexnet:                 # e)
             bench_complexnet(workers, args.complexnet_epochs or (1 if args.quick else 3), samples, args.random_data,
                              1000 if args.quick else COMPLEXNET_TEST)
+        if not args.skip_cnn:                        # g)
+            bench_conv(workers, 1 if args.quick else 10, 0.01 if args.quick else 0.2)
+            bench_cnn(workers, args.cnn_epochs or (1 if args.quick else 2),
+                      args.cnn_samples or (256 if args.quick else CNN_SAMPLES), args.random_data,
+                      256 if args.quick else CNN_TEST, args.threads, 3 if args.quick else None)
     if not args.skip_player:                         # in this process, once the workers have stopped
         bench_player(3 if args.quick else 7)
     if not args.skip_moons:                          # pure Python, in this process too

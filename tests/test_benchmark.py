@@ -1,10 +1,11 @@
 """``python -m demos.benchmark`` runs in every mode, ``--unfused-sgd`` really gives labgrad numpy's update, d)
-times the function transforms it names and catches a wrong result, and the compiled rows of b), e) and f)
-are checked against eager labgrad bit for bit (a deliberately different compiled run is a mismatch).
+times the function transforms it names and catches a wrong result, g) compares the convolutions it times with
+torch's and catches a wrong one, and the compiled rows of b), e), f) and g) are checked against eager
+labgrad bit for bit (a deliberately different compiled run is a mismatch).
 
 The runs are in-process calls of ``benchmark.main`` (its workers are spawned processes, as in a user's run),
-shrunk to a few seconds with ``--repeats 1 --samples 128`` on top of ``--quick``. The numbers they print
-are timings and not checked; what is checked is that each mode runs to the end and says what it measured.
+shrunk to a few seconds with ``--repeats 1 --samples 128 --cnn-samples 192`` on top of ``--quick``. The numbers
+they print are timings and not checked; what is checked is that each mode runs to the end and says what it measured.
 """
 import ctypes
 import importlib.util
@@ -18,7 +19,7 @@ from demo_helpers import number
 from demos import benchmark
 from nn import blas
 
-SHRINK = ["--quick", "--repeats", "1", "--samples", "128", "--random-data"]
+SHRINK = ["--quick", "--repeats", "1", "--samples", "128", "--cnn-samples", "192", "--random-data"]
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 HAVE_MICROGRAD = importlib.util.find_spec("micrograd") is not None
 SGD_LINE = "labgrad : SGD update p -= lr g as "
@@ -33,9 +34,9 @@ def _sgd_line(out):
                          ids=["default", "unfused-sgd", "threads-1", "no-torch", "sizes"])   # (torch: 4 s a run)
 def test_main_runs_to_the_end(options, capsys):
     environ, sizes = dict(os.environ), benchmark.SIZES
-    transforms = options in ([], ["--no-torch"])     # d) and e) with and without torch, skipped in the other runs
+    transforms = options in ([], ["--no-torch"])     # d), e), g) with and without torch, skipped in the other runs
     benchmark.main(SHRINK + (options or []) + ["--skip-player", "--skip-moons"] * bool(options)   # c), f) once
-                   + ["--skip-transforms", "--skip-complexnet"] * (not transforms))
+                   + ["--skip-transforms", "--skip-complexnet", "--skip-cnn"] * (not transforms))
     out = capsys.readouterr().out
     assert "== a) per-op overhead" in out and "== b) one training epoch" in out
     _check_mlp_section(out, tiny="--sizes" in options)
@@ -51,6 +52,9 @@ def test_main_runs_to_the_end(options, capsys):
     assert ("== d) function transforms" in out) == transforms
     if transforms:
         _check_transforms_section(out, with_torch=HAVE_TORCH and "--no-torch" not in options)
+    assert ("== g) the CNN lab" in out) == transforms
+    if transforms:
+        _check_cnn_section(out, with_torch=HAVE_TORCH and "--no-torch" not in options)
     assert "sanity: the implementations agree" in out, out
     torch_line = ("torch   : torch not installed" if not HAVE_TORCH
                   else "torch   : not used (--no-torch)" if "--no-torch" in options else "torch   : 2.")
@@ -252,9 +256,11 @@ def _check_player_section(out):
 
 
 def test_player_section_alone(capsys):
-    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-transforms", "--skip-complexnet", "--no-torch"])
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-transforms", "--skip-complexnet", "--skip-cnn",
+                    "--no-torch"])
     out = capsys.readouterr().out
     assert "== a)" not in out and "== b)" not in out and "== d)" not in out and "== e)" not in out
+    assert "== g)" not in out
     _check_player_section(out)
     assert "CPU     : " in out                                       # the machine line, as for a) and b)
 
@@ -291,9 +297,11 @@ def _check_transforms_section(out, with_torch):
 
 
 def test_transforms_section_alone(capsys):
-    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-player", "--skip-complexnet"])
+    benchmark.main(["--quick", "--skip-overhead", "--skip-mlp", "--skip-player", "--skip-complexnet", "--skip-cnn",
+                    "--skip-moons"])
     out = capsys.readouterr().out
     assert "== a)" not in out and "== b)" not in out and "== c)" not in out and "== e)" not in out
+    assert "== f)" not in out and "== g)" not in out
     _check_transforms_section(out, with_torch=HAVE_TORCH)
     assert "CPU     : " in out
 
@@ -399,9 +407,11 @@ def _check_complexnet_section(out, with_torch):
 def test_complexnet_section_alone(options, capsys):
     if not options and not HAVE_TORCH:
         pytest.skip("the torch run needs torch (the no-torch run covers labgrad alone)")
-    benchmark.main(SHRINK + ["--skip-overhead", "--skip-mlp", "--skip-player", "--skip-transforms"] + options)
+    benchmark.main(SHRINK + ["--skip-overhead", "--skip-mlp", "--skip-player", "--skip-transforms", "--skip-moons",
+                             "--skip-cnn"] + options)
     out = capsys.readouterr().out
     assert "== a)" not in out and "== b)" not in out and "== c)" not in out and "== d)" not in out
+    assert "== f)" not in out and "== g)" not in out
     assert "128 samples (2 batches); 1 epochs each" in out
     assert "data: random float32 images" in out                         # --random-data, said so
     _check_complexnet_section(out, with_torch=not options)
@@ -456,6 +466,79 @@ def test_train_epoch_compile_is_labgrads():
     with pytest.raises(ValueError, match="train_epoch: compile=True is labgrad's"):
         fm.train_epoch(None, None, np.zeros((4, 784), np.float32), np.zeros(4, np.int64), np.arange(4), 2, "torch",
                        compile=True)
+
+
+# --- g) conv2d and the CNN lab against PyTorch -------------------------------------------------------------
+
+def _check_cnn_section(out, with_torch):
+    """g)'s two parts: conv2d timed at both shapes and checked against torch; the CNN's epoch timed for each side,
+    compiled checked against eager bit for bit, its accuracy against torch's, and the peak memory beside."""
+    conv = out[out.index("== g) the CNN lab (issue #20), conv2d"):out.index("== g) the CNN lab (issue #20), one")]
+    for name in benchmark.conv_problem():
+        ms = number(rf"\n{re.escape(name)} +[\d.]+ +([\d.]+) ", conv)         # labgrad's median ms per call
+        assert 0 < ms < 10_000                                               # a time, not the target
+        if with_torch:
+            assert number(rf"\n{re.escape(name)}(?: +[\d.]+){{4}} +([\d.]+)x", conv) > 0   # (printed, not judged)
+            for what in ("out", "dx", "dw"):
+                err = number(rf"sanity: max \|conv2d {re.escape(name)}: {what} labgrad - torch\| = ([\d.e+-]+)", conv)
+                assert err < 1e-2                  # (float32 sums of up to 64 * 28 * 28 terms; judged relatively)
+            assert f"target conv2d {name}: labgrad <= 1.5x torch (median per call): " in conv
+    if with_torch:
+        assert "sanity: the convolutions agree" in conv, conv
+    else:
+        assert "labgrad only (no torch)" in conv and "target" not in conv
+    cnn = out[out.index("== g) the CNN lab (issue #20), one"):]
+    assert "192 samples (3 batches); 1 epochs each" in cnn
+    assert "data: random float32 images" in cnn                          # --random-data, said so
+    sides = ["labgrad", "labgrad compiled"] + ["torch"] * with_torch
+    for side in sides:
+        assert 0 < number(rf"\n{side} +([\d.]+) ", cnn) < 10_000            # best s/epoch
+        accuracy = number(rf"\n{side}(?: +[\d.]+){{6}} +([\d.]+)%", cnn)
+        assert 0 <= accuracy <= 100
+    memory = cnn[cnn.index("peak memory of training"):]
+    for side in sides:                                                   # MiB a training step adds (3 batches)
+        assert 0 < number(rf"\n{side} +([\d.]+)", memory) < 100_000
+    assert "sanity: labgrad compiled = labgrad eager bit for bit (mean loss of every epoch, test accuracy)" in cnn
+    if with_torch:
+        assert "sanity: labgrad and torch agree" in cnn, cnn
+        assert "target CNN labgrad <= 1.5x torch s/epoch" in cnn
+        assert "target CNN labgrad compiled <= 1.5x torch s/epoch" in cnn
+    else:
+        assert "labgrad only (no torch)" in cnn and re.search(r"\ntorch +[\d.]+ ", cnn) is None
+
+
+def _windows(x):
+    """The 3x3 windows of ``x`` padded by 1: (N, C, H, W, 3, 3)."""
+    return np.lib.stride_tricks.sliding_window_view(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
+
+
+def test_the_conv_worker_computes_the_convolution(monkeypatch):
+    """What g) times is conv2d with padding 1 and its gradients: checked here against direct sums (float64)."""
+    monkeypatch.setattr(benchmark, "worker_state", {})
+    benchmark.init_worker("labgrad", None, None)
+    rng = np.random.default_rng(1)
+    x, w, g = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((2, 4, 5, 4))
+    benchmark.start_conv({"small": (x, w, g)})
+    out, dx, dw = benchmark.conv_results()["small"]
+    np.testing.assert_allclose(out, np.einsum("nchwij,ocij->nohw", _windows(x), w), atol=1e-12)
+    np.testing.assert_allclose(dw, np.einsum("nchwij,nohw->ocij", _windows(x), g), atol=1e-12)
+    for index in np.ndindex(x.shape):            # d <g, out> / d x[index]: the response to a unit input there
+        unit = np.zeros_like(x)
+        unit[index] = 1.0
+        assert abs(dx[index] - np.sum(g * np.einsum("nchwij,ocij->nohw", _windows(unit), w))) < 1e-12
+
+
+@pytest.mark.parametrize("wrong", ["out", "dx", "dw"])
+def test_a_wrong_convolution_is_a_mismatch(wrong):
+    rng = np.random.default_rng(0)
+    right = {name: [rng.standard_normal(s) for s in ((2, 4, 5, 5), (2, 3, 5, 5), (4, 3, 3, 3))]
+             for name in ("first", "second")}
+    ours = {name: [a.copy() for a in arrays] for name, arrays in right.items()}
+    assert benchmark.transforms_agree(benchmark.compare_conv({"labgrad": ours, "torch": right}))
+    ours["second"][("out", "dx", "dw").index(wrong)][0, 1, 2, 2] += 0.01         # one entry off by 0.01
+    checks = benchmark.compare_conv({"labgrad": ours, "torch": right})
+    assert not benchmark.transforms_agree(checks)
+    assert [what for what, err, _ in checks if err > 0] == [f"second: {wrong}"]
 
 
 # --- f) micrograd's moons MLP as 0-d tensors ------------------------------------------------------------
