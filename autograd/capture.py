@@ -8,9 +8,10 @@ gradient's reduction and accumulation, the ``.grad`` writes and the optimiser's
 update, in the order they ran) and writes it out as one Python function of plain
 statements, which later calls run instead: no Tensor, no graph, no walk. An op that
 declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3``,
-``g13 = g12 @ param2.T``), any other is a call of its ``forward`` and ``backward``
-(``v6 = cross_entropy0(v4, ...)``). ``step.code`` shows that function: backprop,
-written out.
+``g13 = g12 @ param2.T``); any other is called, a new op object on each replay as
+eagerly (``v6 = cross_entropy0.forward(v4, ...)``, ``r = cross_entropy0.backward(...)``).
+Each array of 64 KiB or more is deleted after its last use: a replay holds no more
+memory than the eager step. ``step.code`` shows that function: backprop, written out.
 
 What a replay trusts, and how it is made sure of:
 
