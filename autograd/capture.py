@@ -10,8 +10,8 @@ statements, which later calls run instead: no Tensor, no graph, no walk. An op t
 declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3``,
 ``g13 = g12 @ param2.T``); any other is called, a new op object on each replay as
 eagerly (``v6 = cross_entropy0.forward(v4, ...)``, ``r = cross_entropy0.backward(...)``).
-Each array of 64 KiB or more is deleted after its last use: a replay holds no more
-memory than the eager step. ``step.code`` shows that function: backprop, written out.
+Each array of 64 KiB or more is deleted after its last use: a replay holds about as
+much memory as the eager step. ``step.code`` shows that function: backprop, written out.
 
 What a replay trusts, and how it is made sure of:
 
@@ -290,14 +290,14 @@ class Tape:
             args.append(name)
         self.signature.append(type(fn))
         fn.replay_name = self.fresh(fn.name)
-        code = type(fn).scalar_code
+        code = _stated_code(type(fn), "scalar_code")
         if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
             fn.replay_code = code, [self.number(name) for name in args], True      # (on numbers)
             out = self.new_variable(data)
             self.lines.append(f"{out} = {_filled_in(code[0], fn.replay_code[1])}")
             self.held_numbers.add(out)
             return
-        code = type(fn).array_code
+        code = _stated_code(type(fn), "array_code")
         if code is not None and not params and data.ndim and self.helpers_of(type(fn)):
             fn.replay_code = code, [self.array(name) for name in args], False
             self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], fn.replay_code[1])}")
@@ -321,7 +321,10 @@ class Tape:
     def helpers_of(self, op_class):
         """Put the functions ``op_class.array_code`` calls by name (its module's ``_sum_rows``) in the
         namespace; False if a name is taken there by something else (the op is then called as usual)."""
-        module = vars(sys.modules[op_class.__module__])
+        module = sys.modules.get(op_class.__module__)
+        if module is None:                # (a class made by exec, or of a module not registered)
+            return False
+        module = vars(module)
         for name in _called_names(op_class.array_code):
             if name in module:
                 if self.namespace.setdefault(name, module[name]) is not module[name]:
@@ -693,9 +696,22 @@ def _filled_in(code, operands, **names):
     return _template_of(code).format_map(names)
 
 
+@functools.lru_cache(maxsize=None)
+def _stated_code(op_class, attribute):
+    """``op_class``'s ``scalar_code`` or ``array_code``, where the class that states it also gives the ``forward``
+    and ``backward`` an op of ``op_class`` runs; None where a subclass overrides either (a user's ``Tanh`` with a
+    clipped gradient: the expressions describe its parent's methods, not its own)."""
+    owner = next((klass for klass in op_class.__mro__ if attribute in vars(klass)), None)
+    if owner is None or vars(owner)[attribute] is None:
+        return None
+    if any(getattr(op_class, method) is not getattr(owner, method) for method in ("forward", "backward")):
+        return None
+    return vars(owner)[attribute]
+
+
 def _with_deletes(lines, names):
     """``lines`` (the replay's statements) with ``del`` of each of ``names`` after the last statement that reads
-    it: the replay then holds no more memory than the eager step. (Not inside the ``if``/``else`` of the
+    it: the replay then holds about as much memory as the eager step. (Not inside the ``if``/``else`` of the
     ``.grad`` writes: what is read there lives to the end.)"""
     last = {}
     for i, line in enumerate(lines):

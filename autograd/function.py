@@ -254,7 +254,9 @@ class Function:
         the op's methods; the inputs ``a``, ``b``, ``c``, ``out``, ``g``, ``np`` and helpers
         of the op's own module by name. Only for ops that keep nothing on ``self`` and
         take no parameters, and again operation for operation what ``forward`` and
-        ``backward`` compute (the compile check compares the two bit for bit).
+        ``backward`` compute, branches included (the compile check compares the two bit for
+        bit, but only on the data of one call). A subclass that overrides ``forward`` or
+        ``backward`` is called as usual, not written out with its parent's expressions.
 
     How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
     pictures of :mod:`autograd.viz`, is stated here too, once per op:

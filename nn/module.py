@@ -102,7 +102,7 @@ class Module:
         A count that changes whenever an attribute of this module is set to another
         object or deleted (its parameters, buffers and submodules, its training flag,
         its hyperparameters): what the guards of a step compiled by
-        :func:`autograd.compile` compare, one number per module. Read-only in spirit.
+        :func:`autograd.compile` compare, one number per module. Read-only: setting it raises.
     """
     # (revision in a slot, outside the attributes it counts; a slot is read in C: the guards read one per
     # module before every replay, 5x faster than a property)
@@ -123,8 +123,17 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
+    def __setstate__(self, state):
+        """Unpickling and ``copy``: the attributes as they were, and the revision (past __setattr__, which
+        refuses it)."""
+        attributes, slots = state if isinstance(state, tuple) else (state, None)
+        self.__dict__.update(attributes or {})
+        for name, value in (slots or {}).items():
+            object.__setattr__(self, name, value)
+
     def _count_change(self):
-        object.__setattr__(self, "revision", self.revision + 1)
+        # (getattr: a subclass whose __new__ skips Module's starts at 0 here)
+        object.__setattr__(self, "revision", getattr(self, "revision", 0) + 1)
 
     def __call__(self, *args, **kwargs):
         if open_blocks.count and thread_modes.capture is not None:   # (a step being recorded: guard this module)
@@ -194,6 +203,9 @@ class Module:
 
     # --- registration -----------------------------------------------------------------
     def __setattr__(self, name, value):
+        if name == "revision":
+            raise AttributeError(f"{type(self).__name__}.revision is the module's own count of attribute changes "
+                                 "(see Module); name your attribute otherwise")
         d = self.__dict__
         params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
         if params is None:

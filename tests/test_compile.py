@@ -501,6 +501,47 @@ def test_the_code_is_the_step_written_out():
     assert "2 recorded, 1 replayed" in repr(compiled)
 
 
+class ClippedTanh(autograd.ops.elementwise.TanhFunction):
+    """A user's tanh whose gradient is clipped: it inherits tanh's array_code, which does not describe it."""
+
+    def backward(self, g, out, a):
+        return (np.clip(g, -1, 1) * (1 - out * out),)
+
+
+PLUGIN = {}
+exec("from autograd import Function\n"         # noqa: S102 (a class of a module Python has not registered)
+     "class Double(Function):\n"
+     "    capturable = True\n"
+     "    array_code = ('a * 2', 'g * 2')\n"
+     "    def forward(self, a):\n"
+     "        return a * 2\n"
+     "    def backward(self, g, out, a):\n"
+     "        return (g * 2,)\n", {"__name__": "plugin_ops"}, PLUGIN)
+
+
+@pytest.mark.parametrize("op", [ClippedTanh, PLUGIN["Double"]], ids=["subclass overriding backward", "exec'd op"])
+def test_an_op_whose_array_code_cannot_be_trusted_or_found_is_called(op):
+    """A subclass's inherited array_code is not written out (the clip only shows on the last call, after the check);
+    an op whose module Python does not know is called too."""
+    w = nn.Parameter(np.ones(3, np.float32))
+    model = nn.Module()
+    model.w = w
+
+    def step(x, scale):
+        model.zero_grad()
+        (op.apply(w * x) * scale).sum().backward()
+    compiled = autograd.compile(step)
+    x = np.array([0.1, 0.2, 0.3], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # (captured, not run eagerly)
+        for scale in [np.full(3, 0.5, np.float32)] * 3 + [np.full(3, 10, np.float32)]:
+            step(x, scale)
+            expected = w.grad.copy()
+            compiled(x, scale)
+            np.testing.assert_array_equal(w.grad, expected)
+    assert compiled.replays == 2
+
+
 SEED = np.full(3, 2.0, np.float32)
 
 

@@ -358,6 +358,19 @@ def test_batchnorm_float32_stays_float32():
     assert bn.eval()(_randn(6, 4, dtype=np.float32)).dtype == np.float32
 
 
+def test_batchnorm_float16_sums_in_float32_as_np_mean():
+    """65,536 values per channel: summed in float16 they overflow (its largest number is 65,504)."""
+    x = (_randn(64, 2, 1024, dtype=np.float32) + 3).astype(np.float16)
+    t = Tensor(x, requires_grad=True)
+    out = nn.functional.batch_norm(t, None, None, training=True)
+    wide = x.astype(np.float32)
+    expected = (wide - wide.mean((0, 2), keepdims=True)) / np.sqrt(wide.var((0, 2), keepdims=True) + 1e-5)
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.data.astype(np.float32), expected, atol=1e-2)
+    out.sum().backward()                          # d sum(x_hat) / dx = 0 (the mean of x_hat is fixed)
+    assert t.grad.dtype == np.float16 and np.all(np.isfinite(t.grad)) and np.abs(t.grad).max() < 1e-2
+
+
 def test_batchnorm_errors():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected input of shape \(N, 3\) or \(N, 3, L\), "

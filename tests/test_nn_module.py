@@ -305,3 +305,26 @@ def test_train_takes_a_bool_and_a_ragged_value_is_refused_by_name():
     with pytest.raises(ValueError, match="weight: not an array"):
         layer.load_state_dict(bad)
     np.testing.assert_array_equal(layer.weight.data, before["weight"])
+
+
+class _OwnNew(nn.Module):
+    """A subclass whose __new__ skips Module's (and so never set its revision)."""
+
+    def __new__(cls):
+        return object.__new__(cls)
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.Linear(2, 2), _OwnNew], ids=["Linear", "own __new__"])
+def test_revision_counts_changes_and_is_not_a_users_attribute(make):
+    module = make()
+    before = module.revision
+    module.p = 0.5                                # a hyperparameter set: counted
+    module.train(False)
+    assert module.revision == before + 2
+    with pytest.raises(AttributeError, match="revision is the module's own count"):
+        module.revision = 0
+    assert copy.deepcopy(module).revision == module.revision

@@ -18,13 +18,18 @@ __all__ = ["batch_norm"]
 # channel (N, C, M) with no temporary product array: 0.25 ms instead of 0.67 for ``(a * b).sum(axis=(0, 2, 3))`` on
 # (64, 32, 28, 28) float32. The forward and backward on arrays make as few passes over the (N, C, ...) arrays as
 # they can (the CNN of demos/fashion_cnn.py: 3.7 ms instead of 7.4 for the backward of its BatchNorm2d).
+# (sums of a float16 array in float32, as np.mean does: 65,504 is float16's largest number, so a channel of 64 x 32
+# x 32 values or a sum of that many overflows)
 def _channel_sum(a):
-    """``a.sum`` over every axis but axis 1, shape (C,)."""
-    return a.sum(axis=(0,) + tuple(range(2, a.ndim)))
+    """``a.sum`` over every axis but axis 1, shape (C,), in float32 at least."""
+    return a.sum(axis=(0,) + tuple(range(2, a.ndim)), dtype=np.promote_types(a.dtype, np.float32))
 
 
 def _channel_dot(a, b):
-    """``(a * b).sum`` over every axis but axis 1, shape (C,)."""
+    """``(a * b).sum`` over every axis but axis 1, shape (C,), in float32 at least."""
+    wide = np.promote_types(a.dtype, np.float32)
+    if a.dtype != wide:
+        a, b = a.astype(wide), b.astype(wide)
     if a.ndim == 2:
         return np.einsum("nc,nc->c", a, b)
     n, c = a.shape[:2]
@@ -53,9 +58,9 @@ class BatchNormFunction(Function):
         self._channel_shape = (1, -1) + (1,) * (x.ndim - 2)        # per-channel values broadcast over the rest
         if training:
             count = x.size // x.shape[1]
-            mean = _channel_sum(x) / x.dtype.type(count)
+            mean = (_channel_sum(x) / count).astype(x.dtype, copy=False)
             centred = x - mean.reshape(self._channel_shape)
-            var = _channel_dot(centred, centred) / x.dtype.type(count)
+            var = (_channel_dot(centred, centred) / count).astype(x.dtype, copy=False)
             self._update_running(running_mean, running_var, mean, var, momentum, count)
             mean, var = mean.reshape(self._channel_shape), var.reshape(self._channel_shape)
         else:
@@ -108,12 +113,15 @@ class BatchNormFunction(Function):
         if not self.training:
             dx = g * scale                                         # constant statistics: x_hat is affine in x
         else:
-            count = g.dtype.type(g.size // g.shape[1])
+            count = g.size // g.shape[1]
             dx = np.multiply(x_hat, (dw / count).reshape(shape))
             np.subtract(g, dx, out=dx)
             dx -= (db / count).reshape(shape)
             dx *= scale
-        return (dx, dw, db) if weight is not None else (dx,)
+        dtype = g.dtype                                            # (the sums were float32 for float16)
+        if weight is None:
+            return (dx.astype(dtype, copy=False),)
+        return dx.astype(dtype, copy=False), dw.astype(dtype, copy=False), db.astype(dtype, copy=False)
 
     def jvp(self, i, dx, out, x, weight=None, bias=None):
         x_hat, inv_std = self._normalized(x)
