@@ -241,9 +241,10 @@ __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoc
            "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
            "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch",
            "start_transforms", "transform_results", "hvp_by_differences", "time_transform", "compare_transforms",
-           "transforms_agree", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
-           "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "bench_complexnet",
-           "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons", "moons_init", "moons_labgrad",
+           "transforms_agree", "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet",
+           "complexnet_epoch",
+           "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "report_epochs",
+           "bench_complexnet", "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons", "moons_init", "moons_labgrad",
            "moons_micrograd", "count_nodes", "moons_difference", "bench_moons", "conv_problem", "conv_labgrad",
            "conv_torch", "start_conv", "conv_results", "time_conv", "compare_conv", "bench_conv", "load_cnn_data",
            "cnn_initial", "start_cnn", "cnn_epoch", "cnn_accuracy", "bench_cnn"]
@@ -1062,6 +1063,21 @@ def transforms_agree(checks):
     return all(err <= AGREE_RTOL * scale for _, err, scale in checks)
 
 
+def timed_in_turn(call, impls, names, timer, rounds, budget):
+    """``{(impl, name): [seconds per call, ...]}``: each worker in turn runs ``timer(name, budget)`` (a block of
+    calls of about ``budget`` seconds), the order flipping every time, over ``rounds`` rounds after a warm-up."""
+    times = {(impl, name): [] for impl in impls for name in names}
+    order = list(impls)
+    for r in range(rounds + 1):                        # the first round is a warm-up
+        for name in names:
+            for impl in order:
+                seconds = call(impl, timer, name, budget)
+                if r:
+                    times[impl, name] += seconds
+            order.reverse()
+    return times
+
+
 def bench_transforms(workers, rounds, budget=0.1):
     """d) The Jacobian by jacrev and jacfwd, and the hvp, labgrad against torch.func: median ms per call."""
     n_in, n_hidden, n_out = TRANSFORM_SIZES
@@ -1085,15 +1101,7 @@ def bench_transforms(workers, rounds, budget=0.1):
     reference = call("labgrad", hvp_by_differences, problem)
     missing = {name: text for impl in impls for name, text in results[impl].items() if isinstance(text, str)}
     measured = [name for name in TRANSFORMS if name not in missing]
-    times = {(impl, name): [] for impl in impls for name in measured}
-    order = list(impls)
-    for r in range(rounds + 1):                        # the first round is a warm-up
-        for name in measured:
-            for impl in order:
-                seconds = call(impl, time_transform, name, budget)
-                if r:
-                    times[impl, name] += seconds
-            order.reverse()
+    times = timed_in_turn(call, impls, measured, time_transform, rounds, budget)
     ms = {key: statistics.median(ts) * 1e3 for key, ts in times.items()}
     header = ["", "labgrad ms"] + (["torch.func ms", "labgrad / torch.func"] if have_torch else []) + [
         "calls timed" + (" (labgrad / torch.func)" if have_torch else "")]
@@ -1292,14 +1300,23 @@ def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
              f"{losses[name][-1]:.4f}", f"{100 * accuracy[name]:.2f}%"]
             + ([f"{mean[name] / mean['torch']:.2f}x"] if have_torch else []) for name, ts in times.items()]
     print_table(header, rows)
-    print("mean loss epoch by epoch: " + "; ".join(
-        f"{name} " + ", ".join(f"{v:.4f}" for v in ls) for name, ls in losses.items()))
+    report_epochs(times, mean, losses, accuracy, epochs, have_torch, bound=0.9, what="")
+    return times
+
+
+def report_epochs(times, mean, losses, accuracy, epochs, have_torch, bound, what, loss_line=True):
+    """The end of e) and g): each epoch's mean loss, the sanity lines (compiled is eager bit for bit; labgrad and
+    torch agree), the epoch-by-epoch ratios and the targets (labgrad and labgrad compiled at most ``bound`` x
+    torch, on the mean of the ``epochs``); ``what`` names the workload in the target lines."""
+    if loss_line:
+        print("mean loss epoch by epoch: " + "; ".join(
+            f"{name} " + ", ".join(f"{v:.4f}" for v in ls) for name, ls in losses.items()))
     difference = complexnet_compiled_difference(losses, accuracy)
     print("sanity: labgrad compiled = labgrad eager bit for bit (mean loss of every epoch, test accuracy)"
           if difference is None else f"sanity: MISMATCH: labgrad compiled differs from labgrad eager: {difference}")
     if not have_torch:
         print("labgrad only (no torch)")
-        return times
+        return
     ok = complexnet_agree(losses, accuracy)
     print(f"sanity: {'labgrad and torch agree' if ok else 'MISMATCH between labgrad and torch'} "
           f"(mean losses within 2% epoch by epoch, test accuracies within 1.5 points: "
@@ -1310,9 +1327,8 @@ def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
               f"{min(times[name]) / min(times['torch']):.2f}x")
     for name, same in (("labgrad", ok), ("labgrad compiled", ok and difference is None)):
         ratio = mean[name] / mean["torch"]
-        print(f"target {name} <= 0.9x torch s/epoch (mean of {epochs}), same accuracy: "
-              f"{'met' if ratio <= 0.9 and same else 'NOT met'} ({ratio:.2f}x)")
-    return times
+        print(f"target {what}{name} <= {bound}x torch s/epoch (mean of {epochs}), same accuracy: "
+              f"{'met' if ratio <= bound and same else 'NOT met'} ({ratio:.2f}x)")
 
 
 def _complexnet_orders(n, epochs):
@@ -1631,15 +1647,7 @@ def bench_conv(workers, rounds, budget):
     for impl in impls:
         call(impl, start_conv, problem)
         results[impl] = call(impl, conv_results)          # the first calls: also a warm-up
-    times = {(impl, name): [] for impl in impls for name in problem}
-    order = list(impls)
-    for r in range(rounds + 1):                        # the first round is a warm-up
-        for name in problem:
-            for impl in order:
-                seconds = call(impl, time_conv, name, budget)
-                if r:
-                    times[impl, name] += seconds
-            order.reverse()
+    times = timed_in_turn(call, impls, list(problem), time_conv, rounds, budget)
     best = {key: min(ts) * 1e3 for key, ts in times.items()}
     median = {key: statistics.median(ts) * 1e3 for key, ts in times.items()}
     header = ["input * weight", "labgrad best ms", "labgrad median ms"] + (
@@ -1799,24 +1807,7 @@ def bench_cnn(workers, epochs, n, random_data, n_test=CNN_TEST, threads=None, me
     print("mean loss epoch by epoch: " + "; ".join(
         f"{name} " + ", ".join(f"{v:.4f}" for v in ls) for name, ls in losses.items()))
     _print_cnn_memory(memory, memory_batches, have_torch)
-    difference = complexnet_compiled_difference(losses, accuracy)
-    print("sanity: labgrad compiled = labgrad eager bit for bit (mean loss of every epoch, test accuracy)"
-          if difference is None else f"sanity: MISMATCH: labgrad compiled differs from labgrad eager: {difference}")
-    if not have_torch:
-        print("labgrad only (no torch)")
-        return times
-    ok = complexnet_agree(losses, accuracy)
-    print(f"sanity: {'labgrad and torch agree' if ok else 'MISMATCH between labgrad and torch'} "
-          f"(mean losses within 2% epoch by epoch, test accuracies within 1.5 points: "
-          f"{100 * (accuracy['labgrad'] - accuracy['torch']):+.2f} points)")
-    for name in ("labgrad", "labgrad compiled"):
-        per_epoch = ", ".join(f"{a / b:.2f}" for a, b in zip(times[name], times["torch"]))
-        print(f"{name} / torch epoch by epoch: {per_epoch}; best epoch over best epoch: "
-              f"{min(times[name]) / min(times['torch']):.2f}x")
-    for name, same in (("labgrad", ok), ("labgrad compiled", ok and difference is None)):
-        ratio = mean[name] / mean["torch"]
-        print(f"target CNN {name} <= 1.5x torch s/epoch (mean of {epochs}), same accuracy: "
-              f"{'met' if ratio <= 1.5 and same else 'NOT met'} ({ratio:.2f}x)")
+    report_epochs(times, mean, losses, accuracy, epochs, have_torch, bound=1.5, what="CNN ", loss_line=False)
     return times
 
 
