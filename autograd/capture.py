@@ -332,7 +332,8 @@ class Tape:
         return True
 
     def constant_quiet(self, obj, hint):
-        """A constant the next recording need not repeat (an op's bound method: the op's class is compared)."""
+        """A constant the next recording need not repeat (what a statement calls, an op's class or its inputs'
+        flags: the signature compares what decides them)."""
         name = self.fresh(hint)
         self.namespace[name] = obj
         return name
