@@ -37,9 +37,9 @@ def row_starts(n, c):
 
 @lru_cache(maxsize=64)                                # batch sizes and dtypes are few
 def ones_vector(n, dtype):
-    """``n`` ones of ``dtype`` (read-only, cached): ``ones_vector(n, dtype) @ g`` sums the rows of ``g``
-    (n, k) through BLAS, and ``g @ ones_vector(k, dtype)`` its columns, several times faster than
-    ``g.sum(axis=...)`` on short rows.
+    """``n`` ones of ``dtype`` (read-only, cached): ``ones_vector(n, dtype) @ g`` adds up the rows of ``g``
+    (n, k) through BLAS, and ``g @ ones_vector(k, dtype)`` gives each row's sum, about twice as fast as
+    ``g.sum(axis=...)`` on a (64, 256) or (64, 10) batch.
 
     >>> ones_vector(3, np.float32) @ np.arange(6.0, dtype=np.float32).reshape(3, 2)
     array([6., 9.], dtype=float32)
