@@ -1,4 +1,4 @@
-"""``y += a * x`` in one pass, through numpy's own BLAS when it can be reached.
+"""``y += a * x`` (and ``y = a * x + b * y``) in one pass, through numpy's own BLAS when it can be reached.
 
 numpy has no fused multiply-add of arrays: ``y -= lr * g`` writes ``lr * g`` to a
 temporary and reads it back, two passes over memory. For a (784, 256) float32
@@ -25,42 +25,49 @@ import ctypes
 
 import numpy as np
 
-__all__ = ["axpy", "available", "describe", "ROUTINES", "MIN_BYTES"]
+__all__ = ["axpy", "axpby", "available", "describe", "ROUTINES", "SCALED_ROUTINES", "MIN_BYTES"]
 
 MIN_BYTES = 1 << 17
 """With ``fused=None``, arrays smaller than this (128 KiB) take numpy's path: the ctypes call costs more."""
 
 
 def _load():
-    """``({dtype: cblas ?axpy}, why)`` from numpy's bundled ILP64 OpenBLAS; ``({}, why not)`` if unreachable."""
+    """``({dtype: cblas ?axpy}, {dtype: cblas ?axpby}, why)`` from numpy's bundled ILP64 OpenBLAS (``axpby`` is
+    OpenBLAS's own extension); ``({}, {}, why not)`` if unreachable."""
     try:
         blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
     except (AttributeError, KeyError, TypeError):
-        return {}, "numpy does not report which BLAS it was built with"
+        return {}, {}, "numpy does not report which BLAS it was built with"
     if blas.get("name") != "scipy-openblas" or "USE64BITINT" not in blas.get("openblas configuration", ""):
-        return {}, (f"numpy's BLAS is {blas.get('name')!r}, not the 64-bit-integer scipy-openblas of "
+        return {}, {}, (f"numpy's BLAS is {blas.get('name')!r}, not the 64-bit-integer scipy-openblas of "
                     "numpy's own wheels")
     try:
         with open("/proc/self/maps") as maps:        # the library numpy loaded (Linux)
             path = next(line.split()[-1] for line in maps if "libscipy_openblas64_" in line)
     except (OSError, StopIteration):
-        return {}, "the OpenBLAS library numpy loaded cannot be located (only Linux's /proc/self/maps is read)"
+        return {}, {}, "the OpenBLAS library numpy loaded cannot be located (only Linux's /proc/self/maps is read)"
     try:
         lib = ctypes.CDLL(path)
-        found = {}
-        for dtype, name, scalar in ((np.float32, "scipy_cblas_saxpy64_", ctypes.c_float),
-                                    (np.float64, "scipy_cblas_daxpy64_", ctypes.c_double)):
-            f = getattr(lib, name)
+        found, scaled = {}, {}
+        for dtype, prefix, scalar in ((np.float32, "s", ctypes.c_float), (np.float64, "d", ctypes.c_double)):
+            f = getattr(lib, f"scipy_cblas_{prefix}axpy64_")
             f.argtypes = [ctypes.c_int64, scalar, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64]
             f.restype = None
             found[np.dtype(dtype)] = f
+            f = getattr(lib, f"scipy_cblas_{prefix}axpby64_", None)
+            if f is not None:
+                f.argtypes = [ctypes.c_int64, scalar, ctypes.c_void_p, ctypes.c_int64, scalar, ctypes.c_void_p,
+                              ctypes.c_int64]
+                f.restype = None
+                scaled[np.dtype(dtype)] = f
     except (OSError, AttributeError) as e:             # (no such library or symbol: the numpy path)
-        return {}, f"{path} cannot be used ({e})"
-    return found, f"saxpy/daxpy of numpy's own OpenBLAS ({path})"
+        return {}, {}, f"{path} cannot be used ({e})"
+    return found, scaled, f"saxpy/daxpy of numpy's own OpenBLAS ({path})"
 
 
-ROUTINES, _WHERE = _load()
-"""The BLAS ``axpy`` routines found, by numpy dtype (float32, float64); empty when BLAS cannot be reached."""
+ROUTINES, SCALED_ROUTINES, _WHERE = _load()
+"""The BLAS ``axpy`` routines found, by numpy dtype (float32, float64); empty when BLAS cannot be reached.
+``SCALED_ROUTINES``: OpenBLAS's ``axpby``, used only for a dtype that ``ROUTINES`` has too."""
 
 
 def available(dtype=None):
@@ -109,18 +116,45 @@ def axpy(a, x, y, fused=None):
     >>> y.tolist()
     [2.0, 2.0]
     """
-    if fused is None:                 # (the default first: optimisers call this for every parameter)
-        f = ROUTINES.get(y.dtype) if type(y) is np.ndarray and y.nbytes >= MIN_BYTES else None
-    elif fused:
-        f = ROUTINES.get(y.dtype) if type(y) is np.ndarray else None
-        if f is None and type(y) is np.ndarray:
-            raise ValueError(f"axpy: fused=True needs BLAS axpy for dtype {y.dtype}, and there is none: "
-                             f"{describe()}; pass fused=None to use it only where it is reachable")
-    else:
-        f = None
-    if (f is None or type(x) is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape
-            or not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
-            or np.may_share_memory(x, y)):
+    f = _routine(ROUTINES, x, y, fused, "axpy")
+    if f is None:
         y += a * x                    # (numpy's rules: casting, broadcasting, read-only errors)
         return
     f(y.size, float(a), x.ctypes.data, 1, y.ctypes.data, 1)
+
+
+def axpby(a, x, b, y, fused=None):
+    """``y = a * x + b * y`` in place, as :func:`axpy` does ``y += a * x`` (the same ``fused`` and the same
+    arrays): one pass through OpenBLAS's ``axpby`` where it is reached, else numpy's (``y *= b; y += a * x``).
+    An optimiser's running averages (Adam's moments, SGD's momentum) in one pass instead of two.
+
+    >>> y = np.ones(2, np.float32)
+    >>> axpby(2.0, np.ones(2, np.float32), 0.5, y, fused=False)
+    >>> y.tolist()
+    [2.5, 2.5]
+    """
+    f = _routine(ROUTINES, x, y, fused, "axpy") and SCALED_ROUTINES.get(y.dtype)   # (where axpy would run)
+    if f is None:
+        y *= b
+        y += a * x                    # (numpy's rules, as in axpy)
+        return
+    f(y.size, float(a), x.ctypes.data, 1, float(b), y.ctypes.data, 1)
+
+
+def _routine(table, x, y, fused, name):
+    """The BLAS routine of ``table`` that :func:`axpy` may call on ``x`` and ``y``, or None for numpy's path
+    (``fused``: see :func:`axpy`)."""
+    if fused is None:                 # (the default first: optimisers call this for every parameter)
+        f = table.get(y.dtype) if type(y) is np.ndarray and y.nbytes >= MIN_BYTES else None
+    elif fused:
+        f = table.get(y.dtype) if type(y) is np.ndarray else None
+        if f is None and type(y) is np.ndarray:
+            raise ValueError(f"{name}: fused=True needs BLAS {name} for dtype {y.dtype}, and there is none: "
+                             f"{describe()}; pass fused=None to use it only where it is reachable")
+    else:
+        return None
+    if (f is None or type(x) is not np.ndarray or x.dtype != y.dtype or x.shape != y.shape
+            or not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable)
+            or np.may_share_memory(x, y)):
+        return None
+    return f

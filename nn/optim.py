@@ -62,7 +62,7 @@ from autograd import Tensor
 from autograd.capture import replayed_method
 from autograd.checks import boolean, positive_int, real_number
 from nn import blas
-from nn.blas import axpy
+from nn.blas import axpby, axpy
 from nn.init import ALIGNMENT, aligned_copy, empty_aligned
 from nn.module import Module
 
@@ -639,8 +639,7 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = self._state_zeros(p, "momentum_buffer")
                 buf[...] = g
             else:
-                buf *= momentum
-                axpy(1 - group["dampening"], g, buf, self.fused)
+                axpby(1 - group["dampening"], g, momentum, buf, self.fused)   # b = momentum b + (1 - d) g
             g = g + momentum * buf if group["nesterov"] else buf
         axpy(-lr, g, p.data, self.fused)                # p -= lr g, in one pass
 
@@ -663,8 +662,7 @@ class SGD(Optimizer):
                 for p, view in zip(flat.params[lo:hi], views[lo:hi]):
                     self.state[p] = {"momentum_buffer": view}
             else:
-                buf *= momentum
-                axpy(1 - group["dampening"], g, buf, self.fused)
+                axpby(1 - group["dampening"], g, momentum, buf, self.fused)
             g = g + momentum * buf if group["nesterov"] else buf
         axpy(-lr, g, data, self.fused)
         return True
@@ -755,12 +753,9 @@ class Adam(Optimizer):
             np.multiply(data, wd, out=g_wd)              # g = grad + wd * p
             g_wd += grad
             grad = g_wd
-        m *= beta1
-        axpy(1 - beta1, grad, m, self.fused)
-        v *= beta2
+        axpby(1 - beta1, grad, beta1, m, self.fused)    # m = b1 m + (1 - b1) g, in one pass where BLAS is reached
         np.multiply(grad, grad, out=tmp)
-        tmp *= 1 - beta2
-        v += tmp
+        axpby(1 - beta2, tmp, beta2, v, self.fused)     # v = b2 v + (1 - b2) g^2
         # lr * m_hat / (sqrt(v_hat) + eps), arranged as PyTorch does it
         denom = np.sqrt(v, out=tmp)
         denom /= math.sqrt(1 - beta2 ** t)

@@ -325,6 +325,39 @@ def test_axpy_large_contiguous_arrays_match_numpy(monkeypatch, dtype, rtol):
     np.testing.assert_allclose(y, y_numpy, rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-6), (np.float64, 1e-15)])
+@pytest.mark.parametrize("fused", [None, True, False])
+def test_axpby_is_numpys_scaled_update_through_blas_where_axpy_would_be(monkeypatch, dtype, rtol, fused):
+    """y = a x + b y: OpenBLAS's axpby for the large arrays axpy would take (fused=None, True), numpy's
+    y *= b; y += a x otherwise (and exactly those values); with no BLAS at all, numpy's."""
+    rng = np.random.default_rng(2)
+    x, y0 = rng.standard_normal(40000).astype(dtype), rng.standard_normal(40000).astype(dtype)
+    expected = y0 * dtype(0.9)
+    expected += dtype(0.1) * x
+    calls = []
+
+    def recorded(table, f):
+        return lambda n, *args: (calls.append((table, n)), f(n, *args))
+    for table in ("ROUTINES", "SCALED_ROUTINES"):
+        monkeypatch.setattr(blas, table, {k: recorded(table, f) for k, f in getattr(blas, table).items()})
+    y = y0.copy()
+    blas.axpby(0.1, x, 0.9, y, fused=fused)
+    through_blas = fused is not False and np.dtype(dtype) in blas.SCALED_ROUTINES
+    assert calls == ([("SCALED_ROUTINES", 40000)] if through_blas else [])
+    if through_blas:
+        np.testing.assert_allclose(y, expected, rtol=rtol, atol=rtol)
+    else:
+        np.testing.assert_array_equal(y, expected)
+    monkeypatch.setattr(blas, "ROUTINES", {})                # as on a numpy built with another BLAS: numpy's
+    y = y0.copy()
+    if fused:
+        with pytest.raises(ValueError, match="axpy: fused=True needs BLAS axpy"):
+            blas.axpby(0.1, x, 0.9, y, fused=fused)
+    else:
+        blas.axpby(0.1, x, 0.9, y, fused=fused)
+        np.testing.assert_array_equal(y, expected)
+
+
 @needs_blas
 @pytest.mark.parametrize("fused, expected_calls", [(None, []), (True, [10]), (False, [])])
 def test_axpy_small_arrays_take_blas_only_when_fused_is_true(monkeypatch, fused, expected_calls):

@@ -58,16 +58,18 @@ def test_a_step_is_one_update_over_the_buffer(monkeypatch, foreach, calls_expect
 
 
 def _counting_blas_calls(monkeypatch):
+    """The sizes of the BLAS calls (axpy and axpby) made from now on."""
     calls = []
-    monkeypatch.setattr(blas, "ROUTINES", {k: (lambda f: lambda n, *a: (calls.append(n), f(n, *a)))(f)
-                                           for k, f in blas.ROUTINES.items()})
+    for table in ("ROUTINES", "SCALED_ROUTINES"):
+        monkeypatch.setattr(blas, table, {k: (lambda f: lambda n, *a: (calls.append(n), f(n, *a)))(f)
+                                          for k, f in getattr(blas, table).items()})
     return calls
 
 
 @pytest.mark.skipif(not blas.available(), reason=f"BLAS axpy {blas.describe()}")
 @pytest.mark.parametrize("cls, options, skipped_at, calls_after", [
-    (nn.Adam, dict(lr=0.1), 1, 2 * 2),                    # step counts 2 and 3: two runs, two axpy each
-    (nn.SGD, dict(lr=0.1, momentum=0.9), 0, 2),          # momentum started for all again: one run
+    (nn.Adam, dict(lr=0.1), 1, 2 * 3),                    # step counts 2 and 3: two runs, axpy + 2 axpby each
+    (nn.SGD, dict(lr=0.1, momentum=0.9), 0, 2),          # momentum started for all again: one run, axpby + axpy
 ])
 def test_after_a_skipped_gradient_runs_of_alike_parameters_are_still_updated_at_once(
         monkeypatch, cls, options, skipped_at, calls_after):
