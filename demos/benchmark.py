@@ -238,16 +238,15 @@ from nn import blas
 from nn.init import aligned_copy
 
 __all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad",
-           "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
-           "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch",
-           "start_transforms", "transform_results", "hvp_by_differences", "time_transform", "compare_transforms",
-           "transforms_agree", "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet",
-           "complexnet_epoch",
-           "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "report_epochs",
-           "bench_complexnet", "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons", "moons_init", "moons_labgrad",
-           "moons_micrograd", "count_nodes", "moons_difference", "bench_moons", "conv_problem", "conv_labgrad",
-           "conv_torch", "start_conv", "conv_results", "time_conv", "compare_conv", "bench_conv", "load_cnn_data",
-           "cnn_initial", "start_cnn", "cnn_epoch", "cnn_accuracy", "bench_cnn"]
+           "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired", "player_graph",
+           "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch", "start_transforms",
+           "transform_results", "hvp_by_differences", "time_transform", "compare_transforms", "transforms_agree",
+           "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
+           "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "epochs_in_turn",
+           "report_epochs", "bench_complexnet", "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons",
+           "moons_init", "moons_labgrad", "moons_micrograd", "count_nodes", "moons_difference", "bench_moons",
+           "conv_problem", "conv_labgrad", "conv_torch", "start_conv", "conv_results", "time_conv", "compare_conv",
+           "bench_conv", "load_cnn_data", "cnn_initial", "start_cnn", "cnn_epoch", "cnn_accuracy", "bench_cnn"]
 
 SIZES = (784, 256, 128, 10)
 DEFAULT_SIZES = SIZES               # b)'s targets for this net; another (--sizes) gets the tiny net's
@@ -1275,23 +1274,9 @@ def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
     if "torch" in workers.pools:
         runs["torch"] = ("torch", False)
     have_torch = "torch" in runs
-    call = functools.partial(workers.call, pause=0.15)
-    times, losses, accuracy = {name: [] for name in runs}, {name: [] for name in runs}, {}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "complexnet.npz")
-        np.savez(path, x=x, y=y, x_test=x_test, y_test=y_test)
-        for impl in workers.pools:
-            call(impl, start_complexnet, path)
-    order = list(runs)
-    for epoch_order in _complexnet_orders(len(x), epochs):
-        for name in order:
-            worker, compiled = runs[name]
-            loss, seconds = call(worker, complexnet_epoch, epoch_order, compiled)
-            losses[name].append(loss)
-            times[name].append(seconds)
-        order.reverse()
-    for name, (worker, compiled) in runs.items():
-        accuracy[name], _ = call(worker, complexnet_accuracy, compiled)
+    times, losses, accuracy = epochs_in_turn(workers, runs, (x, y, x_test, y_test), start_complexnet,
+                                             _complexnet_orders(len(x), epochs), complexnet_epoch,
+                                             complexnet_accuracy)
     mean = {name: statistics.fmean(ts) for name, ts in times.items()}
     header = ["", "best s/epoch", "median s/epoch", "mean s/epoch", "ms/batch (mean)", "mean loss, last epoch",
               f"test accuracy after {epochs} epoch{'s' * (epochs > 1)}"] + (["vs torch (mean)"] if have_torch else [])
@@ -1302,6 +1287,30 @@ def bench_complexnet(workers, epochs, n, random_data, n_test=COMPLEXNET_TEST):
     print_table(header, rows)
     report_epochs(times, mean, losses, accuracy, epochs, have_torch, bound=0.9, what="")
     return times
+
+
+def epochs_in_turn(workers, runs, data, start, orders, epoch, accuracy_of):
+    """Train e)'s or g)'s models whole epochs in turn (the order flipping every epoch), then test them.
+
+    ``runs``: ``{name: (worker, what)}``; ``data``: ``(x, y, x_test, y_test)``, saved once for every worker's
+    ``start(path)``; each epoch is ``epoch(order, what)`` in ``worker`` -> (mean loss, seconds), the test
+    ``accuracy_of(what)`` -> (accuracy, loss). Returns ``(times, losses, accuracy)`` by name.
+    """
+    call = functools.partial(workers.call, pause=0.15)
+    times, losses = {name: [] for name in runs}, {name: [] for name in runs}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "data.npz")
+        np.savez(path, **dict(zip(("x", "y", "x_test", "y_test"), data)))
+        for impl in workers.pools:
+            call(impl, start, path)
+    order = list(runs)
+    for epoch_order in orders:
+        for name in order:
+            loss, seconds = call(runs[name][0], epoch, epoch_order, runs[name][1])
+            losses[name].append(loss)
+            times[name].append(seconds)
+        order.reverse()
+    return times, losses, {name: call(worker, accuracy_of, what)[0] for name, (worker, what) in runs.items()}
 
 
 def report_epochs(times, mean, losses, accuracy, epochs, have_torch, bound, what, loss_line=True):
@@ -1775,22 +1784,8 @@ def bench_cnn(workers, epochs, n, random_data, n_test=CNN_TEST, threads=None, me
     if "torch" in workers.pools:
         runs["torch"] = ("torch", "torch")
     have_torch = "torch" in runs
-    call = functools.partial(workers.call, pause=0.15)
-    times, losses, accuracy = {name: [] for name in runs}, {name: [] for name in runs}, {}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "cnn.npz")
-        np.savez(path, x=x, y=y, x_test=x_test, y_test=y_test)
-        for impl in workers.pools:
-            call(impl, start_cnn, path)
-    order = list(runs)
-    for epoch_order in fm.epoch_orders(len(x), epochs, CNN_SEED):
-        for name in order:
-            loss, seconds = call(runs[name][0], cnn_epoch, epoch_order, runs[name][1])
-            losses[name].append(loss)
-            times[name].append(seconds)
-        order.reverse()
-    for name, (worker, side) in runs.items():
-        accuracy[name], _ = call(worker, cnn_accuracy, side)
+    times, losses, accuracy = epochs_in_turn(workers, runs, (x, y, x_test, y_test), start_cnn,
+                                             fm.epoch_orders(len(x), epochs, CNN_SEED), cnn_epoch, cnn_accuracy)
     # the peak memory of training: a fresh process per side (the demo's probe), the workers idle meanwhile
     initial, memory = cnn_initial(), {}
     for name, (_, side) in runs.items():
