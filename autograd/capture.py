@@ -290,15 +290,15 @@ class Tape:
             args.append(name)
         self.signature.append(type(fn))
         fn.replay_name = self.fresh(fn.name)
-        code = _stated_code(type(fn), "scalar_code")
+        code, _ = _stated_code(type(fn), "scalar_code")
         if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
             fn.replay_code = code, [self.number(name) for name in args], True      # (on numbers)
             out = self.new_variable(data)
             self.lines.append(f"{out} = {_filled_in(code[0], fn.replay_code[1])}")
             self.held_numbers.add(out)
             return
-        code = _stated_code(type(fn), "array_code")
-        if code is not None and not params and data.ndim and self.helpers_of(type(fn)):
+        code, owner = _stated_code(type(fn), "array_code")
+        if code is not None and not params and data.ndim and self.helpers_of(owner):
             fn.replay_code = code, [self.array(name) for name in args], False
             self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], fn.replay_code[1])}")
             return
@@ -319,8 +319,9 @@ class Tape:
         return self.constant_quiet(op_class, op_class.__name__)
 
     def helpers_of(self, op_class):
-        """Put the functions ``op_class.array_code`` calls by name (its module's ``_sum_rows``) in the
-        namespace; False if a name is taken there by something else (the op is then called as usual)."""
+        """Put the functions ``op_class.array_code`` calls by name (``_sum_rows`` of the module of the class that
+        states it) in the namespace; False if a name is taken there by something else (the op is then called as
+        usual)."""
         module = sys.modules.get(op_class.__module__)
         if module is None:                # (a class made by exec, or of a module not registered)
             return False
@@ -697,17 +698,17 @@ def _filled_in(code, operands, **names):
     return _template_of(code).format_map(names)
 
 
-@functools.lru_cache(maxsize=None)
 def _stated_code(op_class, attribute):
-    """``op_class``'s ``scalar_code`` or ``array_code``, where the class that states it also gives the ``forward``
-    and ``backward`` an op of ``op_class`` runs; None where a subclass overrides either (a user's ``Tanh`` with a
-    clipped gradient: the expressions describe its parent's methods, not its own)."""
+    """``(code, owner)``: ``op_class``'s ``scalar_code`` or ``array_code`` and the class that states it, where that
+    class also gives the ``forward`` and ``backward`` an op of ``op_class`` runs; ``(None, None)`` where a subclass
+    overrides either (a user's ``Tanh`` with a clipped gradient: the expressions describe its parent's methods, not
+    its own). (Not cached: it runs while a step is recorded, and a method may be patched between recordings.)"""
     owner = next((klass for klass in op_class.__mro__ if attribute in vars(klass)), None)
     if owner is None or vars(owner)[attribute] is None:
-        return None
+        return None, None
     if any(getattr(op_class, method) is not getattr(owner, method) for method in ("forward", "backward")):
-        return None
-    return vars(owner)[attribute]
+        return None, None
+    return vars(owner)[attribute], owner
 
 
 def _with_deletes(lines, names):

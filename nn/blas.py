@@ -133,10 +133,12 @@ def axpby(a, x, b, y, fused=None):
     >>> y.tolist()
     [2.5, 2.5]
     """
-    f = _routine(ROUTINES, x, y, fused, "axpy") and SCALED_ROUTINES.get(y.dtype)   # (where axpy would run)
-    if f is None:
+    # (where axpy would run; not with a zero factor, where OpenBLAS skips that term, nan and inf in it included)
+    f = _routine(ROUTINES, x, y, fused, "axpy") and a and b and SCALED_ROUTINES.get(y.dtype)
+    if not f:
+        ax = a * x                    # (first: x may overlap y)
         y *= b
-        y += a * x                    # (numpy's rules, as in axpy)
+        y += ax                       # (numpy's rules, as in axpy)
         return
     f(y.size, float(a), x.ctypes.data, 1, float(b), y.ctypes.data, 1)
 

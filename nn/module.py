@@ -102,7 +102,8 @@ class Module:
         A count that changes whenever an attribute of this module is set to another
         object or deleted (its parameters, buffers and submodules, its training flag,
         its hyperparameters): what the guards of a step compiled by
-        :func:`autograd.compile` compare, one number per module. Read-only: setting it raises.
+        :func:`autograd.compile` compare, one number per module. Read-only: setting or deleting
+        it raises.
     """
     # (revision in a slot, outside the attributes it counts; a slot is read in C: the guards read one per
     # module before every replay, 5x faster than a property)
@@ -246,6 +247,9 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
+        if name == "revision":
+            raise AttributeError(f"{type(self).__name__}.revision is the module's own count of attribute changes "
+                                 "(see Module): it cannot be deleted")
         for key in ("_parameters", "_buffers", "_modules"):
             if self.__dict__.get(key, {}).pop(name, None) is not None:
                 _structure_version[0] += 1

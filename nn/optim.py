@@ -46,7 +46,8 @@ What users see:
 ``foreach`` (PyTorch's flag for updating many parameters in one call): ``None`` (default)
 or ``True`` for flat buffers, ``False`` for a plain loop over the parameters that leaves
 their arrays where they are. ``fused`` (PyTorch's flag) says how the ``y += a * x``
-updates run: BLAS ``axpy`` in one pass or numpy's two (see :class:`Optimizer`).
+updates (and the running averages ``y = a * x + b * y``) run: BLAS ``axpy`` (``axpby``)
+in one pass or numpy's two (see :class:`Optimizer`).
 
 >>> a, b = nn.Parameter(np.zeros(2)), nn.Parameter(np.ones(3))
 >>> opt = nn.optim.SGD([a, b], lr=0.1)
@@ -159,8 +160,9 @@ class Optimizer:
     defaults : dict
         The hyper-parameters given to the constructor, ``fused`` and ``foreach``.
     fused : None or bool
-        PyTorch's flag: how the ``y += a * x`` updates run (see :func:`nn.blas.axpy`).
-        ``None`` (default): BLAS ``axpy`` for large arrays where it is reachable, else
+        PyTorch's flag: how the ``y += a * x`` updates and the running averages
+        ``y = a * x + b * y`` run (see :func:`nn.blas.axpy`, :func:`nn.blas.axpby`).
+        ``None`` (default): BLAS for large arrays where it is reachable, else
         numpy's two passes; ``False``: numpy's two passes always; ``True``: BLAS for
         every array it can take, and a ValueError here if it cannot be reached for the
         parameters' dtypes. As in PyTorch it is in ``defaults``; unlike PyTorch it is not
@@ -679,8 +681,9 @@ class Adam(Optimizer):
         p = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
 
     In place, over each group's flat buffers (see :mod:`nn.optim`) and two work buffers of
-    their layout; the updates of ``m`` and ``p`` are fused multiply-adds as in :class:`SGD`,
-    with the same ``fused=`` flag.
+    their layout; the updates of ``m``, ``v`` and ``p`` are one pass each through BLAS
+    (``axpby`` for the moments, ``axpy`` for ``p``) where :class:`SGD`'s would be, with the
+    same ``fused=`` flag.
     """
     decoupled = False
     state_keys = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}

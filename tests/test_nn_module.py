@@ -327,4 +327,6 @@ def test_revision_counts_changes_and_is_not_a_users_attribute(make):
     assert module.revision == before + 2
     with pytest.raises(AttributeError, match="revision is the module's own count"):
         module.revision = 0
+    with pytest.raises(AttributeError, match="revision is the module's own count.*cannot be deleted"):
+        del module.revision
     assert copy.deepcopy(module).revision == module.revision

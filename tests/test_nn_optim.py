@@ -358,6 +358,23 @@ def test_axpby_is_numpys_scaled_update_through_blas_where_axpy_would_be(monkeypa
         np.testing.assert_array_equal(y, expected)
 
 
+@pytest.mark.parametrize("a, x, b, y, expected", [
+    (0.5, "y", 0.25, [1.0, 2.0], [0.75, 1.5]),                      # x is y: read before y is scaled
+    (0.0, [np.inf, 1.0], 0.9, [1.0, 1.0], [np.nan, 0.9]),           # 0 * inf is nan, as numpy and PyTorch
+    (0.5, [1.0, 1.0], 0.0, [np.nan, 1.0], [np.nan, 0.5]),           # 0 * nan too
+])
+@pytest.mark.parametrize("fused", [None, True, False])
+@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")     # (numpy's, for 0 * inf)
+def test_axpby_keeps_numpys_values_where_blas_would_not(fused, a, x, b, y, expected):
+    """x overlapping y, and a zero factor (OpenBLAS's axpby skips that term, nan and inf in it included), take
+    numpy's path, whatever the size and ``fused``."""
+    for n in (2, 40000):                                    # (below and above the size where BLAS takes over)
+        y_array = np.resize(np.array(y, np.float32), n)
+        x_array = y_array if isinstance(x, str) else np.resize(np.array(x, np.float32), n)
+        blas.axpby(a, x_array, b, y_array, fused=fused if blas.available() else False)
+        np.testing.assert_array_equal(y_array[:2], np.array(expected, np.float32))
+
+
 @needs_blas
 @pytest.mark.parametrize("fused, expected_calls", [(None, []), (True, [10]), (False, [])])
 def test_axpy_small_arrays_take_blas_only_when_fused_is_true(monkeypatch, fused, expected_calls):
