@@ -118,18 +118,25 @@ _ERFC_ZERO_FROM = 26.543          # erfc(y) underflows to 0 in float64 beyond th
 # faults, than the arithmetic; the rational function of the middle interval is evaluated on every
 # element, which is cheaper than gathering and scattering the elements it is for.)
 
+def _rational_terms(z, p, q, out=None):
+    """``(P(z), Q(z))`` by Horner's rule in place, Cody's form: ``p`` the numerator's coefficients with its
+    leading one last, ``q`` the monic denominator's (one fewer); the numerator written into ``out`` (or a new
+    array), the denominator into a copy of ``z``."""
+    num = np.multiply(z, p[-1], out=out)
+    den = z.copy()
+    for i in range(len(q) - 1):
+        num += p[i]
+        num *= z
+        den += q[i]
+        den *= z
+    num += p[len(q) - 1]
+    den += q[-1]
+    return num, den
+
+
 def _erf_small(x):
     """erf(x) for |x| <= 0.5: x P(x^2) / Q(x^2)."""
-    z = x * x
-    num = z * _ERF_A[4]
-    den = z.copy()
-    for i in range(3):
-        num += _ERF_A[i]
-        num *= z
-        den += _ERF_B[i]
-        den *= z
-    num += _ERF_A[3]
-    den += _ERF_B[3]
+    num, den = _rational_terms(x * x, _ERF_A, _ERF_B)
     num *= x
     num /= den
     return num
@@ -145,16 +152,8 @@ def _erfc_of_abs(y, scratch):
     """
     zero = y >= _ERFC_ZERO_FROM                   # (nan: False, and stays nan)
     far = y > 4.0
-    num = np.multiply(y, _ERFC_C[8], out=scratch)
-    den = y.copy()
     with np.errstate(invalid="ignore", over="ignore"):     # (huge y: inf / inf, replaced below)
-        for i in range(7):
-            num += _ERFC_C[i]
-            num *= y
-            den += _ERFC_D[i]
-            den *= y
-        num += _ERFC_C[7]
-        den += _ERFC_D[7]
+        num, den = _rational_terms(y, _ERFC_C, _ERFC_D, out=scratch)
         num /= den
         if far.any():
             yf = np.minimum(y[far], _ERFC_ZERO_FROM)     # (inf would give inf - inf below; the result is 0)
