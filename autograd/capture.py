@@ -368,7 +368,7 @@ class Tape:
         if self.refused is not None:       # (nothing more to write down)
             return
         self.grads = {}
-        self.handed, self.handed_arrays = [], set()     # the caller's seeds: by variable, and the recording's
+        self.handed, self.handed_arrays = [], set()     # the caller's seeds: their variables, and the recording's
         self.lines.append("# backward: each op's backward, newest first; gradients added up where paths meet")
         for root, g, owned in seeds:
             if owned:                     # ones made by the walk: made again, fresh, on every replay
@@ -449,15 +449,15 @@ class Tape:
         call = f"{self.constant_quiet(write, 'write_grads')}({{{entries}}}, {handed})"
         if finished:
             self.lines.append(f"if {' and '.join(f'{n}.grad is None' for n in tensors.values())}:")
-            given, arrays_given = set(self.handed), set(self.handed_arrays)
+            given = set(self.handed_arrays)
             for t, name in tensors.items():
-                # (by variable and by the recording's array: an op's backward that passes an array on as it is
-                # (``a + b``'s: to both inputs; the caller's seed) does so on every replay too, under other names)
+                # (decided by the recording's arrays, not by variable names: an op's backward that passes an array
+                # on as it is (``a + b``'s: to both inputs; the caller's seed) does so on every replay too, under
+                # other names; one variable is one array)
                 g, array = self.grads[t], finished[t]
-                adopted = (type(array) is np.ndarray and array.base is None and g not in given
-                           and id(array) not in arrays_given and g not in self.foreign and g not in self.held_numbers)
-                given.add(g)
-                arrays_given.add(id(array))
+                adopted = (type(array) is np.ndarray and array.base is None and id(array) not in given
+                           and g not in self.foreign and g not in self.held_numbers)
+                given.add(id(array))
                 self.lines.append(f"    {name}.grad = {g if adopted else f'np.array({g})'}")
             self.lines.append("else:")
             call = "    " + call
