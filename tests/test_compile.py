@@ -559,7 +559,7 @@ def test_a_subclass_that_changes_no_method_is_written_out_with_its_parents_helpe
         warnings.simplefilter("error")            # (no NameError at the check: captured)
         for _ in range(4):
             compiled(np.array([-1.0, 0.5, 2.0], np.float32))
-    assert compiled.replays == 2 and "_finite_array(" in compiled.code
+    assert compiled.replays == 2 and "all_finite(" in compiled.code
     np.testing.assert_array_equal(w.grad, [0.0, 0.5, 2.0])
 
 

@@ -99,6 +99,40 @@ def test_max_pool_breaks_ties_and_nans_as_pytorch(x, stride):
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
 
 
+@pytest.mark.parametrize("stride", [2, 1], ids=["tiled", "overlapping"])
+def test_max_pool_sends_an_infinite_gradient_to_the_maximum_only_as_pytorch(stride):
+    """An inf or -inf upstream gradient reaches its window's maximum; the other positions get 0, not inf * 0."""
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 3, 6, 6))
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = ag.max_pool2d(ours, 2, stride=stride)
+    u = RNG.standard_normal(out.shape)
+    u[0, 0, 0, 0], u[1, 2, 1, 1] = np.inf, -np.inf
+    (g,) = grad(out, ours, grad_outputs=u)
+    expected = torch.autograd.grad(torch.nn.functional.max_pool2d(theirs, 2, stride=stride), theirs,
+                                   torch.tensor(u))[0].numpy()
+    assert not np.isnan(g).any()
+    np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_with_an_infinite_weight_gives_nan_where_pytorch_does(layout):
+    """Only the input positions that meet the inf weight get inf or nan: none from the padding's zeros."""
+    torch = pytest.importorskip("torch")
+    x, w = RNG.standard_normal((2, 8, 6, 6), np.float32), RNG.standard_normal((4, 8, 3, 3), np.float32)
+    w[1, 2, 0, 0] = w[3, 5, 2, 1] = np.inf                    # (off-centre: shifted, the zero grid lands on pixels)
+    ours = [Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    u = RNG.standard_normal((2, 4, 6, 6)).astype(np.float32)
+    with np.errstate(invalid="ignore"):                           # (the forward's inf * 0 at the padding: nan)
+        (g,) = grad(ag.conv2d(*ours, padding=1), ours[:1], grad_outputs=u)
+    expected = torch.autograd.grad(torch.nn.functional.conv2d(*theirs, padding=1), theirs[:1], torch.tensor(u))
+    expected = expected[0].numpy()
+    np.testing.assert_array_equal(np.isfinite(g), np.isfinite(expected))
+    finite = np.isfinite(g)
+    assert 0 < finite.sum() < g.size
+    np.testing.assert_allclose(g[finite], expected[finite], rtol=1e-4, atol=1e-4)
+
+
 def test_a_single_image_without_batch_axis_works_as_in_pytorch():
     x = RNG.standard_normal((2, 5, 5))
     w = RNG.standard_normal((3, 2, 3, 3))

@@ -53,7 +53,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from autograd.checks import int_pair, positive_int
 from autograd.function import Function
-from autograd.ops.arrays import values
+from autograd.ops.arrays import all_finite, values
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
@@ -241,7 +241,8 @@ def _input_grad_array(g, weight, x_shape, stride, padding, dilation, groups):
     rows = cg * kh * kw
     filters_t = weight.reshape(groups, o // groups, rows).swapaxes(-1, -2)
     per_image = rows < PER_IMAGE_BELOW
-    if not per_image and stride == (1, 1) and (h + 2 * padding[0]) * (w + 2 * padding[1]) <= SHIFTED_UP_TO * ho * wo:
+    if (not per_image and stride == (1, 1) and (h + 2 * padding[0]) * (w + 2 * padding[1]) <= SHIFTED_UP_TO * ho * wo
+            and all_finite(weight)):          # (its zero grid times an inf weight would add nan where PyTorch has none)
         return _input_grad_shifted(g, filters_t, x_shape, padding, dilation, (kh, kw))
     if per_image:
         cols = np.matmul(filters_t, g.reshape(n, groups, o // groups, ho * wo)).reshape(n, c, kh * kw, ho, wo)
@@ -296,9 +297,9 @@ def _tiled_scatter(g, x, out, kernel):
     """Max pooling's input gradient where the windows tile ``x`` (see :func:`_tiles`): each value of ``g`` written
     to its window's first maximum, found by comparing with ``out``, and 0 to the window's other positions: no
     offsets to keep from the forward, no zeros added to. None where ``out`` holds a nan (its rule, the last nan,
-    takes the general path)."""
+    takes the general path) or ``g`` a nan or inf (times a miss, 0, it would give nan where PyTorch gives 0)."""
     flat = out.ravel()
-    if math.isnan(flat.dot(flat)):
+    if math.isnan(flat.dot(flat)) or not all_finite(g):
         return None
     grad = np.empty(x.shape, g.dtype) if x.shape[-2:] == tuple(n * k for n, k in zip(out.shape[-2:], kernel)) \
         else np.zeros(x.shape, g.dtype)                          # (rows and columns no window covers: 0)
@@ -331,8 +332,10 @@ def _scatter_array(g, choice, kernel, stride, padding, x_shape):
     """The adjoint of :func:`_gather_array`: each value of ``g`` added to the position its window chose."""
     padded = tuple(n + 2 * p for n, p in zip(x_shape[-2:], padding))
     grad = np.zeros(g.shape[:-2] + padded, g.dtype)
+    finite = all_finite(g)                                    # (else inf times a miss, 0, would give nan)
     for k, (rows, columns) in _offsets(kernel, stride, (1, 1), g.shape[-2:]):
-        grad[..., rows, columns] += (choice == k) * g         # (a product with the mask: np.where is 5x slower)
+        hit = choice == k
+        grad[..., rows, columns] += hit * g if finite else np.where(hit, g, 0)   # (np.where is 5x slower)
     return _unpad(grad, padding, x_shape)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from autograd.function import Function
 from autograd.ops.arguments import floating, operands
 from autograd.checks import integer
-from autograd.ops.arrays import erf_array, erfc_array, values
+from autograd.ops.arrays import all_finite, erf_array, erfc_array, values
 from autograd.tensor import Tensor, as_tensor
 
 # (abs, pow and round are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
@@ -43,18 +43,6 @@ __all__ = [
     "log2", "log10", "exp2", "log1p", "expm1", "erf", "erfc", "rsqrt", "remainder", "fmod", "logaddexp", "lerp",
     "floor", "ceil", "trunc",
 ]
-
-
-def _finite_array(g):
-    """True if ``g`` is a numpy array with no nan/inf, so multiplying it by a 0/1 mask is safe.
-
-    One dot product tells: ``g . g`` is finite only if every element is (an overflow just
-    takes the slow path), and BLAS computes it about twice as fast as numpy sums ``g``.
-    """
-    if type(g) is not np.ndarray:         # (a numpy scalar: 0-d math gives them)
-        return isinstance(g, np.floating) and math.isfinite(g)
-    flat = g.ravel()
-    return math.isfinite(flat.dot(flat))              # (the method: np.dot adds a Python layer)
 
 
 # --- arithmetic -------------------------------------------------------------------------
@@ -354,7 +342,7 @@ class ReLUFunction(Function):
     capturable = True
     scalar_code = ("a if a > 0 or a != a else np.float64(0)",          # (nan stays nan, -0.0 becomes 0.0)
                    "g * (a > 0) if g - g == 0 else (g if a > 0 else np.float64(0))")
-    array_code = ("np.maximum(a, 0)", "g * (a > 0) if _finite_array(g) else np.where(a > 0, g, 0)")
+    array_code = ("np.maximum(a, 0)", "g * (a > 0) if all_finite(g) else np.where(a > 0, g, 0)")
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a):
@@ -364,7 +352,7 @@ class ReLUFunction(Function):
         # 1 where a > 0, else 0. Multiplying by the mask is branch-free, many times faster than
         # np.where on random signs; but 0 * inf is nan, so a non-finite g takes np.where.
         mask = a > 0
-        if _finite_array(g):
+        if all_finite(g):
             return (g * mask,)
         return (np.where(mask, g, 0),)
 
@@ -394,7 +382,7 @@ class LeakyReLUFunction(Function):
     def backward(self, g, out, a):
         # 1 where a > 0, else the slope; as a product with the slope-filled mask when g is
         # finite (branch-free, like ReLUFunction's backward), else with np.where (0 * inf is nan)
-        if _finite_array(g):
+        if all_finite(g):
             scale = (a > 0).astype(g.dtype)
             scale *= 1 - self.negative_slope
             scale += self.negative_slope
