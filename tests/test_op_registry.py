@@ -33,7 +33,7 @@ from nn.module import Module
 PUBLIC_OPS = list(ops.__all__) + list(ops.BUILTIN_NAMED)
 # creation functions take a shape or a range, not a tensor; PyTorch has no Tensor methods for these activations
 CREATION = {"zeros", "ones", "full", "eye", "arange", "linspace", "zeros_like", "ones_like", "full_like", "rand",
-            "randn"}
+            "randn", "rand_like", "randn_like"}
 ACTIVATIONS_WITHOUT_METHODS = {"gelu", "silu", "elu", "selu", "celu", "softplus", "softsign", "logsigmoid", "hardtanh",
                                "relu6", "hardsigmoid", "hardswish", "mish"}
 NOT_METHODS = {"concatenate", "cat", "stack", "where", "linear", "pad", "one_hot", "einsum",

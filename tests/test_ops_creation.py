@@ -83,6 +83,19 @@ def test_random_draws_come_from_the_given_generator(draw, numpy_draw):
     assert draw((2, 3), rng=0).shape == (2, 3) and draw(rng=0).shape == ()
 
 
+@pytest.mark.parametrize("draw, numpy_draw", [
+    (ag.rand_like, lambda g, shape: g.random(shape)), (ag.randn_like, lambda g, shape: g.standard_normal(shape))])
+def test_random_like_forms_take_the_inputs_shape_and_float_dtype(draw, numpy_draw):
+    x = Tensor(np.zeros((3, 2), np.float64), requires_grad=True)
+    a = draw(x, generator=np.random.default_rng(7))
+    assert a.shape == (3, 2) and a.dtype == np.float64 and a.op is None and not a.requires_grad
+    np.testing.assert_array_equal(a.data, numpy_draw(np.random.default_rng(7), (3, 2)))
+    assert draw(np.zeros(4, np.int64), rng=0, dtype=np.float32).dtype == F32
+    assert draw(np.float32(1), rng=0, requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match=draw.__name__ + ": the input has dtype int64"):
+        draw(np.zeros(4, np.int64))
+
+
 def test_rand_stays_below_one_in_float32():
     class AlmostOne(np.random.RandomState):        # a source whose float64 draws round up to 1 in float32
         def random(self, size=None):

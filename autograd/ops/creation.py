@@ -28,7 +28,7 @@ from autograd.seeding import as_rng
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["zeros", "ones", "full", "eye", "arange", "linspace", "zeros_like", "ones_like", "full_like",
-           "rand", "randn"]
+           "rand", "randn", "rand_like", "randn_like"]
 
 # the float dtype of a tensor made without ``dtype=`` (PyTorch's default, and nn's layers')
 DEFAULT_FLOAT = np.dtype(np.float32)
@@ -253,3 +253,29 @@ def randn(*size, generator=None, rng=None, dtype=None, requires_grad=False, devi
     array([ 0.126, -0.132,  0.64 ], dtype=float32)
     """
     return _random(_normal, size, generator, rng, dtype, requires_grad, device, "randn")
+
+
+def _random_like(draw, input, generator, rng, dtype, requires_grad, device, op):
+    shape, like_dtype = _like(input, dtype, device, op)
+    if dtype is None and like_dtype.kind != "f":
+        raise TypeError(f"{op}: the input has dtype {like_dtype}, and random values are floats; pass a float input "
+                        "or dtype=np.float32")
+    return _random(draw, (shape,), generator, rng, like_dtype, requires_grad, device, op)
+
+
+def rand_like(input, generator=None, rng=None, dtype=None, requires_grad=False, device=None):
+    """:func:`rand` in ``input``'s shape and (by default) dtype, which must then be a float dtype, as PyTorch's.
+
+    >>> rand_like(np.zeros((1, 2), np.float32), rng=0)
+    Tensor([[0.6369617 , 0.26978672]], dtype=float32)
+    """
+    return _random_like(_uniform, input, generator, rng, dtype, requires_grad, device, "rand_like")
+
+
+def randn_like(input, generator=None, rng=None, dtype=None, requires_grad=False, device=None):
+    """:func:`randn` in ``input``'s shape and (by default) dtype, which must then be a float dtype.
+
+    >>> randn_like(np.zeros(3), rng=0).dtype
+    dtype('float64')
+    """
+    return _random_like(_normal, input, generator, rng, dtype, requires_grad, device, "randn_like")
