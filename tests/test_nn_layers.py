@@ -371,6 +371,36 @@ def test_batchnorm_float16_sums_in_float32_as_np_mean():
     assert t.grad.dtype == np.float16 and np.all(np.isfinite(t.grad)) and np.abs(t.grad).max() < 1e-2
 
 
+def test_batchnorm_float16_statistics_beyond_float16s_range_as_pytorch():
+    """A variance above 65,504 (values of std 400): normalised, and the running variance updated, in float32."""
+    torch = pytest.importorskip("torch")
+    x = (_randn(8, 2, 4, 4, dtype=np.float32) * 400).astype(np.float16)
+    mean, var = np.zeros(2, np.float16), np.ones(2, np.float16)
+    out = nn.functional.batch_norm(x, mean, var, training=True)
+    mean_t, var_t = torch.zeros(2, dtype=torch.float16), torch.ones(2, dtype=torch.float16)
+    expected = torch.nn.functional.batch_norm(torch.tensor(x), mean_t, var_t, training=True)
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.data.astype(np.float32), expected.float().numpy(), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(var.astype(np.float32), var_t.float().numpy(), rtol=1e-3)
+    evaluated = nn.functional.batch_norm(x, mean, var, training=False)         # (the same running variance read)
+    expected = torch.nn.functional.batch_norm(torch.tensor(x), mean_t, var_t, training=False)
+    np.testing.assert_allclose(evaluated.data.astype(np.float32), expected.float().numpy(), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_batchnorm2d_backward_of_an_empty_batch_is_zero_as_pytorch(training):
+    bn = nn.BatchNorm2d(3).train(training)
+    x = Tensor(np.zeros((0, 3, 2, 2), np.float32), requires_grad=True)
+    if training:                                  # (training needs values: PyTorch refuses an empty batch too)
+        with pytest.raises(ValueError, match="more than 1 value per channel"):
+            bn(x)
+        return
+    bn(x).sum().backward()
+    assert x.grad.shape == (0, 3, 2, 2)
+    np.testing.assert_array_equal(bn.weight.grad, 0)
+    np.testing.assert_array_equal(bn.bias.grad, 0)
+
+
 def test_batchnorm_errors():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected input of shape \(N, 3\) or \(N, 3, L\), "

@@ -5,6 +5,8 @@ nodes with a dozen backward calls per step; fused here for measured speed (the
 ComplexNet of seed lab 004 spends a third of its step there). The derivative is
 the classic one from the normalised input ``x_hat`` and ``1 / sigma``.
 """
+import math
+
 import numpy as np
 
 from autograd.checks import boolean, real_number
@@ -32,9 +34,9 @@ def _channel_dot(a, b):
         a, b = a.astype(wide), b.astype(wide)
     if a.ndim == 2:
         return np.einsum("nc,nc->c", a, b)
-    n, c = a.shape[:2]
-    runs_a, runs_b = a.reshape(n, c, -1), b.reshape(n, c, -1)
-    return np.matmul(runs_a[:, :, None, :], runs_b[:, :, :, None]).reshape(n, c).sum(axis=0)
+    runs = a.shape[:2] + (math.prod(a.shape[2:]),)         # (not -1: it cannot be inferred for an empty batch)
+    runs_a, runs_b = a.reshape(runs), b.reshape(runs)
+    return np.matmul(runs_a[:, :, None, :], runs_b[:, :, :, None]).reshape(runs[:2]).sum(axis=0)
 
 
 class BatchNormFunction(Function):
@@ -60,15 +62,15 @@ class BatchNormFunction(Function):
             count = x.size // x.shape[1]
             mean = (_channel_sum(x) / count).astype(x.dtype, copy=False)
             centred = x - mean.reshape(self._channel_shape)
-            var = (_channel_dot(centred, centred) / count).astype(x.dtype, copy=False)
+            var = _channel_dot(centred, centred) / count        # (float32 for float16: it may pass 65,504)
             self._update_running(running_mean, running_var, mean, var, momentum, count)
-            mean, var = mean.reshape(self._channel_shape), var.reshape(self._channel_shape)
+            mean = mean.reshape(self._channel_shape)
         else:
             mean = np.array(running_mean, x.dtype).reshape(self._channel_shape)
-            var = np.array(running_var, x.dtype).reshape(self._channel_shape)
+            var = np.asarray(running_var, np.promote_types(x.dtype, np.float32))
             centred = x - mean
         self._mean = mean
-        self._inv_std = 1 / np.sqrt(var + eps)
+        self._inv_std = (1 / np.sqrt(var.reshape(self._channel_shape) + eps)).astype(x.dtype, copy=False)
         centred *= self._inv_std
         self._x_hat = centred                                      # saved: the backward's two factors
         if weight is None:
