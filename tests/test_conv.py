@@ -115,6 +115,21 @@ def test_max_pool_sends_an_infinite_gradient_to_the_maximum_only_as_pytorch(stri
     np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 1, 1), (3, 2, 1), (3, 1, (0, 1))])
+def test_max_pool_of_minus_infinity_beside_padding_chooses_the_first_real_value_as_pytorch(kernel, stride, padding):
+    """A window whose values are all -inf ties with its padding: the gradient goes to its first value on the
+    image (where PyTorch starts), not to the padding, where it would be lost."""
+    torch = pytest.importorskip("torch")
+    x = np.where(RNG.random((2, 2, 5, 4)) < 0.7, -np.inf, RNG.standard_normal((2, 2, 5, 4)))
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = ag.max_pool2d(ours, kernel, stride, padding)
+    expected = torch.nn.functional.max_pool2d(theirs, kernel, stride, padding)
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    u = RNG.standard_normal(out.shape)
+    (g,) = grad(out, ours, grad_outputs=u)
+    np.testing.assert_allclose(g, torch.autograd.grad(expected, theirs, torch.tensor(u))[0].numpy(), rtol=1e-12)
+
+
 def test_conv2d_with_an_infinite_weight_gives_nan_where_pytorch_does(layout):
     """Only the input positions that meet the inf weight get inf or nan: none from the padding's zeros."""
     torch = pytest.importorskip("torch")
@@ -131,6 +146,16 @@ def test_conv2d_with_an_infinite_weight_gives_nan_where_pytorch_does(layout):
     finite = np.isfinite(g)
     assert 0 < finite.sum() < g.size
     np.testing.assert_allclose(g[finite], expected[finite], rtol=1e-4, atol=1e-4)
+
+
+def test_an_empty_batch_gives_empty_and_zero_gradients_as_pytorch(layout):
+    x = Tensor(np.zeros((0, 2, 5, 5), np.float32), requires_grad=True)
+    w = Tensor(RNG.standard_normal((4, 2, 3, 3), np.float32), requires_grad=True)
+    out = ag.max_pool2d(ag.conv2d(x, w, padding=1), 2)
+    assert out.shape == (0, 4, 2, 2)
+    gx, gw = grad(out.sum(), [x, w])
+    assert gx.shape == (0, 2, 5, 5)
+    np.testing.assert_array_equal(gw, np.zeros((4, 2, 3, 3), np.float32))
 
 
 def test_a_single_image_without_batch_axis_works_as_in_pytorch():

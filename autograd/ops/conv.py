@@ -157,7 +157,7 @@ def _columns(x, kernel, stride, padding, dilation, groups):
 def _channels_first(g, groups):
     """The upstream gradient (N, O, Ho, Wo) as (groups, O/groups, N * Ho * Wo), the batch-wide columns' layout."""
     n, o, ho, wo = g.shape
-    return g.reshape(n, groups, o // groups, ho * wo).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
+    return g.reshape(n, groups, o // groups, ho * wo).transpose(1, 2, 0, 3).reshape(groups, o // groups, n * ho * wo)
 
 
 def _matmul(a, b):
@@ -192,8 +192,9 @@ def _weight_grad_array(cols, g, weight_shape, groups):
     """d loss / d weight = upstream gradient x columns^T (summed over the images)."""
     n, o = g.shape[:2]
     if cols.ndim == 4:
-        return np.matmul(g.reshape(n, groups, o // groups, -1), cols.swapaxes(-1, -2)).sum(axis=0).reshape(
-            weight_shape)
+        # (sizes, not -1, in reshapes here and below: -1 cannot be inferred for an empty batch)
+        return np.matmul(g.reshape(n, groups, o // groups, g.shape[2] * g.shape[3]), cols.swapaxes(-1, -2)).sum(
+            axis=0).reshape(weight_shape)
     return _matmul(_channels_first(g, groups), cols.swapaxes(-1, -2)).reshape(weight_shape)
 
 
@@ -271,7 +272,22 @@ def _max_pool_array(x, kernel, stride, padding):
         wins |= np.isnan(candidate)
         np.maximum(out, candidate, out=out)
         np.maximum(choice, np.multiply(wins, k, dtype=choice.dtype), out=choice)   # k grows: the last win stays
+    if padding != (0, 0):                     # a window of -inf alone chose offset 0, which may be padding
+        lost = out == -np.inf
+        if lost.any():
+            first = _first_real_offsets(x.shape[-2:], kernel, stride, padding, out_hw).astype(choice.dtype)
+            choice = np.where(lost, first, choice)
     return out, choice
+
+
+def _first_real_offsets(shape, kernel, stride, padding, out_hw):
+    """Each window's first offset (row-major) on the image rather than its padding, shape ``out_hw``: where
+    PyTorch's max pooling starts, so the choice of a window whose values are all -inf."""
+    real = _pad(np.ones(shape, bool), padding, False)
+    first = np.zeros(out_hw, np.intp)
+    for k, (rows, columns) in reversed(list(_offsets(kernel, stride, (1, 1), out_hw))):
+        first[real[rows, columns]] = k
+    return first
 
 
 def _tiles(x, kernel, stride, padding):
@@ -361,6 +377,11 @@ def _avg_pool_grad_array(g, kernel, stride, padding, x_shape):
 
 # --- a batch of tangents (forward mode) as one convolution -------------------------------------
 
+def _folded_size(t):
+    """B * N of a batch of tangents (B, N, ...): the leading axis when the batch is folded into the images."""
+    return t.shape[0] * t.shape[1]
+
+
 def _tiled(t, copies):
     """(N, C, H, W) -> (N, copies * C, H, W): ``copies`` copies of ``t`` side by side along the channels."""
     n, c, h, w = t.shape
@@ -417,19 +438,20 @@ class Conv2dFunction(Function):
     def jvp(self, i, dx, out, x, weight, bias=None):
         # d conv(x, w) + db = conv(dx, w) + conv(x, dw) + db: bilinear
         if i == 2:                                        # (O,) -> (O, 1, 1); a batch (B, O) -> (B, 1, O, 1, 1)
-            return dx.reshape(dx.shape + (1, 1)) if dx.ndim == 1 else dx.reshape(dx.shape[:1] + (1, -1, 1, 1))
+            return dx.reshape(dx.shape + (1, 1)) if dx.ndim == 1 else dx.reshape(dx.shape[:1] + (1, dx.shape[1], 1, 1))
         batch = dx.ndim == 5
         geometry = self.geometry()
         if i == 0:
             if not batch:
                 return Conv2dFunction.apply(dx, weight, **geometry)
-            folded = Conv2dFunction.apply(dx.reshape((-1,) + x.shape[1:]), weight, **geometry)   # B into N
+            folded = Conv2dFunction.apply(dx.reshape((_folded_size(dx),) + x.shape[1:]), weight,   # B into N
+                                          **geometry)
             return folded.reshape(dx.shape[:1] + out.shape)
         if not batch:
             return Conv2dFunction.apply(x, dx, **geometry)
         b = dx.shape[0]            # B weights as B * groups groups over B copies of x
         geometry["groups"] = b * self.groups
-        both = Conv2dFunction.apply(_tiled(x, b), dx.reshape((-1,) + weight.shape[1:]), **geometry)
+        both = Conv2dFunction.apply(_tiled(x, b), dx.reshape((_folded_size(dx),) + weight.shape[1:]), **geometry)
         return _channels_into_batch(both, b)
 
 
@@ -533,7 +555,7 @@ class Conv2dInputGrad(Function):
             if not batch:
                 return Conv2dInputGrad.apply(d, weight, x_shape=self.x_shape, **geometry)
             b = d.shape[0]
-            folded = Conv2dInputGrad.apply(d.reshape((-1,) + g.shape[1:]), weight,
+            folded = Conv2dInputGrad.apply(d.reshape((_folded_size(d),) + g.shape[1:]), weight,
                                            x_shape=(b * self.x_shape[0],) + self.x_shape[1:], **geometry)
             return folded.reshape((b,) + self.x_shape)
         if not batch:
@@ -541,8 +563,8 @@ class Conv2dInputGrad(Function):
         b = d.shape[0]
         n, c, h, w = self.x_shape
         geometry["groups"] = b * self.groups
-        both = Conv2dInputGrad.apply(_tiled(g, b), d.reshape((-1,) + weight.shape[1:]), x_shape=(n, b * c, h, w),
-                                     **geometry)
+        both = Conv2dInputGrad.apply(_tiled(g, b), d.reshape((_folded_size(d),) + weight.shape[1:]),
+                                     x_shape=(n, b * c, h, w), **geometry)
         return _channels_into_batch(both, b)
 
 
