@@ -134,13 +134,29 @@ def axpby(a, x, b, y, fused=None):
     [2.5, 2.5]
     """
     # (where axpy would run; not with a zero factor, where OpenBLAS skips that term, nan and inf in it included)
-    f = _routine(ROUTINES, x, y, fused, "axpy") and a and b and SCALED_ROUTINES.get(y.dtype)
+    f = _routine(ROUTINES, x, y, fused, "axpby") and a and b and SCALED_ROUTINES.get(y.dtype)
     if not f:
         ax = a * x                    # (first: x may overlap y)
+        _check_addable(ax, y, "axpby")    # (refused before y *= b changes y)
         y *= b
         y += ax                       # (numpy's rules, as in axpy)
         return
     f(y.size, float(a), x.ctypes.data, 1, float(b), y.ctypes.data, 1)
+
+
+def _check_addable(ax, y, name):
+    """Refuse, as numpy's ``y += ax`` would but before anything is written, an ``ax`` that does not broadcast to
+    ``y``'s shape or cast to its dtype."""
+    if not np.can_cast(np.result_type(ax, y), y.dtype, "same_kind"):
+        raise TypeError(f"{name}: a * x of dtype {np.result_type(ax)} cannot be added into y of dtype {y.dtype}; "
+                        "pass x of a real dtype")
+    try:
+        fits = np.broadcast_shapes(np.shape(ax), y.shape) == y.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: x of shape {np.shape(ax)} does not broadcast to y's shape {y.shape}; "
+                         "pass x of y's shape")
 
 
 def _routine(table, x, y, fused, name):

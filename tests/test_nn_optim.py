@@ -351,7 +351,7 @@ def test_axpby_is_numpys_scaled_update_through_blas_where_axpy_would_be(monkeypa
     monkeypatch.setattr(blas, "ROUTINES", {})                # as on a numpy built with another BLAS: numpy's
     y = y0.copy()
     if fused:
-        with pytest.raises(ValueError, match="axpy: fused=True needs BLAS axpy"):
+        with pytest.raises(ValueError, match="axpby: fused=True needs BLAS axpby"):
             blas.axpby(0.1, x, 0.9, y, fused=fused)
     else:
         blas.axpby(0.1, x, 0.9, y, fused=fused)
@@ -373,6 +373,18 @@ def test_axpby_keeps_numpys_values_where_blas_would_not(fused, a, x, b, y, expec
         x_array = y_array if isinstance(x, str) else np.resize(np.array(x, np.float32), n)
         blas.axpby(a, x_array, b, y_array, fused=fused if blas.available() else False)
         np.testing.assert_array_equal(y_array[:2], np.array(expected, np.float32))
+
+
+@pytest.mark.parametrize("x, error, message", [
+    (np.ones((2, 3), np.float32), ValueError, r"axpby: x of shape \(2, 3\) does not broadcast to y's shape \(3,\)"),
+    (np.ones(3, np.complex64), TypeError, "axpby: a \\* x of dtype complex64 cannot be added into y of dtype float32"),
+])
+@pytest.mark.parametrize("fused", [None, False])
+def test_axpby_refuses_bad_x_before_changing_y(x, error, message, fused):
+    y = np.ones(3, np.float32)
+    with pytest.raises(error, match=message):
+        blas.axpby(2.0, x, 0.5, y, fused=fused)
+    np.testing.assert_array_equal(y, 1)                    # (numpy's path scaled y first, then failed)
 
 
 @needs_blas
