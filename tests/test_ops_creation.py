@@ -94,6 +94,8 @@ def test_random_like_forms_take_the_inputs_shape_and_float_dtype(draw, numpy_dra
     assert draw(np.float32(1), rng=0, requires_grad=True).requires_grad
     with pytest.raises(TypeError, match=draw.__name__ + ": the input has dtype int64"):
         draw(np.zeros(4, np.int64))
+    with pytest.raises(TypeError, match="positional argument"):     # (keyword-only after the input, as PyTorch's)
+        draw(x, np.float64)
 
 
 def test_rand_stays_below_one_in_float32():

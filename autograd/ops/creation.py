@@ -263,7 +263,7 @@ def _random_like(draw, input, generator, rng, dtype, requires_grad, device, op):
     return _random(draw, (shape,), generator, rng, like_dtype, requires_grad, device, op)
 
 
-def rand_like(input, generator=None, rng=None, dtype=None, requires_grad=False, device=None):
+def rand_like(input, *, generator=None, rng=None, dtype=None, requires_grad=False, device=None):
     """:func:`rand` in ``input``'s shape and (by default) dtype, which must then be a float dtype, as PyTorch's.
 
     >>> rand_like(np.zeros((1, 2), np.float32), rng=0)
@@ -272,7 +272,7 @@ def rand_like(input, generator=None, rng=None, dtype=None, requires_grad=False, 
     return _random_like(_uniform, input, generator, rng, dtype, requires_grad, device, "rand_like")
 
 
-def randn_like(input, generator=None, rng=None, dtype=None, requires_grad=False, device=None):
+def randn_like(input, *, generator=None, rng=None, dtype=None, requires_grad=False, device=None):
     """:func:`randn` in ``input``'s shape and (by default) dtype, which must then be a float dtype.
 
     >>> randn_like(np.zeros(3), rng=0).dtype
