@@ -15,13 +15,20 @@ much memory as the eager step. ``step.code`` shows that function: backprop, writ
 
 What a replay trusts, and how it is made sure of:
 
-* the arguments: arrays and Tensors of the same shapes and dtypes, other arguments
-  equal (a different last-batch size records a second tape); checked on every call;
+* the arguments: arrays and Tensors of the same shapes and dtypes (and the same one
+  passed twice where it was: ``step(X, X)``), other arguments equal (a float to the
+  bit); a different last-batch size records a second tape; checked on every call;
 * the modes (grad mode, anomaly detection), every leaf tensor the step read (the same
   array, the same ``requires_grad``) and every module called in the step: every
   attribute the same object (its ``training`` flag, hyperparameters such as a dropout's
-  ``p``, its parameters, buffers and submodules); checked on every call (a guard that
-  fails records again);
+  ``p``, its parameters, buffers and submodules; a module's count of changes stands for
+  them, and where only the count moved, ``eval()`` then ``train()``, they are compared);
+  checked on every call (a guard that fails records again);
+* the names through which the step reaches its modules, optimisers and leaf tensors: a
+  global it names, a variable of its closure, an entry of a dict or an attribute of an
+  object either of those or an argument holds (``model``, ``o["opt"]``, ``self.opt``)
+  must hold the same object (a notebook cell run again binds a new ``model``: the step
+  records again and trains the new one); checked on every call;
 * the step itself: recorded once, then at the second call that recording is replayed,
   everything a replay changes is copied and put back (parameters, ``.grad``, module
   buffers and attributes, the state of the optimisers and schedulers it stepped, the
@@ -30,16 +37,19 @@ What a replay trusts, and how it is made sure of:
   state afterwards.
 
 A step whose own code reads values (``.item()``, ``float()``, ``if loss > 1``,
-``.data``, ``.grad``, ``.numpy()``, ``np.asarray(t)``) or sets ``.grad``, that uses an
-op which is not ``capturable``, ``autograd.grad``, ``retain_grad``, or anything else that
-makes the replay differ from the eager step, runs eagerly from then on with a
+``print(loss)``, ``.data``, ``.grad``, ``.numpy()``, ``np.asarray(t)``, an ``nn.metrics``
+function: see :func:`read_into_python`) or sets ``.grad``, that uses an op which is not
+``capturable``, ``autograd.grad``, ``retain_grad``, that backpropagates into a tensor it
+made itself, or anything else that makes the replay differ from the eager step, runs
+eagerly from then on with a
 :class:`CaptureWarning` that says what (and where, when it is a line of the step)
 (``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``).
 
 What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
 outside itself (a closure's ``beta``, a schedule computed in Python) are recorded as
 constants. Pass what changes from call to call as an argument, as an array or a Tensor
-(``step(x, y, np.float32(beta))``), or compute it in the step with labgrad's ops.
+(``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
+its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
 (the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
 casts do).
@@ -71,6 +81,7 @@ def replayed_step(a0, a1):
 """
 import builtins
 import functools
+import inspect
 import itertools
 import linecache
 import math
@@ -79,17 +90,18 @@ import os
 import re
 import sys
 import threading
+import types
 import warnings
 from itertools import count
 
 import numpy as np
 
 from autograd.engine import reduce_broadcast
-from autograd.modes import open_blocks, replayed, thread_modes
+from autograd.modes import open_blocks, read_into_python, replayed, thread_modes
 from autograd.tensor import Tensor
 
 __all__ = ["compile", "CompiledStep", "Tape", "CaptureError", "CaptureWarning", "is_capturing", "replayed",
-           "replayed_method"]
+           "replayed_method", "read_into_python"]
 
 MAX_MISSES = 4                 # guard failures in a row on one argument shape before it runs eagerly
 FREED_FROM = 1 << 16           # bytes: a variable this large is deleted after its last use (as eagerly, where the
@@ -171,6 +183,7 @@ class Tape:
         self.large = set()                # variables of FREED_FROM bytes or more (see note_size)
         self.numbers = {}                 # hint -> how many names it has given
         self.args = [f"a{i}" for i in range(n_args)]
+        self.bound_cells, self.bound_entries = [], []   # see note_bindings
         self.replay = None
         self.verified = False             # True once a second recording did the same
 
@@ -265,6 +278,37 @@ class Tape:
         leaves it, by its ``revision`` (a count of changes to its attributes) if it keeps one, else every
         attribute by identity (see :meth:`guard_code`)."""
         self.modules[id(module)] = module
+
+    def note_bindings(self, fn, args):
+        """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
+        tensors): each global it names and each variable of its closure that held one must still hold it, and
+        so must each entry of a dict, or attribute of an object (``o["opt"]``, ``self.opt``), that those or
+        the step's arguments hold. A notebook cell run again makes a new ``model`` under the old name, and
+        eagerly the step would train the new one: here it records again."""
+        while isinstance(fn, (types.MethodType, functools.partial)):
+            fn = getattr(fn, "__func__", None) or fn.func
+        used = {id(o) for group in (self.modules, self.optimizers, self.stateful, self.generators)
+                for o in group.values()}
+        used.update(id(t) for t, _ in self.params.values())
+        roots = [a for a in args if not isinstance(a, (Tensor, np.ndarray))]
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:            # (a variable not yet set)
+                continue
+            if id(value) in used:
+                self.bound_cells.append((cell, value))
+            roots.append(value)
+        namespace = getattr(fn, "__globals__", {})
+        for name in getattr(getattr(fn, "__code__", None), "co_names", ()):
+            if name in namespace:
+                if id(namespace[name]) in used:
+                    self.bound_entries.append((namespace, name, namespace[name]))
+                roots.append(namespace[name])
+        for root in roots:                # one level down: a dict's entries, an object's attributes
+            entries = root if type(root) is dict else getattr(root, "__dict__", None)
+            if type(entries) is dict and not isinstance(root, (types.ModuleType, type)):
+                self.bound_entries += [(entries, k, v) for k, v in entries.items() if id(v) in used]
 
     def attributes(self):
         """``{id: (module, its attributes now)}`` of the modules watched (dicts copied one level)."""
@@ -362,6 +406,7 @@ class Tape:
             self.lines.append(f"{self.new_variable(result)} = {call}")
         else:
             self.lines.append(call)
+        self.read_numbers = {}            # (the call may change a parameter, an optimiser's step: read them again)
 
     # backward: the seeds, each op's backward, each gradient passed on, the .grad writes
     def seeds(self, seeds):
@@ -394,14 +439,13 @@ class Tape:
         """The walk called ``op.backward``: the replay calls it on its own arrays."""
         if self.refused is not None:       # (nothing more to write down)
             return
-        if returned is not input_grads:
-            self.refuse(f"the backward of {op.name!r} returned a {type(returned).__name__}, not a tuple")
         self.returned = input_grads
         if hasattr(op, "replay_code"):       # written out: each input's gradient is written where passed
             return
         inputs = ", ".join(self.value(p.data) for p in op.parents)
-        self.lines.append(f"r = {op.replay_name}.backward("
-                          f"{self.array(self.grads[out])}, {self.value(out.data)}, {inputs})")
+        call = f"{op.replay_name}.backward({self.array(self.grads[out])}, {self.value(out.data)}, {inputs})"
+        bare = type(returned) is not tuple and type(returned) is not list    # (one input's gradient, as the walk
+        self.lines.append(f"r = ({call},)" if bare else f"r = {call}")          # takes it: PyTorch's rule too)
 
     def passed(self, op, out, g, p, k, gi, accumulated):
         """The walk passed ``gi`` to input ``k`` of ``op``: reduce and cast it as the walk did, then add it up."""
@@ -439,8 +483,14 @@ class Tape:
         to another tensor, not the caller's nor a user op's), else a copy, as ``write`` does."""
         if self.refused is not None:       # (nothing more to write down)
             return
-        tensors = {t: self.params[id(t)][1] + "_tensor" if id(t) in self.params else self.fresh("tensor")
-                   for t in finished}
+        made = next((t for t in finished if id(t) not in self.params), None)
+        if made is not None:
+            self.refuse(f"the step backpropagates into a tensor of shape {made.shape} that it made itself (with "
+                        "requires_grad=True): "
+                        "a replay makes no new tensor to give the gradient to; make it outside the step and pass "
+                        "it in, or read the gradient outside")
+            return
+        tensors = {t: self.params[id(t)][1] + "_tensor" for t in finished}
         for t, name in tensors.items():
             self.namespace[name] = t
         self.lines.append("# the gradients into .grad")
@@ -470,6 +520,7 @@ class Tape:
         """Write the statements out as a function returning ``result``'s arrays; compile it (with ``build``:
         a recording made only to be compared with the first is not compiled)."""
         self.result_template, outputs = self._template(result)
+        self.returned = None              # (the last backward's gradients: not kept alive with the tape)
         if self.refused is not None:
             return
         self.lines.append(f"return ({''.join(self.array(o) + ', ' for o in outputs)})")
@@ -521,6 +572,14 @@ class Tape:
         # every module as the recording left it: one number each where the module counts the changes of its
         # attributes (nn's modules: ``revision``), else every attribute the same object, in one pass over them all
         # (a number written again is a change too: it records again)
+        if self.bound_cells:              # (see note_bindings)
+            cells, values = zip(*self.bound_cells)
+            self.namespace.update(cells=cells, cell_values=values, cell_value=operator.attrgetter("cell_contents"))
+            checks.append("all(map(is_, map(cell_value, cells), cell_values))")
+        if self.bound_entries:
+            holders, keys, values = zip(*self.bound_entries)
+            self.namespace.update(holders=holders, keys=keys, entry_values=values, entry=dict.get)
+            checks.append("all(map(is_, map(entry, holders, keys), entry_values))")
         counted = [m for m in self.modules.values() if isinstance(getattr(m, "revision", None), int)]
         others = [m for m in self.modules.values() if not isinstance(getattr(m, "revision", None), int)]
         self.namespace.update(counted=tuple(counted), get_revision=operator.attrgetter("revision"),
@@ -542,6 +601,17 @@ class Tape:
         ns["revisions"] = tuple(m.revision for m in ns["counted"])
         ns["counts"] = tuple(map(len, ns["attributes"]))
         ns["held"] = tuple(itertools.chain.from_iterable(map(dict.values, ns["attributes"])))
+        self.noted = self.attributes()
+
+    def revalidated(self):
+        """After the guards failed: True if they hold once the modules' counts are taken anew, because every
+        attribute of every module is still the very object it was when they were noted (the count moved and
+        nothing else: ``model.eval()`` and ``model.train()`` between calls, as ``nn.fit``'s validation does)."""
+        now = self.attributes()
+        if now.keys() != self.noted.keys() or not all(map(_same_attributes, now.values(), self.noted.values())):
+            return False
+        self.note_modules()
+        return self.guards_hold()
 
     def same_as(self, other):
         """(True, "") if ``other`` recorded the same step, else (False, the first difference)."""
@@ -648,6 +718,13 @@ class _Snapshot:
 
 def _same_entries(a, b):
     return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+
+
+def _same_attributes(a, b):
+    """Two entries of :meth:`Tape.attributes`: one module, each attribute the same object (a dict: its entries)."""
+    (module, x), (other, y) = a, b
+    return module is other and x.keys() == y.keys() and all(
+        x[k] is y[k] or type(x[k]) is dict and type(y[k]) is dict and _same_entries(x[k], y[k]) for k in x)
 
 
 def _generator_state(g):
@@ -798,6 +875,14 @@ def _same(a, b):
         return False
 
 
+def _value_key(value):
+    """What a hashable argument's key holds: its type and value, and for a float its bits (-0.0 is not 0.0 to a
+    replay, which writes the recorded one; a nan equals the next nan)."""
+    if isinstance(value, (float, np.floating)):
+        return type(value), np.asarray(value).tobytes()
+    return type(value), value
+
+
 def _short(obj):
     if type(obj) is np.ndarray:
         return f"an array of shape {obj.shape}" + (f" = {obj.item()!r}" if obj.size == 1 else "")
@@ -901,7 +986,17 @@ class CompiledStep:
         self.misses = {}                  # key -> guard failures in a row
         functools.update_wrapper(self, fn)
 
-    def __call__(self, *args):
+    def __get__(self, instance, owner=None):
+        """A compiled method (``@autograd.compile`` on ``def step(self, x, y)``): called with its instance first,
+        one more argument of the key."""
+        return self if instance is None else types.MethodType(self, instance)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:                        # (by name: placed where fn's parameters put them)
+            positional = self._positional(args, kwargs)
+            if positional is None:        # (keyword-only parameters: eagerly, said once)
+                return self.fn(*args, **kwargs)
+            args = positional
         if self.eager or (open_blocks.count and thread_modes.capture is not None):
             return self.fn(*args)         # (inside another step's recording: its ops are that step's to record)
         key = self._key(args)
@@ -913,7 +1008,7 @@ class CompiledStep:
         state = self.tapes.get(key)
         if state is False:                # this key runs eagerly (said once)
             return self.fn(*args)
-        if state is not None and state.guards_hold():
+        if state is not None and (state.guards_hold() or state.revalidated()):
             if state.verified:
                 self.replays += 1
                 self.misses.pop(key, None)
@@ -933,10 +1028,23 @@ class CompiledStep:
             return self.fn(*args)
         return self._record(key, args, first=None)      # (new, or a guard failed: record from scratch)
 
+    def _positional(self, args, kwargs):
+        """``args`` and ``kwargs`` as the positional arguments of the same call of ``fn``, or None (said once) where
+        ``fn`` has keyword-only parameters. A call ``fn`` would refuse raises its TypeError."""
+        bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        if bound.kwargs:
+            what = f"it takes keyword-only arguments ({', '.join(bound.kwargs)}), which a replay is not keyed on"
+            if what not in self.said:
+                self.said.add(what)
+                self._give_up(what, None, args, key=None)
+            return None
+        return bound.args
+
     def _key(self, args):
         """What the arguments must share with the recording's: shapes and dtypes, or the values themselves."""
         parts = [open_blocks.count and (thread_modes.grad_enabled, thread_modes.anomaly,
                                         bool(thread_modes.forward_levels))]
+        arrays = []
         for k, a in enumerate(args):
             if isinstance(a, Tensor):
                 if a.requires_grad:
@@ -944,15 +1052,21 @@ class CompiledStep:
                             "Tensors without grad, hashable values)")
                 a = a.data
                 parts.append(("T", a.shape, a.dtype))
+                arrays.append(a)
             elif type(a) is np.ndarray:
                 parts.append((a.shape, a.dtype))
+                arrays.append(a)
             else:
                 try:
                     hash(a)
                 except TypeError:
                     return (f"argument {k} is a {type(a).__name__}, which cannot be compared with the recording's "
                             "(pass arrays, Tensors or hashable values)")
-                parts.append((type(a), a))
+                parts.append(_value_key(a))
+        if len(arrays) > 1 and len(set(map(id, arrays))) < len(arrays):
+            # one array passed twice (step(X, X)): the recording cannot tell which argument a statement read, so
+            # such calls get tapes of their own
+            parts.append(tuple(next(j for j, b in enumerate(arrays) if b is a) for a in arrays))
         return tuple(parts)
 
     def _record(self, key, args, first):
@@ -985,6 +1099,7 @@ class CompiledStep:
             open_blocks.add(-1)
         self.recordings += 1
         if tape.refused is None:
+            tape.note_bindings(self.fn, args)
             tape.finish(result, build=first is None)
         if tape.refused is not None:
             what, where = tape.refused
@@ -1040,7 +1155,8 @@ def compile(fn=None, *, fullgraph=False):
     Returns
     -------
     CompiledStep
-        Called like ``fn``. Tensors it returns hold the replay's values and no graph.
+        Called like ``fn`` (arguments by position or by name; as a method, with its
+        instance). Tensors it returns hold the replay's values and no graph.
 
     See the module docstring for what is recorded, what is guarded and what is not
     captured. Usable as a decorator, with or without arguments.

@@ -29,6 +29,7 @@ from autograd.checks import positive_int
 __all__ = [
     "no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
     "AnomalyError", "check_anomaly", "open_blocks", "thread_modes", "dual_level", "carries_derivative", "replayed",
+    "read_into_python",
 ]
 
 
@@ -349,3 +350,12 @@ def replayed(func, *args, **kwargs):
     if tape is None:
         return func(*args, **kwargs)
     return tape.replayed(func, *args, **kwargs)
+
+
+def read_into_python(what):
+    """Say that ``what`` takes a tensor's value into Python (``.item()``, a printout, a metric): while a step is
+    recorded, it then runs eagerly, with a warning that names ``what`` (a replay would not compute it again).
+    For library code whose result is a Python value, as nn.metrics' functions.
+    """
+    if open_blocks.count and thread_modes.capture is not None:
+        thread_modes.capture.refuse(f"{what} reads a value of this call into Python (a replay would reuse it)")

@@ -21,15 +21,9 @@ import sys
 import numpy as np
 
 from autograd.checks import dtype_and_device
-from autograd.modes import open_blocks, replayed, thread_modes
+from autograd.modes import open_blocks, read_into_python, replayed, thread_modes
 
 __all__ = ["Tensor", "as_tensor", "ElementCount"]
-
-
-def _read_into_python(what):
-    """While autograd.compile records a step, a tensor's value read into Python cannot be replayed."""
-    if open_blocks.count and thread_modes.capture is not None:
-        thread_modes.capture.refuse(f"{what} reads a value of this call into Python (a replay would reuse it)")
 
 
 def _converted(data, dtype, requires_grad):
@@ -132,7 +126,7 @@ class Tensor:
 
     def item(self):
         """The single value as a Python number."""
-        _read_into_python(".item()")
+        read_into_python(".item()")
         return self.data.item()
 
     def numpy(self):
@@ -142,7 +136,7 @@ class Tensor:
         return self.data
 
     def tolist(self):
-        _read_into_python(".tolist()")
+        read_into_python(".tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -163,20 +157,21 @@ class Tensor:
         return (self[i] for i in range(len(self.data)))
 
     def __bool__(self):
-        _read_into_python("bool() of a tensor (an if or while on a tensor's value)")
+        read_into_python("bool() of a tensor (an if or while on a tensor's value)")
         return bool(self.data)
 
     def __float__(self):
-        _read_into_python("float() of a tensor")
+        read_into_python("float() of a tensor")
         return float(self.data)
 
     def __int__(self):
-        _read_into_python("int() of a tensor")
+        read_into_python("int() of a tensor")
         return int(self.data)
 
     __hash__ = object.__hash__          # == is elementwise, identity is the hash
 
     def __repr__(self):
+        read_into_python("printing a tensor")
         extra = []
         if self.data.dtype != np.float64 and self.data.dtype != np.int64 and self.data.dtype != np.bool_:
             extra.append(f"dtype={self.data.dtype}")

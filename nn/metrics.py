@@ -5,6 +5,7 @@
 """
 import numpy as np
 
+from autograd.capture import read_into_python
 from autograd.checks import positive_int, real_number
 
 __all__ = ["accuracy", "confusion_matrix", "to_labels"]
@@ -20,6 +21,7 @@ def to_labels(pred, threshold=0.5):
     >>> to_labels(np.array([[0.1, 0.7, 0.2]])), to_labels(np.array([0.2, 0.5])), to_labels([3, 1])
     (array([1]), array([0, 1]), array([3, 1]))
     """
+    read_into_python("nn.metrics.to_labels")     # (a compiled step with it runs eagerly)
     pred = np.asarray(pred)
     if pred.ndim == 2 and pred.shape[1] == 1:
         pred = pred[:, 0]
@@ -75,6 +77,7 @@ def accuracy(pred, y, threshold=0.5):
     >>> accuracy(np.array([0.9, 0.4, 0.6]), np.array([1.0, 0.0, 0.0]))   # sigmoid outputs
     0.6666666666666666
     """
+    read_into_python("nn.metrics.accuracy")     # (a compiled step with it runs eagerly)
     p, t = to_labels(pred, threshold), _true_labels(y, "accuracy")
     if len(p) != len(t):
         raise ValueError(f"accuracy: {len(p)} predictions (shape {np.shape(pred)}) but {len(t)} labels "
@@ -108,6 +111,7 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
            [0, 1, 1],
            [0, 0, 1]])
     """
+    read_into_python("nn.metrics.confusion_matrix")     # (a compiled step with it runs eagerly)
     t, p = _true_labels(y_true, "confusion_matrix"), to_labels(y_pred)
     if len(t) != len(p):
         raise ValueError(f"confusion_matrix: {len(t)} true labels but {len(p)} predictions")

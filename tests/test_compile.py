@@ -7,6 +7,7 @@ by their bytes.
 """
 import tracemalloc
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -209,6 +210,143 @@ def test_a_change_to_the_model_records_again_and_trains_as_eager(change):
     assert step.recordings > 2 and step.replays > 2 + 2     # recorded again, then replayed again
 
 
+def test_a_module_switched_to_eval_and_back_between_calls_is_not_recorded_again():
+    """Only its count of changes moved (nn.fit's validation between epochs): its attributes are compared."""
+    model, opt, step = MODELS["BatchNorm (train), Dropout, Adam"](0)
+    compiled = autograd.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, y in batches(8):
+            compiled(x, y)
+            model.eval()
+            model.train()
+    assert (compiled.recordings, compiled.replays) == (2, 6)
+
+
+def _rebound(how):
+    """A step that reaches its model and optimiser through a global name, a dict entry or an attribute, and a
+    function that binds a new model and optimiser there (a notebook cell run again)."""
+    namespace, holder = {"F": F}, {}
+
+    class Trainer:
+        pass
+    trainer = Trainer()
+
+    def bind(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*mlp())
+        objects = {"model": model, "opt": nn.SGD(model.parameters(), lr=0.1, foreach=False)}
+        {"global": namespace, "dict entry": holder, "attribute": vars(trainer)}[how].update(objects)
+        return model
+    source = {"global": "opt.zero_grad(); loss = F.cross_entropy(model(x), y)",
+              "dict entry": "opt = holder['opt']; opt.zero_grad(); loss = F.cross_entropy(holder['model'](x), y)",
+              "attribute": "opt = trainer.opt; opt.zero_grad(); loss = F.cross_entropy(trainer.model(x), y)"}[how]
+    exec(f"def step(x, y):\n    {source}\n    loss.backward(); opt.step()\n    return loss", namespace)
+    namespace.update(holder=holder, trainer=trainer)
+    return bind, namespace["step"]
+
+
+@pytest.mark.parametrize("how", ["global", "dict entry", "attribute"])
+def test_a_model_bound_anew_under_the_same_name_is_the_one_trained(how):
+    results = []
+    for compile_step in (False, True):
+        bind, step = _rebound(how)
+        step = autograd.compile(step) if compile_step else step
+        losses = []
+        for seed in (1, 2):                       # the cell that builds the model, run twice
+            model = bind(seed)
+            losses += [step(x, y).data for x, y in batches(4)]
+        results.append((losses, [p.data for p in model.parameters()]))
+    for e, g in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
+        assert_same_bits(e, g, how)
+    assert step.recordings == 4                   # recorded again for the new model
+
+
+def test_one_array_passed_as_two_arguments_gets_a_tape_of_its_own():
+    """step(X, X), then step(Xn, X): the recording could not tell which argument a statement read."""
+    results = []
+    for compile_step in (False, True):
+        autograd.manual_seed(0)
+        model = nn.Sequential(nn.Linear(6, 3), nn.Tanh(), nn.Linear(3, 6))
+        opt = nn.SGD(model.parameters(), lr=0.1)
+
+        def step(inputs, targets):
+            opt.zero_grad()
+            loss = F.mse_loss(model(inputs), targets)
+            loss.backward()
+            opt.step()
+            return loss
+        step = autograd.compile(step) if compile_step else step
+        x = X[:16].astype(np.float32)
+        noisy = x + np.float32(0.5)
+        results.append([step(*args).data for args in [(x, x)] * 3 + [(noisy, x)] * 3])
+    for e, g in zip(*results, strict=True):
+        assert_same_bits(e, g, "autoencoder")
+    assert len(step.tapes) == 2
+
+
+def test_a_number_read_from_a_parameter_is_read_again_after_the_optimiser_changed_it():
+    """A 0-d float64 step that uses its parameter after the update too (two updates per call)."""
+    results = []
+    for compile_step in (False, True):
+        w = Tensor(0.5, requires_grad=True)
+        opt = nn.SGD([w], lr=0.0)
+
+        def step(x):
+            for _ in range(2):
+                opt.zero_grad()
+                loss = (w * x - 2.0) ** 2
+                loss.backward()
+                opt.step()
+            return loss
+        step = autograd.compile(step) if compile_step else step
+        losses = []
+        for i in range(6):
+            if i == 2:                            # (zero updates while recorded: the check cannot see it)
+                opt.param_groups[0]["lr"] = 0.01
+            losses.append(step(np.float64(3.0)).data)
+        results.append(losses + [w.data])
+    for e, g in zip(*results, strict=True):
+        assert_same_bits(e, g, "0-d step")
+
+
+@pytest.mark.parametrize("first, then", [(0.0, -0.0), (np.float32(0.0), np.float32(-0.0)), (np.nan, np.nan)])
+def test_float_arguments_are_keyed_to_the_bit(first, then):
+    compiled = autograd.compile(lambda x, c: Tensor(x) * c)
+    x = np.ones(3, np.float32)
+    for value in (first, first, first, then):
+        assert_same_bits(x * value, compiled(x, value).data, repr(value))
+
+
+def test_arguments_by_name_and_a_compiled_method():
+    class Trainer:
+        def __init__(self):
+            self.model, self.opt, _ = MODELS["MLP, SGD"](0)
+
+        @autograd.compile
+        def step(self, x, y):
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            return loss
+    trainer = Trainer()
+    _, _, eager = MODELS["MLP, SGD"](0)
+    for i, (x, y) in enumerate(batches(5)):
+        got = trainer.step(x, y=y) if i % 2 else trainer.step(x, y)
+        assert_same_bits(eager(x, y)[0].data, got.data, f"call {i}")
+    assert Trainer.step.replays == 3
+
+
+def test_the_recording_keeps_no_gradient_it_computed():
+    model, opt, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    compiled(*next(batches(1)))
+    gradient = weakref.ref(model[0].weight.grad)
+    opt.zero_grad()
+    assert gradient() is None
+
+
 def test_a_step_whose_guards_fail_on_every_call_runs_eagerly_with_a_warning():
     model, opt, step = MODELS["MLP, SGD"](0)
     compiled = autograd.compile(step)
@@ -268,12 +406,13 @@ class CapturableCube(Cube):
     capturable = True
 
 
+class BareCube(CapturableCube):
+    def backward(self, g, out, x):
+        return g * 3 * x * x                      # (one input: a bare gradient, as PyTorch allows)
+
+
 def _user_op(model, x, y, rng):
     return F.cross_entropy(Cube.apply(model(x)), y), None
-
-
-def _capturable_user_op(model, x, y, rng):
-    return F.cross_entropy(CapturableCube.apply(model(x)), y), None
 
 
 def _higher_order(model, x, y, rng):
@@ -303,6 +442,21 @@ def _grad_set_by_hand(model, x, y, rng):
     return F.cross_entropy(model(x), y), None
 
 
+def _metric(model, x, y, rng):
+    out = model(x)
+    return F.cross_entropy(out, y), nn.metrics.accuracy(out, y)
+
+
+def _printed(model, x, y, rng):
+    loss = F.cross_entropy(model(x), y)
+    return loss, str(loss) and None               # (print(loss) without the output)
+
+
+def _leaf_made_in_the_step(model, x, y, rng):
+    inputs = Tensor(x, requires_grad=True)        # (eagerly, each call's own tensor gets a .grad)
+    return F.cross_entropy(model(inputs.astype(np.float32)), y), None
+
+
 UNCAPTURABLE = {
     ".item()": (_item, r"\.item\(\) reads a value of this call into Python"),
     "if on a tensor": (_branch, r"bool\(\) of a tensor \(an if or while on a tensor's value\)"),
@@ -314,6 +468,9 @@ UNCAPTURABLE = {
     "np.asarray of a tensor": (_asarray, "a tensor read as an array by the step"),
     "retain_grad": (_retain_grad, r"retain_grad\(\) in the step"),
     ".grad set by hand": (_grad_set_by_hand, r"\.grad of a tensor set by the step"),
+    "an nn.metrics function": (_metric, r"nn\.metrics\.accuracy reads a value of this call into Python"),
+    "printing a tensor": (_printed, "printing a tensor reads a value of this call into Python"),
+    "a leaf made in the step": (_leaf_made_in_the_step, r"backpropagates into a tensor of shape \(32, 6\) that it made"),
 }
 
 
@@ -349,7 +506,8 @@ def test_what_cannot_be_replayed_runs_eagerly_with_a_warning_saying_what_and_whe
         results = [(eager_step(x, y), compiled(x, y)) for x, y in batches(6)]
     assert len(caught) == 1                       # said once
     assert "runs eagerly" in str(caught[0].message)
-    if name in (".item()", "if on a tensor", "a value computed from .data", "a branch on .numpy()"):   # where
+    if name in (".item()", "if on a tensor", "a value computed from .data", "a branch on .numpy()",
+                "an nn.metrics function", "printing a tensor", "a leaf made in the step"):    # where
         assert f"{__file__}:" in str(caught[0].message)
     for (e_loss, e_extra), (loss, extra) in results:
         assert_same_bits(e_loss.data, loss.data, name)
@@ -467,8 +625,9 @@ def test_a_compiled_step_called_inside_another_is_recorded_as_part_of_it():
     assert outer.replays == 6 and inner.replays == 1
 
 
-def test_a_user_op_that_says_it_is_capturable_is_replayed():
-    compiled = run_both(_training(_capturable_user_op), 10)
+@pytest.mark.parametrize("op", [CapturableCube, BareCube], ids=["gradients as a tuple", "a bare gradient"])
+def test_a_user_op_that_says_it_is_capturable_is_replayed(op):
+    compiled = run_both(_training(lambda model, x, y, rng: (F.cross_entropy(op.apply(model(x)), y), None)), 10)
     assert compiled.replays == 8
 
 
