@@ -25,10 +25,11 @@ What a replay trusts, and how it is made sure of:
   them, and where only the count moved, ``eval()`` then ``train()``, they are compared);
   checked on every call (a guard that fails records again);
 * the names through which the step reaches its modules, optimisers and leaf tensors: a
-  global it names, a variable of its closure, an entry of a dict or an attribute of an
-  object either of those or an argument holds (``model``, ``o["opt"]``, ``self.opt``)
-  must hold the same object (a notebook cell run again binds a new ``model``: the step
-  records again and trains the new one); checked on every call;
+  global its code names, a variable of its closure, the instance of a bound method, or
+  an entry or attribute of what those hold (``model``, ``state["opt"]``, ``self.opt``)
+  must lead to the same object (a notebook cell run again binds a new ``model``: the
+  step records again and trains the new one); checked on every call. Not what it
+  reaches through the globals of another function it calls, or deeper;
 * the step itself: recorded once, then at the second call that recording is replayed,
   everything a replay changes is copied and put back (parameters, ``.grad``, module
   buffers and attributes, the state of the optimisers and schedulers it stepped, the
@@ -183,7 +184,7 @@ class Tape:
         self.large = set()                # variables of FREED_FROM bytes or more (see note_size)
         self.numbers = {}                 # hint -> how many names it has given
         self.args = [f"a{i}" for i in range(n_args)]
-        self.bound_cells, self.bound_entries = [], []   # see note_bindings
+        self.bound = []                   # (path, object): see note_bindings
         self.replay = None
         self.verified = False             # True once a second recording did the same
 
@@ -279,36 +280,33 @@ class Tape:
         attribute by identity (see :meth:`guard_code`)."""
         self.modules[id(module)] = module
 
-    def note_bindings(self, fn, args):
+    def note_bindings(self, fn):
         """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
-        tensors): each global it names and each variable of its closure that held one must still hold it, and
-        so must each entry of a dict, or attribute of an object (``o["opt"]``, ``self.opt``), that those or
-        the step's arguments hold. A notebook cell run again makes a new ``model`` under the old name, and
-        eagerly the step would train the new one: here it records again."""
+        tensors): each global its code names, each variable of its closure and, for a bound method, its
+        instance, directly or one entry or attribute further (``model``, ``state["opt"]``, ``self.opt``), must
+        lead to the same object. A notebook cell run again binds a new ``model`` to the old name; eagerly the
+        step would train the new one: here it records again. Each way is kept as a path from what ``fn``
+        holds anyway (its globals, its closure, its instance), so nothing else is kept alive. (Not guarded:
+        what the step reaches through another function's globals, or deeper: the recording's objects, as in
+        JAX's ``jit``.)"""
+        roots = []                        # (root, key): where a path starts
         while isinstance(fn, (types.MethodType, functools.partial)):
+            if getattr(fn, "__self__", None) is not None:
+                roots.append((fn.__self__, None))
             fn = getattr(fn, "__func__", None) or fn.func
+        roots += [(cell, None) for cell in getattr(fn, "__closure__", None) or ()]
+        namespace = getattr(fn, "__globals__", None)
+        if namespace is not None:
+            roots += [(namespace, name) for name in getattr(getattr(fn, "__code__", None), "co_names", ())]
         used = {id(o) for group in (self.modules, self.optimizers, self.stateful, self.generators)
                 for o in group.values()}
         used.update(id(t) for t, _ in self.params.values())
-        roots = [a for a in args if not isinstance(a, (Tensor, np.ndarray))]
-        for cell in getattr(fn, "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:            # (a variable not yet set)
-                continue
+        for root, key in roots:
+            value = _step_into(root, key)
             if id(value) in used:
-                self.bound_cells.append((cell, value))
-            roots.append(value)
-        namespace = getattr(fn, "__globals__", {})
-        for name in getattr(getattr(fn, "__code__", None), "co_names", ()):
-            if name in namespace:
-                if id(namespace[name]) in used:
-                    self.bound_entries.append((namespace, name, namespace[name]))
-                roots.append(namespace[name])
-        for root in roots:                # one level down: a dict's entries, an object's attributes
-            entries = root if type(root) is dict else getattr(root, "__dict__", None)
-            if type(entries) is dict and not isinstance(root, (types.ModuleType, type)):
-                self.bound_entries += [(entries, k, v) for k, v in entries.items() if id(v) in used]
+                self.bound.append(((root, key, _NO_KEY), value))
+            elif value is not None and not isinstance(value, (types.ModuleType, type, types.FunctionType)):
+                self.bound += [((root, key, k), v) for k, v in _entries(value) if id(v) in used]
 
     def attributes(self):
         """``{id: (module, its attributes now)}`` of the modules watched (dicts copied one level)."""
@@ -572,14 +570,10 @@ class Tape:
         # every module as the recording left it: one number each where the module counts the changes of its
         # attributes (nn's modules: ``revision``), else every attribute the same object, in one pass over them all
         # (a number written again is a change too: it records again)
-        if self.bound_cells:              # (see note_bindings)
-            cells, values = zip(*self.bound_cells)
-            self.namespace.update(cells=cells, cell_values=values, cell_value=operator.attrgetter("cell_contents"))
-            checks.append("all(map(is_, map(cell_value, cells), cell_values))")
-        if self.bound_entries:
-            holders, keys, values = zip(*self.bound_entries)
-            self.namespace.update(holders=holders, keys=keys, entry_values=values, entry=dict.get)
-            checks.append("all(map(is_, map(entry, holders, keys), entry_values))")
+        if self.bound:                    # (see note_bindings)
+            paths, values = zip(*self.bound)
+            self.namespace.update(paths=paths, bound_values=values, follow=_follow)
+            checks.append("all(map(is_, map(follow, paths), bound_values))")
         counted = [m for m in self.modules.values() if isinstance(getattr(m, "revision", None), int)]
         others = [m for m in self.modules.values() if not isinstance(getattr(m, "revision", None), int)]
         self.namespace.update(counted=tuple(counted), get_revision=operator.attrgetter("revision"),
@@ -607,6 +601,8 @@ class Tape:
         """After the guards failed: True if they hold once the modules' counts are taken anew, because every
         attribute of every module is still the very object it was when they were noted (the count moved and
         nothing else: ``model.eval()`` and ``model.train()`` between calls, as ``nn.fit``'s validation does)."""
+        if any(_own_slots(type(m)) for m in self.modules.values()):
+            return False                  # (attributes in slots, outside vars(): their changes are seen by the count)
         now = self.attributes()
         if now.keys() != self.noted.keys() or not all(map(_same_attributes, now.values(), self.noted.values())):
             return False
@@ -718,6 +714,14 @@ class _Snapshot:
 
 def _same_entries(a, b):
     return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+
+
+@functools.lru_cache(maxsize=None)
+def _own_slots(cls):
+    """Whether instances of ``cls`` keep attributes in slots of their own (beyond ``__dict__`` and ``revision``)."""
+    names = (klass.__dict__.get("__slots__", ()) for klass in cls.__mro__)
+    return any(name not in ("__dict__", "__weakref__", "revision")
+               for slots in names for name in ((slots,) if isinstance(slots, str) else slots))
 
 
 def _same_attributes(a, b):
@@ -875,11 +879,44 @@ def _same(a, b):
         return False
 
 
+_NO_KEY = object()
+
+
+def _step_into(root, key):
+    """``root``'s entry ``key`` (a dict's) or, with ``key`` None, a closure variable's value or ``root`` itself."""
+    if isinstance(root, types.CellType):
+        try:
+            return root.cell_contents
+        except ValueError:                # (a variable not set)
+            return None
+    return root if key is None else root.get(key)
+
+
+def _entries(holder):
+    """``(key, value)`` of a dict's entries or an object's attributes ([] for an object without a ``__dict__``)."""
+    try:
+        entries = holder if isinstance(holder, dict) else vars(holder)
+    except Exception:                     # (no __dict__, or a __getattr__ that raises its own error)
+        return []
+    return list(entries.items()) if isinstance(entries, dict) else []
+
+
+def _follow(path):
+    """Where a path of :meth:`Tape.note_bindings` leads now (None where it leads nowhere)."""
+    root, key, entry = path
+    value = _step_into(root, key)
+    if entry is _NO_KEY:
+        return value
+    return next((v for k, v in _entries(value) if k == entry), None) if value is not None else None
+
+
 def _value_key(value):
     """What a hashable argument's key holds: its type and value, and for a float its bits (-0.0 is not 0.0 to a
     replay, which writes the recorded one; a nan equals the next nan)."""
     if isinstance(value, (float, np.floating)):
         return type(value), np.asarray(value).tobytes()
+    if type(value) is tuple:
+        return tuple, tuple(map(_value_key, value))
     return type(value), value
 
 
@@ -987,9 +1024,13 @@ class CompiledStep:
         functools.update_wrapper(self, fn)
 
     def __get__(self, instance, owner=None):
-        """A compiled method (``@autograd.compile`` on ``def step(self, x, y)``): called with its instance first,
-        one more argument of the key."""
-        return self if instance is None else types.MethodType(self, instance)
+        """``@autograd.compile`` on a method: refused with the way that works (a compiled step shared by every
+        instance would key on each and keep it alive)."""
+        if instance is None:
+            return self
+        raise TypeError(f"compile: {self.name} is compiled as a method of {type(instance).__name__}; compile the "
+                        f"bound method instead, once per instance: self.{self.name} = autograd.compile(self._"
+                        f"{self.name}) in __init__ (and def _{self.name}(self, ...) in the class)")
 
     def __call__(self, *args, **kwargs):
         if kwargs:                        # (by name: placed where fn's parameters put them)
@@ -1031,9 +1072,15 @@ class CompiledStep:
     def _positional(self, args, kwargs):
         """``args`` and ``kwargs`` as the positional arguments of the same call of ``fn``, or None (said once) where
         ``fn`` has keyword-only parameters. A call ``fn`` would refuse raises its TypeError."""
-        bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        try:
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        except TypeError:                 # (a call fn refuses: its own error, as Python words it)
+            self.fn(*args, **kwargs)
+            raise
+        bound.apply_defaults()            # (a default skipped before a named argument: its value in its place)
         if bound.kwargs:
-            what = f"it takes keyword-only arguments ({', '.join(bound.kwargs)}), which a replay is not keyed on"
+            what = (f"it takes arguments by keyword only ({', '.join(bound.kwargs)}), which a replay is not keyed "
+                    "on")
             if what not in self.said:
                 self.said.add(what)
                 self._give_up(what, None, args, key=None)
@@ -1099,7 +1146,7 @@ class CompiledStep:
             open_blocks.add(-1)
         self.recordings += 1
         if tape.refused is None:
-            tape.note_bindings(self.fn, args)
+            tape.note_bindings(self.fn)
             tape.finish(result, build=first is None)
         if tape.refused is not None:
             what, where = tape.refused

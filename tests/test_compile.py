@@ -224,29 +224,38 @@ def test_a_module_switched_to_eval_and_back_between_calls_is_not_recorded_again(
 
 
 def _rebound(how):
-    """A step that reaches its model and optimiser through a global name, a dict entry or an attribute, and a
-    function that binds a new model and optimiser there (a notebook cell run again)."""
+    """A step that reaches its model and optimiser through a global name, a closure variable's dict or a bound
+    method's instance, and a function that binds a new model and optimiser there (a notebook cell run again)."""
     namespace, holder = {"F": F}, {}
 
     class Trainer:
-        pass
+        def _step(self, x, y):
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            return loss
     trainer = Trainer()
+
+    def step(x, y):                               # (holder: a variable of its closure)
+        holder["opt"].zero_grad()
+        loss = F.cross_entropy(holder["model"](x), y)
+        loss.backward()
+        holder["opt"].step()
+        return loss
 
     def bind(seed):
         autograd.manual_seed(seed)
         model = nn.Sequential(*mlp())
         objects = {"model": model, "opt": nn.SGD(model.parameters(), lr=0.1, foreach=False)}
-        {"global": namespace, "dict entry": holder, "attribute": vars(trainer)}[how].update(objects)
+        {"global": namespace, "closure dict": holder, "instance": vars(trainer)}[how].update(objects)
         return model
-    source = {"global": "opt.zero_grad(); loss = F.cross_entropy(model(x), y)",
-              "dict entry": "opt = holder['opt']; opt.zero_grad(); loss = F.cross_entropy(holder['model'](x), y)",
-              "attribute": "opt = trainer.opt; opt.zero_grad(); loss = F.cross_entropy(trainer.model(x), y)"}[how]
-    exec(f"def step(x, y):\n    {source}\n    loss.backward(); opt.step()\n    return loss", namespace)
-    namespace.update(holder=holder, trainer=trainer)
-    return bind, namespace["step"]
+    exec("def step(x, y):\n    opt.zero_grad(); loss = F.cross_entropy(model(x), y)\n"
+         "    loss.backward(); opt.step()\n    return loss", namespace)
+    return bind, {"global": namespace["step"], "closure dict": step, "instance": trainer._step}[how]
 
 
-@pytest.mark.parametrize("how", ["global", "dict entry", "attribute"])
+@pytest.mark.parametrize("how", ["global", "closure dict", "instance"])
 def test_a_model_bound_anew_under_the_same_name_is_the_one_trained(how):
     results = []
     for compile_step in (False, True):
@@ -260,6 +269,16 @@ def test_a_model_bound_anew_under_the_same_name_is_the_one_trained(how):
     for e, g in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
         assert_same_bits(e, g, how)
     assert step.recordings == 4                   # recorded again for the new model
+
+
+def test_a_compiled_method_is_refused_with_the_way_that_works():
+    class Trainer:
+        @autograd.compile
+        def step(self, x, y):
+            return x
+    with pytest.raises(TypeError, match=r"compile the bound method instead, once per instance: "
+                                        r"self\.step = autograd\.compile\(self\._step\)"):
+        Trainer().step(X, Y)
 
 
 def test_one_array_passed_as_two_arguments_gets_a_tape_of_its_own():
@@ -310,32 +329,56 @@ def test_a_number_read_from_a_parameter_is_read_again_after_the_optimiser_change
         assert_same_bits(e, g, "0-d step")
 
 
-@pytest.mark.parametrize("first, then", [(0.0, -0.0), (np.float32(0.0), np.float32(-0.0)), (np.nan, np.nan)])
+@pytest.mark.parametrize("first, then", [(0.0, -0.0), (np.float32(0.0), np.float32(-0.0)), (np.nan, np.nan),
+                                         ((0.0,), (-0.0,))])
 def test_float_arguments_are_keyed_to_the_bit(first, then):
-    compiled = autograd.compile(lambda x, c: Tensor(x) * c)
+    compiled = autograd.compile(lambda x, c: Tensor(x) * (c[0] if type(c) is tuple else c))
     x = np.ones(3, np.float32)
     for value in (first, first, first, then):
-        assert_same_bits(x * value, compiled(x, value).data, repr(value))
+        expected = x * (value[0] if type(value) is tuple else value)
+        assert_same_bits(expected, compiled(x, value).data, repr(value))
 
 
-def test_arguments_by_name_and_a_compiled_method():
-    class Trainer:
-        def __init__(self):
-            self.model, self.opt, _ = MODELS["MLP, SGD"](0)
+class _Scaled(nn.Module):
+    __slots__ = ("k",)                            # (an attribute outside vars(): only the module's count sees it)
 
-        @autograd.compile
-        def step(self, x, y):
-            self.opt.zero_grad()
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()
-            self.opt.step()
-            return loss
-    trainer = Trainer()
+    def __init__(self, k):
+        super().__init__()
+        self.k = k
+
+    def forward(self, x):
+        return x * self.k
+
+
+def test_a_module_attribute_kept_in_a_slot_records_again_when_changed():
+    results = []
+    for compile_step in (False, True):
+        scaled = _Scaled(2.0)
+        step = autograd.compile(lambda x: scaled(Tensor(x)).sum()) if compile_step else (
+            lambda x: scaled(Tensor(x)).sum())
+        values = []
+        for i in range(6):
+            if i == 3:
+                scaled.k = 5.0
+            values.append(step(X[:4]).data)
+        results.append(values)
+    for e, g in zip(*results, strict=True):
+        assert_same_bits(e, g, "slot")
+
+
+@pytest.mark.parametrize("call", ["step(x, y)", "step(x, y=y)", "step(inputs=x, y=y)", "step(x, y, scale=1.0)"])
+def test_arguments_by_name_replay_as_by_position(call):
+    model, opt, plain = MODELS["MLP, SGD"](0)
+
+    def step(inputs, y, mode=None, scale=1.0):
+        return plain(inputs, y)[0] * scale
+    compiled = autograd.compile(step)
     _, _, eager = MODELS["MLP, SGD"](0)
-    for i, (x, y) in enumerate(batches(5)):
-        got = trainer.step(x, y=y) if i % 2 else trainer.step(x, y)
-        assert_same_bits(eager(x, y)[0].data, got.data, f"call {i}")
-    assert Trainer.step.replays == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i, (x, y) in enumerate(batches(4)):
+            assert_same_bits(eager(x, y)[0].data, eval(call, {"step": compiled, "x": x, "y": y}).data, call)
+    assert compiled.replays == 2
 
 
 def test_the_recording_keeps_no_gradient_it_computed():
