@@ -280,7 +280,7 @@ class Tape:
         attribute by identity (see :meth:`guard_code`)."""
         self.modules[id(module)] = module
 
-    def note_bindings(self, fn):
+    def note_bindings(self, fn, args):
         """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
         tensors): each global its code names, each variable of its closure and, for a bound method, its
         instance, directly or one entry or attribute further (``model``, ``state["opt"]``, ``self.opt``), must
@@ -289,7 +289,7 @@ class Tape:
         holds anyway (its globals, its closure, its instance), so nothing else is kept alive. (Not guarded:
         what the step reaches through another function's globals, or deeper: the recording's objects, as in
         JAX's ``jit``.)"""
-        roots = []                        # (root, key): where a path starts
+        roots = [(a, None) for a in args if not isinstance(a, (Tensor, np.ndarray))]   # (held by the key)
         while isinstance(fn, (types.MethodType, functools.partial)):
             if getattr(fn, "__self__", None) is not None:
                 roots.append((fn.__self__, None))
@@ -297,7 +297,8 @@ class Tape:
         roots += [(cell, None) for cell in getattr(fn, "__closure__", None) or ()]
         namespace = getattr(fn, "__globals__", None)
         if namespace is not None:
-            roots += [(namespace, name) for name in getattr(getattr(fn, "__code__", None), "co_names", ())]
+            code = getattr(fn, "__code__", None)
+            roots += [(namespace, name) for name in (sorted(_names_in(code)) if code is not None else ())]
         used = {id(o) for group in (self.modules, self.optimizers, self.stateful, self.generators)
                 for o in group.values()}
         used.update(id(t) for t, _ in self.params.values())
@@ -716,7 +717,6 @@ def _same_entries(a, b):
     return a.keys() == b.keys() and all(a[k] is b[k] for k in a)
 
 
-@functools.lru_cache(maxsize=None)
 def _own_slots(cls):
     """Whether instances of ``cls`` keep attributes in slots of their own (beyond ``__dict__`` and ``revision``)."""
     names = (klass.__dict__.get("__slots__", ()) for klass in cls.__mro__)
@@ -892,8 +892,20 @@ def _step_into(root, key):
     return root if key is None else root.get(key)
 
 
+def _names_in(code):
+    """The global names ``code`` reads, its nested functions', comprehensions' and lambdas' too."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.update(_names_in(const))
+    return names
+
+
 def _entries(holder):
-    """``(key, value)`` of a dict's entries or an object's attributes ([] for an object without a ``__dict__``)."""
+    """``(key, value)`` of a dict's entries, a list's items or an object's attributes (read when a step is
+    recorded; [] for an object without a ``__dict__``)."""
+    if isinstance(holder, list):
+        return list(enumerate(holder))
     try:
         entries = holder if isinstance(holder, dict) else vars(holder)
     except Exception:                     # (no __dict__, or a __getattr__ that raises its own error)
@@ -901,22 +913,33 @@ def _entries(holder):
     return list(entries.items()) if isinstance(entries, dict) else []
 
 
+def _entry(holder, key):
+    """``holder``'s entry ``key`` now, as :func:`_entries` found it (None if it has none): one lookup."""
+    if isinstance(holder, list):
+        return holder[key] if key < len(holder) else None
+    if isinstance(holder, dict):
+        return holder.get(key)
+    try:
+        entries = vars(holder)
+    except Exception:
+        return None
+    return entries.get(key) if isinstance(entries, dict) else None
+
+
 def _follow(path):
     """Where a path of :meth:`Tape.note_bindings` leads now (None where it leads nowhere)."""
     root, key, entry = path
     value = _step_into(root, key)
-    if entry is _NO_KEY:
-        return value
-    return next((v for k, v in _entries(value) if k == entry), None) if value is not None else None
+    return value if entry is _NO_KEY or value is None else _entry(value, entry)
 
 
 def _value_key(value):
     """What a hashable argument's key holds: its type and value, and for a float its bits (-0.0 is not 0.0 to a
     replay, which writes the recorded one; a nan equals the next nan)."""
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, complex, np.inexact)):
         return type(value), np.asarray(value).tobytes()
-    if type(value) is tuple:
-        return tuple, tuple(map(_value_key, value))
+    if isinstance(value, tuple):                      # (a namedtuple too)
+        return type(value), tuple(map(_value_key, value))
     return type(value), value
 
 
@@ -1021,6 +1044,8 @@ class CompiledStep:
         self.eager = False                # set once the step cannot be captured at all
         self.said = set()                 # the reasons for running eagerly already warned about
         self.misses = {}                  # key -> guard failures in a row
+        self.signature = None             # fn's, once called with arguments by name
+        self.plans = {}                   # (number of positional arguments, names) -> where the named ones go
         functools.update_wrapper(self, fn)
 
     def __get__(self, instance, owner=None):
@@ -1070,21 +1095,29 @@ class CompiledStep:
         return self._record(key, args, first=None)      # (new, or a guard failed: record from scratch)
 
     def _positional(self, args, kwargs):
-        """``args`` and ``kwargs`` as the positional arguments of the same call of ``fn``, or None (said once) where
-        ``fn`` has keyword-only parameters. A call ``fn`` would refuse raises its TypeError."""
+        """``args`` and ``kwargs`` as the positional arguments of the same call of ``fn``, or None (said once: the
+        call runs eagerly) where ``fn`` takes some by keyword only, or where its signature cannot place them (a
+        wrong call then raises ``fn``'s own TypeError)."""
+        plan = self.plans.get((len(args), tuple(kwargs)))
+        if plan is not None:              # (as the first such call placed them: each name, or its default)
+            return args + tuple(kwargs[name] if name in kwargs else default for name, default in plan)
+        if self.signature is None:
+            self.signature = inspect.signature(self.fn)
         try:
-            bound = inspect.signature(self.fn).bind(*args, **kwargs)
-        except TypeError:                 # (a call fn refuses: its own error, as Python words it)
-            self.fn(*args, **kwargs)
-            raise
-        bound.apply_defaults()            # (a default skipped before a named argument: its value in its place)
-        if bound.kwargs:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as e:            # (a wrong call: fn raises its own error; or a signature that a decorator
+            bound, what = None, f"its arguments by name cannot be placed ({e})"      # words otherwise: eagerly)
+        else:
+            bound.apply_defaults()        # (a default skipped before a named argument: its value in its place)
             what = (f"it takes arguments by keyword only ({', '.join(bound.kwargs)}), which a replay is not keyed "
-                    "on")
+                    "on") if bound.kwargs else None
+        if what is not None:
             if what not in self.said:
                 self.said.add(what)
                 self._give_up(what, None, args, key=None)
             return None
+        names = list(self.signature.parameters)[len(args):len(bound.args)]
+        self.plans[(len(args), tuple(kwargs))] = tuple((name, bound.arguments[name]) for name in names)
         return bound.args
 
     def _key(self, args):
@@ -1146,7 +1179,7 @@ class CompiledStep:
             open_blocks.add(-1)
         self.recordings += 1
         if tape.refused is None:
-            tape.note_bindings(self.fn)
+            tape.note_bindings(self.fn, args)
             tape.finish(result, build=first is None)
         if tape.refused is not None:
             what, where = tape.refused

@@ -5,6 +5,7 @@ the other through ``autograd.compile`` on the same batches, and compares every
 returned value and, at the end, every parameter, buffer, gradient and optimiser state
 by their bytes.
 """
+import collections
 import tracemalloc
 import warnings
 import weakref
@@ -255,6 +256,78 @@ def _rebound(how):
     return bind, {"global": namespace["step"], "closure dict": step, "instance": trainer._step}[how]
 
 
+def _rebound_more(how):
+    """More ways to reach the model: an argument's attribute, a name read only in a generator expression, a
+    list's item."""
+    namespace, models = {"F": F, "nn": nn}, []
+
+    class Trainer:
+        pass
+    trainer = Trainer()
+
+    def bind(seed):
+        if how == "generator" and seed == 2:      # (only the loss, a name read in the generator alone)
+            namespace["loss_fn"] = nn.CrossEntropyLoss(label_smoothing=0.2)
+            return namespace["model"]
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*mlp())
+        opt = nn.SGD(model.parameters(), lr=0.1, foreach=False)
+        trainer.model, trainer.opt = model, opt
+        namespace.update(model=model, opt=opt, loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1 * seed))
+        models[:] = [model, opt]
+        return model
+    namespace["models"] = models
+    exec("def generator(x, y):\n    opt.zero_grad()\n    loss = sum(loss_fn(model(a), b) for a, b in [(x, y)])\n"
+         "    loss.backward(); opt.step()\n    return loss\n"
+         "def listed(x, y):\n    models[1].zero_grad(); loss = F.cross_entropy(models[0](x), y)\n"
+         "    loss.backward(); models[1].step()\n    return loss", namespace)
+
+    def through_argument(t, x, y):
+        t.opt.zero_grad()
+        loss = F.cross_entropy(t.model(x), y)
+        loss.backward()
+        t.opt.step()
+        return loss
+    if how == "argument":
+        return bind, lambda step: (lambda x, y: step(trainer, x, y)), through_argument
+    return bind, lambda step: step, namespace[how]
+
+
+@pytest.mark.parametrize("how", ["argument", "generator", "listed"])
+def test_a_model_reached_another_way_and_bound_anew_is_the_one_trained(how):
+    results = []
+    for compile_step in (False, True):
+        bind, call, step = _rebound_more(how)
+        step = autograd.compile(step) if compile_step else step
+        losses = []
+        for seed in (1, 2):
+            model = bind(seed)
+            losses += [call(step)(x, y).data for x, y in batches(4)]
+        results.append((losses, [p.data for p in model.parameters()]))
+    for e, g in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
+        assert_same_bits(e, g, how)
+    assert step.recordings == 4
+
+
+def test_guards_look_entries_up_without_comparing_keys():
+    """A dict keyed by parameters (Tensors: == is elementwise) on the way to the optimisers."""
+    model, _, _ = MODELS["MLP, SGD"](0)
+    optimisers = {p: nn.SGD([p], lr=0.1) for p in model.parameters()}
+
+    def step(x, y):
+        for opt in optimisers.values():
+            opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        for opt in optimisers.values():
+            opt.step()
+        return loss
+    compiled = autograd.compile(step)
+    for x, y in batches(4):
+        compiled(x, y)
+    assert compiled.replays == 2
+
+
 @pytest.mark.parametrize("how", ["global", "closure dict", "instance"])
 def test_a_model_bound_anew_under_the_same_name_is_the_one_trained(how):
     results = []
@@ -329,13 +402,16 @@ def test_a_number_read_from_a_parameter_is_read_again_after_the_optimiser_change
         assert_same_bits(e, g, "0-d step")
 
 
+_Shift = collections.namedtuple("_Shift", "value")
+
+
 @pytest.mark.parametrize("first, then", [(0.0, -0.0), (np.float32(0.0), np.float32(-0.0)), (np.nan, np.nan),
-                                         ((0.0,), (-0.0,))])
+                                         ((0.0,), (-0.0,)), (_Shift(0.0), _Shift(-0.0))])
 def test_float_arguments_are_keyed_to_the_bit(first, then):
-    compiled = autograd.compile(lambda x, c: Tensor(x) * (c[0] if type(c) is tuple else c))
+    compiled = autograd.compile(lambda x, c: Tensor(x) * (c[0] if isinstance(c, tuple) else c))
     x = np.ones(3, np.float32)
     for value in (first, first, first, then):
-        expected = x * (value[0] if type(value) is tuple else value)
+        expected = x * (value[0] if isinstance(value, tuple) else value)
         assert_same_bits(expected, compiled(x, value).data, repr(value))
 
 
