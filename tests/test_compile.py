@@ -589,7 +589,7 @@ UNCAPTURABLE = {
     ".grad set by hand": (_grad_set_by_hand, r"\.grad of a tensor set by the step"),
     "an nn.metrics function": (_metric, r"nn\.metrics\.accuracy reads a value of this call into Python"),
     "printing a tensor": (_printed, "printing a tensor reads a value of this call into Python"),
-    "a leaf made in the step": (_leaf_made_in_the_step, r"backpropagates into a tensor of shape \(32, 6\) that it made"),
+    "a leaf made in the step": (_leaf_made_in_the_step, r"backpropagates into a tensor of shape \(32, 6\) that it"),
 }
 
 
