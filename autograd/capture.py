@@ -28,9 +28,9 @@ What a replay trusts, and how it is made sure of:
   global its code names, a variable of its closure, the instance of a bound method, or
   an entry or attribute of what those hold (``model``, ``state["opt"]``, ``self.opt``)
   must lead to the same object (a notebook cell run again binds a new ``model``: the
-  step records again and trains the new one); so must those of the user's functions it
-  calls by such names (``update()`` reading a global ``opt``), two calls deep; checked on
-  every call. Not deeper, nor through library code;
+  step records again and trains the new one); checked on every call. Not what it
+  reaches through a helper function it calls (``update()`` stepping a global ``opt``),
+  deeper, or by a name that held nothing (None) when it was recorded;
 * the step itself: recorded once, then at the second call that recording is replayed,
   everything a replay changes is copied and put back (parameters, ``.grad``, module
   buffers and attributes, the state of the optimisers and schedulers it stepped, the
@@ -110,7 +110,6 @@ MAX_MISSES = 4                 # guard failures in a row on one argument shape b
 FREED_FROM = 1 << 16           # bytes: a variable this large is deleted after its last use (as eagerly, where the
                                # walk drops each gradient once passed on), a smaller one lives to the end of the replay
 MAX_TAPES = 8                  # distinct argument shapes recorded before a step runs eagerly (torch: 8 too)
-HELPER_DEPTH = 2               # calls deep into the user's own functions that guards follow (see Tape.note_bindings)
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "nn") + os.sep)   # autograd's and nn's files
 
@@ -287,27 +286,30 @@ class Tape:
         """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
         tensors): each global its code names, each variable of its closure and, for a bound method, its
         instance, directly or one entry or attribute further (``model``, ``state["opt"]``, ``self.opt``), must
-        lead to the same object; so must the ways of the functions it calls by such a name (``update()``
-        reading a global ``opt``), up to :data:`HELPER_DEPTH` calls deep, and those names must still hold those
-        functions. A notebook cell run again binds a new ``model`` to the old name; eagerly the step would
-        train the new one: here it records again. Each way is kept as a path from what ``fn`` holds anyway
-        (globals, closures, its instance), so nothing else is kept alive."""
+        lead to the same object. A notebook cell run again binds a new ``model`` to the old name; eagerly the
+        step would train the new one: here it records again. Each way is kept as a path from what ``fn``
+        holds anyway (its globals, its closure, its instance), so nothing else is kept alive. (Not guarded:
+        what the step reaches through another function's globals, or deeper, or by a name that held None:
+        the recording's objects, as in JAX's ``jit``. Following helpers was tried: a helper made anew on
+        every call, a lambda in a loop, then failed the guards on every call.)"""
+        roots = [(a, None) for a in args if not isinstance(a, (Tensor, np.ndarray))]   # (held by the key)
+        while isinstance(fn, (types.MethodType, functools.partial)):
+            if getattr(fn, "__self__", None) is not None:
+                roots.append((fn.__self__, None))
+            fn = getattr(fn, "__func__", None) or fn.func
+        roots += [(cell, None) for cell in getattr(fn, "__closure__", None) or ()]
+        namespace = getattr(fn, "__globals__", None)
+        if namespace is not None:
+            code = getattr(fn, "__code__", None)
+            roots += [(namespace, name) for name in (sorted(_names_in(code)) if code is not None else ())]
         used = {id(o) for group in (self.modules, self.optimizers, self.stateful, self.generators)
                 for o in group.values()}
         used.update(id(t) for t, _ in self.params.values())
-        queue = [((a, None), 0) for a in args if not isinstance(a, (Tensor, np.ndarray))]   # (held by the key)
-        queue += _roots_of(fn, HELPER_DEPTH)
-        followed = set()
-        for (root, key), depth in queue:  # (the queue grows while it is read: a helper's own roots)
+        for root, key in roots:
             value = _step_into(root, key)
             if id(value) in used:
                 self.bound.append(((root, key, _NO_KEY), value))
-            elif isinstance(value, types.FunctionType):
-                if depth and id(value) not in followed and not _in_library(value.__code__.co_filename):
-                    followed.add(id(value))
-                    self.bound.append(((root, key, _NO_KEY), value))      # (a helper defined anew: record again)
-                    queue += _roots_of(value, depth - 1)
-            elif value is not None and not isinstance(value, (types.ModuleType, type)):
+            elif value is not None and not isinstance(value, (types.ModuleType, type, types.FunctionType)):
                 self.bound += [((root, key, k), v) for k, v in _entries(value) if id(v) in used]
 
     def attributes(self):
@@ -891,21 +893,6 @@ def _step_into(root, key):
         except ValueError:                # (a variable not set)
             return None
     return root if key is None else root.get(key)
-
-
-def _roots_of(fn, depth):
-    """``((root, key), depth)`` where the paths of ``fn`` start: a bound method's instance, the variables of its
-    closure, the globals its code names."""
-    roots = []
-    while isinstance(fn, (types.MethodType, functools.partial)):
-        if getattr(fn, "__self__", None) is not None:
-            roots.append((fn.__self__, None))
-        fn = getattr(fn, "__func__", None) or fn.func
-    roots += [(cell, None) for cell in getattr(fn, "__closure__", None) or ()]
-    namespace, code = getattr(fn, "__globals__", None), getattr(fn, "__code__", None)
-    if namespace is not None and code is not None:
-        roots += [(namespace, name) for name in sorted(_names_in(code))]
-    return [(root, depth) for root in roots]
 
 
 def _names_in(code):
