@@ -148,7 +148,7 @@ def test_conv2d_with_an_infinite_weight_gives_nan_where_pytorch_does(layout):
     np.testing.assert_allclose(g[finite], expected[finite], rtol=1e-4, atol=1e-4)
 
 
-def test_an_empty_batch_gives_empty_and_zero_gradients_as_pytorch(layout):
+def test_an_empty_batch_gives_an_empty_input_gradient_and_a_zero_weight_gradient(layout):
     x = Tensor(np.zeros((0, 2, 5, 5), np.float32), requires_grad=True)
     w = Tensor(RNG.standard_normal((4, 2, 3, 3), np.float32), requires_grad=True)
     out = ag.max_pool2d(ag.conv2d(x, w, padding=1), 2)
