@@ -1062,6 +1062,19 @@ def transforms_agree(checks):
     return all(err <= AGREE_RTOL * scale for _, err, scale in checks)
 
 
+def started(workers, start, results_of, problem):
+    """Each worker runs ``start(problem)`` and then ``results_of()`` (its first calls: also a warm-up). Returns
+    ``(impls, call, {impl: results})``, ``call`` being the workers' call with a pause before each (their OpenBLAS
+    and OpenMP threads go idle in between)."""
+    impls = list(workers.pools)
+    call = functools.partial(workers.call, pause=0.1)
+    results = {}
+    for impl in impls:
+        call(impl, start, problem)
+        results[impl] = call(impl, results_of)
+    return impls, call, results
+
+
 def timed_in_turn(call, impls, names, timer, rounds, budget):
     """``{(impl, name): [seconds per call, ...]}``: each worker in turn runs ``timer(name, budget)`` (a block of
     calls of about ``budget`` seconds), the order flipping every time, over ``rounds`` rounds after a warm-up."""
@@ -1090,13 +1103,8 @@ def bench_transforms(workers, rounds, budget=0.1):
     print("labgrad       : func.jacrev(f)(x), func.jacfwd(f)(x), func.hvp(loss, params, vs)")
     print("torch.func    : jacrev(f)(x), jacfwd(f)(x), jvp(grad(loss, argnums=(0, 1, 2, 3)), params, vs)[1]")
     problem = transform_problem()
-    impls = list(workers.pools)
+    impls, call, results = started(workers, start_transforms, transform_results, problem)
     have_torch = "torch" in impls
-    call = functools.partial(workers.call, pause=0.1)   # OpenBLAS / OpenMP threads go idle in between
-    results = {}
-    for impl in impls:
-        call(impl, start_transforms, problem)
-        results[impl] = call(impl, transform_results)     # the first calls: also a warm-up
     reference = call("labgrad", hvp_by_differences, problem)
     missing = {name: text for impl in impls for name, text in results[impl].items() if isinstance(text, str)}
     measured = [name for name in TRANSFORMS if name not in missing]
@@ -1649,13 +1657,8 @@ def bench_conv(workers, rounds, budget):
           f"{CONV_PADDING}, no bias, forward + backward(g) from a given upstream gradient g; best and median ms per "
           f"call over {rounds} rounds, the workers taking turns with blocks of about {budget * 1e3:.0f} ms ==")
     problem = conv_problem()
-    impls = list(workers.pools)
+    impls, call, results = started(workers, start_conv, conv_results, problem)
     have_torch = "torch" in impls
-    call = functools.partial(workers.call, pause=0.1)   # OpenBLAS / OpenMP threads go idle in between
-    results = {}
-    for impl in impls:
-        call(impl, start_conv, problem)
-        results[impl] = call(impl, conv_results)          # the first calls: also a warm-up
     times = timed_in_turn(call, impls, list(problem), time_conv, rounds, budget)
     best = {key: min(ts) * 1e3 for key, ts in times.items()}
     median = {key: statistics.median(ts) * 1e3 for key, ts in times.items()}
