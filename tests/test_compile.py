@@ -50,6 +50,17 @@ def classifier(layers, optimizer, train=True):
     return build
 
 
+def training_step(model, opt, loss_fn=F.cross_entropy):
+    """The usual step: zero the gradients, the loss of ``model(x)`` against ``y``, backward, the update."""
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def mlp():
     return [nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 4)]
 
@@ -360,14 +371,7 @@ def test_one_array_passed_as_two_arguments_gets_a_tape_of_its_own():
     for compile_step in (False, True):
         autograd.manual_seed(0)
         model = nn.Sequential(nn.Linear(6, 3), nn.Tanh(), nn.Linear(3, 6))
-        opt = nn.SGD(model.parameters(), lr=0.1)
-
-        def step(inputs, targets):
-            opt.zero_grad()
-            loss = F.mse_loss(model(inputs), targets)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, nn.SGD(model.parameters(), lr=0.1), F.mse_loss)
         step = autograd.compile(step) if compile_step else step
         x = X[:16].astype(np.float32)
         noisy = x + np.float32(0.5)
@@ -873,14 +877,7 @@ def test_a_replay_holds_no_more_memory_than_the_eager_step():
 
     def measured(compile):
         model = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-        opt = nn.SGD(model.parameters(), lr=0.01)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, nn.SGD(model.parameters(), lr=0.01))
         step = autograd.compile(step) if compile else step
         for _ in range(3):                        # (compiled: recorded, checked; then replayed below)
             step(x, y)
