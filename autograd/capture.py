@@ -284,14 +284,15 @@ class Tape:
 
     def note_bindings(self, fn, args):
         """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
-        tensors): each global its code names, each variable of its closure and, for a bound method, its
-        instance, directly or one entry or attribute further (``model``, ``state["opt"]``, ``self.opt``), must
-        lead to the same object. A notebook cell run again binds a new ``model`` to the old name; eagerly the
-        step would train the new one: here it records again. Each way is kept as a path from what ``fn``
-        holds anyway (its globals, its closure, its instance), so nothing else is kept alive. (Not guarded:
-        what the step reaches through another function's globals, or deeper, or by a name that held None:
-        the recording's objects, as in JAX's ``jit``. Following helpers was tried: a helper made anew on
-        every call, a lambda in a loop, then failed the guards on every call.)"""
+        tensors): each global its code names, each variable of its closure, a bound method's instance and each
+        hashable argument (a trainer object), directly or one entry or attribute further (``model``,
+        ``state["opt"]``, ``self.opt``, ``trainer.opt``), must lead to the same object. A notebook cell run
+        again binds a new ``model`` to the old name; eagerly the step would train the new one: here it records
+        again. Each way is kept as a path from what ``fn`` or the key holds anyway (its globals, closure and
+        instance, the arguments), so nothing else is kept alive. (Not guarded: what the step reaches through
+        another function's globals, or deeper, or by a name that held None: the recording's objects, as in
+        JAX's ``jit``. Following helpers was tried: a helper made anew on every call, a lambda in a loop, then
+        failed the guards on every call.)"""
         roots = [(a, None) for a in args if not isinstance(a, (Tensor, np.ndarray))]   # (held by the key)
         while isinstance(fn, (types.MethodType, functools.partial)):
             if getattr(fn, "__self__", None) is not None:
