@@ -519,9 +519,10 @@ class Tape:
         self.grads = {}
 
     # the end: the function
-    def finish(self, result, build=True):
-        """Write the statements out as a function returning ``result``'s arrays; compile it (with ``build``:
-        a recording made only to be compared with the first is not compiled)."""
+    def finish(self, result, key, args, build=True):
+        """Write the statements out as a function returning ``result``'s arrays, and the entry that replays it
+        for a call whose ``key`` (see :meth:`CompiledStep._key`) and ``args`` are as this one's; compile them
+        (with ``build``: a recording made only to be compared with the first is not compiled)."""
         self.result_template, outputs = self._template(result)
         self.returned = None              # (the last backward's gradients: not kept alive with the tape)
         if self.refused is not None:
@@ -530,14 +531,16 @@ class Tape:
         self.lines = _with_deletes(self.lines, self.large)
         if not build:
             return
-        args = ", ".join(self.args)
-        self.code = f"def replayed_{self.name}({args}):\n" + "".join(f"    {line}\n" for line in self.lines)
-        source = self.code + "\n\n" + self.guard_code()
+        self.code = (f"def replayed_{self.name}({', '.join(self.args)}):\n"
+                     + "".join(f"    {line}\n" for line in self.lines))
+        self.filled = _filler(self.result_template)
+        source = self.code + "\n\n" + self.guard_code() + "\n\n" + self.entry_code(key, args)
         filename = f"<autograd.compile {self.name} #{id(self)}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # (tracebacks)
         exec(builtins.compile(source, filename, "exec"), self.namespace)   # noqa: S102 (our own generated statements)
         self.replay = self.namespace[f"replayed_{self.name}"]
         self.guards_hold = self.namespace["guards"]
+        self.entry = self.namespace["entry"]
         self.alive = None                 # (the namespace keeps what the statements use)
 
     def _template(self, result):
@@ -561,43 +564,86 @@ class Tape:
 
     def guard_code(self):
         """The guards as one function: every tensor the step read as a leaf keeps its array and its
-        ``requires_grad``; every module called keeps its attributes (see :meth:`watch`): a few passes in C
-        over tuples made here, not a statement per check (the guards run before every replay)."""
+        ``requires_grad``; every way the step reaches its objects leads to the same ones (see
+        :meth:`note_bindings`); every module called keeps its attributes (see :meth:`watch`). A test per
+        statement, each an attribute read and a comparison (the guards run before every replay: passes with
+        ``map`` over tuples cost more, measured on the tiny net's step)."""
         checks = []
-        leaves = [t for t, _ in self.params.values()]
-        if leaves:                        # (the arrays the statements read, which the step may have replaced since)
-            self.namespace.update(leaves=tuple(leaves),
-                                  arrays=tuple(self.namespace[name] for _, name in self.params.values()),
-                                  flags=tuple(t.requires_grad for t in leaves), get_data=operator.attrgetter("data"),
-                                  get_requires_grad=operator.attrgetter("requires_grad"))
-            checks += ["all(map(is_, map(get_data, leaves), arrays))",
-                       "all(map(is_, map(get_requires_grad, leaves), flags))"]
+        for t, name in self.params.values():      # (the arrays the statements read, which may have been replaced)
+            self.namespace[f"{name}_tensor"] = t
+            checks += [f"{name}_tensor.data is {name}", f"{name}_tensor.requires_grad is {t.requires_grad!r}"]
+        for path, value in self.bound:
+            root, key, entry = path
+            value_name = self.constant_quiet(value, "bound")
+            if entry is _NO_KEY and isinstance(root, types.CellType):
+                checks.append(f"{self.constant_quiet(root, 'cell')}.cell_contents is {value_name}")
+            elif entry is _NO_KEY and isinstance(root, dict) and isinstance(key, str):     # (a global)
+                checks.append(f"{self.constant_quiet(root, 'names')}.get({key!r}) is {value_name}")
+            else:
+                checks.append(f"follow({self.constant_quiet(path, 'path')}) is {value_name}")
         # every module as the recording left it: one number each where the module counts the changes of its
-        # attributes (nn's modules: ``revision``), else every attribute the same object, in one pass over them all
-        # (a number written again is a change too: it records again)
-        if self.bound:                    # (see note_bindings)
-            paths, values = zip(*self.bound)
-            self.namespace.update(paths=paths, bound_values=values, follow=_follow)
-            checks.append("all(map(is_, map(follow, paths), bound_values))")
+        # attributes (nn's modules: ``revision``, noted by note_modules), else every attribute the same object, in
+        # one pass over them all (a number written again is a change too: it records again)
         counted = [m for m in self.modules.values() if isinstance(getattr(m, "revision", None), int)]
         others = [m for m in self.modules.values() if not isinstance(getattr(m, "revision", None), int)]
-        self.namespace.update(counted=tuple(counted), get_revision=operator.attrgetter("revision"),
-                              attributes=tuple(vars(m) for m in others), values_of=dict.values,
-                              chained=itertools.chain.from_iterable)
+        self.namespace.update(counted=tuple(counted), attributes=tuple(vars(m) for m in others),
+                              values_of=dict.values, chained=itertools.chain.from_iterable, follow=_follow)
+        checks += [f"{self.constant_quiet(m, 'module')}.revision == revision{i}" for i, m in enumerate(counted)]
         self.note_modules()
-        if counted:
-            checks.append("tuple(map(get_revision, counted)) == revisions")
         if others:
             checks += ["tuple(map(len, attributes)) == counts",
                        "all(map(is_, chained(map(values_of, attributes)), held))"]
-        return "def guards():\n    return (" + "\n            and ".join(checks or ["True"]) + ")\n"
+        return ("def guards():\n    try:\n        return (" + "\n                and ".join(checks or ["True"]) + ")\n"
+                "    except ValueError:            # (a closure variable deleted since: an empty cell)\n"
+                "        return False\n")
+
+    def entry_code(self, key, args):
+        """The replay's way in: ``entry(*args)`` replays (the guards and the statements) and returns the step's
+        result where the arguments give ``key`` (:meth:`CompiledStep._key`'s tests, written out for the
+        arguments of this recording), else returns ``MISS``. A call of a compiled step tries the last entry
+        used first: one generated function where a key would be built and looked up (what a tiny step's call
+        costs, measured: see docs/performance.md)."""
+        self.namespace.update(MISS=_MISS, ndarray=np.ndarray, open_blocks=open_blocks, thread_modes=thread_modes,
+                              modes_key=_modes_key, value_key=_value_key, filled=self.filled)
+        modes = key[0]                    # (0 where no mode block was open: the usual call)
+        checks = ["not open_blocks.count" if not modes else "open_blocks.count and thread_modes.capture is None "
+                  f"and modes_key() == {self.constant_quiet(modes, 'modes')}"]
+        unpacked, arrays, replayed = [], [], []
+        for k, a in enumerate(args):
+            if isinstance(a, Tensor):         # (its array, checked and replayed on)
+                unpacked.append(f"d{k} = a{k}.data if isinstance(a{k}, Tensor) else None")
+                checks += [f"d{k} is not None and not a{k}.requires_grad"]
+                a, name = a.data, f"d{k}"
+            elif type(a) is np.ndarray:
+                checks.append(f"type(a{k}) is ndarray")
+                name = f"a{k}"
+            else:
+                checks.append(f"value_key(a{k}) == {self.constant_quiet(_value_key(a), 'argument')}")
+                replayed.append(f"a{k}")
+                continue
+            checks += [f"{name}.shape == {a.shape!r}", f"{name}.dtype == {self.constant_quiet(a.dtype, 'dtype')}"]
+            # one array passed twice where it was (a tape recorded with distinct arrays reads each argument by its
+            # own name: it computes the same when they are one, as eagerly)
+            same = next((other_name for other, other_name in arrays if other is a), None)
+            if same is not None:
+                checks.append(f"{name} is {same}")
+            arrays.append((a, name))
+            replayed.append(name)
+        body = [f"if len(args) == {len(args)}:"]
+        if args:
+            body.append(f"    {', '.join(f'a{k}' for k in range(len(args)))}, = args")
+        body += [f"    {line}" for line in unpacked]
+        body += ["    if (" + "\n            and ".join(checks + ["guards()"]) + "):",
+                 f"        return filled(replayed_{self.name}({', '.join(replayed)}))",
+                 "return MISS"]
+        return "def entry(*args):\n" + "".join(f"    {line}\n" for line in body)
 
     def note_modules(self):
         """What the guards expect of the modules: as they are now (at the end of a recording, or after the
         eager step that confirmed it: a step that sets attributes and sets them back, ``model.eval()`` then
         ``model.train()``, leaves its modules' counts moved)."""
         ns = self.namespace
-        ns["revisions"] = tuple(m.revision for m in ns["counted"])
+        ns.update((f"revision{i}", m.revision) for i, m in enumerate(ns["counted"]))
         ns["counts"] = tuple(map(len, ns["attributes"]))
         ns["held"] = tuple(itertools.chain.from_iterable(map(dict.values, ns["attributes"])))
         self.noted = self.attributes()
@@ -628,8 +674,8 @@ class Tape:
         return True, ""
 
     def run(self, arrays):
-        outputs = self.replay(*arrays)
-        return _filled(self.result_template, outputs)
+        """Replay on ``arrays`` (the arguments, Tensors as their arrays), unchecked: the step's result."""
+        return self.filled(self.replay(*arrays))
 
 
 class _Snapshot:
@@ -855,6 +901,14 @@ class _Output:
         self.index, self.tensor = index, tensor
 
 
+def _filler(template):
+    """``outputs -> the replay's result`` for a step that returns ``template`` (see :func:`_filled`); a lone
+    Tensor, the usual loss, without a walk over the template."""
+    if type(template) is _Output and template.tensor:
+        return lambda outputs, index=template.index: Tensor.wrap(outputs[index])
+    return functools.partial(_filled, template)
+
+
 def _filled(template, outputs):
     """The replay's result: ``template`` with each :class:`_Output` replaced by its array (or a Tensor of it)."""
     def leaf(obj):
@@ -884,6 +938,7 @@ def _same(a, b):
 
 
 _NO_KEY = object()
+_MISS = object()                          # what a tape's entry returns for a call it does not replay
 
 
 def _step_into(root, key):
@@ -896,9 +951,11 @@ def _step_into(root, key):
     return root if key is None else root.get(key)
 
 
+@functools.lru_cache(maxsize=256)
 def _names_in(code):
     """The global names ``code`` reads, its nested functions', comprehensions' and lambdas' too (not its
-    attribute names: ``opt.step()`` reads no global ``step``)."""
+    attribute names: ``opt.step()`` reads no global ``step``). Cached: a code object does not change, and
+    reading its bytecode was a quarter of a tiny step's recording."""
     names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
@@ -936,6 +993,11 @@ def _follow(path):
     root, key, entry = path
     value = _step_into(root, key)
     return value if entry is _NO_KEY or value is None else _entry(value, entry)
+
+
+def _modes_key():
+    """The modes a replay is keyed on, where some mode block is open (``open_blocks.count``)."""
+    return thread_modes.grad_enabled, thread_modes.anomaly, bool(thread_modes.forward_levels)
 
 
 def _value_key(value):
@@ -1051,6 +1113,7 @@ class CompiledStep:
         self.misses = {}                  # key -> guard failures in a row
         self.signature = None             # fn's, once called with arguments by name
         self.plans = {}                   # (number of positional arguments, names) -> where the named ones go
+        self.entry = None                 # the entry of the tape replayed last (see Tape.entry_code), tried first
         functools.update_wrapper(self, fn)
 
     def __get__(self, instance, owner=None):
@@ -1063,6 +1126,15 @@ class CompiledStep:
                         f"{self.name}) in __init__ (and def _{self.name}(self, ...) in the class)")
 
     def __call__(self, *args, **kwargs):
+        if self.entry is not None and not kwargs:
+            try:
+                result = self.entry(*args)
+            except BaseException:         # (the replay refused the call, bad labels say: a replay all the same)
+                self.replays += 1
+                raise
+            if result is not _MISS:
+                self.replays += 1
+                return result
         if kwargs:                        # (by name: placed where fn's parameters put them)
             positional = self._positional(args, kwargs)
             if positional is None:        # (keyword-only parameters: eagerly, said once)
@@ -1083,6 +1155,7 @@ class CompiledStep:
             if state.verified:
                 self.replays += 1
                 self.misses.pop(key, None)
+                self.entry = state.entry  # (the next call with such arguments goes straight in)
                 return state.run([a.data if isinstance(a, Tensor) else a for a in args])
             return self._record(key, args, first=state)
         if state is not None:             # a guard failed: record again, unless it fails call after call
@@ -1127,8 +1200,7 @@ class CompiledStep:
 
     def _key(self, args):
         """What the arguments must share with the recording's: shapes and dtypes, or the values themselves."""
-        parts = [open_blocks.count and (thread_modes.grad_enabled, thread_modes.anomaly,
-                                        bool(thread_modes.forward_levels))]
+        parts = [open_blocks.count and _modes_key()]
         arrays = []
         for k, a in enumerate(args):
             if isinstance(a, Tensor):
@@ -1157,6 +1229,7 @@ class CompiledStep:
     def _record(self, key, args, first):
         """Run the step eagerly, recording it. The first recording waits; at the second, the first is
         replayed, everything it changed put back, and the step run eagerly: both must do the same."""
+        self.entry = None                 # (found again through the key once this recording is done)
         if first is not None:
             before = _Snapshot(first)
             try:
@@ -1185,7 +1258,7 @@ class CompiledStep:
         self.recordings += 1
         if tape.refused is None:
             tape.note_bindings(self.fn, args)
-            tape.finish(result, build=first is None)
+            tape.finish(result, key, args, build=first is None)
         if tape.refused is not None:
             what, where = tape.refused
             self._give_up(what, where, args, every_key=True)
@@ -1214,6 +1287,7 @@ class CompiledStep:
         if self.fullgraph:
             raise CaptureError(text)
         warnings.warn(text, CaptureWarning, stacklevel=_frames_in_this_file())
+        self.entry = None
         if every_key:
             self.eager = True
         elif key is not None:
