@@ -197,6 +197,94 @@ def test_another_batch_size_gets_its_own_tape():
     assert len(compiled.tapes) == 2 and compiled.recordings == 4 and compiled.replays == 3
 
 
+def _alternating(change):
+    """Batches whose arguments switch form every third step, the changed form first."""
+    def batches_of(n):
+        for i, (x, y) in enumerate(batches(n)):
+            yield change(x, y) if i % 6 < 3 else (x, y)
+    return batches_of
+
+
+@pytest.mark.parametrize("change", [
+    lambda x, y: (Tensor(x), y),                                  # a Tensor where an array was
+    lambda x, y: (x.astype(np.float32), y),                       # another dtype
+    lambda x, y: (x[:20], y[:20]),                                # another batch size
+    lambda x, y: (x, y.astype(np.int32)),
+    lambda x, y: (np.asfortranarray(x), y),                       # another layout: the same key, the same tape
+], ids=["Tensor", "float32", "batch size", "int32 labels", "Fortran order"])
+def test_calls_switching_between_argument_forms_each_replay_their_own_tape(change):
+    """A call first tries the tape replayed last (its entry tests the arguments as the key does): a call of
+    another form goes through the key to its own tape, and both replay as eagerly, bit for bit."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(MODELS["MLP, SGD"], 24, _alternating(change))
+    assert compiled.replays >= 24 - 2 * len(compiled.tapes)
+
+
+def test_a_step_called_under_a_mode_block_replays_its_own_tape():
+    results = []
+    for compile_step in (False, True):
+        model, opt, step = MODELS["MLP, SGD"](0)
+        step = autograd.compile(step) if compile_step else step
+        for i, (x, y) in enumerate(batches(12)):
+            if i % 4 >= 2:
+                with autograd.detect_anomaly():
+                    results.append(step(x, y)[0].data.copy())
+            else:
+                results.append(step(x, y)[0].data.copy())
+    for k, (e, g) in enumerate(zip(results[:12], results[12:], strict=True)):
+        assert_same_bits(e, g, f"step {k}")
+    assert len(step.tapes) == 2 and step.replays == 8
+
+
+def _step_and_forget():
+    """A step reaching its model through a closure, and a function that deletes that closure variable."""
+    model = nn.Linear(6, 4)
+    step = training_step(model, nn.SGD(model.parameters(), lr=0.1))
+
+    def closure_step(x, y):
+        return step(x, y) if model is not None else None
+
+    def forget():
+        nonlocal model
+        del model
+    return closure_step, forget
+
+
+def test_a_closure_variable_deleted_since_the_recording_fails_as_eagerly():
+    """The guards read a closure's cell; an empty one (``del model`` in the enclosing function) is a failed
+    guard, not an error of the guards: the step runs and fails as the eager step does."""
+    step, forget = _step_and_forget()
+    compiled = autograd.compile(step)
+    for x, y in batches(4):
+        compiled(x, y)
+    forget()
+    with pytest.raises(NameError, match="model"):
+        compiled(x, y)
+    assert compiled.replays == 2
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 4), nn.Linear(4, 4)],     # one layer the loss never reaches
+    lambda: [nn.Linear(6, 8192), nn.ReLU(), nn.Linear(8192, 4)],               # large parameters: updated in place
+], ids=["a parameter without gradient", "large parameters"])
+def test_an_optimiser_step_its_replay_cannot_take_in_buffers_is_the_whole_step(layers):
+    """A replayed optimiser step copies the gradients into its buffers and updates them where every parameter
+    has a gradient and none is large; else it takes the eager step's path, and replays as eagerly either way."""
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*layers())
+        unused = model[3] if len(model) == 4 else None     # (in the optimiser, not in the forward)
+        model.forward = lambda x: model[2](model[1](model[0](x)))
+        opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.5)
+        del unused
+        return model, opt, training_step(model, opt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(build, 6)
+    assert compiled.replays == 4 and "step_flat0(" in compiled.code
+
+
 @pytest.mark.parametrize("change", [
     "model.eval()",
     "model[0].weight.data = model[0].weight.data.copy()",
@@ -375,7 +463,7 @@ def test_one_array_passed_as_two_arguments_gets_a_tape_of_its_own():
         step = autograd.compile(step) if compile_step else step
         x = X[:16].astype(np.float32)
         noisy = x + np.float32(0.5)
-        results.append([step(*args).data for args in [(x, x)] * 3 + [(noisy, x)] * 3])
+        results.append([step(*args).data for args in [(x, x)] * 3 + [(noisy, x)] * 3 + [(x, x)] * 2])
     for e, g in zip(*results, strict=True):
         assert_same_bits(e, g, "autoencoder")
     assert len(step.tapes) == 2
@@ -776,7 +864,7 @@ def test_the_code_is_the_step_written_out():
                  "cross_entropy0 = new_op(SoftmaxCrossEntropy, ", "cross_entropy0.forward(v5",
                  "r = cross_entropy0.backward(", "g10 = g9 @ param4.T",
                  "g13 = g10 * (1 - v4 * v4)", "g14 = g13 @ param2.T", "g18 = v0.swapaxes(-1, -2) @ g17",
-                 "step0()"):
+                 "step_flat0("):
         assert line in code, line
     assert "linear0(" not in code and "asarray(g" not in code
     assert code.index("v5 = v4 @ param4") < code.index("cross_entropy0.backward(") < code.index("g18 = ")
