@@ -30,9 +30,12 @@ b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    leaves the per-op bookkeeping as the only difference.
    Two more rows (issue #19): **labgrad compiled**, the same labgrad epoch with its step
    (``zero_grad``, forward, loss, ``backward``, ``step``) through :func:`autograd.compile`
-   and ``loss.item()`` read outside the step; its timed epoch includes the recordings
-   (the first two batches, and the first two of the short last batch's shape: each
-   costs an eager step or two); and the **GEMM floor**, the numpy
+   and ``loss.item()`` read outside the step. labgrad eager and compiled each keep one
+   model, optimiser and step for all the timed epochs, as a user trains (the weights set
+   back to the start before each epoch): the compiled step is recorded in the first timed
+   epoch (its first two batches, and the first two of the short last batch's shape: each
+   costs an eager step or two, about 2 ms on the tiny net) and replayed in all the
+   others, as ``nn.fit(..., compile=True)`` over epochs does; and the **GEMM floor**, the numpy
    epoch's 8 matrix products per batch alone (3 forward; each layer's ``dW`` and the
    two ``dX`` of the backward) on the same shapes, with no elementwise work and no
    update: what no implementation of this step can go below with this BLAS. Both are
@@ -237,8 +240,8 @@ from autograd import Tensor
 from nn import blas
 from nn.init import aligned_copy
 
-__all__ = ["main", "load_data", "he_init", "epoch_labgrad", "epoch_numpy", "epoch_torch", "chain_labgrad",
-           "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired", "player_graph",
+__all__ = ["main", "load_data", "he_init", "labgrad_trainer", "epoch_labgrad", "epoch_numpy", "epoch_torch",
+           "chain_labgrad", "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired", "player_graph",
            "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch", "start_transforms",
            "transform_results", "hvp_by_differences", "time_transform", "compare_transforms", "transforms_agree",
            "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
@@ -351,24 +354,22 @@ def batches(x, y):
         yield x[i:i + BATCH], y[i:i + BATCH]
 
 
-def epoch_labgrad(params, x, y, fused=None, compile=False):
-    """One SGD epoch the way a labgrad user writes it: nn.Linear layers, F.cross_entropy, nn.optim.SGD.
+def labgrad_trainer(params, fused=None, compile=False):
+    """The labgrad side of b) the way a user writes it: nn.Linear layers of ``params``' shapes, F.cross_entropy,
+    nn.optim.SGD; returns ``(layers, step)``.
 
     ``fused`` is SGD's flag (None: BLAS axpy where reachable; False: numpy's two passes,
     ``--unfused-sgd``). ``compile``: the step (zero_grad, forward, loss, backward, SGD step)
-    goes through :func:`autograd.compile`: recorded on its first two batches (and the short
-    last batch's first two), replayed on the others; ``loss.item()`` is read outside the step.
-    Yields each batch's loss, returns the trained weights.
+    goes through :func:`autograd.compile`, recorded on its first two calls of each batch shape
+    and replayed after. The weights are set by :func:`epoch_labgrad`.
     """
     import autograd
     import nn
     import nn.functional as F
 
     layers = []
-    for W, b in params:
-        layer = nn.Linear(*W.shape)
-        layer.weight.data[...], layer.bias.data[...] = W, b    # the same start, in the layer's own memory
-        layers += [layer, nn.ReLU()]
+    for W, _ in params:
+        layers += [nn.Linear(*W.shape), nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
     opt = nn.optim.SGD(model.parameters(), lr=LR, fused=fused)
 
@@ -378,11 +379,21 @@ def epoch_labgrad(params, x, y, fused=None, compile=False):
         loss.backward()
         opt.step()
         return loss
-    if compile:
-        step = autograd.compile(step)
+    return layers[::2], autograd.compile(step) if compile else step
+
+
+def epoch_labgrad(params, x, y, fused=None, compile=False, trainer=None):
+    """One SGD epoch from ``params`` (not modified) with :func:`labgrad_trainer`'s model and step, or with
+    ``trainer``'s (its layers and step, kept from epoch to epoch as a user keeps them: a compiled step
+    records once per batch shape, not once per epoch). ``loss.item()`` is read outside the step.
+    Yields each batch's loss, returns the trained weights (copies).
+    """
+    layers, step = trainer or labgrad_trainer(params, fused, compile)
+    for layer, (W, b) in zip(layers, params):
+        layer.weight.data[...], layer.bias.data[...] = W, b    # the same start, in the layer's own memory
     for xb, yb in batches(x, y):
         yield step(xb, yb).item()
-    return [(layer.weight.data, layer.bias.data) for layer in layers[::2]]
+    return [(layer.weight.data.copy(), layer.bias.data.copy()) for layer in layers]
 
 
 def epoch_gemm(params, x, y):
@@ -531,7 +542,9 @@ def start_epoch(params, n=None):
 
     In torch's worker one epoch, run by ``_train``; in the other, a numpy, a labgrad eager, a
     labgrad compiled and a GEMM-floor epoch, each on its own copy of the weights, run side by
-    side by :func:`train_paired`.
+    side by :func:`train_paired`. The timed epochs (``n`` None) of labgrad eager and compiled
+    each keep one model and step (:func:`labgrad_trainer`), made at the first; a warm-up's
+    (``n`` given) are its own.
     """
     impl, x, y = worker_state["impl"], worker_state["x"][:n], worker_state["y"][:n]
     if impl == "torch":
@@ -539,10 +552,13 @@ def start_epoch(params, n=None):
     else:                            # numpy and labgrad, each with its own copy of the weights
         # numpy's copy is 64-byte aligned, as labgrad's and torch's own weights are (see the docstring)
         fused = False if worker_state.get("unfused_sgd") else None
+        if n is None and "trainers" not in worker_state:     # (the timed epochs share them; a warm-up has its own)
+            worker_state["trainers"] = {compile: labgrad_trainer(params, fused, compile) for compile in (False, True)}
+        trainers = worker_state.get("trainers", {}) if n is None else {}
         worker_state["epochs"] = {
             "numpy": epoch_numpy([(aligned_copy(W), aligned_copy(b)) for W, b in params], x, y),
-            "labgrad": epoch_labgrad(params, x, y, fused=fused),
-            "labgrad compiled": epoch_labgrad(params, x, y, fused=fused, compile=True),
+            "labgrad": epoch_labgrad(params, x, y, fused, trainer=trainers.get(False)),
+            "labgrad compiled": epoch_labgrad(params, x, y, fused, compile=True, trainer=trainers.get(True)),
             "gemm": epoch_gemm([(aligned_copy(W), aligned_copy(b)) for W, b in params], x, y)}
     gc.collect()
 
@@ -709,8 +725,10 @@ def bench_mlp(workers, epochs, n, random_data):
           f"{epochs} epochs each; numpy, labgrad eager, labgrad compiled and the GEMM floor paired: one process, "
           f"{PAIRED_CHUNK} batches of each in turn ==")
     print(f"data: {what}")
-    print("labgrad compiled: the same step through autograd.compile (recorded on the first 2 batches and the short "
-          "last batch's first 2, in the timed epoch; replayed on the others), loss.item() outside the step")
+    print("labgrad eager and compiled: one model, optimiser and step each for all the timed epochs (as a user "
+          "trains), the weights set back to the start before each; compiled: the same step through "
+          "autograd.compile, recorded in the first timed epoch (its first 2 batches and the short last batch's "
+          "first 2) and replayed everywhere else; loss.item() outside the step")
     print("GEMM floor: numpy by hand's 8 matrix products per batch alone (3 forward, dW and dX of the backward), "
           "no elementwise work, no update")
     init = he_init()
