@@ -38,6 +38,10 @@ What a replay trusts, and how it is made sure of:
   agree to the last bit: the same statements and constants, the same results, the same
   state afterwards.
 
+A call first tries the tape it replayed last, through that tape's ``entry``: one generated
+function that tests the arguments as the key would, then the guards, then replays; a call
+of another form finds its own tape through the key.
+
 A step whose own code reads values (``.item()``, ``float()``, ``if loss > 1``,
 ``print(loss)``, ``.data``, ``.grad``, ``.numpy()``, ``np.asarray(t)``, an ``nn.metrics``
 function: see :func:`read_into_python`) or sets ``.grad``, that uses an op which is not
@@ -586,8 +590,9 @@ class Tape:
         # one pass over them all (a number written again is a change too: it records again)
         counted = [m for m in self.modules.values() if isinstance(getattr(m, "revision", None), int)]
         others = [m for m in self.modules.values() if not isinstance(getattr(m, "revision", None), int)]
-        self.namespace.update(counted=tuple(counted), attributes=tuple(vars(m) for m in others),
-                              values_of=dict.values, chained=itertools.chain.from_iterable, follow=_follow)
+        self.counted = counted
+        self.namespace.update(attributes=tuple(vars(m) for m in others), values_of=dict.values,
+                              chained=itertools.chain.from_iterable, follow=_follow)
         checks += [f"{self.constant_quiet(m, 'module')}.revision == revision{i}" for i, m in enumerate(counted)]
         self.note_modules()
         if others:
@@ -608,12 +613,11 @@ class Tape:
         modes = key[0]                    # (0 where no mode block was open: the usual call)
         checks = ["not open_blocks.count" if not modes else "open_blocks.count and thread_modes.capture is None "
                   f"and modes_key() == {self.constant_quiet(modes, 'modes')}"]
-        unpacked, arrays, replayed = [], [], []
+        arrays, replayed = [], []
         for k, a in enumerate(args):
             if isinstance(a, Tensor):         # (its array, checked and replayed on)
-                unpacked.append(f"d{k} = a{k}.data if isinstance(a{k}, Tensor) else None")
-                checks += [f"d{k} is not None and not a{k}.requires_grad"]
-                a, name = a.data, f"d{k}"
+                checks += [f"isinstance(a{k}, Tensor)", f"not a{k}.requires_grad"]
+                a, name = a.data, f"a{k}.data"
             elif type(a) is np.ndarray:
                 checks.append(f"type(a{k}) is ndarray")
                 name = f"a{k}"
@@ -632,7 +636,6 @@ class Tape:
         body = [f"if len(args) == {len(args)}:"]
         if args:
             body.append(f"    {', '.join(f'a{k}' for k in range(len(args)))}, = args")
-        body += [f"    {line}" for line in unpacked]
         body += ["    if (" + "\n            and ".join(checks + ["guards()"]) + "):",
                  f"        return filled(replayed_{self.name}({', '.join(replayed)}))",
                  "return MISS"]
@@ -643,7 +646,7 @@ class Tape:
         eager step that confirmed it: a step that sets attributes and sets them back, ``model.eval()`` then
         ``model.train()``, leaves its modules' counts moved)."""
         ns = self.namespace
-        ns.update((f"revision{i}", m.revision) for i, m in enumerate(ns["counted"]))
+        ns.update((f"revision{i}", m.revision) for i, m in enumerate(self.counted))
         ns["counts"] = tuple(map(len, ns["attributes"]))
         ns["held"] = tuple(itertools.chain.from_iterable(map(dict.values, ns["attributes"])))
         self.noted = self.attributes()
@@ -687,8 +690,11 @@ class _Snapshot:
     """
 
     def __init__(self, tape):
+        tensors = {id(t): t for t, _ in tape.params.values()}
+        for opt in tape.optimizers.values():        # (what it updates without the step reading it: weight decay)
+            tensors.update((id(p), p) for group in opt.param_groups for p in group["params"])
         self.tensors = [(t, t.data.copy(), t.grad, None if t.grad is None else np.array(t.grad))
-                        for t, _ in tape.params.values()]
+                        for t in tensors.values()]
         modules = tape.attributes().values()
         self.buffers = [(module, name, array, array.copy()) for module, attributes in modules
                         for name, array in attributes.items() if type(array) is np.ndarray]
@@ -960,7 +966,7 @@ def _names_in(code):
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names.update(_names_in(const))
-    return names
+    return frozenset(names)
 
 
 def _entries(holder):
@@ -1287,11 +1293,10 @@ class CompiledStep:
         if self.fullgraph:
             raise CaptureError(text)
         warnings.warn(text, CaptureWarning, stacklevel=_frames_in_this_file())
-        self.entry = None
         if every_key:
-            self.eager = True
+            self.eager, self.entry = True, None
         elif key is not None:
-            self.tapes[key] = False
+            self.tapes[key], self.entry = False, None
 
     def __repr__(self):
         return (f"<compiled {self.name}: {len(self.tapes)} tape(s), {self.recordings} recorded, "

@@ -60,7 +60,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
-from autograd.capture import is_capturing, replayed_method
+from autograd.capture import replayed_method
 from autograd.checks import boolean, positive_int, real_number
 from nn import blas
 from nn.blas import axpby, axpy
@@ -475,36 +475,12 @@ class Optimizer:
                     if p.grad is not None:
                         p.grad = view
 
+    @replayed_method(stateful=True)
     def step(self):
         """Update every parameter that has a gradient, in place.
 
         Every gradient is checked before any parameter changes: a refused step changes nothing.
         """
-        if self.foreach is not False and is_capturing():
-            self._step_flat(tuple((group, flat) for index, group in enumerate(self.param_groups)
-                                      for flat in self._synced(index, "step")))
-        else:
-            self._step()
-
-    @replayed_method(stateful=True)
-    def _step_flat(self, flats):
-        """The step as a replay of :func:`autograd.compile` runs it, given the flat layouts the recording found
-        (``[(group, flat)]``; the replay's guards keep every ``p.data`` where it was, so they are still the
-        layouts): in the usual case, every parameter with a gradient of its own shape and dtype and none large,
-        each gradient copied into the buffer and each layout updated, without the checks and bookkeeping of
-        :meth:`_step` (measured: the tiny net's replay, docs/performance.md); else that whole step."""
-        for group, flat in flats:
-            if flat.large or not all(type(p.grad) is np.ndarray and p.grad.shape == view.shape
-                                     and p.grad.dtype == view.dtype for p, view in flat.small):
-                self._step()
-                return
-        for group, flat in flats:
-            for p, view in flat.small:
-                np.copyto(view, p.grad)   # (onto itself where .grad is the buffer's view: zero_grad(set_to_none=False))
-            self._update_gathered(group, flat, None)
-
-    @replayed_method(stateful=True)
-    def _step(self):
         if self.foreach is False:
             for group in self.param_groups:
                 for p in group["params"]:
@@ -515,19 +491,14 @@ class Optimizer:
         gathered = [(group, flat, self._gathered(flat))
                     for index, group in enumerate(self.param_groups) for flat in self._synced(index, "step")]
         for group, flat, ready in gathered:
-            self._update_gathered(group, flat, ready)
-
-    def _update_gathered(self, group, flat, ready):
-        """Update the parameters of ``flat`` whose gradients are in its buffer (``ready``, see :meth:`_gathered`)
-        over whole runs of the buffers, and the others one by one."""
-        for lo, hi in self._runs(flat, ready):
-            if not self._update_flat(flat, group, lo, hi):
-                for p in flat.params[lo:hi]:
-                    self._update(p, p.grad, group)
-        if ready is not None:                 # the skipped (grad None), and large ones with a fresh gradient
-            for p, in_buffer in zip(flat.params, ready):
-                if not in_buffer and p.grad is not None:
-                    self._update(p, p.grad, group)
+            for lo, hi in self._runs(flat, ready):
+                if not self._update_flat(flat, group, lo, hi):
+                    for p in flat.params[lo:hi]:
+                        self._update(p, p.grad, group)
+            if ready is not None:             # the skipped (grad None), and large ones with a fresh gradient
+                for p, in_buffer in zip(flat.params, ready):
+                    if not in_buffer and p.grad is not None:
+                        self._update(p, p.grad, group)
 
     def _update(self, p, grad, group):
         """Update ``p`` in place; per-parameter state, if any, lives in ``self.state[p]`` (a dict)."""
