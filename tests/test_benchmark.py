@@ -193,6 +193,24 @@ def _mlp_results(init, x, y, compiled_x=None, compiled_init=None):
     return results
 
 
+def test_timed_epochs_share_one_model_and_step_set_back_to_the_start(tiny_net, monkeypatch):
+    """b)'s timed epochs: labgrad eager and compiled keep their model and step from epoch to epoch, the weights
+    set back in place: the second epoch trains as the first did, and the compiled step is not recorded again."""
+    init, x, y = tiny_net
+    monkeypatch.setattr(benchmark, "worker_state", {"impl": "labgrad", "x": x, "y": y})
+    epochs = []
+    for _ in range(2):
+        benchmark.start_epoch(init)
+        epochs.append(benchmark.train_paired(2))
+    for impl in ("labgrad", "labgrad compiled"):
+        (_, losses, weights), (_, again, weights_again) = epochs[0][impl], epochs[1][impl]
+        assert again == losses, impl
+        for (w, b), (w2, b2) in zip(weights, weights_again, strict=True):
+            assert not np.shares_memory(w, w2) and np.array_equal(w, w2) and np.array_equal(b, b2), impl
+    step = benchmark.worker_state["trainers"][True][1]
+    assert (step.recordings, step.replays) == (4, 6)     # 4 batches of 64 and one of 57, per epoch: 2 + 2 recorded
+
+
 def test_the_compiled_epoch_is_the_eager_epoch_bit_for_bit(tiny_net):
     init, x, y = tiny_net
     results = _mlp_results(init, x, y)                       # 5 batches: 4 of 64 (2 recorded, 2 replayed), 1 of 57
