@@ -39,8 +39,10 @@ What a replay trusts, and how it is made sure of:
   state afterwards.
 
 A call first tries the tape it replayed last, through that tape's ``entry``: one generated
-function that tests the arguments as the key would, then the guards, then replays; a call
-of another form finds its own tape through the key.
+function that tests the arguments as the key would (except that a tape recorded with
+distinct arrays also takes one array passed twice: it reads each argument by its own name
+and computes the same), then the guards, then replays; a call of another form finds its
+own tape through the key.
 
 A step whose own code reads values (``.item()``, ``float()``, ``if loss > 1``,
 ``print(loss)``, ``.data``, ``.grad``, ``.numpy()``, ``np.asarray(t)``, an ``nn.metrics``
@@ -961,7 +963,7 @@ def _step_into(root, key):
 def _names_in(code):
     """The global names ``code`` reads, its nested functions', comprehensions' and lambdas' too (not its
     attribute names: ``opt.step()`` reads no global ``step``). Cached: a code object does not change, and
-    reading its bytecode was a quarter of a tiny step's recording."""
+    reading its bytecode takes 0.2 ms of every recording (a tiny net's: 2-3 ms)."""
     names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):

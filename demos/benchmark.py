@@ -31,11 +31,14 @@ b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    Two more rows (issue #19): **labgrad compiled**, the same labgrad epoch with its step
    (``zero_grad``, forward, loss, ``backward``, ``step``) through :func:`autograd.compile`
    and ``loss.item()`` read outside the step. labgrad eager and compiled each keep one
-   model, optimiser and step for all the timed epochs, as a user trains (the weights set
-   back to the start before each epoch): the compiled step is recorded in the first timed
-   epoch (its first two batches, and the first two of the short last batch's shape: each
-   costs an eager step or two, about 2 ms on the tiny net) and replayed in all the
-   others, as ``nn.fit(..., compile=True)`` over epochs does; and the **GEMM floor**, the numpy
+   model, optimiser and step for all the timed epochs, as a user trains (made before the
+   first, untimed, as numpy's copies of the weights are; the weights set back to the start
+   before each epoch): the compiled step records its first two batches and the first batch
+   of the short last batch's shape in the first timed epoch, and that shape's second
+   (checking) recording in the second (each costs an eager step or two, about 2 ms on the
+   tiny net), and replays everywhere else, as ``nn.fit(..., compile=True)`` over epochs
+   does (until 2026-12-07 each epoch made a new step and paid 3 recordings); compiled must
+   equal eager bit for bit in every epoch; and the **GEMM floor**, the numpy
    epoch's 8 matrix products per batch alone (3 forward; each layer's ``dW`` and the
    two ``dX`` of the backward) on the same shapes, with no elementwise work and no
    update: what no implementation of this step can go below with this BLAS. Both are
@@ -726,9 +729,10 @@ def bench_mlp(workers, epochs, n, random_data):
           f"{PAIRED_CHUNK} batches of each in turn ==")
     print(f"data: {what}")
     print("labgrad eager and compiled: one model, optimiser and step each for all the timed epochs (as a user "
-          "trains), the weights set back to the start before each; compiled: the same step through "
-          "autograd.compile, recorded in the first timed epoch (its first 2 batches and the short last batch's "
-          "first 2) and replayed everywhere else; loss.item() outside the step")
+          "trains; made before them, untimed), the weights set back to the start before each; compiled: the same "
+          "step through autograd.compile, recorded on the first 2 batches and the short last batch in the first "
+          "timed epoch and on that short batch once more in the second, replayed everywhere else; loss.item() "
+          "outside the step")
     print("GEMM floor: numpy by hand's 8 matrix products per batch alone (3 forward, dW and dX of the backward), "
           "no elementwise work, no update")
     init = he_init()
@@ -746,11 +750,13 @@ def bench_mlp(workers, epochs, n, random_data):
         if have_torch:
             call("torch", start_epoch, init, 10 * BATCH)
             call("torch", _train, 10)
+        earlier_differences = []                     # (compiled against eager, bit for bit, in every epoch)
         for _ in range(epochs):                      # rounds of one epoch each, from the same init
             call("labgrad", start_epoch, init)
             for impl, result in call("labgrad", train_paired, PAIRED_CHUNK).items():
                 times[impl].append(result[0])
                 results[impl] = result[1:]
+            earlier_differences.append(bitwise_difference(results["labgrad"], results["labgrad compiled"]))
             if have_torch:
                 call("torch", start_epoch, init)
                 seconds, losses, trained = call("torch", _train, n_batches + 1)
@@ -766,6 +772,14 @@ def bench_mlp(workers, epochs, n, random_data):
             for impl, ts in times.items()]
     print_table(header, rows)
     ok, compiled_ok, lines = mlp_sanity(results)
+    mismatched = [(k, d) for k, d in enumerate(earlier_differences[:-1], 1) if d is not None]
+    if mismatched:                                   # (mlp_sanity compared the last epoch)
+        compiled_ok = False
+        lines.append(f"sanity: MISMATCH: labgrad compiled differs from labgrad eager in epoch {mismatched[0][0]}: "
+                     f"{mismatched[0][1]}")
+    else:
+        lines.append(f"sanity: labgrad compiled = labgrad eager bit for bit in each of the {len(times['numpy'])} "
+                     "timed epochs")
     print("\n".join(lines))
     # the targets on the paired measurement: all epochs' time, over numpy's (or the GEMM floor's)
     total = {impl: sum(ts) for impl, ts in times.items()}

@@ -223,6 +223,42 @@ def test_calls_switching_between_argument_forms_each_replay_their_own_tape(chang
     assert compiled.replays >= 24 - 2 * len(compiled.tapes)
 
 
+def _outcome(call):
+    """What ``call()`` did: its result's bytes, or the type and message of what it raised."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CaptureWarning)
+        try:
+            return ("returned", [a.tobytes() for a in _arrays(call())])
+        except Exception as e:            # noqa: BLE001 (the eager step's own error, whatever it is)
+            return ("raised", type(e), str(e))
+
+
+@pytest.mark.parametrize("call", [
+    lambda step, x, y: step(Tensor(x), y),                           # (the recorded form: replayed)
+    lambda step, x, y: step(Tensor(x, requires_grad=True), y),        # an input that requires grad
+    lambda step, x, y: _under(autograd.no_grad(), step, Tensor(x), y),  # a loss that requires no grad
+], ids=["as recorded", "argument requiring grad", "no_grad"])
+def test_a_call_the_last_tape_must_not_take_does_what_the_eager_step_does(call):
+    """After replays, a call whose Tensor argument requires grad, or made under no_grad, is not replayed by the
+    last tape's entry: it does what the eager step does (raise, here), and the model is left as eagerly."""
+    twins = []
+    for compile_step in (False, True):
+        model, opt, step = MODELS["MLP, SGD"](0)
+        step = autograd.compile(step) if compile_step else step
+        for x, y in batches(4):
+            step(Tensor(x), y)
+        twins.append((model, opt, _outcome(lambda: call(step, x, y))))
+    (eager_model, eager_opt, expected), (model, opt, got) = twins
+    assert got == expected
+    for k, (e, g) in enumerate(zip(state_of(eager_model, eager_opt), state_of(model, opt), strict=True)):
+        assert_same_bits(e, g, f"state array {k}")
+
+
+def _under(block, step, *args):
+    with block:
+        return step(*args)
+
+
 def test_a_step_called_under_a_mode_block_replays_its_own_tape():
     results = []
     for compile_step in (False, True):
