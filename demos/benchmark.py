@@ -244,8 +244,8 @@ from nn import blas
 from nn.init import aligned_copy
 
 __all__ = ["main", "load_data", "he_init", "labgrad_trainer", "epoch_labgrad", "epoch_numpy", "epoch_torch",
-           "chain_labgrad", "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired", "player_graph",
-           "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch", "start_transforms",
+           "chain_labgrad", "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
+           "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch", "start_transforms",
            "transform_results", "hvp_by_differences", "time_transform", "compare_transforms", "transforms_agree",
            "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
            "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "epochs_in_turn",
@@ -750,13 +750,13 @@ def bench_mlp(workers, epochs, n, random_data):
         if have_torch:
             call("torch", start_epoch, init, 10 * BATCH)
             call("torch", _train, 10)
-        earlier_differences = []                     # (compiled against eager, bit for bit, in every epoch)
+        epoch_differences = []                       # (compiled against eager, bit for bit, in every epoch)
         for _ in range(epochs):                      # rounds of one epoch each, from the same init
             call("labgrad", start_epoch, init)
             for impl, result in call("labgrad", train_paired, PAIRED_CHUNK).items():
                 times[impl].append(result[0])
                 results[impl] = result[1:]
-            earlier_differences.append(bitwise_difference(results["labgrad"], results["labgrad compiled"]))
+            epoch_differences.append(bitwise_difference(results["labgrad"], results["labgrad compiled"]))
             if have_torch:
                 call("torch", start_epoch, init)
                 seconds, losses, trained = call("torch", _train, n_batches + 1)
@@ -772,7 +772,7 @@ def bench_mlp(workers, epochs, n, random_data):
             for impl, ts in times.items()]
     print_table(header, rows)
     ok, compiled_ok, lines = mlp_sanity(results)
-    mismatched = [(k, d) for k, d in enumerate(earlier_differences[:-1], 1) if d is not None]
+    mismatched = [(k, d) for k, d in enumerate(epoch_differences[:-1], 1) if d is not None]
     if mismatched:                                   # (mlp_sanity compared the last epoch)
         compiled_ok = False
         lines.append(f"sanity: MISMATCH: labgrad compiled differs from labgrad eager in epoch {mismatched[0][0]}: "
