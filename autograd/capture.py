@@ -1134,9 +1134,10 @@ class CompiledStep:
                         f"{self.name}) in __init__ (and def _{self.name}(self, ...) in the class)")
 
     def __call__(self, *args, **kwargs):
-        if self.entry is not None and not kwargs:
+        entry = self.entry                # (read once: another thread's recording may set it to None meanwhile)
+        if entry is not None and not kwargs:
             try:
-                result = self.entry(*args)
+                result = entry(*args)
             except BaseException:         # (the replay refused the call, bad labels say: a replay all the same)
                 self.replays += 1
                 raise
