@@ -363,18 +363,22 @@ def test_a_module_switched_to_eval_and_back_between_calls_is_not_recorded_again(
     assert (compiled.recordings, compiled.replays) == (2, 6)
 
 
+def _step_through(trainer, x, y):
+    """The usual step on ``trainer.model`` and ``trainer.opt`` (a method of a trainer, or given one)."""
+    trainer.opt.zero_grad()
+    loss = F.cross_entropy(trainer.model(x), y)
+    loss.backward()
+    trainer.opt.step()
+    return loss
+
+
 def _rebound(how):
     """A step that reaches its model and optimiser through a global name, a closure variable's dict or a bound
     method's instance, and a function that binds a new model and optimiser there (a notebook cell run again)."""
     namespace, holder = {"F": F}, {}
 
     class Trainer:
-        def _step(self, x, y):
-            self.opt.zero_grad()
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()
-            self.opt.step()
-            return loss
+        _step = _step_through
     trainer = Trainer()
 
     def step(x, y):                               # (holder: a variable of its closure)
@@ -421,14 +425,8 @@ def _rebound_more(how):
          "def listed(x, y):\n    models[1].zero_grad(); loss = F.cross_entropy(models[0](x), y)\n"
          "    loss.backward(); models[1].step()\n    return loss", namespace)
 
-    def through_argument(t, x, y):
-        t.opt.zero_grad()
-        loss = F.cross_entropy(t.model(x), y)
-        loss.backward()
-        t.opt.step()
-        return loss
     if how == "argument":
-        return bind, lambda step: (lambda x, y: step(trainer, x, y)), through_argument
+        return bind, lambda step: (lambda x, y: step(trainer, x, y)), _step_through
     return bind, lambda step: step, namespace[how]
 
 
