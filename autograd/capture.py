@@ -60,7 +60,10 @@ constants. Pass what changes from call to call as an argument, as an array or a 
 its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
 (the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
-casts do).
+casts do). An optimiser's ``step()`` right after the ``.grad`` writes runs, where the replay
+gave every ``.grad`` anew, as the optimiser offers for that moment (``step_after_backward``:
+the gradients copied into its flat buffers and the same update, without the checks the
+replay makes already), and as ``step()`` otherwise.
 
 Random ops (dropout) draw from their generator again on every replay, in the same
 order as the eager step, so a replayed run is bit-for-bit the eager run.
@@ -138,14 +141,17 @@ def is_capturing():
     return bool(open_blocks.count) and thread_modes.capture is not None
 
 
-def replayed_method(method=None, *, stateful=False):
+def replayed_method(method=None, *, stateful=False, after_backward=None):
     """Decorator: ``method`` runs as usual, and while a step is recorded every replay calls it again
     (see :func:`replayed`): a module's ``zero_grad``, an optimiser's ``step`` and ``zero_grad``, a
     scheduler's ``step``. ``stateful``: the object keeps state the method changes, which the check of a
     replay against the eager step copies and puts back: an optimiser's ``state`` and ``param_groups``
-    (in place: its buffers stay where they are), anything else's ``state_dict()``."""
+    (in place: its buffers stay where they are), anything else's ``state_dict()``. ``after_backward``:
+    the name of a method of the object that, given ``{tensor: gradient}`` of the backward just before,
+    returns what a replay calls instead where that backward gave every ``.grad`` anew (a function of
+    no arguments doing the same with fewer checks), or None (an optimiser's ``step_after_backward``)."""
     if method is None:
-        return functools.partial(replayed_method, stateful=stateful)
+        return functools.partial(replayed_method, stateful=stateful, after_backward=after_backward)
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -154,7 +160,8 @@ def replayed_method(method=None, *, stateful=False):
             return method(self, *args, **kwargs)
         if stateful:
             tape.holds_state(self)
-        return tape.replayed(method.__get__(self), *args, **kwargs)
+        offer = getattr(self, after_backward) if after_backward is not None and not args and not kwargs else None
+        return tape.call(method.__get__(self), args, kwargs, after_backward=offer)
     return wrapper
 
 
@@ -195,6 +202,7 @@ class Tape:
         self.bound = []                   # (path, object): see note_bindings
         self.replay = None
         self.verified = False             # True once a second recording did the same
+        self.writes = None                # (where the .grad writes' else is, where they end, the gradients)
 
     # the step's inputs and values
     def bind_argument(self, k, array):
@@ -257,12 +265,16 @@ class Tape:
 
     def replayed(self, func, *args, **kwargs):
         """Call ``func`` with recording paused (its own work is the one call) and record the call."""
+        return self.call(func, args, kwargs)
+
+    def call(self, func, args, kwargs, after_backward=None):
+        """:meth:`replayed` with the arguments as they came, and ``after_backward`` (see :func:`replayed_method`)."""
         thread_modes.capture = None
         try:
             result = func(*args, **kwargs)
         finally:
             thread_modes.capture = self
-        self.record_call(func, args, kwargs, result)
+        self.record_call(func, args, kwargs, result, after_backward)
         return result
 
     def holds_state(self, owner):
@@ -401,7 +413,7 @@ class Tape:
         self.numbers[hint] = number + 1
         return f"{hint}{number}"
 
-    def record_call(self, func, args, kwargs, result):
+    def record_call(self, func, args, kwargs, result, after_backward=None):
         if self.refused is not None:       # (nothing more to write down)
             return
         owner = getattr(func, "__self__", None)
@@ -411,6 +423,17 @@ class Tape:
             self.signature.append((func.__func__, owner))
         text = ", ".join([self.value(a) for a in args] + [f"{k}={self.value(v)}" for k, v in kwargs.items()])
         call = f"{self.constant_quiet(func, getattr(func, '__name__', 'call'))}({text})"
+        if after_backward is not None and self.writes is not None and self.writes[1] == len(self.lines):
+            # right after the .grad writes: where the replay gave every .grad anew (their if), the form that
+            # trusts them; else (the writes' else) the call itself
+            else_at, _, grads = self.writes
+            fresh = after_backward(grads)
+            if fresh is not None:
+                self.lines.insert(else_at, f"    {self.constant_quiet(fresh, func.__name__ + '_after_backward')}()")
+                self.lines.append("    " + call)
+                self.writes = None
+                self.read_numbers = {}
+                return
         if type(result) is np.ndarray:
             self.lines.append(f"{self.new_variable(result)} = {call}")
         else:
@@ -521,6 +544,7 @@ class Tape:
             self.lines.append("else:")
             call = "    " + call
         self.lines.append(call)
+        self.writes = (len(self.lines) - 2, len(self.lines), dict(finished)) if finished else None
         self.signature.append(len(finished))
         self.grads = {}
 
@@ -530,7 +554,7 @@ class Tape:
         for a call whose ``key`` (see :meth:`CompiledStep._key`) and ``args`` are as this one's; compile them
         (with ``build``: a recording made only to be compared with the first is not compiled)."""
         self.result_template, outputs = self._template(result)
-        self.returned = None              # (the last backward's gradients: not kept alive with the tape)
+        self.returned = self.writes = None    # (the last backward's gradients: not kept alive with the tape)
         if self.refused is not None:
             return
         self.lines.append(f"return ({''.join(self.array(o) + ', ' for o in outputs)})")

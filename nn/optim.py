@@ -54,8 +54,10 @@ in one pass or numpy's two (see :class:`Optimizer`).
 >>> a.data.base is b.data.base               # views into one buffer
 True
 """
+import functools
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -475,7 +477,7 @@ class Optimizer:
                     if p.grad is not None:
                         p.grad = view
 
-    @replayed_method(stateful=True)
+    @replayed_method(stateful=True, after_backward="step_after_backward")
     def step(self):
         """Update every parameter that has a gradient, in place.
 
@@ -491,14 +493,53 @@ class Optimizer:
         gathered = [(group, flat, self._gathered(flat))
                     for index, group in enumerate(self.param_groups) for flat in self._synced(index, "step")]
         for group, flat, ready in gathered:
-            for lo, hi in self._runs(flat, ready):
-                if not self._update_flat(flat, group, lo, hi):
-                    for p in flat.params[lo:hi]:
-                        self._update(p, p.grad, group)
-            if ready is not None:             # the skipped (grad None), and large ones with a fresh gradient
-                for p, in_buffer in zip(flat.params, ready):
-                    if not in_buffer and p.grad is not None:
-                        self._update(p, p.grad, group)
+            self._update_gathered(flat, group, ready)
+
+    def _update_gathered(self, flat, group, ready):
+        """Update the parameters of ``flat`` once their gradients are gathered (``ready``: see :meth:`_gathered`)."""
+        for lo, hi in self._runs(flat, ready):
+            if not self._update_flat(flat, group, lo, hi):
+                for p in flat.params[lo:hi]:
+                    self._update(p, p.grad, group)
+        if ready is not None:             # the skipped (grad None), and large ones with a fresh gradient
+            for p, in_buffer in zip(flat.params, ready):
+                if not in_buffer and p.grad is not None:
+                    self._update(p, p.grad, group)
+
+    def step_after_backward(self, grads):
+        """For :func:`autograd.compile`: ``step()`` as a replay may run it right after its backward gave
+        every parameter a new gradient, or None where the replay must call ``step()`` itself.
+
+        ``grads`` maps each tensor the recorded backward wrote a gradient to to that gradient.
+        Where every parameter has one of its own shape and dtype, the result is a function
+        that does what ``step()`` does then, without the checks the replay makes already (its
+        guards keep each ``p.data``, hence the flat layouts, and it computes gradients of the
+        recorded shapes and dtypes): it copies the gradients into the flat buffers and
+        updates them, or calls ``step()`` where the parameter groups were replaced since.
+        """
+        if self.foreach is False:
+            return None
+        layouts = []
+        for index, group in enumerate(self.param_groups):
+            for flat in self._flats[index]:
+                for p, view in zip(flat.params, flat.data_views):
+                    g = grads.get(p)
+                    if g is None or p.data is not view or g.shape != view.shape or g.dtype != view.dtype:
+                        return None
+                ready = None if flat.n_small == len(flat.params) else (   # (large ones: updated on their own)
+                    [True] * flat.n_small + [False] * (len(flat.params) - flat.n_small))
+                layouts.append((group, flat, ready))
+        return functools.partial(self._step_fresh_grads, layouts, tuple(self.param_groups))
+
+    def _step_fresh_grads(self, layouts, groups):
+        """``step()`` where every parameter's ``.grad`` is a new array of its shape and dtype and each ``p.data`` is
+        still its view (see :meth:`step_after_backward`): ``layouts``, the flat layouts of ``groups``."""
+        if len(self.param_groups) != len(groups) or not all(map(operator.is_, self.param_groups, groups)):
+            return self.step()
+        for group, flat, ready in layouts:
+            for p, view in flat.small:
+                np.copyto(view, p.grad)
+            self._update_gathered(flat, group, ready)
 
     def _update(self, p, grad, group):
         """Update ``p`` in place; per-parameter state, if any, lives in ``self.state[p]`` (a dict)."""

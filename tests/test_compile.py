@@ -306,10 +306,12 @@ def test_a_closure_variable_deleted_since_the_recording_fails_as_eagerly():
     lambda: [nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 4), nn.Linear(4, 4)],     # one layer the loss never reaches
     lambda: [nn.Linear(6, 8192), nn.ReLU(), nn.Linear(8192, 4)],               # large parameters: updated in place
 ], ids=["a parameter without gradient", "large parameters"])
-def test_an_optimiser_step_over_parameters_the_step_does_not_read_replays_as_eagerly(layers):
-    """Parameters without gradient are skipped, large ones updated where they are; with weight decay an
-    optimiser's parameter the forward never reads still changes: the check of the first replay against the
-    eager step puts it back too, so the verified run is the eager run."""
+@pytest.mark.parametrize("set_to_none", [False, True], ids=["gradients zeroed", "gradients None"])
+def test_an_optimiser_step_over_parameters_the_step_does_not_read_replays_as_eagerly(layers, set_to_none):
+    """Parameters without gradient are skipped, large ones updated where they are (from the gradient the
+    replay gave anew, or in the buffer backward added into); with weight decay an optimiser's parameter the
+    forward never reads still changes: the check of the first replay against the eager step puts it back
+    too, so the verified run is the eager run."""
     def build(seed):
         autograd.manual_seed(seed)
         model = nn.Sequential(*layers())
@@ -317,8 +319,8 @@ def test_an_optimiser_step_over_parameters_the_step_does_not_read_replays_as_eag
         model.forward = lambda x: model[2](model[1](model[0](x)))
         opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.5, weight_decay=0.1)
         if unused is not None:
-            unused.weight.grad = np.zeros(unused.weight.shape, np.float32)    # (kept: zero_grad below keeps it)
-        return model, opt, training_step(model, opt, zero_grad=lambda: opt.zero_grad(set_to_none=False))
+            unused.weight.grad = np.zeros(unused.weight.shape, np.float32)    # (zeroed below, or forgotten)
+        return model, opt, training_step(model, opt, zero_grad=lambda: opt.zero_grad(set_to_none=set_to_none))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compiled = run_both(build, 6)
@@ -361,6 +363,30 @@ def test_a_module_switched_to_eval_and_back_between_calls_is_not_recorded_again(
             model.eval()
             model.train()
     assert (compiled.recordings, compiled.replays) == (2, 6)
+
+
+@pytest.mark.parametrize("change", [
+    "opt.param_groups[0] = dict(opt.param_groups[0], lr=0.5)",      # a group replaced: its lr from now on
+    "opt.add_param_group({'params': [extra]})",                     # a group added: its parameter's .grad, kept
+])
+def test_the_optimiser_step_after_a_replayed_backward_sees_its_groups_changed(change):
+    """The replay's own form of ``opt.step()`` (right after the gradients it wrote) trusts the layouts; a
+    parameter group replaced or added since the recording is stepped as eagerly."""
+    results = []
+    for compile_step in (False, True):
+        model, opt, _ = MODELS["MLP, SGD"](3)
+        extra = nn.Parameter(np.ones(3, np.float32))
+        extra.grad = np.full(3, 0.25, np.float32)               # (model.zero_grad() below leaves it)
+        step = training_step(model, opt, zero_grad=model.zero_grad)
+        step = autograd.compile(step) if compile_step else step
+        losses = [step(x, y).data for x, y in batches(4)]
+        exec(change, {"opt": opt, "extra": extra})
+        losses += [step(x, y).data for x, y in batches(4)]
+        results.append(losses + state_of(model, opt) + [extra.data.copy()])
+    assert "step_after_backward0()" in step.code
+    for k, (e, g) in enumerate(zip(*results, strict=True)):
+        assert_same_bits(e, g, f"{change}: array {k}")
+    assert step.replays >= 4
 
 
 def _step_through(trainer, x, y):
@@ -587,8 +613,17 @@ def test_arguments_by_name_replay_as_by_position(call):
     assert compiled.replays == 2
 
 
-def test_the_recording_keeps_no_gradient_it_computed():
+@pytest.mark.parametrize("clipped", [False, True], ids=["the step right after backward", "clipped first"])
+def test_the_recording_keeps_no_gradient_it_computed(clipped):
     model, opt, step = MODELS["MLP, SGD"](0)
+    if clipped:                                     # (work between the .grad writes and the update)
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            return loss
     compiled = autograd.compile(step)
     compiled(*next(batches(1)))
     gradient = weakref.ref(model[0].weight.grad)
@@ -902,10 +937,12 @@ def test_the_code_is_the_step_written_out():
                  "cross_entropy0 = new_op(SoftmaxCrossEntropy, ", "cross_entropy0.forward(v5",
                  "r = cross_entropy0.backward(", "g10 = g9 @ param4.T",
                  "g13 = g10 * (1 - v4 * v4)", "g14 = g13 @ param2.T", "g18 = v0.swapaxes(-1, -2) @ g17",
-                 "step0()"):
+                 "step_after_backward0()", "step0()"):
         assert line in code, line
     assert "linear0(" not in code and "asarray(g" not in code
     assert code.index("v5 = v4 @ param4") < code.index("cross_entropy0.backward(") < code.index("g18 = ")
+    # the update right after the gradients the replay gave anew (their if), the step itself otherwise
+    assert code.index(".grad = g") < code.index("step_after_backward0()") < code.index("else:") < code.index("step0()")
     assert "2 recorded, 1 replayed" in repr(compiled)
 
 
