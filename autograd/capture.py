@@ -60,10 +60,10 @@ constants. Pass what changes from call to call as an argument, as an array or a 
 its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
 (the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
-casts do). An optimiser's ``step()`` right after the ``.grad`` writes runs, where the replay
-gave every ``.grad`` anew, as the optimiser offers for that moment (``step_after_backward``:
-the gradients copied into its flat buffers and the same update, without the checks the
-replay makes already), and as ``step()`` otherwise.
+casts do). Where the replay has just given every ``.grad`` a new array and the step calls
+the optimiser's ``step()`` next, the replay calls what the optimiser offers for that moment
+instead (``step_after_backward``: the gradients copied into its flat buffers and the same
+update, without the checks the replay has made already).
 
 Random ops (dropout) draw from their generator again on every replay, in the same
 order as the eager step, so a replayed run is bit-for-bit the eager run.
@@ -147,9 +147,11 @@ def replayed_method(method=None, *, stateful=False, after_backward=None):
     scheduler's ``step``. ``stateful``: the object keeps state the method changes, which the check of a
     replay against the eager step copies and puts back: an optimiser's ``state`` and ``param_groups``
     (in place: its buffers stay where they are), anything else's ``state_dict()``. ``after_backward``:
-    the name of a method of the object that, given ``{tensor: gradient}`` of the backward just before,
-    returns what a replay calls instead where that backward gave every ``.grad`` anew (a function of
-    no arguments doing the same with fewer checks), or None (an optimiser's ``step_after_backward``)."""
+    the name of a method of the object (an optimiser's ``step_after_backward``) that, given
+    ``{tensor: gradient}`` of the backward just before, returns either None or what a replay calls
+    instead where that backward gave every ``.grad`` anew: a function of no arguments that does the
+    same with fewer checks and returns True, or returns False, having changed nothing, for the replay
+    to call the method itself."""
     if method is None:
         return functools.partial(replayed_method, stateful=stateful, after_backward=after_backward)
 
@@ -429,7 +431,8 @@ class Tape:
             else_at, _, grads = self.writes
             fresh = after_backward(grads)
             if fresh is not None:
-                self.lines.insert(else_at, f"    {self.constant_quiet(fresh, func.__name__ + '_after_backward')}()")
+                self.lines[else_at:else_at] = [
+                    f"    if not {self.constant_quiet(fresh, func.__name__ + '_after_backward')}():", "        " + call]
                 self.lines.append("    " + call)
                 self.writes = None
                 self.read_numbers = {}

@@ -113,6 +113,8 @@ class _Flat:
         self.grad_views = self.views(self.grad)
         self.small = list(zip(self.params, self.grad_views))[:self.n_small]     # (parameter, gradient view)
         self.large = list(zip(self.params, self.grad_views))[self.n_small:]
+        # what Optimizer._gathered returns when every gradient is new: the large ones are updated on their own
+        self.large_apart = None if not self.large else [True] * self.n_small + [False] * len(self.large)
         self.state = {}              # state key -> (buffer, views), made when first asked for
         self.work = None             # two work buffers, made when first asked for
 
@@ -507,39 +509,40 @@ class Optimizer:
                     self._update(p, p.grad, group)
 
     def step_after_backward(self, grads):
-        """For :func:`autograd.compile`: ``step()`` as a replay may run it right after its backward gave
-        every parameter a new gradient, or None where the replay must call ``step()`` itself.
+        """For :func:`autograd.compile`: what a replay may call instead of ``step()`` right after its backward
+        gave every parameter a new gradient, or None where it must call ``step()`` itself.
 
-        ``grads`` maps each tensor the recorded backward wrote a gradient to to that gradient.
-        Where every parameter has one of its own shape and dtype, the result is a function
-        that does what ``step()`` does then, without the checks the replay makes already (its
-        guards keep each ``p.data``, hence the flat layouts, and it computes gradients of the
-        recorded shapes and dtypes): it copies the gradients into the flat buffers and
-        updates them, or calls ``step()`` where the parameter groups were replaced since.
+        ``grads`` maps each tensor the recorded backward wrote a gradient to, to that gradient.
+        Where every parameter has one of its own shape and dtype, the result is a function that
+        does what ``step()`` does then, without the checks the replay has made already (its guards
+        keep each ``p.data``, hence the flat layouts; it computes gradients of the recorded shapes
+        and dtypes): it copies the gradients into the flat buffers, updates them and returns True;
+        or returns False, having changed nothing, where the parameter groups were replaced or added
+        since, or ``foreach`` set to False (the replay then calls ``step()``).
         """
         if self.foreach is False:
             return None
-        layouts = []
-        for index, group in enumerate(self.param_groups):
+        for index in range(len(self.param_groups)):
             for flat in self._flats[index]:
                 for p, view in zip(flat.params, flat.data_views):
                     g = grads.get(p)
                     if g is None or p.data is not view or g.shape != view.shape or g.dtype != view.dtype:
                         return None
-                ready = None if flat.n_small == len(flat.params) else (   # (large ones: updated on their own)
-                    [True] * flat.n_small + [False] * (len(flat.params) - flat.n_small))
-                layouts.append((group, flat, ready))
-        return functools.partial(self._step_fresh_grads, layouts, tuple(self.param_groups))
+        return functools.partial(self._step_fresh_grads, tuple(self.param_groups))
 
-    def _step_fresh_grads(self, layouts, groups):
-        """``step()`` where every parameter's ``.grad`` is a new array of its shape and dtype and each ``p.data`` is
-        still its view (see :meth:`step_after_backward`): ``layouts``, the flat layouts of ``groups``."""
-        if len(self.param_groups) != len(groups) or not all(map(operator.is_, self.param_groups, groups)):
-            return self.step()
-        for group, flat, ready in layouts:
-            for p, view in flat.small:
-                np.copyto(view, p.grad)
-            self._update_gathered(flat, group, ready)
+    def _step_fresh_grads(self, groups):
+        """``step()`` where every parameter's ``.grad`` is a new array of its shape and dtype and each ``p.data``
+        is still its view (see :meth:`step_after_backward`): True; False where ``groups`` are no longer the
+        parameter groups or ``foreach`` is False."""
+        if self.foreach is False or len(self.param_groups) != len(groups) or not all(
+                map(operator.is_, self.param_groups, groups)):
+            return False
+        for index, group in enumerate(groups):
+            for flat in self._flats[index]:
+                for p, view in flat.small:
+                    np.copyto(view, p.grad)
+                self._update_gathered(flat, group, flat.large_apart)
+        return True
 
     def _update(self, p, grad, group):
         """Update ``p`` in place; per-parameter state, if any, lives in ``self.state[p]`` (a dict)."""

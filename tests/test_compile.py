@@ -6,6 +6,7 @@ returned value and, at the end, every parameter, buffer, gradient and optimiser 
 by their bytes.
 """
 import collections
+import gc
 import tracemalloc
 import warnings
 import weakref
@@ -365,16 +366,38 @@ def test_a_module_switched_to_eval_and_back_between_calls_is_not_recorded_again(
     assert (compiled.recordings, compiled.replays) == (2, 6)
 
 
-@pytest.mark.parametrize("change", [
-    "opt.param_groups[0] = dict(opt.param_groups[0], lr=0.5)",      # a group replaced: its lr from now on
-    "opt.add_param_group({'params': [extra]})",                     # a group added: its parameter's .grad, kept
-])
-def test_the_optimiser_step_after_a_replayed_backward_sees_its_groups_changed(change):
+class _ShrinkingSGD(nn.SGD):
+    """An SGD whose ``step()`` does more after the update: the weights shrunk, itself replayed work."""
+
+    def step(self):
+        super().step()
+        self.shrink()
+
+    @autograd.capture.replayed_method
+    def shrink(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data *= 0.99
+
+
+def _wide():
+    """Small parameters, but a flat buffer large enough for BLAS's axpy (the loop over them takes numpy's)."""
+    return [nn.Linear(6, 4000), nn.ReLU(), nn.Linear(4000, 4)]
+
+
+@pytest.mark.parametrize("change, optimizer, layers", [
+    ("opt.param_groups[0] = dict(opt.param_groups[0], lr=0.5)", nn.SGD, mlp),    # a group replaced: its lr now
+    ("opt.add_param_group({'params': [extra]})", nn.SGD, mlp),                   # a group added: its .grad, kept
+    ("opt.add_param_group({'params': [extra]})", _ShrinkingSGD, mlp),            # ... and step() overridden
+    ("opt.foreach = False", nn.SGD, _wide),                                      # a loop over the parameters now
+], ids=["group replaced", "group added", "group added, step overridden", "foreach set to False"])
+def test_the_optimiser_step_after_a_replayed_backward_sees_what_changed_since(change, optimizer, layers):
     """The replay's own form of ``opt.step()`` (right after the gradients it wrote) trusts the layouts; a
-    parameter group replaced or added since the recording is stepped as eagerly."""
+    parameter group replaced or added since the recording, or ``foreach`` switched off, is stepped as
+    eagerly, by the step the replay recorded (not an override's extra work twice)."""
     results = []
     for compile_step in (False, True):
-        model, opt, _ = MODELS["MLP, SGD"](3)
+        model, opt, _ = classifier(layers, lambda p: optimizer(p, lr=0.1))(3)
         extra = nn.Parameter(np.ones(3, np.float32))
         extra.grad = np.full(3, 0.25, np.float32)               # (model.zero_grad() below leaves it)
         step = training_step(model, opt, zero_grad=model.zero_grad)
@@ -383,7 +406,7 @@ def test_the_optimiser_step_after_a_replayed_backward_sees_its_groups_changed(ch
         exec(change, {"opt": opt, "extra": extra})
         losses += [step(x, y).data for x, y in batches(4)]
         results.append(losses + state_of(model, opt) + [extra.data.copy()])
-    assert "step_after_backward0()" in step.code
+    assert "if not step_after_backward0():" in step.code
     for k, (e, g) in enumerate(zip(*results, strict=True)):
         assert_same_bits(e, g, f"{change}: array {k}")
     assert step.replays >= 4
@@ -629,6 +652,23 @@ def test_the_recording_keeps_no_gradient_it_computed(clipped):
     gradient = weakref.ref(model[0].weight.grad)
     opt.zero_grad()
     assert gradient() is None
+
+
+def test_a_tape_keeps_no_optimiser_buffer_laid_out_again_since():
+    """The optimiser's buffers, laid out anew (its state loaded), are let go even by a tape no longer replayed
+    (the short last batch's): the replay's form of ``opt.step()`` holds the groups, not the layouts."""
+    model, opt, step = classifier(mlp, lambda p: nn.Adam(p, lr=1e-2))(0)
+    compiled = autograd.compile(step)
+    x, y = next(batches(1))
+    for size in (32, 32, 8, 8, 32):                  # two tapes, each verified and replayed
+        compiled(x[:size], y[:size])
+    moments = weakref.ref(opt.state[model[0].weight]["exp_avg"].base)     # (a view into the flat buffer)
+    opt.load_state_dict(opt.state_dict())
+    for _ in range(3):                                # (the batch-32 tape records again; the other waits)
+        compiled(x, y)
+    assert "step_after_backward0()" in compiled.code
+    gc.collect()
+    assert moments() is None
 
 
 def test_a_step_whose_guards_fail_on_every_call_runs_eagerly_with_a_warning():
@@ -942,7 +982,10 @@ def test_the_code_is_the_step_written_out():
     assert "linear0(" not in code and "asarray(g" not in code
     assert code.index("v5 = v4 @ param4") < code.index("cross_entropy0.backward(") < code.index("g18 = ")
     # the update right after the gradients the replay gave anew (their if), the step itself otherwise
-    assert code.index(".grad = g") < code.index("step_after_backward0()") < code.index("else:") < code.index("step0()")
+    lines = [line.strip() for line in code.splitlines()]
+    at = lines.index("if not step_after_backward0():")
+    assert lines[at - 1] == "param1_tensor.grad = g19" and lines[at + 1:at + 5] == ["step0()", "else:", lines[at + 3], "step0()"]
+    assert lines[at + 3].startswith("write_grads0(")
     assert "2 recorded, 1 replayed" in repr(compiled)
 
 
