@@ -148,10 +148,10 @@ def replayed_method(method=None, *, stateful=False, after_backward=None):
     replay against the eager step copies and puts back: an optimiser's ``state`` and ``param_groups``
     (in place: its buffers stay where they are), anything else's ``state_dict()``. ``after_backward``:
     the name of a method of the object (an optimiser's ``step_after_backward``) that, given
-    ``{tensor: gradient}`` of the backward just before, returns either None or what a replay calls
-    instead where that backward gave every ``.grad`` anew: a function of no arguments that does the
-    same with fewer checks and returns True, or returns False, having changed nothing, for the replay
-    to call the method itself."""
+    ``{tensor: gradient}`` of the backward just before, returns what a replay calls instead where that
+    backward gave every ``.grad`` anew (or None): a function of no arguments that does the same with
+    fewer checks and returns True, or returns False, having changed nothing, for the replay to call the
+    method itself."""
     if method is None:
         return functools.partial(replayed_method, stateful=stateful, after_backward=after_backward)
 

@@ -509,32 +509,33 @@ class Optimizer:
                     self._update(p, p.grad, group)
 
     def step_after_backward(self, grads):
-        """For :func:`autograd.compile`: what a replay may call instead of ``step()`` right after its backward
-        gave every parameter a new gradient, or None where it must call ``step()`` itself.
+        """For :func:`autograd.compile`: what a replay calls instead of ``step()`` right after its backward gave
+        every ``.grad`` a new array.
 
         ``grads`` maps each tensor the recorded backward wrote a gradient to, to that gradient.
-        Where every parameter has one of its own shape and dtype, the result is a function that
-        does what ``step()`` does then, without the checks the replay has made already (its guards
-        keep each ``p.data``, hence the flat layouts; it computes gradients of the recorded shapes
-        and dtypes): it copies the gradients into the flat buffers, updates them and returns True;
-        or returns False, having changed nothing, where the parameter groups were replaced or added
-        since, or ``foreach`` set to False (the replay then calls ``step()``).
+        The result is a function of no arguments. Where every parameter has such a gradient of
+        its own shape and dtype, it does what ``step()`` does then, without the checks the replay
+        has made already (its guards keep each ``p.data``, hence the flat layouts; it computes
+        gradients of the recorded shapes and dtypes): it copies the gradients into the flat
+        buffers, updates them and returns True. It returns False, having changed nothing, for
+        the replay to call ``step()`` itself: where the recording's gradients were not those,
+        with ``foreach=False``, or where the parameter groups were replaced or added since. (A
+        function either way: the replay's statements do not depend on it, so a group added
+        between the two recordings that check each other does not tell them apart.)
         """
-        if self.foreach is False:
-            return None
-        for index in range(len(self.param_groups)):
-            for flat in self._flats[index]:
-                for p, view in zip(flat.params, flat.data_views):
-                    g = grads.get(p)
-                    if g is None or p.data is not view or g.shape != view.shape or g.dtype != view.dtype:
-                        return None
-        return functools.partial(self._step_fresh_grads, tuple(self.param_groups))
+        fresh = self.foreach is not False
+        for flat in (flat for flats in self._flats for flat in flats):
+            for p, view in zip(flat.params, flat.data_views):
+                g = grads.get(p)
+                if g is None or p.data is not view or g.shape != view.shape or g.dtype != view.dtype:
+                    fresh = False
+        return functools.partial(self._step_fresh_grads, tuple(self.param_groups) if fresh else None)
 
     def _step_fresh_grads(self, groups):
         """``step()`` where every parameter's ``.grad`` is a new array of its shape and dtype and each ``p.data``
-        is still its view (see :meth:`step_after_backward`): True; False where ``groups`` are no longer the
-        parameter groups or ``foreach`` is False."""
-        if self.foreach is False or len(self.param_groups) != len(groups) or not all(
+        is still its view (see :meth:`step_after_backward`): True; False where ``groups`` is None or no longer
+        the parameter groups, or ``foreach`` is False."""
+        if groups is None or self.foreach is False or len(self.param_groups) != len(groups) or not all(
                 map(operator.is_, self.param_groups, groups)):
             return False
         for index, group in enumerate(groups):

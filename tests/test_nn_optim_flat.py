@@ -466,3 +466,56 @@ def test_one_array_assigned_to_two_grads_is_not_added_into_twice():
     np.testing.assert_array_equal(b.grad, [2.0, 3.0])              # 1 + a
     assert not np.shares_memory(a.grad, b.grad)
     np.testing.assert_array_equal(shared, [1.0, 1.0])
+
+
+# --- the step a compiled training step replays right after its backward ---------------------------
+
+def _without_gradient(params, grads, opt):
+    del grads[params[1]]
+
+
+def _gradient_in_float64(params, grads, opt):
+    grads[params[1]] = grads[params[1]].astype(np.float64)
+
+
+def _group_added(params, grads, opt):
+    opt.add_param_group({"params": _params([2], seed=9)})
+
+
+def _foreach_off(params, grads, opt):
+    opt.foreach = False
+
+
+@pytest.mark.parametrize("before, since", [
+    (None, None),                          # every parameter has a new gradient of its own shape and dtype
+    (_without_gradient, None),             # one without: step() skips it
+    (_gradient_in_float64, None),          # one of another dtype: step() casts it
+    (None, _group_added),                  # step() sees the new group
+    (None, _foreach_off),                  # step() loops over the parameters
+], ids=["new gradients", "one without", "one in float64", "a group added since", "foreach=False since"])
+@pytest.mark.parametrize("cls, options", CLASSES)
+def test_step_after_backward_steps_as_step_or_says_it_did_not(cls, options, before, since):
+    """``opt.step_after_backward(grads)``, offered the gradients a backward wrote, gives what a replay of
+    ``autograd.compile`` calls right after its .grad writes: it updates as ``step()`` would, large parameters
+    too, and returns True; or returns False, changing nothing, for the replay to call ``step()``."""
+    params, twins = _params([3, 5, LARGE]), _params([3, 5, LARGE])
+    opt, twin_opt = cls(params, **options), cls(twins, **options)
+    for k in range(3):                     # (the first step and later ones: momentum, Adam's counts)
+        changed = k == 2 and (before is not None or since is not None)
+        grads = {p: np.full(p.shape, 0.5 + k, np.float32) for p in params}
+        if changed and before:
+            before(params, grads, opt)
+        fresh = opt.step_after_backward(grads)
+        if changed and since:
+            since(params, grads, opt)
+        for p, twin in zip(params, twins):
+            p.grad, twin.grad = np.full(p.shape, 0.5 + k, np.float32), np.full(p.shape, 0.5 + k, np.float32)
+        values = [p.data.copy() for p in params]
+        done = fresh()
+        assert done is (not changed)
+        if not done:
+            assert all(v.tobytes() == p.data.tobytes() for v, p in zip(values, params))
+            opt.step()
+        twin_opt.step()
+        for p, twin in zip(params, twins):
+            assert p.data.tobytes() == twin.data.tobytes()
