@@ -62,8 +62,8 @@ Library work outside the ops that a replay must repeat goes through :func:`repla
 (the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
 casts do). Where the replay has just given every ``.grad`` a new array and the step calls
 the optimiser's ``step()`` next, the replay calls what the optimiser offers for that moment
-instead (``step_after_backward``: the gradients copied into its flat buffers and the same
-update, without the checks the replay has made already).
+instead (``step_after_backward``: the small parameters' gradients copied into its flat
+buffers and the same update, without the checks the replay has made already).
 
 Random ops (dropout) draw from their generator again on every replay, in the same
 order as the eager step, so a replayed run is bit-for-bit the eager run.
@@ -147,11 +147,12 @@ def replayed_method(method=None, *, stateful=False, after_backward=None):
     scheduler's ``step``. ``stateful``: the object keeps state the method changes, which the check of a
     replay against the eager step copies and puts back: an optimiser's ``state`` and ``param_groups``
     (in place: its buffers stay where they are), anything else's ``state_dict()``. ``after_backward``:
-    the name of a method of the object (an optimiser's ``step_after_backward``) that, given
-    ``{tensor: gradient}`` of the backward just before, returns what a replay calls instead where that
-    backward gave every ``.grad`` anew (or None): a function of no arguments that does the same with
-    fewer checks and returns True, or returns False, having changed nothing, for the replay to call the
-    method itself."""
+    the name of a method of the object (an optimiser's ``step_after_backward``) for a call without
+    arguments that the step makes right after a backward's ``.grad`` writes, with nothing between:
+    once the call has run, the recording gives it ``{tensor: gradient}`` of that backward, and it returns
+    what a replay calls instead where the backward gave every ``.grad`` a new array (a function of no
+    arguments that does the same with fewer checks and returns True, or returns False, having changed
+    nothing, for the replay to call the method itself), or None to have the call replayed as usual."""
     if method is None:
         return functools.partial(replayed_method, stateful=stateful, after_backward=after_backward)
 

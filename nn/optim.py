@@ -512,22 +512,25 @@ class Optimizer:
         """For :func:`autograd.compile`: what a replay calls instead of ``step()`` right after its backward gave
         every ``.grad`` a new array.
 
-        ``grads`` maps each tensor the recorded backward wrote a gradient to, to that gradient.
+        ``grads`` maps each tensor the recorded backward wrote a gradient to, to that gradient
+        (asked while the step is recorded, after its ``step()`` ran: the layouts are current).
         The result is a function of no arguments. Where every parameter has such a gradient of
         its own shape and dtype, it does what ``step()`` does then, without the checks the replay
         has made already (its guards keep each ``p.data``, hence the flat layouts; it computes
-        gradients of the recorded shapes and dtypes): it copies the gradients into the flat
-        buffers, updates them and returns True. It returns False, having changed nothing, for
-        the replay to call ``step()`` itself: where the recording's gradients were not those,
-        with ``foreach=False``, or where the parameter groups were replaced or added since. (A
-        function either way: the replay's statements do not depend on it, so a group added
-        between the two recordings that check each other does not tell them apart.)
+        gradients of the recorded shapes and dtypes): it copies the small parameters' gradients
+        into the flat buffers, updates them (the large ones from their own ``.grad``, as
+        ``step()`` does) and returns True. It returns False, having changed nothing, for the
+        replay to call ``step()`` itself: where the recording's gradients were not those, with
+        ``foreach=False``, or where ``param_groups`` no longer holds the same group dicts (one
+        replaced, added, removed), from then on. (A function either way: the replay's statements
+        do not depend on it, so a group added between the two recordings that check each other
+        does not tell them apart.)
         """
         fresh = self.foreach is not False
         for flat in (flat for flats in self._flats for flat in flats):
-            for p, view in zip(flat.params, flat.data_views):
+            for p, view in zip(flat.params, flat.grad_views):
                 g = grads.get(p)
-                if g is None or p.data is not view or g.shape != view.shape or g.dtype != view.dtype:
+                if g is None or g.shape != view.shape or g.dtype != view.dtype:
                     fresh = False
         return functools.partial(self._step_fresh_grads, tuple(self.param_groups) if fresh else None)
 

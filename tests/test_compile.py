@@ -561,29 +561,34 @@ def test_one_array_passed_as_two_arguments_gets_a_tape_of_its_own():
     assert len(step.tapes) == 2
 
 
-def test_a_number_read_from_a_parameter_is_read_again_after_the_optimiser_changed_it():
-    """A 0-d float64 step that uses its parameter after the update too (two updates per call)."""
+@pytest.mark.parametrize("updates, read_after", [(2, False), (1, True)],
+                         ids=["a second update", "the result read after the update"])
+def test_a_number_read_from_a_parameter_is_read_again_after_the_optimiser_changed_it(updates, read_after):
+    """A 0-d float64 step that uses its parameter after the update too (two updates per call, or the result)."""
     results = []
     for compile_step in (False, True):
         w = Tensor(0.5, requires_grad=True)
         opt = nn.SGD([w], lr=0.0)
 
         def step(x):
-            for _ in range(2):
+            for _ in range(updates):
                 opt.zero_grad()
                 loss = (w * x - 2.0) ** 2
                 loss.backward()
                 opt.step()
-            return loss
+            return loss + w * 1.0 if read_after else loss
         step = autograd.compile(step) if compile_step else step
         losses = []
-        for i in range(6):
-            if i == 2:                            # (zero updates while recorded: the check cannot see it)
-                opt.param_groups[0]["lr"] = 0.01
-            losses.append(step(np.float64(3.0)).data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")                # (replayed, not run eagerly after a failed check)
+            for i in range(6):
+                if i == 2:                                # (zero updates while recorded: the check cannot see it)
+                    opt.param_groups[0]["lr"] = 0.01
+                losses.append(step(np.float64(3.0)).data)
         results.append(losses + [w.data])
     for e, g in zip(*results, strict=True):
         assert_same_bits(e, g, "0-d step")
+    assert step.replays == 4
 
 
 _Shift = collections.namedtuple("_Shift", "value")

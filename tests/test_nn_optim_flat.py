@@ -470,6 +470,13 @@ def test_one_array_assigned_to_two_grads_is_not_added_into_twice():
 
 # --- the step a compiled training step replays right after its backward ---------------------------
 
+def _same_state(a, b):
+    """Two ``state_dict()``s alike to the bit."""
+    return a["state"].keys() == b["state"].keys() and all(
+        np.asarray(a["state"][i][k]).tobytes() == np.asarray(b["state"][i][k]).tobytes()
+        for i in a["state"] for k in a["state"][i])
+
+
 def _without_gradient(params, grads, opt):
     del grads[params[1]]
 
@@ -510,11 +517,12 @@ def test_step_after_backward_steps_as_step_or_says_it_did_not(cls, options, befo
             since(params, grads, opt)
         for p, twin in zip(params, twins):
             p.grad, twin.grad = np.full(p.shape, 0.5 + k, np.float32), np.full(p.shape, 0.5 + k, np.float32)
-        values = [p.data.copy() for p in params]
+        values, state = [p.data.copy() for p in params], opt.state_dict()
         done = fresh()
         assert done is (not changed)
-        if not done:
+        if not done:                       # (nothing changed: the values, the moments, the counts)
             assert all(v.tobytes() == p.data.tobytes() for v, p in zip(values, params))
+            assert _same_state(state, opt.state_dict())
             opt.step()
         twin_opt.step()
         for p, twin in zip(params, twins):
