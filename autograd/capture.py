@@ -426,7 +426,8 @@ class Tape:
             self.signature.append((func.__func__, owner))
         text = ", ".join([self.value(a) for a in args] + [f"{k}={self.value(v)}" for k, v in kwargs.items()])
         call = f"{self.constant_quiet(func, getattr(func, '__name__', 'call'))}({text})"
-        if after_backward is not None and self.writes is not None and self.writes[1] == len(self.lines):
+        if (after_backward is not None and result is None and self.writes is not None
+                and self.writes[1] == len(self.lines)):
             # right after the .grad writes: where the replay gave every .grad anew (their if), the form that
             # trusts them; else (the writes' else) the call itself
             else_at, _, grads = self.writes
