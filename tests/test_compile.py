@@ -417,6 +417,20 @@ def test_the_optimiser_step_after_a_replayed_backward_sees_what_changed_since(ch
     assert step.replays >= 3
 
 
+def test_a_module_built_between_the_calls_does_not_keep_the_step_from_replaying():
+    """A module caches which parameter gives its dtype, keyed by a count of every module's structure: one built
+    elsewhere (a second model, another thread's) moves the count, not the step's modules' attributes, which the
+    check of a replay against the eager step compares."""
+    model, opt, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, y in batches(5):
+            compiled(x, y)
+            nn.Linear(3, 3)
+    assert (compiled.recordings, compiled.replays) == (2, 3)
+
+
 def _step_through(trainer, x, y):
     """The usual step on ``trainer.model`` and ``trainer.opt`` (a method of a trainer, or given one)."""
     trainer.opt.zero_grad()
