@@ -353,16 +353,21 @@ def test_a_change_to_the_model_records_again_and_trains_as_eager(change):
     assert step.recordings > 2 and step.replays > 2 + 2     # recorded again, then replayed again
 
 
-def test_a_module_switched_to_eval_and_back_between_calls_is_not_recorded_again():
-    """Only its count of changes moved (nn.fit's validation between epochs): its attributes are compared."""
-    model, opt, step = MODELS["BatchNorm (train), Dropout, Adam"](0)
+@pytest.mark.parametrize("name, between_calls", [
+    # only the modules' counts of changes moved (nn.fit's validation between epochs): their attributes are compared
+    ("BatchNorm (train), Dropout, Adam", lambda model: (model.eval(), model.train())),
+    # a module built elsewhere (a second model, another thread's) moves the count of every module's structure that
+    # keys each module's cache of its dtype source, not the step's modules' attributes
+    ("MLP, SGD", lambda model: nn.Linear(3, 3)),
+], ids=["a module switched to eval and back", "another module built"])
+def test_what_leaves_the_modules_as_they_were_between_calls_does_not_record_again(name, between_calls):
+    model, opt, step = MODELS[name](0)
     compiled = autograd.compile(step)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for x, y in batches(8):
             compiled(x, y)
-            model.eval()
-            model.train()
+            between_calls(model)
     assert (compiled.recordings, compiled.replays) == (2, 6)
 
 
@@ -415,20 +420,6 @@ def test_the_optimiser_step_after_a_replayed_backward_sees_what_changed_since(ch
     for k, (e, g) in enumerate(zip(*results, strict=True)):
         assert_same_bits(e, g, f"{change}: array {k}")
     assert step.replays >= 3
-
-
-def test_a_module_built_between_the_calls_does_not_keep_the_step_from_replaying():
-    """A module caches which parameter gives its dtype, keyed by a count of every module's structure: one built
-    elsewhere (a second model, another thread's) moves the count, not the step's modules' attributes, which the
-    check of a replay against the eager step compares."""
-    model, opt, step = MODELS["MLP, SGD"](0)
-    compiled = autograd.compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for x, y in batches(5):
-            compiled(x, y)
-            nn.Linear(3, 3)
-    assert (compiled.recordings, compiled.replays) == (2, 3)
 
 
 def _step_through(trainer, x, y):
