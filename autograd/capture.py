@@ -205,7 +205,7 @@ class Tape:
         self.bound = []                   # (path, object): see note_bindings
         self.replay = None
         self.verified = False             # True once a second recording did the same
-        self.writes = None                # (where the .grad writes' else is, where they end, the gradients)
+        self.writes = None                # (where the .grad writes end, the gradients they wrote)
 
     # the step's inputs and values
     def bind_argument(self, k, array):
@@ -266,12 +266,9 @@ class Tape:
             return self.read_numbers[name]
         return name
 
-    def replayed(self, func, *args, **kwargs):
-        """Call ``func`` with recording paused (its own work is the one call) and record the call."""
-        return self.call(func, args, kwargs)
-
     def call(self, func, args, kwargs, after_backward=None):
-        """:meth:`replayed` with the arguments as they came, and ``after_backward`` (see :func:`replayed_method`)."""
+        """Call ``func(*args, **kwargs)`` with recording paused (its own work is the one call) and record the call
+        (see :func:`replayed`; ``after_backward``: see :func:`replayed_method`)."""
         thread_modes.capture = None
         try:
             result = func(*args, **kwargs)
@@ -427,10 +424,11 @@ class Tape:
         text = ", ".join([self.value(a) for a in args] + [f"{k}={self.value(v)}" for k, v in kwargs.items()])
         call = f"{self.constant_quiet(func, getattr(func, '__name__', 'call'))}({text})"
         if (after_backward is not None and result is None and self.writes is not None
-                and self.writes[1] == len(self.lines)):
+                and self.writes[0] == len(self.lines)):
             # right after the .grad writes: where the replay gave every .grad anew (their if), the form that
-            # trusts them; else (the writes' else) the call itself
-            else_at, _, grads = self.writes
+            # trusts them; else (the writes' else, the line before their last) the call itself
+            end, grads = self.writes
+            else_at = end - 2
             fresh = after_backward(grads)
             if fresh is not None:
                 self.lines[else_at:else_at] = [
@@ -549,7 +547,7 @@ class Tape:
             self.lines.append("else:")
             call = "    " + call
         self.lines.append(call)
-        self.writes = (len(self.lines) - 2, len(self.lines), dict(finished)) if finished else None
+        self.writes = (len(self.lines), dict(finished)) if finished else None
         self.signature.append(len(finished))
         self.grads = {}
 

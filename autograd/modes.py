@@ -349,7 +349,7 @@ def replayed(func, *args, **kwargs):
     tape = thread_modes.capture if open_blocks.count else None
     if tape is None:
         return func(*args, **kwargs)
-    return tape.replayed(func, *args, **kwargs)
+    return tape.call(func, args, kwargs)
 
 
 def read_into_python(what):
