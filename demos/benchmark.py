@@ -245,14 +245,15 @@ from nn.init import aligned_copy
 
 __all__ = ["main", "load_data", "he_init", "labgrad_trainer", "epoch_labgrad", "epoch_numpy", "epoch_torch",
            "chain_labgrad", "chain_torch", "worker_state", "init_worker", "worker_info", "start_epoch", "train_paired",
-           "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch", "start_transforms",
-           "transform_results", "hvp_by_differences", "time_transform", "compare_transforms", "transforms_agree",
-           "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet", "complexnet_epoch",
-           "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference", "epochs_in_turn",
-           "report_epochs", "bench_complexnet", "epoch_gemm", "mlp_sanity", "bitwise_difference", "make_moons",
-           "moons_init", "moons_labgrad", "moons_micrograd", "count_nodes", "moons_difference", "bench_moons",
-           "conv_problem", "conv_labgrad", "conv_torch", "start_conv", "conv_results", "time_conv", "compare_conv",
-           "bench_conv", "load_cnn_data", "cnn_initial", "start_cnn", "cnn_epoch", "cnn_accuracy", "bench_cnn"]
+           "player_graph", "bench_player", "transform_problem", "transforms_labgrad", "transforms_torch",
+           "start_transforms", "transform_results", "hvp_by_differences", "time_transform", "compare_transforms",
+           "transforms_agree", "timed_in_turn", "bench_transforms", "load_complexnet_data", "start_complexnet",
+           "complexnet_epoch", "complexnet_accuracy", "complexnet_agree", "complexnet_compiled_difference",
+           "epochs_in_turn", "report_epochs", "bench_complexnet", "epoch_gemm", "mlp_sanity", "bitwise_difference",
+           "make_moons", "moons_init", "moons_labgrad", "moons_micrograd", "count_nodes", "moons_difference",
+           "bench_moons", "conv_problem", "conv_labgrad", "conv_torch", "start_conv", "conv_results", "time_conv",
+           "compare_conv", "bench_conv", "load_cnn_data", "cnn_initial", "start_cnn", "cnn_epoch", "cnn_accuracy",
+           "bench_cnn"]
 
 SIZES = (784, 256, 128, 10)
 DEFAULT_SIZES = SIZES               # b)'s targets for this net; another (--sizes) gets the tiny net's
