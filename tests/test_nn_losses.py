@@ -180,6 +180,20 @@ def test_cross_entropy_of_a_non_contiguous_input_with_any_integer_labels(label_d
     np.testing.assert_allclose(results[0][1], (softmax - np.eye(3)[labels.astype(np.int64)]) * scale, rtol=1e-12)
 
 
+@pytest.mark.parametrize("labels", [
+    np.array([0, 3], np.int64), np.array([-1, 0], np.int64), np.array([0, -(2 ** 63)], np.int64),
+    np.array([-128, 2], np.int8), np.array([2, 255], np.uint8), np.array([3, 0], np.int32),
+    np.array([0, 2 ** 63], np.uint64), np.array([2 ** 64 - 1, 0], np.uint64),
+    np.array([[0, 1, 2, 1], [1, 2, 0, 7]]),             # (N, d1) labels of (N, C, d1) scores
+], ids=lambda a: f"{a.dtype}-{a.ravel().tolist()}")
+def test_a_label_out_of_range_is_refused_in_every_integer_dtype(labels):
+    scores = np.zeros((2, 3) + labels.shape[1:])
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must be in \[0, 3\) for input of shape"):
+        F.cross_entropy(scores, labels)
+    within = np.clip(labels.astype(np.float64), 0, 2).astype(labels.dtype)
+    assert F.cross_entropy(scores, within).item() == pytest.approx(np.log(3))
+
+
 def test_nothing_produces_nan_under_detect_anomaly():
     from autograd import detect_anomaly
     with detect_anomaly():

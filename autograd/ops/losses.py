@@ -248,7 +248,7 @@ class SoftmaxCrossEntropy(Function):
     batched_jvp = True               # (not batched_backward: backward's scaling of g takes one row)
 
     def forward(self, z, labels=None, reduction="mean", weight=None, ignore_index=None, label_smoothing=None):
-        self.reduction, self.labels = reduction, labels
+        self.reduction = reduction
         n, c = z.shape
         # (the options come together, label_smoothing a number, or not at all: one test on the hot path)
         self._options = options = label_smoothing is not None
