@@ -18,7 +18,7 @@ What a replay trusts, and how it is made sure of:
 * the arguments: arrays and Tensors of the same shapes and dtypes (and the same one
   passed twice where it was: ``step(X, X)``), other arguments equal (a float to the
   bit); a different last-batch size records a second tape; checked on every call;
-* the modes (grad mode, anomaly detection), every leaf tensor the step read (the same
+* the calling thread's modes (grad mode, anomaly detection), every leaf tensor the step read (the same
   array, the same ``requires_grad``) and every module called in the step: every
   attribute the same object (its ``training`` flag, hyperparameters such as a dropout's
   ``p``, its parameters, buffers and submodules; a module's count of changes stands for
@@ -639,9 +639,10 @@ class Tape:
         costs, measured: see docs/performance.md)."""
         self.namespace.update(MISS=_MISS, ndarray=np.ndarray, open_blocks=open_blocks, thread_modes=thread_modes,
                               modes_key=_modes_key, value_key=_value_key, filled=self.filled)
-        modes = key[0]                    # (0 where no mode block was open: the usual call)
-        checks = ["not open_blocks.count" if not modes else "open_blocks.count and thread_modes.capture is None "
-                  f"and modes_key() == {self.constant_quiet(modes, 'modes')}"]
+        modes = key[0]                    # (0 for this thread's default modes: the usual call)
+        checks = [("(not open_blocks.count or thread_modes.capture is None and modes_key() == 0)" if not modes else
+                   "open_blocks.count and thread_modes.capture is None "
+                   f"and modes_key() == {self.constant_quiet(modes, 'modes')}")]
         arrays, replayed = [], []
         for k, a in enumerate(args):
             if isinstance(a, Tensor):         # (its array, checked and replayed on)
@@ -1030,9 +1031,19 @@ def _follow(path):
     return value if entry is _NO_KEY or value is None else _entry(value, entry)
 
 
+def _modes_of(modes):
+    return modes.grad_enabled, modes.anomaly, bool(modes.forward_levels)
+
+
+_DEFAULT_MODES = _modes_of(type(thread_modes))      # (the class's: what every thread starts with)
+
+
 def _modes_key():
-    """The modes a replay is keyed on, where some mode block is open (``open_blocks.count``)."""
-    return thread_modes.grad_enabled, thread_modes.anomaly, bool(thread_modes.forward_levels)
+    """The modes a replay is keyed on, where some mode block is open (``open_blocks.count``): 0, as where none is,
+    if this thread's are the defaults (another thread's block, its own step being recorded for one, does not give
+    this thread's calls tapes of their own)."""
+    modes = _modes_of(thread_modes)
+    return 0 if modes == _DEFAULT_MODES else modes
 
 
 def _value_key(value):

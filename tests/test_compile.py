@@ -7,6 +7,7 @@ by their bytes.
 """
 import collections
 import gc
+import threading
 import tracemalloc
 import warnings
 import weakref
@@ -684,6 +685,35 @@ def test_a_tape_keeps_no_optimiser_buffer_laid_out_again_since():
     assert "step_after_backward0()" in compiled.code
     gc.collect()
     assert moments() is None
+
+
+def test_a_mode_block_open_in_another_thread_does_not_record_the_step_again():
+    """Another thread's mode block (its own step being recorded, a ``no_grad()``) leaves this thread's modes as
+    they were: its calls are replayed from the tape recorded without it, through the tape's entry."""
+    _, _, step = MODELS["MLP, SGD"](0)
+    compiled = autograd.compile(step)
+    opened, release = threading.Event(), threading.Event()
+
+    def hold_a_block_open():
+        with autograd.no_grad():
+            opened.set()
+            release.wait(timeout=60)
+    x, y = next(batches(1))
+    for _ in range(3):                                # recorded, checked, replayed: no block open anywhere
+        compiled(x, y)
+    holder = threading.Thread(target=hold_a_block_open)
+    holder.start()
+    try:
+        opened.wait(timeout=60)
+        entry = compiled.entry
+        for _ in range(3):
+            compiled(x, y)
+            assert compiled.entry is entry            # (replayed through the entry, not keyed anew)
+    finally:
+        release.set()
+        holder.join()
+    compiled(x, y)
+    assert (compiled.recordings, compiled.replays, len(compiled.tapes)) == (2, 5, 1)
 
 
 def test_a_step_whose_guards_fail_on_every_call_runs_eagerly_with_a_warning():
