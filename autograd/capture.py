@@ -18,12 +18,12 @@ What a replay trusts, and how it is made sure of:
 * the arguments: arrays and Tensors of the same shapes and dtypes (and the same one
   passed twice where it was: ``step(X, X)``), other arguments equal (a float to the
   bit); a different last-batch size records a second tape; checked on every call;
-* the calling thread's modes (grad mode, anomaly detection), every leaf tensor the step read (the same
-  array, the same ``requires_grad``) and every module called in the step: every
-  attribute the same object (its ``training`` flag, hyperparameters such as a dropout's
-  ``p``, its parameters, buffers and submodules; a module's count of changes stands for
-  them, and where only the count moved, ``eval()`` then ``train()``, they are compared);
-  checked on every call (a guard that fails records again);
+* the calling thread's modes (grad mode, anomaly detection), every leaf tensor the
+  step read (the same array, the same ``requires_grad``) and every module called in
+  the step: every attribute the same object (its ``training`` flag, hyperparameters
+  such as a dropout's ``p``, its parameters, buffers and submodules; a module's count of
+  changes stands for them, and where only the count moved, ``eval()`` then ``train()``,
+  they are compared); checked on every call (a guard that fails records again);
 * the names through which the step reaches its modules, optimisers and leaf tensors: a
   global its code names, a variable of its closure, the instance of a bound method, or
   an entry or attribute of what those hold (``model``, ``state["opt"]``, ``self.opt``)
@@ -51,7 +51,10 @@ function: see :func:`read_into_python`) or sets ``.grad``, that uses an op which
 made itself, or anything else that makes the replay differ from the eager step, runs
 eagerly from then on with a
 :class:`CaptureWarning` that says what (and where, when it is a line of the step)
-(``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``).
+(``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``). So
+does, call by call, a step called where forward-mode levels are open (inside
+``autograd.forward_ad.dual_level`` or a forward-mode transform): a replay computes no
+tangents.
 
 What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
 outside itself (a closure's ``beta``, a schedule computed in Python) are recorded as
@@ -1040,8 +1043,8 @@ _DEFAULT_MODES = _modes_of(type(thread_modes))      # (the class's: what every t
 
 def _modes_key():
     """The modes a replay is keyed on, where some mode block is open (``open_blocks.count``): 0, as where none is,
-    if this thread's are the defaults (another thread's block, its own step being recorded for one, does not give
-    this thread's calls tapes of their own)."""
+    if this thread's are the defaults: another thread's block (its own step being recorded, say), or blocks of
+    this thread's that leave the defaults (``enable_grad()`` inside ``no_grad()``), give no tapes of their own."""
     modes = _modes_of(thread_modes)
     return 0 if modes == _DEFAULT_MODES else modes
 
@@ -1189,6 +1192,13 @@ class CompiledStep:
             args = positional
         if self.eager or (open_blocks.count and thread_modes.capture is not None):
             return self.fn(*args)         # (inside another step's recording: its ops are that step's to record)
+        if open_blocks.count and thread_modes.forward_levels:
+            what = ("forward-mode tangents are not replayed (a call inside autograd.forward_ad.dual_level or a "
+                    "forward-mode transform)")
+            if what not in self.said:     # (eagerly, said once: a replay would return values without tangents)
+                self.said.add(what)
+                self._give_up(what, None, args, key=None)
+            return self.fn(*args)
         key = self._key(args)
         if type(key) is str:              # arguments a replay cannot be guarded on: eager (said once)
             if key not in self.said:

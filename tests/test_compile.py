@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import autograd
+import autograd.forward_ad as fwd
 import nn
 import nn.functional as F
 from autograd import Function, Tensor
@@ -714,6 +715,32 @@ def test_a_mode_block_open_in_another_thread_does_not_record_the_step_again():
         holder.join()
     compiled(x, y)
     assert (compiled.recordings, compiled.replays, len(compiled.tapes)) == (2, 5, 1)
+
+
+@pytest.mark.parametrize("fullgraph", [False, True])
+def test_a_call_where_forward_mode_levels_are_open_runs_eagerly_with_its_tangents(fullgraph):
+    """A replay computes no tangents: inside ``dual_level`` a compiled step runs eagerly, after replays too, with
+    the eager step's values and tangents and one warning (``fullgraph=True``: refused)."""
+    layer = nn.Linear(3, 2, rng=0)
+    compiled = autograd.compile(lambda x: layer(x), fullgraph=fullgraph)
+    x = np.arange(12.0, dtype=np.float32).reshape(4, 3)
+    for _ in range(3):                                # recorded, checked, replayed
+        compiled(x)
+    with fwd.dual_level():
+        dual = fwd.make_dual(Tensor(x), Tensor(np.ones_like(x)))
+        expected = fwd.unpack_dual(layer(dual))
+        if fullgraph:
+            with pytest.raises(CaptureError, match="forward-mode tangents are not replayed"):
+                compiled(dual)
+            return
+        with pytest.warns(CaptureWarning, match="forward-mode tangents are not replayed") as caught:
+            got = [fwd.unpack_dual(compiled(dual)) for _ in range(3)]
+    assert len(caught) == 1
+    for primal, tangent in got:
+        assert_same_bits(expected.primal.data, primal.data, "value")
+        assert_same_bits(expected.tangent.data, tangent.data, "tangent")
+    compiled(x)
+    assert (compiled.recordings, compiled.replays) == (2, 2)
 
 
 def test_a_step_whose_guards_fail_on_every_call_runs_eagerly_with_a_warning():
