@@ -1158,7 +1158,7 @@ class CompiledStep:
         self.replays = self.recordings = 0
         self.code = ""
         self.eager = False                # set once the step cannot be captured at all
-        self.said = set()                 # the reasons for running eagerly already warned about
+        self.said = set()                 # the reasons for running eagerly already warned about (_said_once)
         self.misses = {}                  # key -> guard failures in a row
         self.signature = None             # fn's, once called with arguments by name
         self.plans = {}                   # (number of positional arguments, names) -> where the named ones go
@@ -1192,18 +1192,13 @@ class CompiledStep:
             args = positional
         if self.eager or (open_blocks.count and thread_modes.capture is not None):
             return self.fn(*args)         # (inside another step's recording: its ops are that step's to record)
-        if open_blocks.count and thread_modes.forward_levels:
-            what = ("forward-mode tangents are not replayed (a call inside autograd.forward_ad.dual_level or a "
-                    "forward-mode transform)")
-            if what not in self.said:     # (eagerly, said once: a replay would return values without tangents)
-                self.said.add(what)
-                self._give_up(what, None, args, key=None)
+        if open_blocks.count and thread_modes.forward_levels:     # (a replay would give values without tangents)
+            self._said_once("forward-mode tangents are not replayed (a call inside autograd.forward_ad.dual_level "
+                            "or a forward-mode transform)", args)
             return self.fn(*args)
         key = self._key(args)
-        if type(key) is str:              # arguments a replay cannot be guarded on: eager (said once)
-            if key not in self.said:
-                self.said.add(key)
-                self._give_up(key, None, args, key=None)
+        if type(key) is str:              # arguments a replay cannot be guarded on: eager
+            self._said_once(key, args)
             return self.fn(*args)
         state = self.tapes.get(key)
         if state is False:                # this key runs eagerly (said once)
@@ -1223,9 +1218,7 @@ class CompiledStep:
                               "p.data replaced, a module switched between train and eval?)", None, args, key=key)
                 return self.fn(*args)
         if len(self.tapes) >= MAX_TAPES and key not in self.tapes:
-            if "too many" not in self.said:
-                self.said.add("too many")
-                self._give_up(f"{MAX_TAPES} different argument shapes were recorded already", None, args)
+            self._said_once(f"{MAX_TAPES} different argument shapes were recorded already", args)
             return self.fn(*args)
         return self._record(key, args, first=None)      # (new, or a guard failed: record from scratch)
 
@@ -1247,9 +1240,7 @@ class CompiledStep:
             what = (f"it takes arguments by keyword only ({', '.join(bound.kwargs)}), which a replay is not keyed "
                     "on") if bound.kwargs else None
         if what is not None:
-            if what not in self.said:
-                self.said.add(what)
-                self._give_up(what, None, args, key=None)
+            self._said_once(what, args)
             return None
         names = list(self.signature.parameters)[len(args):len(bound.args)]
         self.plans[(len(args), tuple(kwargs))] = tuple((name, bound.arguments[name]) for name in names)
@@ -1333,6 +1324,12 @@ class CompiledStep:
         first.note_modules()
         self.code = first.code
         return result
+
+    def _said_once(self, what, args):
+        """Such calls run eagerly: a warning once for each reason (``fullgraph``: a CaptureError on every call)."""
+        if self.fullgraph or what not in self.said:
+            self.said.add(what)
+            self._give_up(what, None, args)
 
     def _give_up(self, what, where, args, every_key=False, key=None):
         shapes = ", ".join(str(a.shape) for a in args if isinstance(a, (Tensor, np.ndarray)))

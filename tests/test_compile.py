@@ -7,6 +7,7 @@ by their bytes.
 """
 import collections
 import gc
+import re
 import threading
 import tracemalloc
 import warnings
@@ -1032,6 +1033,39 @@ def test_fullgraph_raises_instead_of_falling_back():
     compiled = autograd.compile(step, fullgraph=True)
     with pytest.raises(CaptureError, match=r"compile: step cannot be replayed: \.item\(\)"):
         compiled(X[:8], Y[:8])
+
+
+def _scaled_sum(x, *, scale=1.0):
+    return (Tensor(x) * scale).sum()
+
+
+def _under_a_dual_level(compiled):
+    with fwd.dual_level():
+        return compiled(fwd.make_dual(Tensor(X[:4]), Tensor(np.ones_like(X[:4]))))
+
+
+def _one_shape_too_many(compiled):
+    for size in range(2, 2 + autograd.capture.MAX_TAPES):
+        compiled(X[:size])
+    return compiled(X[:40])
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda compiled: compiled(Tensor(X[:4], requires_grad=True)), "argument 0 is a tensor that requires grad"),
+    (lambda compiled: compiled(X[:4], scale=2.0), r"it takes arguments by keyword only \(scale\)"),
+    (_under_a_dual_level, "forward-mode tangents are not replayed"),
+    (_one_shape_too_many, "8 different argument shapes were recorded already"),
+], ids=["requires grad", "keyword only", "dual level", "too many shapes"])
+def test_a_call_run_eagerly_is_said_once_and_refused_every_time_with_fullgraph(call, says):
+    compiled = autograd.compile(_scaled_sum)
+    with pytest.warns(CaptureWarning, match=says) as caught:
+        call(compiled)
+        call(compiled)
+    assert sum(bool(re.search(says, str(w.message))) for w in caught) == 1
+    compiled = autograd.compile(_scaled_sum, fullgraph=True)
+    for _ in range(2):
+        with pytest.raises(CaptureError, match=says):
+            call(compiled)
 
 
 # --- what a user sees ---------------------------------------------------------------------
