@@ -50,11 +50,13 @@ function: see :func:`read_into_python`) or sets ``.grad``, that uses an op which
 ``capturable``, ``autograd.grad``, ``retain_grad``, that backpropagates into a tensor it
 made itself, or anything else that makes the replay differ from the eager step, runs
 eagerly from then on with a
-:class:`CaptureWarning` that says what (and where, when it is a line of the step)
-(``fullgraph=True`` raises :class:`CaptureError` instead, as ``torch.compile``). So
-does, call by call, a step called where forward-mode levels are open (inside
-``autograd.forward_ad.dual_level`` or a forward-mode transform): a replay computes no
-tangents.
+:class:`CaptureWarning` that says what (and where, when it is a line of the step).
+A call made where forward-mode levels are open (inside ``autograd.forward_ad.dual_level``
+or a forward-mode transform) runs eagerly too, that call only: a replay computes no
+tangents (warned once). ``fullgraph=True`` raises :class:`CaptureError` instead, as
+``torch.compile``: a call refused before it runs (its arguments, a dual level) does not
+run; a step found not capturable while it is recorded raises after that recording, which
+is the eager step, its updates made.
 
 What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
 outside itself (a closure's ``beta``, a schedule computed in Python) are recorded as
@@ -1044,7 +1046,8 @@ _DEFAULT_MODES = _modes_of(type(thread_modes))      # (the class's: what every t
 def _modes_key():
     """The modes a replay is keyed on, where some mode block is open (``open_blocks.count``): 0, as where none is,
     if this thread's are the defaults: another thread's block (its own step being recorded, say), or blocks of
-    this thread's that leave the defaults (``enable_grad()`` inside ``no_grad()``), give no tapes of their own."""
+    this thread's that leave its modes at the defaults (``enable_grad()`` inside ``no_grad()``), give no tapes of
+    their own."""
     modes = _modes_of(thread_modes)
     return 0 if modes == _DEFAULT_MODES else modes
 
@@ -1187,7 +1190,7 @@ class CompiledStep:
                 return result
         if kwargs:                        # (by name: placed where fn's parameters put them)
             positional = self._positional(args, kwargs)
-            if positional is None:        # (keyword-only parameters: eagerly, said once)
+            if positional is None:        # (keyword-only, or not to be placed: eagerly, said once)
                 return self.fn(*args, **kwargs)
             args = positional
         if self.eager or (open_blocks.count and thread_modes.capture is not None):
@@ -1225,7 +1228,7 @@ class CompiledStep:
     def _positional(self, args, kwargs):
         """``args`` and ``kwargs`` as the positional arguments of the same call of ``fn``, or None (said once: the
         call runs eagerly) where ``fn`` takes some by keyword only, or where its signature cannot place them (a
-        wrong call then raises ``fn``'s own TypeError)."""
+        wrong call then raises ``fn``'s own TypeError after the warning; with ``fullgraph``, the CaptureError)."""
         plan = self.plans.get((len(args), tuple(kwargs)))
         if plan is not None:              # (as the first such call placed them: each name, or its default)
             return args + tuple(kwargs[name] if name in kwargs else default for name, default in plan)
@@ -1326,7 +1329,9 @@ class CompiledStep:
         return result
 
     def _said_once(self, what, args):
-        """Such calls run eagerly: a warning once for each reason (``fullgraph``: a CaptureError on every call)."""
+        """Such calls run eagerly: a warning once for each reason (``fullgraph``: a CaptureError on every call).
+        The reason's text is what is remembered, so a reason that names an argument is said once per name; a
+        warning per call would drown a training loop."""
         if self.fullgraph or what not in self.said:
             self.said.add(what)
             self._give_up(what, None, args)
@@ -1362,7 +1367,9 @@ def compile(fn=None, *, fullgraph=False):
         ``step``, and return Tensors (the loss, the outputs), arrays or values.
     fullgraph : bool
         Raise :class:`CaptureError` for a step that cannot be captured, instead of
-        running it eagerly with a :class:`CaptureWarning` (as ``torch.compile``).
+        running it eagerly with a :class:`CaptureWarning` (as ``torch.compile``): on every
+        such call, before it runs where its arguments or modes refuse it, after the
+        recording (the eager step) where the step's own work does.
 
     Returns
     -------

@@ -249,7 +249,8 @@ def labels_in_range(labels, shape, op, ignore_index=None):
     n_classes = shape[1]
     flat = labels if labels.ndim == 1 else labels.ravel()
     # the extremes read at their argmax and argmin, which numpy runs as vectorised loops (its max and min are
-    # generic reductions: a max over the labels seen as uint64 cost a compiled tiny net's step 5 us more)
+    # generic reductions: a max over the labels seen as uint64 cost a compiled tiny net's step 2.5-5 us more than
+    # this, measured in the step)
     if flat.size and (flat[flat.argmax()] >= n_classes or flat[flat.argmin()] < 0):
         ignored = labels == ignore_index if ignore_index is not None else np.zeros(labels.shape, bool)
         outside = (labels < 0) | (labels >= n_classes)
