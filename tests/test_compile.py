@@ -689,7 +689,7 @@ def test_a_tape_keeps_no_optimiser_buffer_laid_out_again_since():
     assert moments() is None
 
 
-def test_a_mode_block_open_in_another_thread_does_not_record_the_step_again():
+def test_a_mode_block_open_in_another_thread_does_not_record_the_step_again(monkeypatch):
     """Another thread's mode block (its own step being recorded, a ``no_grad()``) leaves this thread's modes as
     they were: its calls are replayed from the tape recorded without it, through the tape's entry."""
     _, _, step = MODELS["MLP, SGD"](0)
@@ -707,13 +707,13 @@ def test_a_mode_block_open_in_another_thread_does_not_record_the_step_again():
     holder.start()
     try:
         assert opened.wait(timeout=60)
-        compiled._key = lambda args: pytest.fail("keyed anew: the tape's entry refused the call")
+        monkeypatch.setattr(compiled, "_key", lambda args: pytest.fail("keyed anew: the tape's entry refused it"))
         for _ in range(3):
             compiled(x, y)                            # (replayed through the entry, which a key never built)
     finally:
         release.set()
         holder.join()
-        del compiled._key
+        monkeypatch.undo()
     compiled(x, y)
     assert (compiled.recordings, compiled.replays, len(compiled.tapes)) == (2, 5, 1)
 
