@@ -8,8 +8,10 @@ gradient's reduction and accumulation, the ``.grad`` writes and the optimiser's
 update, in the order they ran) and writes it out as one Python function of plain
 statements, which later calls run instead: no Tensor, no graph, no walk. An op that
 declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3``,
-``g13 = g12 @ param2.T``); any other is called, a new op object on each replay as
-eagerly (``v6 = cross_entropy0.forward(v4, ...)``, ``r = cross_entropy0.backward(...)``).
+``g13 = g12 @ param2.T``); one that declares its ``residual_functions`` has them called
+(``v6, cross_entropy0 = cross_entropy_forward(v4, ...)``, ``r = cross_entropy_backward(cross_entropy0, g7)``);
+any other is called, a new op object on each replay as eagerly (``conv2d0 = new_op(...)``,
+``v6 = conv2d0.forward(...)``, ``r = conv2d0.backward(...)``).
 Each array of 64 KiB or more is deleted after its last use: a replay holds about as
 much memory as the eager step. ``step.code`` shows that function: backprop, written out.
 
@@ -100,6 +102,7 @@ import dis
 import functools
 import inspect
 import itertools
+import keyword
 import linecache
 import math
 import operator
@@ -372,21 +375,39 @@ class Tape:
             fn.replay_code = code, [self.array(name) for name in args], False
             self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], fn.replay_code[1])}")
             return
+        arguments = ", ".join([self.array(a) for a in args] + [f"{k}={self.value(v)}" for k, v in params.items()])
+        functions, _ = _stated_code(type(fn), "residual_functions")
+        if functions is not None:
+            # the op's two plain functions: its residuals a variable of the replay, no op object
+            if fn.residuals is None:
+                self.refuse(f"the op {fn.name!r} ({type(fn).__name__}) states residual_functions, but its forward "
+                            "left self.residuals None: a replay calls those functions, not its methods, so its "
+                            "forward must keep the residuals on every call")
+                return
+            forward_fn, backward_fn = functions
+            fn.replay_backward = self.own_name(backward_fn)
+            out = self.new_variable(data)
+            self.lines.append(f"{out}, {fn.replay_name} = {self.own_name(forward_fn)}({arguments})")
+            self.note_size(fn.replay_name, _nbytes(fn.residuals))
+            return
         # a new op object on every replay, as Function.apply makes one per call: what its forward saves for its
         # backward lives as long as the replay (not from one step to the next), and the recording's is let go
         inputs = self.constant_quiet(tuple(_Input(t.requires_grad) for t in inputs), fn.replay_name + "_inputs")
-        self.lines.append(f"{fn.replay_name} = new_op({self.class_name(type(fn))}, {inputs})")
-        self.note_size(fn.replay_name, sum(v.nbytes for v in vars(fn).values() if type(v) is np.ndarray))
-        call = f"{fn.replay_name}.forward({', '.join(self.array(a) for a in args)}"
-        call += "".join(f", {k}={self.value(v)}" for k, v in params.items()) + ")"
+        self.lines.append(f"{fn.replay_name} = new_op({self.own_name(type(fn))}, {inputs})")
+        self.note_size(fn.replay_name, _nbytes(list(vars(fn).values())))
+        call = f"{fn.replay_name}.forward({arguments})"
         out = self.new_variable(data)
         self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
 
-    def class_name(self, op_class):
-        """The name of ``op_class`` in the namespace: its own where free (``SoftmaxCrossEntropy``)."""
-        if self.namespace.setdefault(op_class.__name__, op_class) is op_class:
-            return op_class.__name__
-        return self.constant_quiet(op_class, op_class.__name__)
+    def own_name(self, obj):
+        """The name of ``obj`` (an op's class, a function) in the namespace: its own where free and unlike
+        the replay's own names (``SoftmaxCrossEntropy``, ``cross_entropy_forward``), else a constant's (a
+        lambda, a ``functools.partial``, a function named ``r`` or ``v3``)."""
+        name = getattr(obj, "__name__", "")
+        if (name.isidentifier() and not keyword.iskeyword(name) and name != "r" and not name[-1].isdigit()
+                and self.namespace.setdefault(name, obj) is obj):
+            return name
+        return self.constant_quiet(obj, name or "call")
 
     def helpers_of(self, op_class):
         """Put the functions ``op_class.array_code`` calls by name (``_sum_rows`` of the module of the class that
@@ -482,8 +503,11 @@ class Tape:
         self.returned = input_grads
         if hasattr(op, "replay_code"):       # written out: each input's gradient is written where passed
             return
-        inputs = ", ".join(self.value(p.data) for p in op.parents)
-        call = f"{op.replay_name}.backward({self.array(self.grads[out])}, {self.value(out.data)}, {inputs})"
+        if hasattr(op, "replay_backward"):   # the op's backward function, on the residuals its forward gave
+            call = f"{op.replay_backward}({op.replay_name}, {self.array(self.grads[out])})"
+        else:
+            inputs = ", ".join(self.value(p.data) for p in op.parents)
+            call = f"{op.replay_name}.backward({self.array(self.grads[out])}, {self.value(out.data)}, {inputs})"
         bare = type(returned) is not tuple and type(returned) is not list    # (one input's gradient, as the walk
         self.lines.append(f"r = ({call},)" if bare else f"r = {call}")          # takes it: PyTorch's rule too)
 
@@ -859,6 +883,13 @@ def _bitwise(a, b):
     return _same(a, b)
 
 
+def _nbytes(saved):
+    """The bytes of the arrays in ``saved`` (what an op saved, its residuals): an array, or those of a tuple or list."""
+    if type(saved) is np.ndarray:
+        return saved.nbytes
+    return sum(v.nbytes for v in saved if type(v) is np.ndarray) if isinstance(saved, (tuple, list)) else 0
+
+
 def _scalar(array):
     return array.ndim == 0 and array.dtype == np.float64
 
@@ -871,10 +902,11 @@ def _filled_in(code, operands, **names):
 
 
 def _stated_code(op_class, attribute):
-    """``(code, owner)``: ``op_class``'s ``scalar_code`` or ``array_code`` and the class that states it, where that
-    class also gives the ``forward`` and ``backward`` an op of ``op_class`` runs; ``(None, None)`` where a subclass
-    overrides either (a user's ``Tanh`` with a clipped gradient: the expressions describe its parent's methods, not
-    its own). (Not cached: it runs while a step is recorded, and a method may be patched between recordings.)"""
+    """``(code, owner)``: ``op_class``'s ``scalar_code``, ``array_code`` or ``residual_functions`` and the class that
+    states it, where that class also gives the ``forward`` and ``backward`` an op of ``op_class`` runs; ``(None,
+    None)`` where a subclass overrides either (a user's ``Tanh`` with a clipped gradient: the expressions describe
+    its parent's methods, not its own). (Not cached: it runs while a step is recorded, and a method may be patched
+    between recordings.)"""
     owner = next((klass for klass in op_class.__mro__ if attribute in vars(klass)), None)
     if owner is None or vars(owner)[attribute] is None:
         return None, None

@@ -257,6 +257,19 @@ class Function:
         ``backward`` compute, branches included (the compile check compares the two bit for
         bit, but only on the data of one call). A subclass that overrides ``forward`` or
         ``backward`` is called as usual, not written out with its parent's expressions.
+    residual_functions : tuple of two functions, or None
+        For ops that keep what ``backward`` needs: the op as two plain functions of arrays
+        (JAX's ``custom_vjp`` pair), ``forward_fn(*arrays, **params) -> (out, residuals)``
+        (``params`` as ``forward`` takes them; ``out`` an array, not the numpy scalar 0-d
+        arithmetic gives: ``np.asarray`` it) and ``backward_fn(residuals, g)``, which returns
+        what ``backward`` does (one gradient per input); the op's ``forward`` calls the first
+        and keeps the residuals in ``self.residuals`` on every call (a tuple of arrays and
+        values), its ``backward`` calls the second. A captured step calls them in place of a
+        new op object's methods (``v6, cross_entropy0 = cross_entropy_forward(v4, labels=v5,
+        reduction='mean')``), so any choice that depends on the data is theirs to make on each
+        call, and the methods must do what the functions do on any data (as for ``array_code``,
+        the compile check compares them on one call's data only). As for ``array_code``, a
+        subclass that overrides ``forward`` or ``backward`` is called as usual.
 
     How an op is shown, in the step table of :func:`autograd.trace.backward_steps` and in the
     pictures of :mod:`autograd.viz`, is stated here too, once per op:
@@ -272,6 +285,8 @@ class Function:
     capturable = False
     scalar_code = None
     array_code = None
+    residual_functions = None
+    residuals = None
     infix = False
     commutative = False
     elementwise = False
@@ -323,7 +338,7 @@ class Function:
     def params(self):
         """The op's non-tensor parameters (axis, slope, ...), for labels and reprs."""
         return {k: v for k, v in vars(self).items()
-                if k not in ("parents", "released", "seq") and not k.startswith("_")}
+                if k not in ("parents", "released", "seq", "residuals") and not k.startswith("_")}
 
     def forward(self, *arrays, **params):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")

@@ -28,7 +28,7 @@ from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax
 from autograd.modes import replayed
 from autograd.ops.activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                       selu, silu, softplus, softsign)
-from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_scores, class_targets, float_input,
+from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_scores, class_labels, float_input,
                                     float_target, reduced)
 from autograd.ops.conv import avg_pool2d, conv2d, max_pool2d
 from autograd.ops.elementwise import where
@@ -48,31 +48,51 @@ __all__ = [
 
 # --- dropout ----------------------------------------------------------------------------
 
+def dropout_forward(x, p=0.5, rng=None):
+    """:class:`DropoutFunction`'s forward as a plain function of arrays: ``(out, mask)``, the mask (0 or
+    ``1 / (1 - p)``) being what :func:`dropout_backward` needs. A step recorded by :func:`autograd.compile` calls
+    it again, so it draws a fresh mask from ``rng`` on every replay, as the eager step does.
+
+    >>> out, mask = dropout_forward(np.ones(4), p=0.5, rng=np.random.default_rng(0))
+    >>> out.tolist(), dropout_backward(mask, np.ones(4))[0].tolist()
+    ([2.0, 0.0, 0.0, 0.0], [2.0, 0.0, 0.0, 0.0])
+    """
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    if p == 1:
+        mask = np.zeros(x.shape, dtype)
+    else:       # kept with probability 1 - p, scaled by 1 / (1 - p): the expected value is x
+        mask = (as_rng(rng).random(x.shape) >= p) * np.asarray(1 / (1 - p), dtype)
+    return x * mask, mask
+
+
+def dropout_backward(mask, g):
+    """:class:`DropoutFunction`'s backward: ``g`` times the mask (d out/d x)."""
+    return (g * mask,)
+
+
 class DropoutFunction(Function):
     """Inverted dropout as one op: the mask is drawn in ``forward``, from the generator it is given.
 
     Drawn inside the op (not beside it), so a step captured by :func:`autograd.compile`
-    draws a fresh mask on every replay, as the eager step does.
+    draws a fresh mask on every replay, as the eager step does (it calls the op's
+    ``residual_functions``, :func:`dropout_forward` and :func:`dropout_backward`).
     """
     name = "dropout"
     trusted = True
     capturable = True
+    residual_functions = (dropout_forward, dropout_backward)
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, x, p=0.5, rng=None):
         self.p = p
-        dtype = x.dtype if x.dtype.kind == "f" else np.float64
-        if p == 1:
-            self._mask = np.zeros(x.shape, dtype)
-        else:       # kept with probability 1 - p, scaled by 1 / (1 - p): the expected value is x
-            self._mask = (as_rng(rng).random(x.shape) >= p) * np.asarray(1 / (1 - p), dtype)
-        return x * self._mask
+        out, self.residuals = dropout_forward(x, p, rng)
+        return out
 
     def backward(self, g, out, x):
-        return (g * self._mask,)                 # d out/d x = the mask
+        return dropout_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, x):
-        return dx * self._mask
+        return dx * self.residuals
 
 
 def dropout(x, p=0.5, training=True, rng=None):
@@ -114,14 +134,16 @@ def nll_loss(input, target, reduction="mean", *, weight=None, ignore_index=-100)
     name = "nll_loss"
     check_reduction(reduction, name)
     x = class_scores(input, name)
-    labels, ignored = class_targets(target, x, name, ignore_index)
+    labels = class_labels(target, x, name, ignore_index)
     weight = class_weight(weight, x, name)
     # -x[n, label, d1, ...] at each position; the indices (and weights) come from replayed(): a step recorded by
-    # autograd.compile computes its own batch's on every replay
-    ignore = None if ignored is None else int(ignore_index)
+    # autograd.compile computes its own batch's on every replay. With an ignore_index (PyTorch's default -100)
+    # the target weights are always applied, whether or not this batch ignores a sample: a branch on the labels
+    # would be taken once, on the batch a step is recorded on
+    ignore = None if ignore_index is None else int(ignore_index)
     picked = TakeAlongAxis.apply(x, indices=replayed(_label_indices, labels, ignore), axis=1)
     loss = -picked.reshape(labels.shape)
-    if weight is None and ignored is None:
+    if weight is None and ignore is None:
         return reduced(loss, reduction)
     target_weight = replayed(_target_weights, labels, ignore, weight, x.dtype)
     loss = where(replayed(np.not_equal, target_weight, 0), loss * target_weight, 0.0)   # (an ignored -inf: 0 too)

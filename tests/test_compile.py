@@ -6,6 +6,7 @@ returned value and, at the end, every parameter, buffer, gradient and optimiser 
 by their bytes.
 """
 import collections
+import functools
 import gc
 import re
 import threading
@@ -1006,6 +1007,40 @@ def test_bad_labels_are_refused_on_a_replay_as_eagerly():
     assert compiled.replays == 2                  # (the second, refused, before it changed anything)
 
 
+IGNORING_LOSSES = {                                 # a loss, and the label it ignores
+    "cross_entropy": (F.cross_entropy, -100),
+    "cross_entropy, ignore_index a class": (lambda z, y: F.cross_entropy(z, y, ignore_index=3), 3),
+    "cross_entropy with label smoothing": (lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1), -100),
+    "nll_loss": (lambda z, y: F.nll_loss(z.log_softmax(axis=1), y), -100),
+}
+
+
+@pytest.mark.parametrize("early, late", [(False, True), (True, False)],
+                         ids=["ignored from the 4th batch on", "ignored in the first 3 batches only"])
+@pytest.mark.parametrize("loss", IGNORING_LOSSES)
+def test_ignored_labels_that_come_or_go_after_the_recording_replay_as_eagerly(loss, early, late):
+    """Which samples a loss ignores is found on each batch, not on the one a step was recorded on (a replay
+    that took the first batch's branch read another row's score for label -100)."""
+    loss_fn, ignored = IGNORING_LOSSES[loss]
+
+    def labelled(n):
+        for i, (x, y) in enumerate(batches(n)):
+            y = y % 3                             # (classes 0-2 of 4: class 3 only where it is the ignored label)
+            if early if i < 3 else late:
+                y[:5] = ignored
+            yield x, y
+
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(*mlp())
+        opt = nn.SGD(model.parameters(), lr=0.1)
+        return model, opt, training_step(model, opt, loss_fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(build, 8, labelled)
+    assert compiled.replays == 6
+
+
 def test_a_compiled_step_called_inside_another_is_recorded_as_part_of_it():
     model, opt, step = MODELS["MLP, SGD"](1)
     inner = autograd.compile(step)
@@ -1078,15 +1113,16 @@ def test_the_code_is_the_step_written_out():
         compiled(x, y)
     code = compiled.code
     assert code.startswith("def replayed_step(a0, a1):")
-    # linear, relu and tanh written out (their array_code), the fused loss called; backprop newest op first
+    # linear, relu and tanh written out (their array_code), the fused loss as its two functions (no op object);
+    # backprop newest op first
     for line in ("zero_grad0(", "v1 = v0 @ param0 + param1", "v2 = np.maximum(v1, 0)", "v4 = np.tanh(v3)",
-                 "cross_entropy0 = new_op(SoftmaxCrossEntropy, ", "cross_entropy0.forward(v5",
-                 "r = cross_entropy0.backward(", "g10 = g9 @ param4.T",
+                 "v7, cross_entropy0 = cross_entropy_forward(v5, labels=v6, reduction='mean')",
+                 "r = cross_entropy_backward(cross_entropy0, g8)", "g10 = g9 @ param4.T",
                  "g13 = g10 * (1 - v4 * v4)", "g14 = g13 @ param2.T", "g18 = v0.swapaxes(-1, -2) @ g17",
                  "step_after_backward0()", "step0()"):
         assert line in code, line
-    assert "linear0(" not in code and "asarray(g" not in code
-    assert code.index("v5 = v4 @ param4") < code.index("cross_entropy0.backward(") < code.index("g18 = ")
+    assert "linear0(" not in code and "asarray(g" not in code and "new_op(" not in code
+    assert code.index("v5 = v4 @ param4") < code.index("cross_entropy_backward(") < code.index("g18 = ")
     # the update right after the gradients the replay gave anew (their if), the step itself otherwise
     lines = [line.strip() for line in code.splitlines()]
     at = lines.index("if not step_after_backward0():")
@@ -1135,6 +1171,80 @@ def test_an_op_whose_array_code_cannot_be_trusted_or_found_is_called(op):
             compiled(x, scale)
             np.testing.assert_array_equal(w.grad, expected)
     assert compiled.replays == 2
+
+
+def _scale_forward(a, factor=2.0, keep=True):
+    return a * factor, factor
+
+
+def _scale_backward(residuals, g):
+    return (g * residuals,)
+
+
+class Scale(autograd.Function):
+    """An op stating its residual functions; ``keep=False`` leaves its residuals None, which its functions cannot
+    replay."""
+    name = "scale"
+    capturable = True
+    residual_functions = (_scale_forward, _scale_backward)
+
+    def forward(self, a, factor=2.0, keep=True):
+        out, residuals = _scale_forward(a, factor)
+        self.residuals = residuals if keep else None
+        self.factor = factor
+        return out
+
+    def backward(self, g, out, a):
+        return (g * self.factor,)
+
+
+class ClippedScale(Scale):
+    """A subclass whose backward differs from the residual function it inherits."""
+
+    def backward(self, g, out, a):
+        return (np.clip(g * self.factor, -1, 1),)
+
+
+class UnnamedScale(Scale):
+    """Residual functions without a name of their own (a partial, a lambda); a bare gradient, as the walk takes."""
+    residual_functions = (functools.partial(_scale_forward), lambda residuals, g: g * residuals)
+
+    def backward(self, g, out, a):
+        return g * self.factor
+
+
+@pytest.mark.parametrize("op, keep, written", [
+    (Scale, True, ["v1, scale0 = _scale_forward(v0, factor=3.0, keep=True)", "r = _scale_backward(scale0, g4)"]),
+    (ClippedScale, True, ["scale0 = new_op(ClippedScale, "]),
+    (UnnamedScale, True, ["v1, scale0 = call0(v0, factor=3.0, keep=True)", "r = (lambda0(scale0, g4),)"]),
+    (Scale, False, None),
+], ids=["residual functions", "subclass overriding backward", "unnamed functions, a bare gradient",
+        "residuals left None: eager"])
+def test_an_op_with_residual_functions_is_replayed_through_them_where_they_describe_it(op, keep, written):
+    """The functions where the op's class states them; the op's methods where a subclass overrides one (the clip
+    shows from the first call: its parent's functions would not clip). A call that keeps no residuals cannot be
+    replayed through them: eager, said once."""
+    w = nn.Parameter(np.ones(3, np.float32))
+    model = nn.Module()
+    model.w = w
+
+    def step(x):
+        model.zero_grad()
+        op.apply(w * x, factor=3.0, keep=keep).sum().backward()
+    compiled = autograd.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            x = np.array([0.1, 0.2, 0.3], np.float32)
+            step(x)
+            expected = w.grad.copy()
+            compiled(x)
+            np.testing.assert_array_equal(w.grad, expected)
+    said = [str(w.message) for w in caught]
+    if written is None:
+        assert compiled.replays == 0 and len(said) == 1 and "left self.residuals None" in said[0]
+    else:
+        assert compiled.replays == 2 and not said and all(line in compiled.code for line in written)
 
 
 class PlainReLU(autograd.ops.elementwise.ReLUFunction):

@@ -31,7 +31,7 @@ from autograd.modes import carries_derivative, replayed
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
-           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels", "class_targets",
+           "single_axis", "REDUCTIONS", "float_input", "float_target", "class_scores", "class_labels",
            "labels_in_range", "check_reduction", "reduced"]
 
 #: PyTorch's argument name -> labgrad's (numpy's) name
@@ -205,22 +205,17 @@ def class_scores(x, op):
     return x
 
 
-def class_labels(target, x, op):
+def class_labels(target, x, op, ignore_index=None):
     """Integer class labels of shape (N,) (or (N, d1, ...)) in [0, C) for scores ``x`` of shape (N, C)
-    (or (N, C, d1, ...)), as an int64 array.
+    (or (N, C, d1, ...)), as an int64 array; labels equal to ``ignore_index`` are allowed too (PyTorch's).
+
+    Which samples are ignored is for the loss to find on each call (a step recorded by :func:`autograd.compile`
+    replays the loss, not a Python branch taken on the first batch's labels).
 
     >>> class_labels([2, 0], Tensor(np.zeros((2, 3))), "cross_entropy")
     array([2, 0])
-    """
-    return class_targets(target, x, op)[0]
-
-
-def class_targets(target, x, op, ignore_index=None):
-    """:func:`class_labels` where labels equal to ``ignore_index`` are allowed too (PyTorch's ``ignore_index``):
-    the labels (int64) and a bool mask of the ignored ones, or None where none is.
-
-    >>> class_targets([2, -100], Tensor(np.zeros((2, 3))), "nll_loss", ignore_index=-100)
-    (array([   2, -100]), array([False,  True]))
+    >>> class_labels([2, -100], Tensor(np.zeros((2, 3))), "nll_loss", ignore_index=-100)
+    array([   2, -100])
     """
     labels = target.data if isinstance(target, Tensor) else target
     if type(labels) is not np.ndarray:
@@ -236,11 +231,7 @@ def class_targets(target, x, op, ignore_index=None):
         raise ValueError(f"{op}: input of shape {shape} needs labels of shape {expected}, "
                          f"got {labels.shape}")
     # (the values are checked, and cast, again on every replay of a step captured by autograd.compile)
-    labels = replayed(labels_in_range, labels, shape, op, ignore_index)
-    ignored = None
-    if ignore_index is not None and ((labels == ignore_index).any() if labels.size else False):
-        ignored = labels == ignore_index          # (which samples are ignored: a new mask on each batch)
-    return labels, ignored
+    return replayed(labels_in_range, labels, shape, op, ignore_index)
 
 
 def labels_in_range(labels, shape, op, ignore_index=None):

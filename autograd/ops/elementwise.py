@@ -364,30 +364,52 @@ def relu(a):
     return ReLUFunction.apply(as_tensor(a))
 
 
+def leaky_relu_forward(a, negative_slope=0.01):
+    """:class:`LeakyReLUFunction`'s forward as a plain function of arrays: ``(out, (a, negative_slope))``, what
+    :func:`leaky_relu_backward` needs.
+
+    >>> out, residuals = leaky_relu_forward(np.array([-2.0, 3.0]), 0.1)
+    >>> out.tolist(), leaky_relu_backward(residuals, np.array([1.0, 1.0]))[0].tolist()
+    ([-0.2, 3.0], [0.1, 1.0])
+    """
+    if 0 < negative_slope <= 1:                   # then max(a, slope a) is a or slope a: no branches
+        out = np.maximum(a, a * negative_slope)
+    elif negative_slope == 0:                     # (inf * 0 is nan)
+        out = np.maximum(a, 0)
+    else:
+        out = np.where(a > 0, a, a * negative_slope)
+    return out, (a, negative_slope)
+
+
+def leaky_relu_backward(residuals, g):
+    """:class:`LeakyReLUFunction`'s backward: ``g`` times 1 where ``a > 0``, else the slope."""
+    a, negative_slope = residuals
+    # as a product with the slope-filled mask when g is finite (branch-free, like ReLUFunction's backward), else
+    # with np.where (0 * inf is nan)
+    if all_finite(g):
+        scale = (a > 0).astype(g.dtype)
+        scale *= 1 - negative_slope
+        scale += negative_slope
+        return (g * scale,)
+    return (np.where(a > 0, g, g * negative_slope),)
+
+
 class LeakyReLUFunction(Function):
-    """``a`` where positive, else ``negative_slope * a`` (drawn as ``leaky_relu``)."""
+    """``a`` where positive, else ``negative_slope * a`` (drawn as ``leaky_relu``); its work is done by
+    :func:`leaky_relu_forward` and :func:`leaky_relu_backward` (its ``residual_functions``)."""
     name = "leaky_relu"
     trusted = True
     capturable = True
+    residual_functions = (leaky_relu_forward, leaky_relu_backward)
     elementwise = batched_jvp = batched_backward = True
 
     def forward(self, a, negative_slope=0.01):
         self.negative_slope = negative_slope
-        if 0 < negative_slope <= 1:                   # then max(a, slope a) is a or slope a: no branches
-            return np.maximum(a, a * negative_slope)
-        if negative_slope == 0:                       # (inf * 0 is nan)
-            return np.maximum(a, 0)
-        return np.where(a > 0, a, a * negative_slope)
+        out, self.residuals = leaky_relu_forward(a, negative_slope)
+        return out
 
     def backward(self, g, out, a):
-        # 1 where a > 0, else the slope; as a product with the slope-filled mask when g is
-        # finite (branch-free, like ReLUFunction's backward), else with np.where (0 * inf is nan)
-        if all_finite(g):
-            scale = (a > 0).astype(g.dtype)
-            scale *= 1 - self.negative_slope
-            scale += self.negative_slope
-            return (g * scale,)
-        return (np.where(a > 0, g, g * self.negative_slope),)
+        return leaky_relu_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a):
         return np.where(a > 0, dx, dx * self.negative_slope)    # 1 where a > 0, else the slope

@@ -24,18 +24,22 @@ both rules take a batch of directions as they are; softmax cross-entropy's
 0.6342
 """
 
+import math
+
 import numpy as np
 
 from autograd.function import Function
 from autograd.checks import real_number
 from autograd.modes import replayed
-from autograd.ops.arguments import (check_reduction, class_scores, class_targets, float_input, float_target,
+from autograd.ops.arguments import (check_reduction, class_scores, class_labels, float_input, float_target,
                                     reduced)
 from autograd.ops.arrays import ones_vector, row_starts, shift_by_max
 from autograd.ops.elementwise import sigmoid, where
 from autograd.ops.reduce import SoftmaxFunction
 from autograd.tensor import Tensor
 
+# (the op functions, re-exported by autograd.ops; cross_entropy_forward and cross_entropy_backward work on
+# arrays: not ops)
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
 
 
@@ -227,6 +231,128 @@ def _broadcasts_to(shape, to):
         return False
 
 
+def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
+    """:class:`SoftmaxCrossEntropy`'s forward as a plain function of arrays: ``(loss, residuals)``, the residuals
+    being what :func:`cross_entropy_backward` needs.
+
+    ``z``: (N, C) scores; ``labels``: one per row of ``z``, integers in [0, C) or equal to ``ignore_index``
+    (checked by :func:`softmax_cross_entropy`, which calls the op; labels of (N, d1, ...) are flattened, for
+    scores (N, C, d1, ...) moved to rows); ``reduction``: ``"mean"``, ``"sum"`` or ``"none"``; PyTorch's
+    options: a class ``weight`` (C,) of ``z``'s dtype, ``ignore_index`` (None: none) and ``label_smoothing``.
+    Which samples are ignored is found here, on each call's labels: a step recorded by :func:`autograd.compile`
+    calls this function again, and a batch with ignored samples after one without takes the path it needs.
+
+    >>> z = np.array([[2.0, 0.0], [0.0, 0.0]])
+    >>> loss, residuals = cross_entropy_forward(z, np.array([0, 1]))
+    >>> round(float(loss), 4)
+    0.41
+    >>> cross_entropy_backward(residuals, np.array(1.0))[0].round(4).tolist()      # (softmax - one-hot) / N
+    [[-0.0596, 0.0596], [0.25, -0.25]]
+    """
+    n, c = z.shape
+    if labels.ndim != 1:
+        labels = labels.reshape(-1)
+    ignored = None
+    # is a sample ignored? The labels are in [0, C) or ignore_index, so one outside [0, C) is told by the labels'
+    # min or max, read at its argmin or argmax (a vectorised pass; a comparison of every label costs 5x that)
+    if ignore_index is not None and labels.size and (
+            labels[labels.argmin()] < 0 if ignore_index < 0 else
+            labels[labels.argmax()] >= c if ignore_index >= c else ignore_index in labels):
+        ignored = labels == ignore_index
+        labels = np.where(ignored, 0, labels)    # (any class: its row's target weight is 0)
+    # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
+    flat = labels + row_starts(n, c)
+    shifted, _ = shift_by_max(z, 1)
+    e = np.exp(shifted)
+    s = e @ ones_vector(c, e.dtype)              # each row's sum (BLAS: 2x numpy's sum over short rows)
+    probabilities = e / s[:, None]               # saved: backward needs softmax(z)
+    log_s = np.log(s)
+    losses = log_s - shifted.ravel()[flat]       # -log softmax(z)[label]
+    plain = weight is None and ignored is None and not label_smoothing      # (the training hot path)
+    if plain:
+        # (an empty batch's mean is 0 / 0, nan, and so is the scale of its empty gradient)
+        residuals = (probabilities, flat, reduction, n or math.nan, None)
+    else:
+        losses, target_weight = _with_options(losses, log_s, shifted, flat, weight, ignored, label_smoothing)
+        # the mean divides by sum w[label] over the samples that count (their number)
+        residuals = (probabilities, flat, reduction, target_weight.sum(),
+                     (target_weight, weight, ignored, label_smoothing))
+    if reduction == "none":
+        return losses, residuals
+    total = np.add.reduce(losses)
+    if reduction == "sum":
+        return np.asarray(total), residuals
+    if plain:
+        return np.asarray(total / n), residuals
+    with np.errstate(invalid="ignore", divide="ignore"):     # every target ignored: 0 / 0 = nan, as PyTorch
+        return np.asarray(total / residuals[3]), residuals
+
+
+def _with_options(losses, log_s, shifted, flat, weight, ignored, eps):
+    """The per-sample losses with class weights, ignored samples and label smoothing, and the target weight of
+    each sample (``w[label]``, 0 where ignored)."""
+    n, c = shifted.shape
+    eps = float(eps)
+    dtype = shifted.dtype.type
+    target_weight = np.ones(n, shifted.dtype) if weight is None else weight[flat - row_starts(n, c)]
+    if ignored is not None:
+        target_weight = np.where(ignored, 0, target_weight).astype(shifted.dtype)
+    with np.errstate(invalid="ignore"):
+        losses = np.where(target_weight != 0, target_weight * losses, 0) * dtype(1 - eps)
+        if eps:                                   # eps / C times -sum_c w_c log softmax(z)_c
+            w = np.ones(c, shifted.dtype) if weight is None else weight
+            smooth = w.sum() * log_s - shifted @ w
+            if ignored is not None:
+                smooth = np.where(ignored, 0, smooth)
+            losses = losses + dtype(eps / c) * smooth
+    return losses.astype(shifted.dtype, copy=False), target_weight
+
+
+def cross_entropy_backward(residuals, g, softmax=None):
+    """:class:`SoftmaxCrossEntropy`'s backward as a plain function: the gradient with respect to the scores, as
+    a one-element tuple, from :func:`cross_entropy_forward`'s ``residuals`` and the upstream gradient ``g``.
+
+    ``(softmax(z) - one_hot(label)) * g`` (divided by N for the mean); with the options ``(sum(q) softmax(z) -
+    q) * g`` for the target rows ``q``. ``softmax``: that of ``z`` as a Tensor, to compute the gradient
+    with ops (``create_graph``) instead of from the saved probabilities.
+    """
+    probabilities, flat, reduction, denominator, options = residuals
+    if reduction == "none":
+        g = g.reshape(-1, 1)
+    elif type(g) is np.ndarray:                  # 0-d: scaled as a Python number, no numpy call
+        g = float(g) / denominator if reduction == "mean" else float(g)
+    elif reduction == "mean":
+        g = g / float(denominator)
+    if softmax is None and options is None:
+        # (softmax - one_hot) * g without building the one-hot; C order, so ravel() is a view
+        d = np.multiply(probabilities, g, order="C")
+        d.ravel()[flat] -= g.ravel() if reduction == "none" else g
+        return (d,)
+    p = probabilities if softmax is None else softmax
+    targets, total = _target_rows(residuals)
+    return ((p * total - targets) * g if total is not None else (p - targets) * g,)
+
+
+def _target_rows(residuals):
+    """The target rows ``q`` of a cross-entropy call, as an array of its scores' shape and dtype, and their sums
+    (None: all 1, the one-hot labels), from its residuals (not from the caller's labels, which may change)."""
+    probabilities, flat, _, _, options = residuals
+    q = np.zeros(probabilities.shape, probabilities.dtype)
+    if options is None:
+        q.ravel()[flat] = 1
+        return q, None
+    target_weight, weight, ignored, eps = options
+    n, c = q.shape
+    q.ravel()[flat] = target_weight * (1 - eps)
+    if eps:
+        w = np.ones(c, q.dtype) if weight is None else weight
+        smooth = (eps / c) * w * np.ones((n, 1), q.dtype)
+        if ignored is not None:
+            smooth[ignored] = 0
+        q += smooth
+    return q, q.sum(axis=1, keepdims=True)
+
+
 class SoftmaxCrossEntropy(Function):
     """``-log softmax(z)[label]`` per sample, reduced, as one node; with PyTorch's options too.
 
@@ -239,124 +365,49 @@ class SoftmaxCrossEntropy(Function):
     becomes a target row ``q``: ``(1 - eps) w[label]`` at the label plus ``eps w[c] / C``
     at every class ``c`` (0 for an ignored sample), the loss ``-sum_c q_c log softmax(z)_c``
     and its derivative ``sum(q) softmax(z) - q``; the mean divides by the total weight
-    of the targets that count (``sum w[label]``, or their number), as PyTorch's. Without
-    options the plain path runs as before (its cost is measured: see the benchmark).
+    of the targets that count (``sum w[label]``, or their number), as PyTorch's.
+
+    The work is done by two plain functions, :func:`cross_entropy_forward` and
+    :func:`cross_entropy_backward` (the op's ``residual_functions``): a step recorded by
+    :func:`autograd.compile` calls them without an op object.
     """
     name = "cross_entropy"
     trusted = True
     capturable = True
+    residual_functions = (cross_entropy_forward, cross_entropy_backward)
     batched_jvp = True               # (not batched_backward: backward's scaling of g takes one row)
 
-    def forward(self, z, labels=None, reduction="mean", weight=None, ignore_index=None, label_smoothing=None):
-        self.reduction = reduction
-        n, c = z.shape
-        # (the options come together, label_smoothing a number, or not at all: one test on the hot path)
-        self._options = options = label_smoothing is not None
-        ignored = None
-        if options:
-            if labels.ndim != 1:                     # (N, d1, ...) labels of scores flattened to (N d1 ..., C)
-                labels = labels.reshape(-1)
-            if ignore_index is not None:             # (found here, from the labels: a recorded step replays it)
-                ignored = labels == ignore_index
-                if ignored.any():
-                    labels = np.where(ignored, 0, labels)   # (any class: its row's target weight is 0)
-                else:
-                    ignored = None
-            self.weight, self.ignored, self.label_smoothing = weight, ignored, label_smoothing
-        # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
-        self._flat = labels + row_starts(n, c)
-        shifted, _ = shift_by_max(z, 1)
-        e = np.exp(shifted)
-        s = e @ ones_vector(c, e.dtype)              # each row's sum (BLAS: 2x numpy's sum over short rows)
-        self.probabilities = e / s[:, None]          # saved: backward needs softmax(z)
-        log_s = np.log(s)
-        losses = log_s - shifted.ravel()[self._flat]  # -log softmax(z)[label]
-        if options:
-            losses = self._with_options(losses, log_s, shifted, weight, ignored, label_smoothing)
-        else:
-            self._denominator = n
-        if reduction == "none":
-            return losses
-        total = np.add.reduce(losses)
-        if reduction == "sum":
-            return total
-        if not options:
-            return total / n
-        with np.errstate(invalid="ignore", divide="ignore"):     # every target ignored: 0 / 0 = nan, as PyTorch
-            return total / self._denominator
-
-    def _with_options(self, losses, log_s, shifted, weight, ignored, eps):
-        """The per-sample losses with class weights, ignored samples and label smoothing; sets what
-        backward needs: the target weight of each sample and the mean's denominator."""
-        n, c = shifted.shape
-        eps = float(eps)
-        dtype = shifted.dtype.type
-        target_weight = np.ones(n, shifted.dtype) if weight is None else weight[self._flat - row_starts(n, c)]
-        if ignored is not None:
-            target_weight = np.where(ignored, 0, target_weight).astype(shifted.dtype)
-        self._target_weight = target_weight
-        self._denominator = target_weight.sum()       # sum w[label] over the samples that count (their number)
-        with np.errstate(invalid="ignore"):
-            losses = np.where(target_weight != 0, target_weight * losses, 0) * dtype(1 - eps)
-            if eps:                                   # eps / C times -sum_c w_c log softmax(z)_c
-                w = np.ones(c, shifted.dtype) if weight is None else weight
-                smooth = w.sum() * log_s - shifted @ w
-                if ignored is not None:
-                    smooth = np.where(ignored, 0, smooth)
-                losses = losses + dtype(eps / c) * smooth
-        return losses.astype(shifted.dtype, copy=False)
+    def forward(self, z, labels=None, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
+        self.reduction = reduction           # (shown in the op's repr)
+        out, self.residuals = cross_entropy_forward(z, labels, reduction, weight, ignore_index, label_smoothing)
+        return out
 
     def backward(self, g, out, z):
-        if self.reduction == "none":
-            g = g.reshape(-1, 1)
-        elif type(g) is np.ndarray:                  # 0-d: scaled as a Python number, no numpy call
-            g = float(g) / self._denominator if self.reduction == "mean" else float(g)
-        elif self.reduction == "mean":
-            g = g / float(self._denominator)
-        if isinstance(z, Tensor) or self._options:   # softmax as an op where z is a Tensor: differentiable again
-            p = SoftmaxFunction.apply(z, axis=1) if isinstance(z, Tensor) else self.probabilities
-            targets, total = self._targets(z)
-            return ((p * total - targets) * g if total is not None else (p - targets) * g,)
-        # (softmax - one_hot) * g without building the one-hot; C order, so ravel() is a view
-        d = np.multiply(self.probabilities, g, order="C")
-        d.ravel()[self._flat] -= g.ravel() if self.reduction == "none" else g
-        return (d,)
+        if not isinstance(z, Tensor):
+            return cross_entropy_backward(self.residuals, g)
+        # create_graph: z is a Tensor, and softmax an op of it, so that the gradient is differentiable again
+        return cross_entropy_backward(self.residuals, g, SoftmaxFunction.apply(z, axis=1))
 
     def jvp(self, i, dx, out, z):
         # d loss_k = sum over classes c of (softmax(z)_kc sum(q_k) - q_kc) dz_kc, then the reduction
         # (q: the one-hot labels without options); negative axes: dx may carry a batch axis in front
-        targets, total = self._targets(z)
+        _, _, reduction, denominator, _ = self.residuals
+        targets, total = _target_rows(self.residuals)
         p = SoftmaxFunction.apply(z, axis=1)
         per_sample = ((p * total - targets if total is not None else p - targets) * dx).sum(axis=-1)
-        if self.reduction == "none":
+        if reduction == "none":
             return per_sample
         total_change = per_sample.sum(axis=-1)
-        return total_change / float(self._denominator) if self.reduction == "mean" else total_change
-
-    def _targets(self, z):
-        """The target rows ``q`` as an array of ``z``'s shape and dtype, and their sums (None: all 1, the
-        one-hot labels). Built from ``_flat`` and the saved weights (ours: the caller's labels may change)."""
-        q = np.zeros(z.shape, z.dtype)
-        if not self._options:
-            q.ravel()[self._flat] = 1
-            return q, None
-        n, c = z.shape
-        eps = self.label_smoothing
-        q.ravel()[self._flat] = self._target_weight * (1 - eps)
-        if eps:
-            w = np.ones(c, q.dtype) if self.weight is None else self.weight
-            smooth = (eps / c) * w * np.ones((n, 1), q.dtype)
-            if self.ignored is not None:
-                smooth[self.ignored] = 0
-            q += smooth
-        return q, q.sum(axis=1, keepdims=True)
+        return total_change / float(denominator) if reduction == "mean" else total_change
 
     def describe(self):
-        parts = [f"reduction={self.reduction!r}"]
-        if self._options:
-            parts += (["weight"] if self.weight is not None else []) + (
-                ["ignore_index"] if self.ignored is not None else []) + (
-                [f"label_smoothing={self.label_smoothing!r}"] if self.label_smoothing else [])
+        _, _, reduction, _, options = self.residuals
+        parts = [f"reduction={reduction!r}"]
+        if options is not None:
+            _, weight, ignored, eps = options
+            parts += (["weight"] if weight is not None else []) + (
+                ["ignore_index"] if ignored is not None else []) + (
+                [f"label_smoothing={eps!r}"] if eps else [])
         return " ".join(parts)
 
 
@@ -381,18 +432,19 @@ def softmax_cross_entropy(input, target, reduction="mean", *, weight=None, ignor
     name = "cross_entropy"
     check_reduction(reduction, name)
     x = class_scores(input, name)
-    labels, ignored = class_targets(target, x, name, ignore_index)
-    if weight is None and ignored is None and not label_smoothing and x.data.ndim == 2:
-        return SoftmaxCrossEntropy.apply(x, labels=labels, reduction=reduction)    # (the training hot path)
-    weight = class_weight(weight, x, name)
+    labels = class_labels(target, x, name, ignore_index)
+    options = {}        # (given where not the defaults: the training hot path's call, and its replay, stay short)
+    if weight is not None:
+        options["weight"] = class_weight(weight, x, name)
+    if ignore_index != -100:
+        options["ignore_index"] = None if ignore_index is None else int(ignore_index)
     if label_smoothing != 0:
-        label_smoothing = real_number(label_smoothing, "label_smoothing", name, 0, 1)
+        options["label_smoothing"] = float(real_number(label_smoothing, "label_smoothing", name, 0, 1))
     positions = labels.shape
     if x.data.ndim > 2:                               # (N, C, d1, ...): one sample per position
         x = x.transpose((0,) + tuple(range(2, x.ndim)) + (1,)).reshape(-1, x.shape[1])
     # (labels of (N, d1, ...) are flattened inside the op, so that a step recorded by autograd.compile replays it)
-    loss = SoftmaxCrossEntropy.apply(x, labels=labels, reduction=reduction, weight=weight,
-                                     ignore_index=int(ignore_index), label_smoothing=float(label_smoothing))
+    loss = SoftmaxCrossEntropy.apply(x, labels=labels, reduction=reduction, **options)
     return loss.reshape(positions) if reduction == "none" and len(positions) > 1 else loss
 
 

@@ -39,64 +39,108 @@ def _channel_dot(a, b):
     return np.matmul(runs_a[:, :, None, :], runs_b[:, :, :, None]).reshape(runs[:2]).sum(axis=0)
 
 
+def batch_norm_forward(x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None,
+                       momentum=0.1):
+    """:class:`BatchNormFunction`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals
+    being what :func:`batch_norm_backward` needs (``x_hat``, ``1 / sigma``, the mean, the weight, the mode).
+
+    In training mode the running statistics (if given) are updated in place here, so that a step captured
+    by :func:`autograd.compile`, which calls this function again, updates them on every replay; in evaluation
+    mode they are copied (the residuals keep them, and a later training step updates them in place).
+
+    >>> out, residuals = batch_norm_forward(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> out.round(3).tolist(), batch_norm_backward(residuals, np.array([[1.0, 0.0], [0.0, 0.0]]))[0].tolist()
+    ([[-1.0, -1.0], [1.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]])
+    """
+    axes = (0,) + tuple(range(2, x.ndim))               # every axis but the channels
+    channel_shape = (1, -1) + (1,) * (x.ndim - 2)        # per-channel values broadcast over the rest
+    if training:
+        count = x.size // x.shape[1]
+        mean = (_channel_sum(x) / count).astype(x.dtype, copy=False)
+        centred = x - mean.reshape(channel_shape)
+        var = _channel_dot(centred, centred) / count        # (float32 for float16: it may pass 65,504)
+        _update_running(running_mean, running_var, mean, var, momentum, count)
+        mean = mean.reshape(channel_shape)
+    else:
+        mean = np.array(running_mean, x.dtype).reshape(channel_shape)
+        var = np.asarray(running_var, np.promote_types(x.dtype, np.float32))
+        centred = x - mean
+    inv_std = (1 / np.sqrt(var.reshape(channel_shape) + eps)).astype(x.dtype, copy=False)
+    centred *= inv_std
+    x_hat = centred                                      # saved: the backward's two factors
+    residuals = (x_hat, inv_std, mean, weight, training, eps)
+    if weight is None:
+        return x_hat, residuals
+    out = x_hat * weight.reshape(channel_shape)
+    out += bias.reshape(channel_shape)
+    return out, residuals
+
+
+def _update_running(running_mean, running_var, mean, var, momentum, n):
+    """``running = (1 - momentum) running + momentum batch``, with the unbiased variance (as PyTorch)."""
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1 - momentum
+        running_var += momentum * (n / (n - 1)) * var
+
+
+def batch_norm_backward(residuals, g):
+    """:class:`BatchNormFunction`'s backward on arrays, in few passes: the gradients of ``x`` (and of the weight
+    and bias where there are). With g_hat = g weight, mean(g_hat) = weight mean(g) and mean(g_hat x_hat) =
+    weight mean(g x_hat), the per-channel sums that are also the gradients of bias and weight, so dx = weight /
+    sigma (g - mean(g) - x_hat mean(g x_hat))."""
+    x_hat, inv_std, _, weight, training, _ = residuals
+    shape = inv_std.shape
+    scale = inv_std if weight is None else inv_std * weight.reshape(shape)
+    dw = _channel_dot(g, x_hat) if weight is not None or training else None
+    db = _channel_sum(g) if weight is not None or training else None
+    if not training:
+        dx = g * scale                                         # constant statistics: x_hat is affine in x
+    else:
+        count = g.size // g.shape[1]
+        dx = np.multiply(x_hat, (dw / count).reshape(shape))
+        np.subtract(g, dx, out=dx)
+        dx -= (db / count).reshape(shape)
+        dx *= scale
+    dtype = g.dtype                                            # (the sums were float32 for float16)
+    if weight is None:
+        return (dx.astype(dtype, copy=False),)
+    return dx.astype(dtype, copy=False), dw.astype(dtype, copy=False), db.astype(dtype, copy=False)
+
+
 class BatchNormFunction(Function):
     """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel (axis 1), drawn as ``batch_norm``.
 
     In training mode ``mean`` and ``var`` are the batch's own (biased) statistics, and
     so depend on ``x``; in evaluation mode they are the running statistics, constants.
+    The work on arrays is done by :func:`batch_norm_forward` and :func:`batch_norm_backward`
+    (the op's ``residual_functions``: a step recorded by :func:`autograd.compile` calls them
+    without an op object).
     """
     name = "batch_norm"
     trusted = True
     capturable = True
+    residual_functions = (batch_norm_forward, batch_norm_backward)
     batched_jvp = True
 
     def forward(self, x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None,
                 momentum=0.1):
-        """In training mode the running statistics (if given) are updated in place here, in the op, so that
-        a step captured by autograd.compile updates them on every replay; in evaluation mode they are
-        copied (the op keeps them for its backward, and a later training step updates them in place)."""
-        self.eps, self.training = eps, training
-        self._axes = (0,) + tuple(range(2, x.ndim))               # every axis but the channels
-        self._channel_shape = (1, -1) + (1,) * (x.ndim - 2)        # per-channel values broadcast over the rest
-        if training:
-            count = x.size // x.shape[1]
-            mean = (_channel_sum(x) / count).astype(x.dtype, copy=False)
-            centred = x - mean.reshape(self._channel_shape)
-            var = _channel_dot(centred, centred) / count        # (float32 for float16: it may pass 65,504)
-            self._update_running(running_mean, running_var, mean, var, momentum, count)
-            mean = mean.reshape(self._channel_shape)
-        else:
-            mean = np.array(running_mean, x.dtype).reshape(self._channel_shape)
-            var = np.asarray(running_var, np.promote_types(x.dtype, np.float32))
-            centred = x - mean
-        self._mean = mean
-        self._inv_std = (1 / np.sqrt(var.reshape(self._channel_shape) + eps)).astype(x.dtype, copy=False)
-        centred *= self._inv_std
-        self._x_hat = centred                                      # saved: the backward's two factors
-        if weight is None:
-            return self._x_hat
-        out = self._x_hat * weight.reshape(self._channel_shape)
-        out += bias.reshape(self._channel_shape)
+        self.eps, self.training = eps, training         # (shown in the op's repr)
+        out, self.residuals = batch_norm_forward(x, weight, bias, eps, training, running_mean, running_var,
+                                                 momentum)
         return out
-
-    @staticmethod
-    def _update_running(running_mean, running_var, mean, var, momentum, n):
-        """``running = (1 - momentum) running + momentum batch``, with the unbiased variance (as PyTorch)."""
-        if running_mean is not None:
-            running_mean *= 1 - momentum
-            running_mean += momentum * mean
-        if running_var is not None:
-            running_var *= 1 - momentum
-            running_var += momentum * (n / (n - 1)) * var
 
     def backward(self, g, out, x, weight=None, bias=None):
         if not isinstance(g, Tensor) and not isinstance(x, Tensor):
-            return self._backward_arrays(g, weight)
+            return batch_norm_backward(self.residuals, g)
+        # create_graph: the same rule with ops, on x_hat and 1 / sigma recomputed from x, differentiable again
         x_hat, inv_std = self._normalized(x)
-        axes = self._axes
+        axes = self._axes(x)
         dw = (g * x_hat).sum(axis=axes) if weight is not None else None      # d out/d weight = x_hat
         db = g.sum(axis=axes) if bias is not None else None                  # d out/d bias = 1
-        g_hat = g if weight is None else g * weight.reshape(self._channel_shape)   # d out/d x_hat = weight
+        g_hat = g if weight is None else g * weight.reshape(inv_std.shape)   # d out/d x_hat = weight
         if not self.training:
             dx = g_hat * inv_std                                   # constant statistics: x_hat is affine in x
         else:   # mean and var move with x: dx = (g_hat - mean(g_hat) - x_hat mean(g_hat x_hat)) / sigma
@@ -104,51 +148,38 @@ class BatchNormFunction(Function):
                   - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True)) * inv_std
         return (dx, dw, db) if weight is not None else (dx,)
 
-    def _backward_arrays(self, g, weight):
-        """The backward on arrays, in few passes: with g_hat = g weight, mean(g_hat) = weight mean(g) and
-        mean(g_hat x_hat) = weight mean(g x_hat), the per-channel sums that are also the gradients of bias and
-        weight, so dx = weight / sigma (g - mean(g) - x_hat mean(g x_hat))."""
-        x_hat, shape = self._x_hat, self._channel_shape
-        scale = self._inv_std if weight is None else self._inv_std * weight.reshape(shape)
-        dw = _channel_dot(g, x_hat) if weight is not None or self.training else None
-        db = _channel_sum(g) if weight is not None or self.training else None
-        if not self.training:
-            dx = g * scale                                         # constant statistics: x_hat is affine in x
-        else:
-            count = g.size // g.shape[1]
-            dx = np.multiply(x_hat, (dw / count).reshape(shape))
-            np.subtract(g, dx, out=dx)
-            dx -= (db / count).reshape(shape)
-            dx *= scale
-        dtype = g.dtype                                            # (the sums were float32 for float16)
-        if weight is None:
-            return (dx.astype(dtype, copy=False),)
-        return dx.astype(dtype, copy=False), dw.astype(dtype, copy=False), db.astype(dtype, copy=False)
-
     def jvp(self, i, dx, out, x, weight=None, bias=None):
         x_hat, inv_std = self._normalized(x)
+        channel_shape = self.residuals[1].shape
         if i > 0:                            # weight or bias: a per-channel tangent (after a batch axis, if any)
-            per_channel = dx.reshape(dx.shape[:-1] + self._channel_shape[1:] if dx.ndim == 1 else
-                                     dx.shape[:-1] + (1,) + self._channel_shape[1:])
+            per_channel = dx.reshape(dx.shape[:-1] + channel_shape[1:] if dx.ndim == 1 else
+                                     dx.shape[:-1] + (1,) + channel_shape[1:])
             return per_channel * x_hat if i == 1 else per_channel
-        axes = tuple(a - x.ndim for a in self._axes)             # negative: dx may carry a batch axis in front
+        axes = tuple(a - x.ndim for a in self._axes(x))           # negative: dx may carry a batch axis in front
         if self.training:                    # d x_hat = (dx - mean(dx) - x_hat mean(dx x_hat)) / sigma
             d_hat = (dx - dx.mean(axis=axes, keepdims=True)
                      - x_hat * (dx * x_hat).mean(axis=axes, keepdims=True)) * inv_std
         else:
             d_hat = dx * inv_std
-        return d_hat if weight is None else d_hat * weight.reshape(self._channel_shape)
+        return d_hat if weight is None else d_hat * weight.reshape(channel_shape)
+
+    @staticmethod
+    def _axes(x):
+        """Every axis of ``x`` but the channels (axis 1)."""
+        return (0,) + tuple(range(2, x.ndim))
 
     def _normalized(self, x):
         """``(x_hat, 1 / sigma)``: the forward's arrays, or, given a Tensor, the same recomputed from it
         with ops, so that the backward and jvp rules are differentiable again."""
+        x_hat, inv_std, mean, _, training, eps = self.residuals
         if not isinstance(x, Tensor):
-            return self._x_hat, self._inv_std
-        if not self.training:
-            return (x - self._mean) * self._inv_std, self._inv_std
-        mean = x.mean(axis=self._axes, keepdims=True)
-        d = x - mean
-        inv_std = ((d * d).mean(axis=self._axes, keepdims=True) + self.eps) ** -0.5
+            return x_hat, inv_std
+        if not training:
+            return (x - mean) * inv_std, inv_std
+        axes = self._axes(x)
+        x_mean = x.mean(axis=axes, keepdims=True)
+        d = x - x_mean
+        inv_std = ((d * d).mean(axis=axes, keepdims=True) + eps) ** -0.5
         return d * inv_std, inv_std
 
 
