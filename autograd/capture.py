@@ -401,11 +401,10 @@ class Tape:
 
     def own_name(self, obj):
         """The name of ``obj`` (an op's class, a function) in the namespace: its own where free and unlike
-        the replay's own names (``SoftmaxCrossEntropy``, ``cross_entropy_forward``), else a constant's (a
-        lambda, a ``functools.partial``, a function named ``r`` or ``v3``)."""
+        the names the generated code uses (``SoftmaxCrossEntropy``, ``cross_entropy_forward``), else a
+        constant's (a lambda, a ``functools.partial``, a function named ``r``, ``v3``, ``len`` or ``guards``)."""
         name = getattr(obj, "__name__", "")
-        if (name.isidentifier() and not keyword.iskeyword(name) and name != "r" and not name[-1].isdigit()
-                and self.namespace.setdefault(name, obj) is obj):
+        if _free_name(name) and self.namespace.setdefault(name, obj) is obj:
             return name
         return self.constant_quiet(obj, name or "call")
 
@@ -881,6 +880,21 @@ def _bitwise(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_bitwise(a[k], b[k]) for k in a)
     return _same(a, b)
+
+
+# the names the generated functions use besides the builtins, their variables (r, a0, v3, g7: a digit at the end)
+# and constants (a digit at the end too, or ``param0_tensor``): see Tape.entry_code and Tape.guard_code
+_GENERATED_NAMES = frozenset({"r", "guards", "entry", "filled", "MISS", "ndarray", "open_blocks", "thread_modes",
+                              "modes_key", "value_key", "attributes", "values_of", "chained", "follow", "counts",
+                              "held"})
+
+
+def _free_name(name):
+    """Whether a function or class may be put in a tape's namespace under its own ``name`` (if no other object
+    holds it there): an identifier the generated code does not use otherwise."""
+    return (name.isidentifier() and not keyword.iskeyword(name) and not name[-1].isdigit()
+            and name not in _GENERATED_NAMES and not hasattr(builtins, name)
+            and not name.endswith("_tensor") and not name.startswith("replayed_"))
 
 
 def _nbytes(saved):

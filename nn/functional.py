@@ -62,7 +62,7 @@ def dropout_forward(x, p=0.5, rng=None):
         mask = np.zeros(x.shape, dtype)
     else:       # kept with probability 1 - p, scaled by 1 / (1 - p): the expected value is x
         mask = (as_rng(rng).random(x.shape) >= p) * np.asarray(1 / (1 - p), dtype)
-    return x * mask, mask
+    return np.asarray(x * mask), mask         # (0-d arithmetic gives a numpy scalar)
 
 
 def dropout_backward(mask, g):
@@ -148,8 +148,10 @@ def nll_loss(input, target, reduction="mean", *, weight=None, ignore_index=-100)
     target_weight = replayed(_target_weights, labels, ignore, weight, x.dtype)
     loss = where(replayed(np.not_equal, target_weight, 0), loss * target_weight, 0.0)   # (an ignored -inf: 0 too)
     if reduction == "mean":
+        # sum / total weight, as the mean times N / total: the mean adds up float16 in float32 (a sum of a big
+        # batch in float16 overflows), and without weights or ignored samples the scale is 1, the plain mean
         with np.errstate(invalid="ignore", divide="ignore"):          # every label ignored: 0 / 0 = nan, as PyTorch
-            return loss.sum() / Tensor.wrap(replayed(_total, target_weight))
+            return loss.mean() * Tensor.wrap(replayed(_mean_scale, target_weight))
     return reduced(loss, reduction)
 
 
@@ -169,9 +171,11 @@ def _target_weights(labels, ignore_index, weight, dtype):
     return weight[np.where(counted != 0, labels, 0)] * counted
 
 
-def _total(weights):
-    """The sum of ``weights`` as a 0-d array (the denominator of a weighted mean)."""
-    return np.asarray(weights.sum())
+def _mean_scale(weights):
+    """``N / sum(weights)`` as a 0-d array of their dtype: the weighted mean is the mean of the weighted terms
+    times it (inf where every weight is 0: the mean is then nan, 0 / 0, as PyTorch's)."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(weights.size / weights.sum(dtype=np.float64), weights.dtype)
 
 
 def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):

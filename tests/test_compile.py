@@ -1213,13 +1213,25 @@ class UnnamedScale(Scale):
         return g * self.factor
 
 
+def _named(function, name):
+    function.__name__ = name
+    return function
+
+
+class BuiltinNamedScale(Scale):
+    """Residual functions named as what the generated code uses: a builtin, the guards."""
+    residual_functions = (_named(lambda a, factor=2.0, keep=True: (a * factor, factor), "len"),
+                          _named(lambda residuals, g: (g * residuals,), "guards"))
+
+
 @pytest.mark.parametrize("op, keep, written", [
     (Scale, True, ["v1, scale0 = _scale_forward(v0, factor=3.0, keep=True)", "r = _scale_backward(scale0, g4)"]),
     (ClippedScale, True, ["scale0 = new_op(ClippedScale, "]),
     (UnnamedScale, True, ["v1, scale0 = call0(v0, factor=3.0, keep=True)", "r = (lambda0(scale0, g4),)"]),
+    (BuiltinNamedScale, True, ["v1, scale0 = len0(v0, factor=3.0, keep=True)", "r = guards0(scale0, g4)"]),
     (Scale, False, None),
 ], ids=["residual functions", "subclass overriding backward", "unnamed functions, a bare gradient",
-        "residuals left None: eager"])
+        "functions named len and guards", "residuals left None: eager"])
 def test_an_op_with_residual_functions_is_replayed_through_them_where_they_describe_it(op, keep, written):
     """The functions where the op's class states them; the op's methods where a subclass overrides one (the clip
     shows from the first call: its parent's functions would not clip). A call that keeps no residuals cannot be
@@ -1245,6 +1257,32 @@ def test_an_op_with_residual_functions_is_replayed_through_them_where_they_descr
         assert compiled.replays == 0 and len(said) == 1 and "left self.residuals None" in said[0]
     else:
         assert compiled.replays == 2 and not said and all(line in compiled.code for line in written)
+
+
+ZERO_D_LAYERS = {"leaky ReLU": lambda: nn.LeakyReLU(0.1), "dropout": lambda: nn.Dropout(0.3, rng=np.random.default_rng(5))}
+
+
+@pytest.mark.parametrize("layer", ZERO_D_LAYERS)
+def test_a_0d_output_of_an_op_with_residual_functions_is_replayed_and_returned(layer):
+    """0-d arithmetic gives numpy scalars; the functions give arrays, as the op does eagerly."""
+    def build(seed):
+        w = nn.Parameter(np.array(0.5))
+        model = nn.Module()
+        model.w, model.act = w, ZERO_D_LAYERS[layer]()
+        opt = nn.SGD([w], lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            a = model.act(w * x)
+            loss = (a - y) * (a - y)
+            loss.backward()
+            opt.step()
+            return loss, a
+        return model, opt, step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(build, 6, lambda n: ((np.array(1.0 + i), np.array(0.25)) for i in range(n)))
+    assert compiled.replays == 4
 
 
 class PlainReLU(autograd.ops.elementwise.ReLUFunction):

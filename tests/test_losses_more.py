@@ -194,16 +194,30 @@ def test_second_order_keeps_its_own_copy_of_the_options():
 
 # --- PyTorch's edge cases ----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
-def test_every_target_ignored_gives_nan_for_the_mean_and_zero_for_the_sum(loss, recwarn):
+def test_every_target_ignored_gives_nan_for_the_mean_zero_for_the_sum_and_a_zero_gradient(loss, reduction, recwarn):
     fn = getattr(F, loss)
     x = Tensor(np.zeros((2, 3)), requires_grad=True)
     labels = np.array([-100, -100])
-    assert np.isnan(fn(x, labels).item())            # 0 / 0, as PyTorch
-    assert fn(x, labels, reduction="sum").item() == 0.0
-    fn(x, labels, reduction="sum").backward()
-    np.testing.assert_array_equal(x.grad, 0.0)
+    value = fn(x, labels, reduction=reduction)
+    assert np.isnan(value.item()) if reduction == "mean" else value.item() == 0.0     # (0 / 0, as PyTorch)
+    value.backward()
+    np.testing.assert_array_equal(x.grad, 0.0)       # (PyTorch's too: a batch that counts for nothing moves nothing)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_nll_loss_of_a_big_float16_batch_is_averaged_without_overflow():
+    """The mean of 32,768 positions adds up in float32, as numpy's mean of float16 does (their sum, about 75,000
+    in float16, would overflow its largest number, 65,504)."""
+    rng = np.random.default_rng(4)
+    log_p = np.log(rng.dirichlet(np.ones(10), (2, 128, 128))).transpose(0, 3, 1, 2)      # (N, C, d1, d2)
+    labels = rng.integers(0, 10, (2, 128, 128))
+    expected = F.nll_loss(log_p, labels).item()
+    for options in ({}, {"weight": np.linspace(0.5, 2.0, 10)}):
+        got = F.nll_loss(log_p.astype(np.float16), labels, **options).item()
+        want = F.nll_loss(log_p, labels, **options).item() if options else expected
+        assert np.isfinite(got) and got == pytest.approx(want, rel=2e-3)
 
 
 def test_ignored_samples_count_for_nothing():

@@ -378,7 +378,7 @@ def leaky_relu_forward(a, negative_slope=0.01):
         out = np.maximum(a, 0)
     else:
         out = np.where(a > 0, a, a * negative_slope)
-    return out, (a, negative_slope)
+    return np.asarray(out), (a, negative_slope)         # (0-d arithmetic gives a numpy scalar)
 
 
 def leaky_relu_backward(residuals, g):

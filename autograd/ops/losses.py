@@ -317,6 +317,9 @@ def cross_entropy_backward(residuals, g, softmax=None):
     with ops (``create_graph``) instead of from the saved probabilities.
     """
     probabilities, flat, reduction, denominator, options = residuals
+    if reduction == "mean" and options is not None and not denominator:
+        # nothing counts (every sample ignored): the loss is 0 / 0, nan, and its gradient 0, as PyTorch's
+        return (np.zeros(probabilities.shape, probabilities.dtype) if softmax is None else softmax * 0,)
     if reduction == "none":
         g = g.reshape(-1, 1)
     elif type(g) is np.ndarray:                  # 0-d: scaled as a Python number, no numpy call

@@ -48,11 +48,10 @@ def batch_norm_forward(x, weight=None, bias=None, eps=1e-5, training=True, runni
     by :func:`autograd.compile`, which calls this function again, updates them on every replay; in evaluation
     mode they are copied (the residuals keep them, and a later training step updates them in place).
 
-    >>> out, residuals = batch_norm_forward(np.array([[1.0, 10.0], [3.0, 30.0]]))
-    >>> out.round(3).tolist(), batch_norm_backward(residuals, np.array([[1.0, 0.0], [0.0, 0.0]]))[0].tolist()
-    ([[-1.0, -1.0], [1.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]])
+    >>> out, residuals = batch_norm_forward(np.array([[1.0], [2.0], [6.0]]))     # 3 samples of 1 channel
+    >>> out.round(3).tolist(), batch_norm_backward(residuals, np.array([[1.0], [0.0], [0.0]]))[0].round(3).tolist()
+    ([[-0.926], [-0.463], [1.389]], [[0.176], [-0.22], [0.044]])
     """
-    axes = (0,) + tuple(range(2, x.ndim))               # every axis but the channels
     channel_shape = (1, -1) + (1,) * (x.ndim - 2)        # per-channel values broadcast over the rest
     if training:
         count = x.size // x.shape[1]
