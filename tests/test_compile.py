@@ -1259,7 +1259,8 @@ def test_an_op_with_residual_functions_is_replayed_through_them_where_they_descr
         assert compiled.replays == 2 and not said and all(line in compiled.code for line in written)
 
 
-ZERO_D_LAYERS = {"leaky ReLU": lambda: nn.LeakyReLU(0.1), "dropout": lambda: nn.Dropout(0.3, rng=np.random.default_rng(5))}
+ZERO_D_LAYERS = {"leaky ReLU": lambda: nn.LeakyReLU(0.1),
+                 "dropout": lambda: nn.Dropout(0.3, rng=np.random.default_rng(5))}
 
 
 @pytest.mark.parametrize("layer", ZERO_D_LAYERS)
