@@ -174,7 +174,7 @@ def _target_weights(labels, ignore_index, weight, dtype):
 def _mean_scale(weights):
     """``N / sum(weights)`` as a 0-d array of their dtype: the weighted mean is the mean of the weighted terms
     times it (inf where every weight is 0: the mean is then nan, 0 / 0, as PyTorch's)."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(weights.size / weights.sum(dtype=np.float64), weights.dtype)
 
 

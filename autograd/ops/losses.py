@@ -318,7 +318,8 @@ def cross_entropy_backward(residuals, g, softmax=None):
     """
     probabilities, flat, reduction, denominator, options = residuals
     if reduction == "mean" and options is not None and not denominator:
-        # nothing counts (every sample ignored): the loss is 0 / 0, nan, and its gradient 0, as PyTorch's
+        # nothing counts (every sample ignored, or weighted 0): the loss is 0 / 0, nan, and its gradient 0, as
+        # PyTorch's for ignored samples
         return (np.zeros(probabilities.shape, probabilities.dtype) if softmax is None else softmax * 0,)
     if reduction == "none":
         g = g.reshape(-1, 1)
