@@ -126,7 +126,7 @@ class BatchNormFunction(Function):
 
     def forward(self, x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None,
                 momentum=0.1):
-        self.eps, self.training = eps, training         # (shown in the op's repr)
+        self.eps, self.training = eps, training         # (its repr shows them; the rules on Tensors read training)
         out, self.residuals = batch_norm_forward(x, weight, bias, eps, training, running_mean, running_var,
                                                  momentum)
         return out
