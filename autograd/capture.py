@@ -9,9 +9,10 @@ update, in the order they ran) and writes it out as one Python function of plain
 statements, which later calls run instead: no Tensor, no graph, no walk. An op that
 declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3``,
 ``g13 = g12 @ param2.T``); one that declares its ``residual_functions`` has them called
-(``v6, cross_entropy0 = cross_entropy_forward(v4, ...)``, ``r = cross_entropy_backward(cross_entropy0, g7)``);
-any other is called, a new op object on each replay as eagerly (``conv2d0 = new_op(...)``,
-``v6 = conv2d0.forward(...)``, ``r = conv2d0.backward(...)``).
+(``v6, cross_entropy0 = cross_entropy_forward(v4, ...)``, ``r = cross_entropy_backward(cross_entropy0, g7)``;
+a backward function that takes ``needs_input_grad`` is given the op's, as convolution's);
+any other is called, a new op object on each replay as eagerly (``pow0 = new_op(...)``,
+``v6 = pow0.forward(...)``, ``r = pow0.backward(...)``).
 Each array of 64 KiB or more is deleted after its last use: a replay holds about as
 much memory as the eager step. ``step.code`` shows that function: backprop, written out.
 
@@ -203,6 +204,7 @@ class Tape:
         self.stateful = {}                # id -> another object with state_dict() whose method the step calls
         self.generators = {}              # id -> a random source an op of the step draws from
         self.grads = {}                   # during a backward: tensor -> the variable of its gradient so far
+        self.ops = {}                     # id(op) -> how the replay does that recorded op (see _Replayed)
         self.counter = count()
         self.held_numbers = set()         # variables holding numpy scalars (0-d float64 steps), not arrays
         self.foreign = set()              # variables holding an array a user op returned as it is
@@ -362,18 +364,18 @@ class Tape:
                     self.params[id(t)] = (t, name)
             args.append(name)
         self.signature.append(type(fn))
-        fn.replay_name = self.fresh(fn.name)
+        replayed = self.ops[id(fn)] = _Replayed(self.fresh(fn.name))
         code, _ = _stated_code(type(fn), "scalar_code")
         if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
-            fn.replay_code = code, [self.number(name) for name in args], True      # (on numbers)
+            replayed.code = code, [self.number(name) for name in args], True      # (on numbers)
             out = self.new_variable(data)
-            self.lines.append(f"{out} = {_filled_in(code[0], fn.replay_code[1])}")
+            self.lines.append(f"{out} = {_filled_in(code[0], replayed.code[1])}")
             self.held_numbers.add(out)
             return
         code, owner = _stated_code(type(fn), "array_code")
         if code is not None and not params and data.ndim and self.helpers_of(owner):
-            fn.replay_code = code, [self.array(name) for name in args], False
-            self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], fn.replay_code[1])}")
+            replayed.code = code, [self.array(name) for name in args], False
+            self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], replayed.code[1])}")
             return
         arguments = ", ".join([self.array(a) for a in args] + [f"{k}={self.value(v)}" for k, v in params.items()])
         functions, _ = _stated_code(type(fn), "residual_functions")
@@ -385,17 +387,20 @@ class Tape:
                             "forward must keep the residuals on every call")
                 return
             forward_fn, backward_fn = functions
-            fn.replay_backward = self.own_name(backward_fn)
+            replayed.backward = self.own_name(backward_fn)
+            # (which inputs want a gradient, where the function asks: the same on every replay, since the guards
+            # keep each leaf's requires_grad and the arguments want none)
+            replayed.needs = _takes_needs_input_grad(backward_fn)
             out = self.new_variable(data)
-            self.lines.append(f"{out}, {fn.replay_name} = {self.own_name(forward_fn)}({arguments})")
-            self.note_size(fn.replay_name, _nbytes(fn.residuals))
+            self.lines.append(f"{out}, {replayed.name} = {self.own_name(forward_fn)}({arguments})")
+            self.note_size(replayed.name, _nbytes(fn.residuals))
             return
         # a new op object on every replay, as Function.apply makes one per call: what its forward saves for its
         # backward lives as long as the replay (not from one step to the next), and the recording's is let go
-        inputs = self.constant_quiet(tuple(_Input(t.requires_grad) for t in inputs), fn.replay_name + "_inputs")
-        self.lines.append(f"{fn.replay_name} = new_op({self.own_name(type(fn))}, {inputs})")
-        self.note_size(fn.replay_name, _nbytes(list(vars(fn).values())))
-        call = f"{fn.replay_name}.forward({arguments})"
+        inputs = self.constant_quiet(tuple(_Input(t.requires_grad) for t in inputs), replayed.name + "_inputs")
+        self.lines.append(f"{replayed.name} = new_op({self.own_name(type(fn))}, {inputs})")
+        self.note_size(replayed.name, _nbytes(list(vars(fn).values())))
+        call = f"{replayed.name}.forward({arguments})"
         out = self.new_variable(data)
         self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
 
@@ -500,13 +505,19 @@ class Tape:
         if self.refused is not None:       # (nothing more to write down)
             return
         self.returned = input_grads
-        if hasattr(op, "replay_code"):       # written out: each input's gradient is written where passed
+        replayed = self.ops.get(id(op))
+        if replayed is None:
+            self.refuse(f"the step backpropagates through an op ({op.name!r}) made before it ran (a graph kept with "
+                        "retain_graph): a replay repeats only what the step computes; compute that part in the step")
             return
-        if hasattr(op, "replay_backward"):   # the op's backward function, on the residuals its forward gave
-            call = f"{op.replay_backward}({op.replay_name}, {self.array(self.grads[out])})"
+        if replayed.code is not None:        # written out: each input's gradient is written where passed
+            return
+        if replayed.backward is not None:    # the op's backward function, on the residuals its forward gave
+            needs = f", needs_input_grad={op.needs_input_grad!r}" if replayed.needs else ""
+            call = f"{replayed.backward}({replayed.name}, {self.array(self.grads[out])}{needs})"
         else:
             inputs = ", ".join(self.value(p.data) for p in op.parents)
-            call = f"{op.replay_name}.backward({self.array(self.grads[out])}, {self.value(out.data)}, {inputs})"
+            call = f"{replayed.name}.backward({self.array(self.grads[out])}, {self.value(out.data)}, {inputs})"
         bare = type(returned) is not tuple and type(returned) is not list    # (one input's gradient, as the walk
         self.lines.append(f"r = ({call},)" if bare else f"r = {call}")          # takes it: PyTorch's rule too)
 
@@ -516,7 +527,7 @@ class Tape:
             return
         prev = self.grads.get(p)
         name = f"g{next(self.counter)}"
-        code, operands, on_numbers = getattr(op, "replay_code", (None, None, False))
+        code, operands, on_numbers = self.ops[id(op)].code or (None, None, False)
         if code is not None:                     # as the op's scalar_code or array_code says
             g = self.grads[out] if on_numbers else self.array(self.grads[out])
             expr = _filled_in(code[1 + k], operands, g=g, out=self.names[id(out.data)])
@@ -586,6 +597,7 @@ class Tape:
         (with ``build``: a recording made only to be compared with the first is not compiled)."""
         self.result_template, outputs = self._template(result)
         self.returned = self.writes = None    # (the last backward's gradients: not kept alive with the tape)
+        self.ops = {}
         if self.refused is not None:
             return
         self.lines.append(f"return ({''.join(self.array(o) + ', ' for o in outputs)})")
@@ -904,6 +916,14 @@ def _nbytes(saved):
     return sum(v.nbytes for v in saved if type(v) is np.ndarray) if isinstance(saved, (tuple, list)) else 0
 
 
+def _takes_needs_input_grad(backward_fn):
+    """Whether an op's ``backward_fn`` (of its ``residual_functions``) takes ``needs_input_grad``, by name."""
+    try:
+        return "needs_input_grad" in inspect.signature(backward_fn).parameters
+    except (TypeError, ValueError):       # (a callable without a signature to read: a builtin's)
+        return False
+
+
 def _scalar(array):
     return array.ndim == 0 and array.dtype == np.float64
 
@@ -963,6 +983,16 @@ def _template_of(code):
     """``code`` as a format string: ``"g * b"`` -> ``"{g} * {b}"`` (once per expression)."""
     code = code.replace("{", "{{").replace("}", "}}")
     return re.sub(r"\b(a|b|c|g|out)\b", r"{\1}", code)
+
+
+class _Replayed:
+    """How a replay does one recorded op: the name of its variable (its residuals, or its op object), and its
+    written-out ``code`` (``(expressions, operands, on_numbers)``) or the name of its ``backward`` function (and
+    whether that takes ``needs_input_grad``); kept by the tape, not on the op, whose attributes users see."""
+    __slots__ = ("name", "code", "backward", "needs")
+
+    def __init__(self, name):
+        self.name, self.code, self.backward, self.needs = name, None, None, False
 
 
 class _Input:

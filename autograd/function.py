@@ -262,9 +262,11 @@ class Function:
         (JAX's ``custom_vjp`` pair), ``forward_fn(*arrays, **params) -> (out, residuals)``
         (``params`` as ``forward`` takes them; ``out`` an array, not the numpy scalar 0-d
         arithmetic gives: ``np.asarray`` it) and ``backward_fn(residuals, g)``, which returns
-        what ``backward`` does (one gradient per input); the op's ``forward`` calls the first
-        and keeps the residuals in ``self.residuals`` on every call (a tuple of arrays and
-        values), its ``backward`` calls the second. A captured step calls them in place of a
+        what ``backward`` does (one gradient per input; one with a parameter named
+        ``needs_input_grad`` is given the op's, to skip the gradients no input wants, as
+        convolution's does); the op's ``forward`` calls the first and keeps the residuals in
+        ``self.residuals`` on every call (a tuple of arrays and values), its ``backward``
+        calls the second. A captured step calls them in place of a
         new op object's methods (``v6, cross_entropy0 = cross_entropy_forward(v4, labels=v5,
         reduction='mean')``), so any choice that depends on the data is theirs to make on each
         call, and the methods must do what the functions do on any data (as for ``array_code``,

@@ -116,9 +116,19 @@ MODELS = {
                  nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2, stride=1), nn.Conv2d(4, 4, 2, padding=1, groups=2),
                  nn.AvgPool2d(2), nn.Flatten(), nn.Linear(8, 4)],
         lambda p: nn.Adam(p, lr=1e-2)),
+    "Sigmoid, softmax, log_softmax, transposes, sum, mean, SGD": classifier(
+        lambda: [nn.Linear(6, 8), nn.Sigmoid(), nn.Linear(8, 4), _Normalised()], lambda p: nn.SGD(p, lr=0.1)),
     "MLP float64": classifier(lambda: [nn.Linear(6, 8, dtype=np.float64), nn.ReLU(), nn.Linear(8, 4, dtype=np.float64)],
                               lambda p: nn.SGD(p, lr=0.1)),
 }
+
+
+class _Normalised(nn.Module):
+    """Scores through the reductions and moves a loss may be written with (each replayed as its op's functions)."""
+
+    def forward(self, z):
+        scores = F.log_softmax(z.T, axis=0).T + F.softmax(z, axis=1).sum(axis=1, keepdims=True)
+        return scores - scores.mean(axis=1, keepdims=True)
 
 
 class _Image(nn.Module):
@@ -914,6 +924,42 @@ def test_what_cannot_be_replayed_runs_eagerly_with_a_warning_saying_what_and_whe
         assert_same_bits(e.data, g.data, name)
 
 
+def test_a_step_that_backpropagates_through_a_graph_made_before_it_runs_eagerly_with_a_warning():
+    """A replay repeats only what the step computes: the op made outside it is said, not a crash."""
+    w = nn.Parameter(np.ones(3))
+    doubled = w * 2                               # (before the step; its graph kept by retain_graph)
+
+    def step(x):
+        (doubled * x).sum().backward(retain_graph=True)
+    compiled = autograd.compile(step)
+    with pytest.warns(CaptureWarning, match=r"backpropagates through an op \('\*'\) made before it ran"):
+        for _ in range(4):
+            compiled(np.ones(3))
+    assert compiled.replays == 0 and w.grad.tolist() == [8.0, 8.0, 8.0]
+
+
+def _ops_of(t):
+    """The ops of ``t``'s graph, newest first."""
+    ops, stack = [], [t]
+    while stack:
+        t = stack.pop()
+        if t.op is not None and all(op is not t.op for op in ops):
+            ops.append(t.op)
+            stack.extend(t.op.parents)
+    return ops
+
+
+def test_the_ops_a_recording_ran_show_users_what_an_eager_step_shows():
+    """The recording's bookkeeping is the tape's, not the ops': the recorded call's loss has the eager graph's
+    parameters and labels (what reprs, tables and pictures show)."""
+    _, _, eager = MODELS["Sigmoid, softmax, log_softmax, transposes, sum, mean, SGD"](0)
+    _, _, step = MODELS["Sigmoid, softmax, log_softmax, transposes, sum, mean, SGD"](0)
+    x, y = next(batches(1))
+    recorded, expected = autograd.compile(step)(x, y)[0], eager(x, y)[0]
+    shown = [[(repr(op), op.params, op.describe()) for op in _ops_of(loss)] for loss in (recorded, expected)]
+    assert len(shown[0]) > 10 and shown[0] == shown[1]
+
+
 def test_a_manual_update_on_data_is_refused():
     build = _training(lambda model, x, y, rng: (F.cross_entropy(model(x), y), None), manual_update=True)
     eager_model, _, eager_step = build(1)
@@ -1284,6 +1330,99 @@ def test_a_0d_output_of_an_op_with_residual_functions_is_replayed_and_returned(l
         warnings.simplefilter("error")
         compiled = run_both(build, 6, lambda n: ((np.array(1.0 + i), np.array(0.25)) for i in range(n)))
     assert compiled.replays == 4
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_replay_makes_no_op_object(name):
+    """Every op of the models here is written out (array_code) or called through its two functions
+    (residual_functions, convolution, pooling and reshapes included): a replay makes no Function object."""
+    _, _, step = MODELS[name](0)
+    compiled = autograd.compile(step)
+    for x, y in batches(3):
+        compiled(x, y)
+    assert compiled.replays == 1 and "new_op" not in compiled.code
+
+
+BINARY_LOSSES = {
+    "binary cross-entropy of a sigmoid": lambda out, t: F.binary_cross_entropy(F.sigmoid(out), t),
+    "with logits and pos_weight": lambda out, t: F.binary_cross_entropy_with_logits(
+        out, t, pos_weight=np.array([2.0], np.float32)),
+}
+
+
+@pytest.mark.parametrize("loss", BINARY_LOSSES)
+def test_a_binary_classifier_replays_bit_for_bit_with_no_op_object(loss):
+    """The binary lab's step (a sigmoid and binary cross-entropy, or the loss from the logits): written out or
+    called as functions, the targets' gradient skipped as eagerly (they want none)."""
+    def build(seed):
+        autograd.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 1))
+        opt = nn.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, t):
+            opt.zero_grad()
+            value = BINARY_LOSSES[loss](model(x), t)
+            value.backward()
+            opt.step()
+            return value
+        return model, opt, step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = run_both(build, 20, lambda n: ((x, (y % 2).astype(np.float32)[:, None]) for x, y in batches(n)))
+    assert compiled.replays == 18 and "new_op" not in compiled.code
+    assert "needs_input_grad=(True, False))" in compiled.code
+
+
+ASKED = []          # what _product_backward was told, call by call
+
+
+def _product_forward(a, b):
+    return a * b, (a, b)
+
+
+def _product_backward(residuals, g, needs_input_grad=(True, True)):
+    ASKED.append(needs_input_grad)
+    a, b = residuals
+    return (g * b if needs_input_grad[0] else None, g * a if needs_input_grad[1] else None)
+
+
+class Product(autograd.Function):
+    """``a * b`` as two functions, the backward told which inputs want a gradient."""
+    name = "product"
+    capturable = True
+    residual_functions = (_product_forward, _product_backward)
+
+    def forward(self, a, b):
+        out, self.residuals = _product_forward(a, b)
+        return out
+
+    def backward(self, g, out, a, b):
+        return _product_backward(self.residuals, g, self.needs_input_grad)
+
+
+@pytest.mark.parametrize("wanted", [(False, True), (True, False)], ids=["the weight's", "the input's"])
+def test_a_backward_function_that_asks_which_inputs_want_a_gradient_is_told_as_eagerly(wanted):
+    """A ``backward_fn`` with a ``needs_input_grad`` parameter is given the op's on every replay, as the eager
+    backward is (convolution's skips its costliest pass so: the CNN's first layer's input gradient)."""
+    x, w = Tensor(np.ones(3), requires_grad=wanted[0]), nn.Parameter(np.full(3, 2.0), requires_grad=wanted[1])
+
+    def step():
+        Product.apply(x, w).sum().backward()
+    compiled = autograd.compile(step)
+    ASKED.clear()
+    for _ in range(4):
+        compiled()
+    assert compiled.replays == 2 and ASKED == [wanted] * 5      # (eager, the check's replay and eager, 2 replays)
+
+
+def test_the_first_convolution_of_a_replay_makes_no_input_gradient():
+    """Its input, the images, wants none; its bias and weight do."""
+    _, _, step = MODELS["CNN: Conv2d, BatchNorm2d, MaxPool2d, AvgPool2d, Adam"](0)
+    compiled = autograd.compile(step)
+    for x, y in batches(3):
+        compiled(x, y)
+    first = [line for line in compiled.code.splitlines() if "conv2d_backward(conv2d0," in line]
+    assert len(first) == 1 and first[0].endswith("needs_input_grad=(False, True, True))")
 
 
 class PlainReLU(autograd.ops.elementwise.ReLUFunction):

@@ -53,7 +53,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from autograd.checks import int_pair, positive_int
 from autograd.function import Function
-from autograd.ops.arrays import all_finite, values
+from autograd.ops.arrays import all_finite
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
@@ -402,18 +402,50 @@ def _channels_into_batch(t, b):
 
 # --- convolution -------------------------------------------------------------------------------
 
+def conv2d_forward(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """:class:`Conv2dFunction`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals
+    (the im2col columns, the input's shape, the weight, whether there is a bias, the geometry) being what
+    :func:`conv2d_backward` needs.
+
+    >>> x, w = np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
+    >>> out, residuals = conv2d_forward(x, w)
+    >>> out.tolist()
+    [[[[8.0, 12.0], [20.0, 24.0]]]]
+    >>> conv2d_backward(residuals, np.ones_like(out))[0].tolist()    # how many windows each pixel is in
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
+    out, columns = _conv_array(x, weight, bias, stride, padding, dilation, groups)
+    return out, (columns, x.shape, weight, bias is not None, (stride, padding, dilation, groups))
+
+
+def conv2d_backward(residuals, g, needs_input_grad=(True, True, True)):
+    """:class:`Conv2dFunction`'s backward as a plain function: the gradients of ``x``, ``weight`` (and ``bias``
+    where there is one) from :func:`conv2d_forward`'s ``residuals`` and the upstream gradient ``g``. Those of
+    ``x`` and ``weight`` are None where ``needs_input_grad`` says that input wants none (the input's gradient is
+    the costliest pass: a first layer skips it); the bias's, a sum, is always made."""
+    columns, x_shape, weight, has_bias, (stride, padding, dilation, groups) = residuals
+    need_x, need_w = needs_input_grad[:2]
+    dx = _input_grad_array(g, weight, x_shape, stride, padding, dilation, groups) if need_x else None
+    dw = _weight_grad_array(columns, g, weight.shape, groups) if need_w else None
+    return (dx, dw, g.sum(axis=(0, 2, 3))) if has_bias else (dx, dw)
+
+
 class Conv2dFunction(Function):
     """The 2-d convolution (cross-correlation, as PyTorch's) of ``x`` (N, C, H, W) with ``weight``
-    (O, C / groups, kh, kw), plus ``bias`` (O,); drawn as ``conv2d`` with its kernel and stride."""
+    (O, C / groups, kh, kw), plus ``bias`` (O,); drawn as ``conv2d`` with its kernel and stride.
+
+    The work on arrays is done by :func:`conv2d_forward` and :func:`conv2d_backward` (the op's
+    ``residual_functions``): a step recorded by :func:`autograd.compile` calls them without an op object."""
     name = "conv2d"
     trusted = True
     capturable = True
     batched_jvp = True
+    residual_functions = (conv2d_forward, conv2d_backward)
 
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         self.kernel_size, self.stride, self.padding, self.dilation, self.groups = (
             weight.shape[2:], stride, padding, dilation, groups)
-        out, self._columns = _conv_array(x, weight, bias, stride, padding, dilation, groups)
+        out, self.residuals = conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
         return out
 
     def geometry(self):
@@ -424,15 +456,14 @@ class Conv2dFunction(Function):
         return _label(self.kernel_size, self.stride, self.padding, self.dilation, self.groups)
 
     def backward(self, g, out, x, weight, bias=None):
+        if not isinstance(g, Tensor):
+            return conv2d_backward(self.residuals, g, self.needs_input_grad)
+        # create_graph: the gradients as ops, differentiable again (the bias's made first: the order of the
+        # ops is the order in which a second backward adds up their gradients of g)
         need_x, need_w = self.needs_input_grad[:2]
         db = g.sum(axis=(0, 2, 3)) if bias is not None else None
-        if isinstance(g, Tensor):             # create_graph: the gradients as ops, differentiable again
-            dx = Conv2dInputGrad.apply(g, weight, x_shape=x.shape, **self.geometry()) if need_x else None
-            dw = Conv2dWeightGrad.apply(x, g, weight_shape=weight.shape, **self.geometry()) if need_w else None
-        else:
-            dx = _input_grad_array(g, weight, x.shape, self.stride, self.padding, self.dilation,
-                                   self.groups) if need_x else None
-            dw = _weight_grad_array(self._columns, g, weight.shape, self.groups) if need_w else None
+        dx = Conv2dInputGrad.apply(g, weight, x_shape=x.shape, **self.geometry()) if need_x else None
+        dw = Conv2dWeightGrad.apply(x, g, weight_shape=weight.shape, **self.geometry()) if need_w else None
         return (dx, dw, db) if bias is not None else (dx, dw)
 
     def jvp(self, i, dx, out, x, weight, bias=None):
@@ -626,52 +657,78 @@ def _pool_arguments(op, input, kernel_size, stride, padding):
     return x, single, dict(kernel_size=kernel, stride=stride, padding=padding)
 
 
+def max_pool2d_forward(x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), choice=None):
+    """:class:`MaxPool2dFunction`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals
+    being what :func:`max_pool2d_backward` needs (``x``, ``out``, the offsets the maxima came from where the
+    forward found them, the geometry).
+
+    >>> x = np.array([[[[1.0, 5.0], [3.0, 2.0]]]])
+    >>> out, residuals = max_pool2d_forward(x, (2, 2), (2, 2))
+    >>> out.tolist(), max_pool2d_backward(residuals, np.ones_like(out))[0].tolist()
+    ([[[[5.0]]]], [[[[0.0, 1.0], [0.0, 0.0]]]])
+    """
+    if choice is not None:                    # (given: a gather there)
+        out = _gather_array(x, choice, kernel_size, stride, padding)
+    else:
+        tiles = _tiles(x, kernel_size, stride, padding)
+        if tiles is not None:                 # (the offsets are found by the backward, where needed)
+            out = _tiled_max(tiles)
+        else:
+            out, choice = _max_pool_array(x, kernel_size, stride, padding)
+    return out, (x, out, choice, (kernel_size, stride, padding))
+
+
+def max_pool2d_backward(residuals, g):
+    """:class:`MaxPool2dFunction`'s backward as a plain function: each value of ``g`` added where its window's
+    maximum was, from :func:`max_pool2d_forward`'s ``residuals``."""
+    x, out, choice, (kernel_size, stride, padding) = residuals
+    if choice is None:
+        grad = _tiled_scatter(g, x, out, kernel_size)
+        if grad is not None:
+            return (grad,)
+        _, choice = _max_pool_array(x, kernel_size, stride, padding)
+    return (_scatter_array(g, choice, kernel_size, stride, padding, x.shape),)
+
+
 class MaxPool2dFunction(Function):
     """The maximum over each window of ``x`` (..., H, W), padding counted as -inf; drawn as ``max_pool2d``.
 
     Given ``choice`` (the offsets a max pool of the same geometry chose), it gathers the values there instead:
-    the derivative of the scatter :class:`MaxPool2dGrad`, and forward mode's rule.
+    the derivative of the scatter :class:`MaxPool2dGrad`, and forward mode's rule. The work on arrays is done
+    by :func:`max_pool2d_forward` and :func:`max_pool2d_backward` (the op's ``residual_functions``).
     """
     name = "max_pool2d"
     trusted = True
     capturable = True
     batched_jvp = True
+    residual_functions = (max_pool2d_forward, max_pool2d_backward)
 
     def forward(self, x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), choice=None):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        if choice is not None:
-            self._choice = choice
-            return _gather_array(x, choice, kernel_size, stride, padding)
-        tiles = _tiles(x, kernel_size, stride, padding)
-        if tiles is not None:                 # (the offsets are found by the backward, where needed: see _chosen)
-            self._choice = None
-            return _tiled_max(tiles)
-        out, self._choice = _max_pool_array(x, kernel_size, stride, padding)
+        out, self.residuals = max_pool2d_forward(x, kernel_size, stride, padding, choice)
         return out
 
-    def _chosen(self, x):
-        """The offset each window's maximum came from (kept from the forward, or found now from ``x``)."""
-        if self._choice is None:
-            _, self._choice = _max_pool_array(values(x), self.kernel_size, self.stride, self.padding)
-        return self._choice
+    def _chosen(self):
+        """The offset each window's maximum came from (kept from the forward, or found now and kept)."""
+        x, out, choice, geometry = self.residuals
+        if choice is None:
+            _, choice = _max_pool_array(x, self.kernel_size, self.stride, self.padding)
+            self.residuals = (x, out, choice, geometry)
+        return choice
 
     def describe(self):
         return _label(self.kernel_size, self.stride, self.padding)
 
-    def _pool(self, x):
-        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding, choice=self._chosen(x))
+    def _pool(self):
+        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding, choice=self._chosen())
 
     def backward(self, g, out, x):
         if isinstance(g, Tensor):
-            return (MaxPool2dGrad.apply(g, x_shape=x.shape, **self._pool(x)),)
-        if self._choice is None:
-            grad = _tiled_scatter(g, x, out, self.kernel_size)
-            if grad is not None:
-                return (grad,)
-        return (_scatter_array(g, self._chosen(x), self.kernel_size, self.stride, self.padding, x.shape),)
+            return (MaxPool2dGrad.apply(g, x_shape=x.shape, **self._pool()),)
+        return max_pool2d_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, x):
-        return MaxPool2dFunction.apply(dx, **self._pool(x))     # (a batch axis in front is carried along)
+        return MaxPool2dFunction.apply(dx, **self._pool())     # (a batch axis in front is carried along)
 
 
 class MaxPool2dGrad(Function):
@@ -726,16 +783,39 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):
     return out.squeeze(0) if single else out
 
 
+def avg_pool2d_forward(x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0)):
+    """:class:`AvgPool2dFunction`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals
+    (the input's shape and the geometry) being what :func:`avg_pool2d_backward` needs.
+
+    >>> out, residuals = avg_pool2d_forward(np.array([[[[1.0, 5.0], [3.0, 2.0]]]]), (2, 2), (2, 2))
+    >>> out.tolist(), avg_pool2d_backward(residuals, np.ones_like(out))[0].tolist()
+    ([[[[2.75]]]], [[[[0.25, 0.25], [0.25, 0.25]]]])
+    """
+    return _avg_pool_array(x, kernel_size, stride, padding), (x.shape, (kernel_size, stride, padding))
+
+
+def avg_pool2d_backward(residuals, g):
+    """:class:`AvgPool2dFunction`'s backward as a plain function: each value of ``g`` / (kh * kw) added over its
+    window, from :func:`avg_pool2d_forward`'s ``residuals``."""
+    x_shape, (kernel_size, stride, padding) = residuals
+    return (_avg_pool_grad_array(g, kernel_size, stride, padding, x_shape),)
+
+
 class AvgPool2dFunction(Function):
-    """The mean over each window of ``x`` (..., H, W), padding counted as zeros; drawn as ``avg_pool2d``."""
+    """The mean over each window of ``x`` (..., H, W), padding counted as zeros; drawn as ``avg_pool2d``.
+
+    The work on arrays is done by :func:`avg_pool2d_forward` and :func:`avg_pool2d_backward` (the op's
+    ``residual_functions``)."""
     name = "avg_pool2d"
     trusted = True
     capturable = True
     batched_jvp = True
+    residual_functions = (avg_pool2d_forward, avg_pool2d_backward)
 
     def forward(self, x, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0)):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        return _avg_pool_array(x, kernel_size, stride, padding)
+        out, self.residuals = avg_pool2d_forward(x, kernel_size, stride, padding)
+        return out
 
     describe = MaxPool2dFunction.describe
 
@@ -745,7 +825,7 @@ class AvgPool2dFunction(Function):
     def backward(self, g, out, x):
         if isinstance(g, Tensor):
             return (AvgPool2dGrad.apply(g, x_shape=x.shape, **self._pool()),)
-        return (_avg_pool_grad_array(g, self.kernel_size, self.stride, self.padding, x.shape),)
+        return avg_pool2d_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, x):
         return AvgPool2dFunction.apply(dx, **self._pool())      # linear (a batch axis in front is carried along)

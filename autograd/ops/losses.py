@@ -58,33 +58,57 @@ def _check_binary_targets(t, op):
 _BCE_EPS = float(np.float32(1e-12))      # PyTorch's clamp of p (1 - p): 1e-12 rounded to float32
 
 
+def binary_cross_entropy_forward(p, y):
+    """:class:`BinaryCrossEntropy`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals
+    (``p`` and ``y``) being what :func:`binary_cross_entropy_backward` needs.
+
+    >>> out, residuals = binary_cross_entropy_forward(np.array([0.5, 0.75]), np.array([1.0, 0.0]))
+    >>> out.round(4).tolist(), binary_cross_entropy_backward(residuals, np.ones(2))[0].tolist()
+    ([0.6931, 1.3863], [-2.0, 4.0])
+    """
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100)
+        log_q = np.maximum(np.log(1 - p), -100)
+    return np.asarray(-(y * log_p + (1 - y) * log_q)), (p, y)
+
+
+def binary_cross_entropy_backward(residuals, g, needs_input_grad=(True, True)):
+    """:class:`BinaryCrossEntropy`'s backward as a plain function: the gradients of ``p`` and ``y`` (None where
+    ``needs_input_grad`` says that input wants none) from ``residuals`` (``p`` and ``y``: arrays, or Tensors to
+    differentiate again). PyTorch's ``(p - y) / max(p (1 - p), 1e-12)`` for ``p``: finite everywhere."""
+    p, y = residuals
+    need_p, need_y = needs_input_grad
+    gp = gy = None
+    if need_p:
+        gp = g * (p - y) / np.maximum(p * (1 - p), _BCE_EPS)
+    if need_y:
+        with np.errstate(divide="ignore"):
+            gy = g * (np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100))
+    return gp, gy
+
+
 class BinaryCrossEntropy(Function):
     """``-(y log p + (1 - y) log(1 - p))`` with each log clamped at -100, as PyTorch.
 
     A fused op because the clamp must also tame the gradient: composed from
     ``log`` and ``maximum`` it would be ``0 / 0 = nan`` at p = 0 or 1. The
     gradient is PyTorch's ``(p - y) / max(p (1 - p), 1e-12)``: finite everywhere.
+    The work is done by :func:`binary_cross_entropy_forward` and
+    :func:`binary_cross_entropy_backward` (the op's ``residual_functions``).
     """
     name = "binary_cross_entropy"
     trusted = True
     capturable = True
     elementwise = batched_jvp = batched_backward = True
+    residual_functions = (binary_cross_entropy_forward, binary_cross_entropy_backward)
 
     def forward(self, p, y):
-        with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100)
-            log_q = np.maximum(np.log(1 - p), -100)
-        return -(y * log_p + (1 - y) * log_q)
+        out, self.residuals = binary_cross_entropy_forward(p, y)
+        return out
 
     def backward(self, g, out, p, y):
-        need_p, need_y = self.needs_input_grad
-        gp = gy = None
-        if need_p:
-            gp = g * (p - y) / np.maximum(p * (1 - p), _BCE_EPS)
-        if need_y:
-            with np.errstate(divide="ignore"):
-                gy = g * (np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100))
-        return gp, gy
+        # (p and y as the walk gives them: Tensors under create_graph)
+        return binary_cross_entropy_backward((p, y), g, self.needs_input_grad)
 
     def jvp(self, i, dx, out, p, y):
         if i == 0:                                   # d/dp = (p - y) / max(p (1 - p), eps), as backward
@@ -117,6 +141,55 @@ def binary_cross_entropy(input, target, reduction="mean"):
     return reduced(BinaryCrossEntropy.apply(p, y), reduction)
 
 
+def binary_cross_entropy_with_logits_forward(z, y, pos_weight=None):
+    """:class:`BinaryCrossEntropyWithLogits`'s forward as a plain function of arrays: ``(out, residuals)``, the
+    residuals (``z``, ``y``, ``pos_weight``) being what :func:`binary_cross_entropy_with_logits_backward` needs.
+
+    >>> out, residuals = binary_cross_entropy_with_logits_forward(np.array([0.0, 1e4]), np.array([1.0, 1.0]))
+    >>> out.round(4).tolist(), binary_cross_entropy_with_logits_backward(residuals, np.ones(2))[0].tolist()
+    ([0.6931, 0.0], [-0.5, 0.0])
+    """
+    if pos_weight is None:
+        out = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))       # exp of -|z|: never overflows
+    else:
+        softplus_minus = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))    # softplus(-z) = -log sigmoid(z)
+        out = (1 - y) * z + (1 + (pos_weight - 1) * y) * softplus_minus    # (PyTorch's formula)
+    return np.asarray(out), (z, y, pos_weight)
+
+
+def binary_cross_entropy_with_logits_backward(residuals, g, needs_input_grad=(True, True)):
+    """:class:`BinaryCrossEntropyWithLogits`'s backward as a plain function: the gradients of ``z`` and ``y``
+    (None where ``needs_input_grad`` says that input wants none) from ``residuals`` (``z`` and ``y``: arrays, or
+    Tensors to differentiate again, and ``pos_weight``)."""
+    z, y, pos_weight = residuals
+    need_z, need_y = needs_input_grad
+    return (g * _logits_dz(z, y, pos_weight) if need_z else None,
+            g * _logits_dy(z, pos_weight) if need_y else None)
+
+
+def _logits_dz(z, y, pw):
+    """d/dz: sigmoid(z) - y, or (1 - y) sigmoid(z) - pos_weight y sigmoid(-z); as ops on Tensors."""
+    if isinstance(z, Tensor):                    # differentiable again: the same formula from ops
+        if pw is None:
+            return where(z >= 0, (1 - y) - sigmoid(-z), sigmoid(z) - y)
+        return (1 - y) * sigmoid(z) - pw * y * sigmoid(-z)
+    e = np.exp(-np.abs(z))
+    small = e / (1 + e)                          # sigmoid(-|z|)
+    if pw is None:
+        return np.where(z >= 0, (1 - y) - small, small - y)
+    positive = z >= 0
+    large = 1 / (1 + e)                          # sigmoid(|z|)
+    return (1 - y) * np.where(positive, large, small) - pw * y * np.where(positive, small, large)
+
+
+def _logits_dy(z, pw):
+    """d/dy: -z, or pos_weight softplus(-z) - softplus(z)."""
+    if pw is None:
+        return -z
+    tail = np.log1p(np.exp(-np.abs(z)))
+    return pw * (np.maximum(-z, 0) + tail) - (np.maximum(z, 0) + tail)
+
+
 class BinaryCrossEntropyWithLogits(Function):
     """``max(z, 0) - z y + log1p(exp(-|z|))``, the BCE of ``sigmoid(z)``, as one node.
 
@@ -130,48 +203,26 @@ class BinaryCrossEntropyWithLogits(Function):
     With PyTorch's ``pos_weight`` (a constant that broadcasts against z, weighting the
     positive term): ``(1 - y) softplus(z) + pos_weight y softplus(-z)``, whose derivative
     ``(1 - y) sigmoid(z) - pos_weight y sigmoid(-z)`` is again a sum of accurate terms.
+    The work is done by :func:`binary_cross_entropy_with_logits_forward` and
+    :func:`binary_cross_entropy_with_logits_backward` (the op's ``residual_functions``).
     """
     name = "binary_cross_entropy_with_logits"
     trusted = True
     capturable = True
     elementwise = batched_jvp = batched_backward = True
+    residual_functions = (binary_cross_entropy_with_logits_forward, binary_cross_entropy_with_logits_backward)
 
     def forward(self, z, y, pos_weight=None):
         self.pos_weight = pos_weight
-        if pos_weight is None:
-            return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))   # exp of -|z|: never overflows
-        softplus_minus = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))      # softplus(-z) = -log sigmoid(z)
-        return (1 - y) * z + (1 + (pos_weight - 1) * y) * softplus_minus      # (PyTorch's formula)
+        out, self.residuals = binary_cross_entropy_with_logits_forward(z, y, pos_weight)
+        return out
 
     def backward(self, g, out, z, y):
-        need_z, need_y = self.needs_input_grad
-        return (g * self._dz(z, y) if need_z else None,
-                g * self._dy(z) if need_y else None)
+        # (z and y as the walk gives them: Tensors under create_graph)
+        return binary_cross_entropy_with_logits_backward((z, y, self.pos_weight), g, self.needs_input_grad)
 
     def jvp(self, i, dx, out, z, y):
-        return dx * (self._dz(z, y) if i == 0 else self._dy(z))
-
-    def _dz(self, z, y):
-        """d/dz: sigmoid(z) - y, or (1 - y) sigmoid(z) - pos_weight y sigmoid(-z); as ops on Tensors."""
-        pw = self.pos_weight
-        if isinstance(z, Tensor):                    # differentiable again: the same formula from ops
-            if pw is None:
-                return where(z >= 0, (1 - y) - sigmoid(-z), sigmoid(z) - y)
-            return (1 - y) * sigmoid(z) - pw * y * sigmoid(-z)
-        e = np.exp(-np.abs(z))
-        small = e / (1 + e)                          # sigmoid(-|z|)
-        if pw is None:
-            return np.where(z >= 0, (1 - y) - small, small - y)
-        positive = z >= 0
-        large = 1 / (1 + e)                          # sigmoid(|z|)
-        return (1 - y) * np.where(positive, large, small) - pw * y * np.where(positive, small, large)
-
-    def _dy(self, z):
-        """d/dy: -z, or pos_weight softplus(-z) - softplus(z)."""
-        if self.pos_weight is None:
-            return -z
-        tail = np.log1p(np.exp(-np.abs(z)))
-        return self.pos_weight * (np.maximum(-z, 0) + tail) - (np.maximum(z, 0) + tail)
+        return dx * (_logits_dz(z, y, self.pos_weight) if i == 0 else _logits_dy(z, self.pos_weight))
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean", *, weight=None, pos_weight=None):

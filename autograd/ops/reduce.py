@@ -66,19 +66,40 @@ class Reduction(Function):
         return " ".join(parts)
 
 
+def sum_forward(a, axis=None, keepdims=False):
+    """:class:`Sum`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals (the input's
+    shape and the axes summed over) being what :func:`sum_backward` needs.
+
+    >>> out, residuals = sum_forward(np.ones((2, 3)), axis=1)
+    >>> out.tolist(), sum_backward(residuals, np.array([1.0, 2.0]))[0].tolist()
+    ([3.0, 3.0], [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    """
+    axes = normalize_axes(axis, a.ndim, "sum")
+    return np.asarray(a.sum(axis=axes, keepdims=keepdims)), (a.shape, axes)
+
+
+def sum_backward(residuals, g):
+    """:class:`Sum`'s backward as a plain function: d sum/da_i = 1, every reduced element receives the upstream
+    gradient (a broadcast view of ``g``)."""
+    shape, axes = residuals
+    return (np.broadcast_to(g.reshape(_kept_shape(shape, axes)), shape),)
+
+
 class Sum(Reduction):
+    """The sum over ``self.axis``, done by :func:`sum_forward` and :func:`sum_backward` (the op's
+    ``residual_functions``: a step recorded by :func:`autograd.compile` calls them without an op object)."""
     name = "sum"
     trusted = True
     capturable = True
+    residual_functions = (sum_forward, sum_backward)
 
     def forward(self, a, axis=None, keepdims=False):
-        self.axis = normalize_axes(axis, a.ndim, "sum")
-        self.keepdims = keepdims
-        return a.sum(axis=self.axis, keepdims=keepdims)
+        out, self.residuals = sum_forward(a, axis, keepdims)
+        self.axis, self.keepdims = self.residuals[1], keepdims      # (in this order: the op's repr lists them so)
+        return out
 
     def backward(self, g, out, a):
-        # d sum/da_i = 1: every reduced element receives the upstream gradient
-        return (np.broadcast_to(g.reshape(_kept_shape(a.shape, self.axis)), a.shape),)
+        return sum_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a):
         # d sum(a) = sum(da): the tangent is reduced as the value was
@@ -91,22 +112,41 @@ def sum(a, axis=None, keepdims=False):
     return Sum.apply(as_tensor(a), axis=axis, keepdims=keepdims)
 
 
+def mean_forward(a, axis=None, keepdims=False):
+    """:class:`Mean`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals (the input's
+    shape and the axes averaged over) being what :func:`mean_backward` needs.
+
+    >>> out, residuals = mean_forward(np.arange(4.0))
+    >>> float(out), mean_backward(residuals, np.array(1.0))[0].tolist()
+    (1.5, [0.25, 0.25, 0.25, 0.25])
+    """
+    axes = normalize_axes(axis, a.ndim, "mean")
+    if _count(a.shape, axes) == 0:
+        raise ValueError(f"mean: cannot average over zero elements (shape {a.shape}, axis {axis!r})")
+    return np.asarray(a.mean(axis=axes, keepdims=keepdims)), (a.shape, axes)
+
+
+def mean_backward(residuals, g):
+    """:class:`Mean`'s backward as a plain function: d mean/da_i = 1/n for each of the n reduced elements."""
+    shape, axes = residuals
+    return (np.broadcast_to(g.reshape(_kept_shape(shape, axes)) / _count(shape, axes), shape),)
+
+
 class Mean(Reduction):
+    """The mean over ``self.axis``, done by :func:`mean_forward` and :func:`mean_backward` (the op's
+    ``residual_functions``)."""
     name = "mean"
     trusted = True
     capturable = True
+    residual_functions = (mean_forward, mean_backward)
 
     def forward(self, a, axis=None, keepdims=False):
-        self.axis = normalize_axes(axis, a.ndim, "mean")
-        self.keepdims = keepdims
-        if _count(a.shape, self.axis) == 0:
-            raise ValueError(f"mean: cannot average over zero elements (shape {a.shape}, axis {axis!r})")
-        return a.mean(axis=self.axis, keepdims=keepdims)
+        out, self.residuals = mean_forward(a, axis, keepdims)
+        self.axis, self.keepdims = self.residuals[1], keepdims      # (in this order: the op's repr lists them so)
+        return out
 
     def backward(self, g, out, a):
-        # d mean/da_i = 1/n for each of the n reduced elements
-        n = _count(a.shape, self.axis)
-        return (np.broadcast_to(g.reshape(_kept_shape(a.shape, self.axis)) / n, a.shape),)
+        return mean_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a):
         # d mean(a) = mean(da)
@@ -395,19 +435,41 @@ def logsumexp(a, axis=None, keepdims=False):
     return LogSumExp.apply(floating(a), axis=axis, keepdims=keepdims)
 
 
+def softmax_forward(a, axis=-1):
+    """:class:`SoftmaxFunction`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals (the
+    output and the axes, a tuple) being what :func:`softmax_backward` needs.
+
+    >>> out, residuals = softmax_forward(np.array([0.0, 0.0]))
+    >>> out.tolist(), softmax_backward(residuals, np.array([1.0, 0.0]))[0].tolist()
+    ([0.5, 0.5], [0.25, -0.25])
+    """
+    axes = normalize_axes(axis, a.ndim, "softmax")
+    out = np.asarray(softmax_array(a, axes))          # (an array: over no axis, numpy gives a 0-d input a scalar)
+    return out, (out, axes)
+
+
+def softmax_backward(residuals, g):
+    """:class:`SoftmaxFunction`'s backward as a plain function: the Jacobian diag(s) - s s^T applied to ``g``,
+    from the output ``s`` (an array, or a Tensor to differentiate again) and the axes in ``residuals``."""
+    out, axes = residuals
+    return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
+
+
 class SoftmaxFunction(Reduction):
-    """The normalised exponential ``exp(a) / sum(exp(a))`` along ``axis`` (drawn as ``softmax``)."""
+    """The normalised exponential ``exp(a) / sum(exp(a))`` along ``axis`` (drawn as ``softmax``), done by
+    :func:`softmax_forward` and :func:`softmax_backward` (the op's ``residual_functions``)."""
     name = "softmax"
     trusted = True
     capturable = True
+    residual_functions = (softmax_forward, softmax_backward)
 
     def forward(self, a, axis=-1):
-        self.axis = normalize_axes(axis, a.ndim, "softmax")
-        return softmax_array(a, self.axis)
+        out, self.residuals = softmax_forward(a, axis)
+        self.axis = self.residuals[1]
+        return out
 
     def backward(self, g, out, a):
-        # Jacobian diag(s) - s s^T applied to g
-        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+        return softmax_backward((out, self.axis), g)      # (out: a Tensor under create_graph)
 
     def jvp(self, i, dx, out, a):
         # (diag(s) - s s^T) da = s (da - sum(s da))
@@ -420,22 +482,43 @@ def softmax(a, axis=-1):
     return SoftmaxFunction.apply(floating(a), axis=axis)
 
 
+def log_softmax_forward(a, axis=-1):
+    """:class:`LogSoftmaxFunction`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals
+    (the output and the axes, a tuple) being what :func:`log_softmax_backward` needs.
+
+    >>> out, residuals = log_softmax_forward(np.array([0.0, 0.0]))
+    >>> out.round(4).tolist(), log_softmax_backward(residuals, np.array([1.0, 0.0]))[0].tolist()
+    ([-0.6931, -0.6931], [0.5, -0.5])
+    """
+    axes = normalize_axes(axis, a.ndim, "log_softmax")
+    z, _ = shift_by_max(a, axes)
+    # (an empty axis: log(0) would warn; an array: over no axis, numpy gives a 0-d input a scalar)
+    out = z if z.size == 0 else np.asarray(z - np.log(np.exp(z).sum(axis=axes, keepdims=True)))
+    return out, (out, axes)
+
+
+def log_softmax_backward(residuals, g):
+    """:class:`LogSoftmaxFunction`'s backward as a plain function: d log_softmax_i/da_j = delta_ij - softmax_j,
+    from the output (an array, or a Tensor to differentiate again) and the axes in ``residuals``."""
+    out, axes = residuals
+    return (g - np.exp(out) * g.sum(axis=axes, keepdims=True),)
+
+
 class LogSoftmaxFunction(Reduction):
-    """The log of the normalised exponential, ``a - logsumexp(a)`` along ``axis`` (drawn as ``log_softmax``)."""
+    """The log of the normalised exponential, ``a - logsumexp(a)`` along ``axis`` (drawn as ``log_softmax``),
+    done by :func:`log_softmax_forward` and :func:`log_softmax_backward` (the op's ``residual_functions``)."""
     name = "log_softmax"
     trusted = True
     capturable = True
+    residual_functions = (log_softmax_forward, log_softmax_backward)
 
     def forward(self, a, axis=-1):
-        self.axis = normalize_axes(axis, a.ndim, "log_softmax")
-        z, _ = shift_by_max(a, self.axis)
-        if z.size == 0:                                  # (an empty axis: log(0) would warn)
-            return z
-        return z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))
+        out, self.residuals = log_softmax_forward(a, axis)
+        self.axis = self.residuals[1]
+        return out
 
     def backward(self, g, out, a):
-        # d log_softmax_i/da_j = delta_ij - softmax_j
-        return (g - np.exp(out) * g.sum(axis=self.axis, keepdims=True),)
+        return log_softmax_backward((out, self.axis), g)      # (out: a Tensor under create_graph)
 
     def jvp(self, i, dx, out, a):
         # d log_softmax(a) = da - sum(softmax(a) da), with softmax(a) = exp(out) (an empty axis: empty, as backward)

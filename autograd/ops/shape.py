@@ -34,21 +34,42 @@ def _batch_shape(dx, a):
     return dx.shape[:dx.ndim - a.ndim]
 
 
+def reshape_forward(a, shape=None):
+    """:class:`Reshape`'s forward as a plain function of arrays: ``(a.reshape(shape), a.shape)``, the input's shape
+    being what :func:`reshape_backward` needs.
+
+    >>> out, residuals = reshape_forward(np.arange(6.0), (2, 3))
+    >>> out.shape, reshape_backward(residuals, np.ones((2, 3)))[0].shape
+    ((2, 3), (6,))
+    """
+    return a.reshape(shape), a.shape
+
+
+def reshape_backward(residuals, g):
+    """:class:`Reshape`'s backward as a plain function: ``g`` in the input's shape (``residuals``)."""
+    return (g.reshape(residuals),)
+
+
 class Reshape(Function):
+    """The same values in a new shape (and the ops that are one: ``view``, ``squeeze``, ``unsqueeze``,
+    ``flatten``), done by :func:`reshape_forward` and :func:`reshape_backward` (the op's
+    ``residual_functions``: a step recorded by :func:`autograd.compile` calls them without an op object)."""
     name = "reshape"
     trusted = True
     capturable = True
     batched_jvp = True           # (the backward reshapes to the input's shape: one upstream gradient at a time)
+    residual_functions = (reshape_forward, reshape_backward)
 
     def forward(self, a, shape=None):
         try:
-            return a.reshape(shape)
+            out, self.residuals = reshape_forward(a, shape)
         except ValueError:
             raise ValueError(f"{self.name}: cannot reshape a tensor of shape {a.shape} "
                              f"({a.size} elements) into shape {shape}") from None
+        return out
 
     def backward(self, g, out, a):
-        return (g.reshape(a.shape),)
+        return reshape_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a):
         # d reshape(a) = reshape(da)   (after the batch axis, if any; so for view, squeeze, unsqueeze, flatten)
@@ -126,11 +147,31 @@ def flatten(a, start_axis=0, end_axis=-1):
     return FlattenFunction.apply(a, shape=a.shape[:s] + (math.prod(a.shape[s:e + 1]),) + a.shape[e + 1:])
 
 
+def transpose_forward(a, axes=None):
+    """:class:`Transpose`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals (the
+    permutation, each axis in [0, ndim)) being what :func:`transpose_backward` needs.
+
+    >>> out, residuals = transpose_forward(np.zeros((2, 3, 4)), (1, -1, 0))
+    >>> out.shape, residuals, transpose_backward(residuals, out)[0].shape
+    ((3, 4, 2), (1, 2, 0), (2, 3, 4))
+    """
+    axes = tuple(reversed(range(a.ndim))) if axes is None else tuple(int(i) % a.ndim for i in axes)
+    return a.transpose(axes), axes
+
+
+def transpose_backward(residuals, g):
+    """:class:`Transpose`'s backward as a plain function: ``g`` moved back by the inverse permutation."""
+    return (g.transpose(tuple(np.argsort(residuals))),)
+
+
 class Transpose(Function):
+    """Permuted axes (and the ops that are one: ``permute``, ``swapaxes``), done by :func:`transpose_forward` and
+    :func:`transpose_backward` (the op's ``residual_functions``) once the axes are checked."""
     name = "transpose"
     trusted = True
     capturable = True
     batched_jvp = True
+    residual_functions = (transpose_forward, transpose_backward)
 
     def forward(self, a, axes=None):
         if axes is None:
@@ -143,11 +184,12 @@ class Transpose(Function):
                     if len(axes) == 2 and a.ndim != 2 else "")
             raise ValueError(f"{self.name}: axes {tuple(axes)} are not a permutation of the "
                              f"{a.ndim} axes of shape {a.shape}{hint}")
-        self.axes = tuple(int(i) % a.ndim for i in axes)
-        return a.transpose(self.axes)
+        out, self.residuals = transpose_forward(a, axes)
+        self.axes = self.residuals
+        return out
 
     def backward(self, g, out, a):
-        return (g.transpose(tuple(np.argsort(self.axes))),)
+        return transpose_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a):
         # d transpose(a) = transpose(da), a batch axis staying in front (so for permute and swapaxes)
