@@ -11,8 +11,8 @@ declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3
 ``g13 = g12 @ param2.T``); one that declares its ``residual_functions`` has them called
 (``v6, cross_entropy0 = cross_entropy_forward(v4, ...)``, ``r = cross_entropy_backward(cross_entropy0, g7)``;
 a backward function that takes ``needs_input_grad`` is given the op's, as convolution's);
-any other is called, a new op object on each replay as eagerly (``pow0 = new_op(...)``,
-``v6 = pow0.forward(...)``, ``r = pow0.backward(...)``).
+any other is called, a new op object on each replay as eagerly (``clip0 = new_op(...)``,
+``v6 = clip0.forward(...)``, ``r = clip0.backward(...)``).
 Each array of 64 KiB or more is deleted after its last use: a replay holds about as
 much memory as the eager step. ``step.code`` shows that function: backprop, written out.
 
@@ -62,8 +62,10 @@ run; a step found not capturable while it is recorded raises after that recordin
 is the eager step, its updates made.
 
 What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
-outside itself (a closure's ``beta``, a schedule computed in Python) are recorded as
-constants. Pass what changes from call to call as an argument, as an array or a Tensor
+outside itself (a closure's ``beta``, a schedule computed in Python), and Python values it
+builds from its arguments' numpy arrays (``rows = list(idx)``, ``int(y[0])``: numpy's reads
+are not seen) are recorded as constants. Pass what changes from call to call as an
+argument, as an array or a Tensor
 (``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
 its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
@@ -229,6 +231,11 @@ class Tape:
         self.note_size(name, array.nbytes)
         return name
 
+    def computes(self, array):
+        """Whether ``array`` is one of the step's own: an argument or a value the replay computes (not a constant)."""
+        name = self.names.get(id(array))
+        return name is not None and name not in self.namespace
+
     def note_size(self, name, nbytes):
         """Variable ``name`` holds ``nbytes`` (an array, or what an op saved): a large one is deleted once no
         later statement reads it (see :func:`_with_deletes`)."""
@@ -236,7 +243,10 @@ class Tape:
             self.large.add(name)
 
     def value(self, obj):
-        """The expression of ``obj`` in a statement: its variable if the tape computed it, else a constant."""
+        """The expression of ``obj`` in a statement: its variable if the tape computed it, else a constant; a
+        Tensor's array as an op's input's (see :meth:`input_name`)."""
+        if isinstance(obj, Tensor):
+            return self.array(self.input_name(obj))
         if type(obj) is np.ndarray:
             name = self.names.get(id(obj))
             if name is not None:
@@ -244,7 +254,9 @@ class Tape:
         elif isinstance(obj, tuple):
             items = [self.value(x) for x in obj]
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-        return self.constant(obj)
+        # (a function passed on, numpy's greater say, under its own name: greater0, for whoever reads step.code)
+        name = getattr(obj, "__name__", None) if callable(obj) and not isinstance(obj, type) else None
+        return self.constant(obj, name if isinstance(name, str) else "c")
 
     def constant(self, obj, hint="c"):
         if type(obj) in _LITERALS and (type(obj) is not float or math.isfinite(obj)):
@@ -355,16 +367,11 @@ class Tape:
                         "capturable = True on the class if its forward depends only on its inputs and parameters "
                         "and its backward only on what forward saved)")
             return
-        args = []
-        for t in inputs:
-            name = self.names.get(id(t.data))
-            if name is None:
-                name = self.constant(t.data, "param" if t.requires_grad else "const")
-                if t.op is None:          # a leaf (a parameter, frozen or not): it must keep this array and flag
-                    self.params[id(t)] = (t, name)
-            args.append(name)
+        args = [self.input_name(t) for t in inputs]
         self.signature.append(type(fn))
-        replayed = self.ops[id(fn)] = _Replayed(self.fresh(fn.name))
+        # (named as the op, or as its class where the op is a symbol: "**" -> pow0)
+        replayed = self.ops[id(fn)] = _Replayed(self.fresh(fn.name if fn.name.isidentifier() else
+                                                           type(fn).__name__.lower()))
         code, _ = _stated_code(type(fn), "scalar_code")
         if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
             replayed.code = code, [self.number(name) for name in args], True      # (on numbers)
@@ -404,6 +411,17 @@ class Tape:
         out = self.new_variable(data)
         self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
 
+    def input_name(self, t):
+        """The name of tensor ``t``'s array, an op's input or an argument of a replayed call: a variable of the
+        replay, or a constant; a leaf's constant (a parameter, frozen or not) is guarded: ``t`` must keep this
+        array and flag (also where another leaf, or a replayed call such as a comparison, named it first)."""
+        name = self.names.get(id(t.data))
+        if name is None:
+            name = self.constant(t.data, "param" if t.requires_grad else "const")
+        if t.op is None and id(t) not in self.params and name in self.namespace:
+            self.params[id(t)] = (t, name)
+        return name
+
     def own_name(self, obj):
         """The name of ``obj`` (an op's class, a function) in the namespace: its own where free and unlike
         the names the generated code uses (``SoftmaxCrossEntropy``, ``cross_entropy_forward``), else a
@@ -439,6 +457,8 @@ class Tape:
         hint = "".join(ch if ch.isalnum() else "_" for ch in hint).strip("_") or "c"
         if not hint[0].isalpha():
             hint = "op_" + hint
+        if hint in _OWN_PREFIXES:         # (a function or op named g: g_0, not the gradient variable g0)
+            hint += "_"
         number = self.numbers.get(hint, 0)
         self.numbers[hint] = number + 1
         return f"{hint}{number}"
@@ -896,6 +916,9 @@ def _bitwise(a, b):
 
 # the names the generated functions use besides the builtins, their variables (r, a0, v3, g7: a digit at the end)
 # and constants (a digit at the end too, or ``param0_tensor``): see Tape.entry_code and Tape.guard_code
+_OWN_PREFIXES = frozenset({"a", "v", "g", "revision"})
+"""What the generated code numbers itself: the arguments (a0), values (v3), gradients (g7), module counts."""
+
 _GENERATED_NAMES = frozenset({"r", "guards", "entry", "filled", "MISS", "ndarray", "open_blocks", "thread_modes",
                               "modes_key", "value_key", "attributes", "values_of", "chained", "follow", "counts",
                               "held"})

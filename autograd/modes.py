@@ -352,6 +352,15 @@ def replayed(func, *args, **kwargs):
     return tape.call(func, args, kwargs)
 
 
+def shape_from_values(array, what):
+    """Say that ``what`` makes a shape from the values of ``array`` (a boolean mask as an index): while a step is
+    recorded and ``array`` is one of its own (an argument, or computed in the step, from parameters too: they
+    change), it then runs eagerly, with a warning that names ``what`` (a replay keeps its recording's shapes)."""
+    tape = thread_modes.capture if open_blocks.count else None
+    if tape is not None and tape.computes(array):
+        tape.refuse(f"{what} makes a shape from the values of this call (a replay keeps its recording's shapes)")
+
+
 def read_into_python(what):
     """Say that ``what`` takes a tensor's value into Python (``.item()``, a printout, a metric): while a step is
     recorded, it then runs eagerly, with a warning that names ``what`` (a replay would not compute it again).

@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
-__all__ = ["values", "all_finite", "row_starts", "ones_vector", "shift_by_max", "softmax_array", "erf_array",
+__all__ = ["values", "applied", "all_finite", "row_starts", "ones_vector", "shift_by_max", "softmax_array", "erf_array",
            "erfc_array"]
 
 
@@ -22,6 +22,18 @@ def values(x):
     (array([1.]), array([2.]))
     """
     return x.data if isinstance(x, Tensor) else x
+
+
+def applied(func, *args, **options):
+    """``func`` of the arrays of ``args`` (Tensors, or a replay's arrays), as an array (numpy gives 0-d operands
+    a scalar): how a value without a gradient (a comparison, ``argmax``, ``any``) is made, through
+    :func:`autograd.modes.replayed`, so that a step recorded by :func:`autograd.compile` makes each call's own.
+
+    >>> from autograd import Tensor
+    >>> applied(np.greater, Tensor([1.0, -1.0]), np.array(0.0))
+    array([ True, False])
+    """
+    return np.asarray(func(*[values(a) for a in args], **options))
 
 
 @lru_cache(maxsize=64)                                # batch shapes are few

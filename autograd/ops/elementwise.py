@@ -31,7 +31,8 @@ import numpy as np
 from autograd.function import Function
 from autograd.ops.arguments import floating, operands
 from autograd.checks import integer
-from autograd.ops.arrays import all_finite, erf_array, erfc_array, values
+from autograd.modes import replayed
+from autograd.ops.arrays import all_finite, applied, erf_array, erfc_array, values
 from autograd.tensor import Tensor, as_tensor
 
 # (abs, pow and round are left out of a star-import, which would shadow the builtins: see autograd/ops/__init__.py)
@@ -145,24 +146,48 @@ def div(a, b):
     return Div.apply(*operands(a, b))
 
 
+def pow_forward(a, b):
+    """:class:`Pow`'s forward as a plain function of arrays: ``(a ** b, residuals)``, the residuals (``a``, ``b``
+    and the output) being what :func:`pow_backward` needs.
+
+    >>> out, residuals = pow_forward(np.array([0.0, 2.0]), np.array([2.0, 3.0]))
+    >>> out.tolist(), [g.tolist() for g in pow_backward(residuals, np.ones(2))]
+    ([0.0, 8.0], [[0.0, 12.0], [0.0, 5.545177444479562]])
+    """
+    out = np.asarray(a ** b)                         # (an array: numpy gives 0-d operands a scalar)
+    return out, (a, b, out)
+
+
+def pow_backward(residuals, g, needs_input_grad=(True, True)):
+    """:class:`Pow`'s backward as a plain function: the gradients of ``a`` and ``b`` (None where
+    ``needs_input_grad`` says that input wants none), from ``residuals`` (``a``, ``b`` and the output: arrays,
+    or Tensors to differentiate again)."""
+    a, b, out = residuals
+    need_a, need_b = needs_input_grad
+    # d(a^b)/da = b a^(b-1), 0 where a == b == 0 (0 * inf: a is taken as 1 there);
+    # d(a^b)/db = a^b log(a), taken as 0 where a == 0 (both factors replaced there, so
+    # that 0^b = inf for b < 0 never meets log(1) = 0 and makes a nan, in any order)
+    a_zero = values(a) == 0
+    return (g * b * np.where(a_zero & (values(b) == 0), 1, a) ** (b - 1) if need_a else None,
+            g * np.where(a_zero, 0, out) * np.log(np.where(a_zero, 1, a)) if need_b else None)
+
+
 class Pow(Function):
+    """``a ** b``, done by :func:`pow_forward` and :func:`pow_backward` (the op's ``residual_functions``)."""
     name = "**"
     infix = True
     trusted = True
     capturable = True
     elementwise = batched_jvp = batched_backward = True
+    residual_functions = (pow_forward, pow_backward)
 
     def forward(self, a, b):
-        return a ** b
+        out, self.residuals = pow_forward(a, b)
+        return out
 
     def backward(self, g, out, a, b):
-        need_a, need_b = self.needs_input_grad
-        # d(a^b)/da = b a^(b-1), 0 where a == b == 0 (0 * inf: a is taken as 1 there);
-        # d(a^b)/db = a^b log(a), taken as 0 where a == 0 (both factors replaced there, so
-        # that 0^b = inf for b < 0 never meets log(1) = 0 and makes a nan, in any order)
-        a_zero = values(a) == 0
-        return (g * b * np.where(a_zero & (values(b) == 0), 1, a) ** (b - 1) if need_a else None,
-                g * np.where(a_zero, 0, out) * np.log(np.where(a_zero, 1, a)) if need_b else None)
+        # (a, b and out as the walk gives them: Tensors under create_graph)
+        return pow_backward((a, b, out), g, self.needs_input_grad)
 
     def jvp(self, i, dx, out, a, b):
         # the backward's derivatives, with its conventions at a == 0
@@ -482,18 +507,39 @@ def minimum(a, b):
     return Minimum.apply(*operands(a, b))
 
 
+def where_forward(a, b, condition=None):
+    """:class:`Where`'s forward as a plain function of arrays: ``(out, residuals)``, the residuals (the condition)
+    being what :func:`where_backward` needs.
+
+    >>> out, residuals = where_forward(np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([True, False]))
+    >>> out.tolist(), [g.tolist() for g in where_backward(residuals, np.array([5.0, 6.0]))]
+    ([1.0, 4.0], [[5.0, 0.0], [0.0, 6.0]])
+    """
+    return np.where(condition, a, b), (condition,)
+
+
+def where_backward(residuals, g):
+    """:class:`Where`'s backward as a plain function: ``g`` to ``a`` where the condition holds, to ``b`` elsewhere."""
+    condition, = residuals
+    return np.where(condition, g, 0), np.where(condition, 0, g)
+
+
 class Where(Function):
+    """``a`` where ``condition`` (a parameter) holds, else ``b``; done by :func:`where_forward` and
+    :func:`where_backward` (the op's ``residual_functions``)."""
     name = "where"
     trusted = True
     capturable = True
     elementwise = batched_jvp = batched_backward = True
+    residual_functions = (where_forward, where_backward)
 
     def forward(self, a, b, condition=None):
         self.condition = condition
-        return np.where(condition, a, b)
+        out, self.residuals = where_forward(a, b, condition)
+        return out
 
     def backward(self, g, out, a, b):
-        return np.where(self.condition, g, 0), np.where(self.condition, 0, g)
+        return where_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a, b):
         # each input's change where it is chosen (the condition, a parameter, has no tangent)
@@ -502,7 +548,8 @@ class Where(Function):
 
 def where(condition, a, b):
     """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
-    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    # (through replayed: a step recorded by autograd.compile makes each call's own, a leaf's guarded)
+    condition = replayed(applied, np.asarray, condition, dtype=bool)
     a, b = operands(a, b)
     return Where.apply(a, b, condition=condition)
 
@@ -1181,11 +1228,14 @@ def lerp(start, end, weight):
 
 def _constant(ufunc, *args):
     try:
-        data = ufunc(*[x.data for x in args])
+        # through replayed(), given the tensors: a step recorded by autograd.compile computes the mask (x > 0) of
+        # each call's own values on every replay, not the recording's, and guards a leaf compared (its array kept)
+        data = replayed(applied, ufunc, *args)
     except ValueError as e:
         shapes = ", ".join(str(x.shape) for x in args)
         raise ValueError(f"{ufunc.__name__}: {str(e).strip()} (inputs of shapes {shapes})") from None
-    return Tensor.wrap(np.asarray(data))
+    return Tensor.wrap(data)
+
 
 
 def sign(a):

@@ -15,7 +15,8 @@ import numpy as np
 from autograd.function import Function
 from autograd.checks import boolean, is_int, non_negative_int
 from autograd.ops.arguments import accepts_pytorch_names, floating, normalize_axes
-from autograd.ops.arrays import shift_by_max, softmax_array, values
+from autograd.modes import replayed
+from autograd.ops.arrays import applied, shift_by_max, softmax_array, values
 from autograd.ops.elementwise import sqrt, where
 from autograd.tensor import Tensor, as_tensor
 
@@ -541,10 +542,11 @@ def _arg_extremum(find, a, axis, keepdims):
             raise TypeError(f"{name}: axis must be an int or None, got {axis!r}; pass one axis, or None for all")
         axis = normalize_axes(int(axis), a.ndim, name)[0] if a.ndim else axis
     try:
-        index = find(a.data, axis=axis, keepdims=keepdims)
+        # (through replayed: a step recorded by autograd.compile finds each call's own, its accuracy say)
+        index = replayed(applied, find, a, axis=axis, keepdims=keepdims)
     except (ValueError, np.exceptions.AxisError) as e:
         raise ValueError(f"{name}: {e} (shape {a.shape}, axis {axis!r})") from None
-    return Tensor.wrap(np.asarray(index))
+    return Tensor.wrap(index)
 
 
 @accepts_pytorch_names
@@ -569,7 +571,7 @@ def argmin(a, axis=None, keepdims=False):
 def _truth(reduce, a, axis, keepdims):
     a = as_tensor(a)
     axes = normalize_axes(axis, a.ndim, reduce.__name__)
-    return Tensor.wrap(np.asarray(reduce(a.data, axis=axes, keepdims=bool(keepdims))))
+    return Tensor.wrap(replayed(applied, reduce, a, axis=axes, keepdims=bool(keepdims)))     # (as _arg_extremum)
 
 
 @accepts_pytorch_names

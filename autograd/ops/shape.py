@@ -14,6 +14,8 @@ import numpy as np
 from autograd.function import Function
 from autograd.checks import is_int
 from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
+from autograd.modes import replayed, shape_from_values
+from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -290,20 +292,30 @@ def _plain_index(index):
     """The index with Tensors, lists and inner tuples turned into arrays; True if it uses advanced indexing.
 
     Index arrays are copied: changing the caller's array after the forward pass must not
-    move the gradient.
+    move the gradient. An array's copy goes through ``replayed``: a step recorded by
+    :func:`autograd.compile` copies each call's own index (passed to it, or computed in it)
+    on every replay; a boolean mask of its own makes a shape from its values, and runs it eagerly.
     """
     items = index if isinstance(index, tuple) else (index,)
     plain, advanced = [], False
     for i in items:
-        if isinstance(i, Tensor):
-            i = i.data
-        if isinstance(i, (list, tuple, np.ndarray)):
-            i = np.array(i)
-            if i.size == 0 and i.dtype.kind == "f":     # [] selects nothing (numpy reads it as integers)
-                i = i.astype(np.intp)
+        if isinstance(i, (Tensor, np.ndarray)):
+            if values(i).dtype == bool:
+                shape_from_values(values(i), "indexing with a boolean mask")
+            i = replayed(_index_array, i)         # (a Tensor handed on: a leaf used as an index is guarded)
+            advanced = True
+        elif isinstance(i, (list, tuple)):
+            i = _index_array(i)
             advanced = True
         plain.append(i)
     return (tuple(plain) if isinstance(index, tuple) else plain[0]), advanced
+
+
+def _index_array(i):
+    """A copy of index ``i`` (a list, an array or a Tensor) as an array (``[]``, which numpy reads as floats, as
+    integers: it selects nothing)."""
+    i = np.array(values(i))
+    return i.astype(np.intp) if i.size == 0 and i.dtype.kind == "f" else i
 
 
 def _scatter_add(g, index, shape, advanced):
@@ -331,21 +343,43 @@ def _move_batch(t, to_front):
     return t.permute(order)
 
 
+def getitem_forward(a, index=None, advanced=False):
+    """:class:`GetItem`'s forward as a plain function of arrays: ``(a[index], residuals)``, the residuals (the
+    index, the input's shape, whether the index is advanced) being what :func:`getitem_backward` needs.
+
+    >>> out, residuals = getitem_forward(np.arange(4.0), np.array([1, 1, 3]), advanced=True)
+    >>> out.tolist(), getitem_backward(residuals, np.ones(3))[0].tolist()     # (repeated indices add up)
+    ([1.0, 1.0, 3.0], [0.0, 2.0, 0.0, 1.0])
+    """
+    try:
+        out = a[index]
+    except (IndexError, TypeError) as e:      # (here, not in the op: a replay's index out of range says so too)
+        raise IndexError(f"getitem: index {index!r} is invalid for shape {a.shape} ({e})") from None
+    return np.asarray(out), (index, a.shape, advanced)      # (an array: an element comes as a scalar)
+
+
+def getitem_backward(residuals, g):
+    """:class:`GetItem`'s backward as a plain function: zeros of the input's shape with ``g`` added at the index."""
+    index, shape, advanced = residuals
+    return (_scatter_add(g, index, shape, advanced),)
+
+
 class GetItem(Function):
+    """``a[index]``, done by :func:`getitem_forward` and :func:`getitem_backward` (the op's
+    ``residual_functions``)."""
     name = "getitem"
     trusted = True
     capturable = True
     batched_jvp = True
+    residual_functions = (getitem_forward, getitem_backward)
 
     def forward(self, a, index=None, advanced=False):
         self.index, self.advanced = index, advanced
-        try:
-            return a[index]
-        except (IndexError, TypeError) as e:
-            raise IndexError(f"getitem: index {index!r} is invalid for shape {a.shape} ({e})") from None
+        out, self.residuals = getitem_forward(a, index, advanced)
+        return out
 
     def backward(self, g, out, a):
-        return (_scatter_add(g, self.index, a.shape, self.advanced),)
+        return getitem_backward(self.residuals, g)
 
     def jvp(self, i, dx, out, a):
         # d a[index] = da[index]
