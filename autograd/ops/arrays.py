@@ -10,8 +10,8 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
-__all__ = ["values", "applied", "all_finite", "row_starts", "ones_vector", "shift_by_max", "softmax_array", "erf_array",
-           "erfc_array"]
+__all__ = ["values", "applied", "all_finite", "row_starts", "ones_vector", "shift_by_max", "softmax_array",
+           "erf_array", "erfc_array"]
 
 
 def values(x):
