@@ -62,10 +62,12 @@ run; a step found not capturable while it is recorded raises after that recordin
 is the eager step, its updates made.
 
 What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
-outside itself (a closure's ``beta``, a schedule computed in Python), and Python values it
-builds from its arguments' numpy arrays (``rows = list(idx)``, ``int(y[0])``: numpy's reads
-are not seen) are recorded as constants. Pass what changes from call to call as an
-argument, as an array or a Tensor
+outside itself (a closure's ``beta``, a schedule computed in Python), and Python values and
+arrays it builds from its arguments' numpy arrays with numpy (``rows = list(idx)``,
+``int(y[0])``, ``np.eye(10)[y]``: numpy's work is not seen) are recorded as constants; a
+numpy view of one of the step's own arrays (``y[:, None]``, ``x.T``), which would read the
+recording's memory, makes the step run eagerly, said once. Pass what changes from call to
+call as an argument, as an array or a Tensor
 (``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
 its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
@@ -262,6 +264,8 @@ class Tape:
         if type(obj) in _LITERALS and (type(obj) is not float or math.isfinite(obj)):
             self.signature.append(obj)
             return repr(obj)              # (written as it is: repr gives back the same value, to the last bit)
+        if type(obj) is np.ndarray:
+            self.refuse_view_of_own(obj)
         name = self.fresh(hint)
         self.namespace[name] = obj
         if isinstance(obj, (np.random.Generator, np.random.RandomState)):
@@ -271,6 +275,22 @@ class Tape:
             self.names[id(obj)] = name
             self.alive.append(obj)
         return name
+
+    def refuse_view_of_own(self, array):
+        """Refuse a constant that is a numpy view of one of the step's own arrays (``y[:, None]``, ``x.T`` of an
+        argument, made with numpy outside labgrad's ops): a replay would read the recording's memory, not its
+        call's."""
+        base = array.base
+        while isinstance(base, np.ndarray):
+            if self.computes(base):
+                name = self.names[id(base)]
+                of = (f"the step's argument {self.args.index(name)}" if name in self.args else
+                      f"an array of shape {base.shape} this call computed")
+                self.refuse(f"an array of shape {array.shape} is a numpy view of {of}, made outside labgrad's ops "
+                            "(a replay would read the recording's memory): make it with Tensor ops "
+                            "(Tensor(y)[:, None]), or pass it to the step as an argument")
+                return
+            base = base.base
 
     def array(self, name):
         """``name`` where an array is needed: a variable holding a number (see :meth:`number`) becomes a

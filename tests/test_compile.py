@@ -1076,6 +1076,82 @@ def test_a_replay_reads_each_calls_own_values_or_the_step_runs_eagerly_saying_wh
         assert fn.replays == 0 and len(said) == 1 and refused in said[0]
 
 
+def _integers(shape, high=4):
+    return lambda k: np.random.default_rng(k).integers(0, high, shape)
+
+
+def _reals(shape):
+    return lambda k: np.random.default_rng(k).standard_normal(shape)
+
+
+# name -> (the loss of a (6, 4) parameter w and the step's argument a, the argument of call k, None or what the
+# warning of a step that runs eagerly says); the library's own work on the argument, no numpy of the step's own
+ARGUMENT_STEPS = {
+    "sqrt of integers (the cast to float)": (lambda w, a: (w * autograd.sqrt(Tensor(a))[:, None]).sum(),
+                                             _integers(6), None),
+    "softplus of integers (an activation's cast)": (lambda w, a: (w * F.softplus(Tensor(a))).sum(),
+                                                    _integers((6, 4)), None),
+    "an integer input to mse_loss": (lambda w, a: F.mse_loss(a, w), _integers((6, 4)), None),
+    "rounded to a decimal": (lambda w, a: (w * autograd.round(Tensor(a), 1)).sum(), _reals((6, 4)), None),
+    "rounded integers": (lambda w, a: (w * autograd.round(Tensor(a))).sum(), _integers((6, 4)), None),
+    "gather by an index passed": (lambda w, a: (autograd.gather(w, 1, a) ** 2).sum(), _integers((6, 2)), None),
+    "scatter_add by an index passed": (
+        lambda w, a: (autograd.scatter_add(autograd.zeros((6, 4), dtype=np.float64), 1, a, w) ** 2).sum(),
+        _integers((6, 2)), None),
+    "one_hot of the labels passed": (lambda w, a: ((w - autograd.one_hot(a, 4)) ** 2).sum(), _integers(6), None),
+    "a numpy view of an argument as an index": (lambda w, a: autograd.gather(w, 1, a[:, None]).sum(),
+                                                _integers(6), "is a numpy view of the step's argument 0"),
+    "repeat_interleave by counts passed": (lambda w, a: autograd.repeat_interleave(w[0], a, 0).sum(),
+                                           _integers(4), "repeat_interleave's repeats makes a shape"),
+    "one_hot with num_classes=-1": (lambda w, a: (w * autograd.one_hot(a)[:, :1]).sum(), _integers(6),
+                                    "one_hot with num_classes=-1 makes a shape"),
+}
+
+
+@pytest.mark.parametrize("name", ARGUMENT_STEPS)
+def test_library_functions_given_a_steps_argument_compute_from_each_calls_own(name):
+    """Eager against compiled, call by call, the first two calls alike (the check of a replay against the eager
+    step compares those): each replay casts, rounds, gathers and one-hots its own call's argument (the
+    recording's used to be replayed: wrong results, no warning), or the step runs eagerly, said once."""
+    loss_of, argument, refused = ARGUMENT_STEPS[name]
+    results = []
+    for compiled in (False, True):
+        w = Tensor(np.linspace(-1.0, 1.0, 24).reshape(6, 4), requires_grad=True)
+        opt = nn.SGD([w], lr=0.1)
+
+        def step(a):
+            opt.zero_grad()
+            loss = loss_of(w, a)
+            loss.backward()
+            opt.step()
+            return loss
+        fn = autograd.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results.append([(fn(argument(k)).data.copy(), w.data.copy()) for k in (0, 0, 1, 2, 1)])
+    said = [str(m.message) for m in caught if m.category is CaptureWarning]
+    for (e, ew), (g, gw) in zip(*results, strict=True):
+        assert_same_bits(e, g, name)
+        assert_same_bits(ew, gw, name)
+    if refused is None:
+        assert fn.replays >= 1 and not said
+    else:
+        assert fn.replays == 0 and len(said) == 1 and refused in said[0]
+
+
+@pytest.mark.parametrize("bad", [np.array([[0], [4]]), np.array([[0], [-1]])])
+def test_a_replay_checks_each_calls_gather_index(bad):
+    """An index out of range on a replay raises gather's error (it used to be checked at the recording only: numpy's
+    IndexError, or a negative position read from the end)."""
+    w = Tensor(np.ones((2, 4)), requires_grad=True)
+    step = autograd.compile(lambda index: autograd.gather(w, 1, index).sum())
+    for _ in range(3):                    # (recorded, checked, replayed)
+        step(np.array([[0], [3]]))
+    with pytest.raises(ValueError, match=r"gather: index values must be in \[0, 4\) for axis 1"):
+        step(bad)
+    assert step.replays == 2
+
+
 def _ops_of(t):
     """The ops of ``t``'s graph, newest first."""
     ops, stack = [], [t]

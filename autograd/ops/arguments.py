@@ -101,7 +101,9 @@ def floating(a):
     dtype = a.data.dtype
     if dtype.kind in "fc":
         return a
-    return Tensor.wrap(a.data.astype(np.result_type(dtype, np.float16)))   # (ints never require grad)
+    # (ints never require grad; through Tensor(), which a step recorded by autograd.compile has every replay
+    # repeat: a cast of the recording's array would be replayed as a constant)
+    return Tensor(a.data, dtype=np.result_type(dtype, np.float16))
 
 
 # --- axes -------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def float_input(x, op):
         if x.requires_grad or kind not in "iub":
             raise TypeError(f"{op}: input must be a float tensor, got dtype {x.dtype}; "
                             "pass float data (x.astype(np.float32))")
-        x = Tensor(x.data.astype(np.float64))
+        x = Tensor(x.data, dtype=np.float64)       # (a cast a replay repeats, as floating's)
     return x
 
 

@@ -1276,7 +1276,8 @@ def round(a, decimals=0):
     a = as_tensor(a)
     if decimals == 0 and a.data.dtype.kind == "f":
         return _constant(np.rint, a)                  # (np.round's own path: slower, same values)
-    return Tensor.wrap(np.asarray(np.round(a.data, decimals)))     # (integers stay integers)
+    # (integers stay integers; through replayed, as comparisons: a compiled step rounds each call's own values)
+    return Tensor.wrap(replayed(applied, np.round, a, decimals=decimals))
 
 
 def isfinite(a):

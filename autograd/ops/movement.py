@@ -34,7 +34,9 @@ import numpy as np
 
 from autograd.checks import integer, is_int, one_of, positive_int, real_number
 from autograd.function import Function
+from autograd.modes import replayed, shape_from_values
 from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
+from autograd.ops.arrays import values
 from autograd.ops.elementwise import Where
 from autograd.ops.shape import BroadcastTo, GetItem, Reshape, ScatterAdd
 from autograd.tensor import Tensor, as_tensor
@@ -365,6 +367,8 @@ def repeat_interleave(a, repeats, axis=None):
         a, axis = Reshape.apply(a, shape=(-1,)), 0
     axis = single_axis(axis, a.ndim, "repeat_interleave")
     n = a.shape[axis]
+    if isinstance(repeats, (Tensor, np.ndarray)):       # (the output's shape is made from the counts' values)
+        shape_from_values(values(repeats), "repeat_interleave's repeats")
     if is_int(repeats) or (isinstance(repeats, (Tensor, np.ndarray)) and np.ndim(repeats) == 0):
         count = integer(int(_index_array(repeats, "repeat_interleave", "repeats")), "repeats",
                         "repeat_interleave", low=0)
@@ -631,18 +635,27 @@ def _along_axis(index, axis, op, a, index_name="index"):
     """The full numpy index that picks ``a[..., index[i, j, k], ...]`` (``index`` on ``axis``, the position
     itself on every other axis), after PyTorch's checks: ``index`` has a's number of axes, is no larger
     than ``a`` off ``axis`` and holds positions in ``[0, a.shape[axis])``."""
-    index = _index_array(index, op)
-    if index.ndim != a.ndim or any(i > n for d, (i, n) in enumerate(zip(index.shape, a.shape)) if d != axis):
-        raise ValueError(f"{op}: index of shape {index.shape} must have the {a.ndim} axes of the {index_name} of "
+    data = _index_array(index, op)
+    if data.ndim != a.ndim or any(i > n for d, (i, n) in enumerate(zip(data.shape, a.shape)) if d != axis):
+        raise ValueError(f"{op}: index of shape {data.shape} must have the {a.ndim} axes of the {index_name} of "
                          f"shape {a.shape}, and no larger size on any axis but {axis}; reshape the index")
-    n = a.shape[axis]
+    full = [np.arange(size).reshape((1,) * d + (-1,) + (1,) * (data.ndim - d - 1))
+            for d, size in enumerate(data.shape)]
+    # the positions through replayed (a Tensor handed on: a leaf used as an index is guarded): a step recorded by
+    # autograd.compile checks and copies each call's own index on every replay, not the recording's
+    full[axis] = replayed(_positions, index if isinstance(index, Tensor) else data, op, axis, a.shape)
+    return tuple(full)
+
+
+def _positions(index, op, axis, shape):
+    """Index ``index`` (an integer array or Tensor) checked to hold positions in ``[0, shape[axis])``, as a copy
+    (a later change of the caller's index must not move the gradient)."""
+    index = values(index)
+    n = shape[axis]
     if index.size and (index.min() < 0 or index.max() >= n):
-        raise ValueError(f"{op}: index values must be in [0, {n}) for axis {axis} of shape {a.shape}, got values "
+        raise ValueError(f"{op}: index values must be in [0, {n}) for axis {axis} of shape {shape}, got values "
                          f"from {index.min()} to {index.max()}")
-    full = [np.arange(size).reshape((1,) * d + (-1,) + (1,) * (index.ndim - d - 1))
-            for d, size in enumerate(index.shape)]
-    full[axis] = index.astype(np.intp, copy=True)      # (a copy: a later change of the caller's index
-    return tuple(full)                                 #  must not move the gradient)
+    return index.astype(np.intp, copy=True)
 
 
 class Gather(Selection):
@@ -764,8 +777,17 @@ def one_hot(labels, num_classes=-1):
         if not data.size:
             raise ValueError(f"one_hot: cannot infer num_classes from empty labels of shape {data.shape}; "
                              "pass num_classes")
+        shape_from_values(data, "one_hot with num_classes=-1")
         num_classes = int(data.max()) + 1
+    # through replayed (a Tensor handed on: a leaf is guarded): a step recorded by autograd.compile makes each
+    # call's own one-hot vectors on every replay, not the recording's
+    return Tensor.wrap(replayed(_one_hot, labels if isinstance(labels, Tensor) else data, num_classes))
+
+
+def _one_hot(labels, num_classes):
+    """The one-hot int64 vectors of integer ``labels`` (an array or Tensor), checked to be in ``[0, num_classes)``."""
+    data = values(labels)
     if data.size and (data.min() < 0 or data.max() >= num_classes):
         raise ValueError(f"one_hot: labels of shape {data.shape} must be in [0, {num_classes}), got values from "
                          f"{data.min()} to {data.max()}; pass a larger num_classes or fix the labels")
-    return Tensor.wrap((data[..., None] == np.arange(num_classes)).astype(np.int64))
+    return (data[..., None] == np.arange(num_classes)).astype(np.int64)
