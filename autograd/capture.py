@@ -21,7 +21,7 @@ What a replay trusts, and how it is made sure of:
 * the arguments: arrays and Tensors of the same shapes and dtypes (and the same one
   passed twice where it was: ``step(X, X)``), other arguments equal (a float to the
   bit); a different last-batch size records a second tape; checked on every call;
-* the calling thread's modes (grad mode, anomaly detection), every leaf tensor the
+* the calling thread's grad mode, every leaf tensor the
   step read (the same array, the same ``requires_grad``) and every module called in
   the step: every attribute the same object (its ``training`` flag, hyperparameters
   such as a dropout's ``p``, its parameters, buffers and submodules; a module's count of
@@ -56,7 +56,8 @@ eagerly from then on with a
 :class:`CaptureWarning` that says what (and where, when it is a line of the step).
 A call made where forward-mode levels are open (inside ``autograd.forward_ad.dual_level``
 or a forward-mode transform) runs eagerly too, that call only: a replay computes no
-tangents (warned once). ``fullgraph=True`` raises :class:`CaptureError` instead, as
+tangents (warned once); so does one inside ``detect_anomaly()``: a replay checks no op's
+output for nan or inf. ``fullgraph=True`` raises :class:`CaptureError` instead, as
 ``torch.compile``: a call refused before it runs (its arguments, a dual level) does not
 run; a step found not capturable while it is recorded raises after that recording, which
 is the eager step, its updates made.
@@ -65,9 +66,10 @@ What is *not* guarded, as in JAX's ``jit``: Python numbers the step reads from
 outside itself (a closure's ``beta``, a schedule computed in Python), and Python values and
 arrays it builds from its arguments' numpy arrays with numpy (``rows = list(idx)``,
 ``int(y[0])``, ``np.eye(10)[y]``: numpy's work is not seen) are recorded as constants; a
-numpy view of one of the step's own arrays (``y[:, None]``, ``x.T``), which would read the
-recording's memory, makes the step run eagerly, said once. Pass what changes from call to
-call as an argument, as an array or a Tensor
+numpy view of one of the step's own arrays (``y[:, None]``, ``x.T``, also of a batch slice
+passed), which would read the recording's memory, makes the step run eagerly, said once, as
+does a tensor made from a list of its arrays, a size or slice bound given as a 0-d array
+and ``np.allclose`` of tensors. Pass what changes from call to call as an argument, as an array or a Tensor
 (``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
 its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
@@ -202,6 +204,7 @@ class Tape:
         self.alive = []                   # the recorded arrays, kept so that their ids stay theirs
         self.signature = []
         self.params = {}                  # id(leaf tensor) -> (tensor, its array's name): guarded
+        self.tensor_names = {}            # id(leaf tensor) -> its own name in the namespace (see tensor_name)
         self.modules = {}                 # id(module) -> a module called in the step (guarded, see watch)
         self.refused = None               # (what, where) of the first thing that cannot be captured
         self.optimizers = {}              # id -> an optimiser stepped in the step
@@ -216,6 +219,7 @@ class Tape:
         self.large = set()                # variables of FREED_FROM bytes or more (see note_size)
         self.numbers = {}                 # hint -> how many names it has given
         self.args = [f"a{i}" for i in range(n_args)]
+        self.arguments = []               # (k, the array of argument k) of the recorded call
         self.bound = []                   # (path, object): see note_bindings
         self.replay = None
         self.verified = False             # True once a second recording did the same
@@ -225,6 +229,7 @@ class Tape:
     def bind_argument(self, k, array):
         self.names[id(array)] = self.args[k]
         self.alive.append(array)
+        self.arguments.append((k, array))
 
     def new_variable(self, array, prefix="v"):
         name = f"{prefix}{next(self.counter)}"
@@ -277,20 +282,37 @@ class Tape:
         return name
 
     def refuse_view_of_own(self, array):
-        """Refuse a constant that is a numpy view of one of the step's own arrays (``y[:, None]``, ``x.T`` of an
-        argument, made with numpy outside labgrad's ops): a replay would read the recording's memory, not its
-        call's."""
+        """Refuse a constant (or a returned array) that is a numpy view of one of the step's own arrays
+        (``y[:, None]``, ``x.T``, a ``sliding_window_view`` of an argument, made with numpy outside labgrad's
+        ops): a replay would read the recording's memory, not its call's. An argument is told by the memory it
+        shares (a batch slice ``Y[i:i + 64]`` passed, its view's ``.base`` is ``Y``), a computed array by the
+        view's ``.base``."""
+        of = next((f"the step's argument {k}" for k, argument in self.arguments
+                   if np.may_share_memory(array, argument)), None)
         base = array.base
-        while isinstance(base, np.ndarray):
+        while of is None and isinstance(base, np.ndarray):
             if self.computes(base):
-                name = self.names[id(base)]
-                of = (f"the step's argument {self.args.index(name)}" if name in self.args else
-                      f"an array of shape {base.shape} this call computed")
-                self.refuse(f"an array of shape {array.shape} is a numpy view of {of}, made outside labgrad's ops "
-                            "(a replay would read the recording's memory): make it with Tensor ops "
-                            "(Tensor(y)[:, None]), or pass it to the step as an argument")
-                return
+                of = f"an array of shape {base.shape} this call computed"
             base = base.base
+        if of is not None:
+            self.refuse(f"an array of shape {array.shape} is a numpy view of {of}, made outside labgrad's ops "
+                        "(a replay would read the recording's memory): make it with Tensor ops "
+                        "(Tensor(y)[:, None]), or pass it to the step as an argument")
+
+    def refuse_list_of_own(self, items):
+        """Refuse an array numpy makes from a list (or tuple, nested or not) holding the step's own arrays or
+        tensors (``Tensor([a, b])``): a constant, which a replay would not make again from its call's."""
+        for x in items:
+            if isinstance(x, (list, tuple)):
+                self.refuse_list_of_own(x)
+                continue
+            array = x.data if isinstance(x, Tensor) else x
+            if type(array) is np.ndarray and (self.computes(array) or any(
+                    np.may_share_memory(array, argument) for _, argument in self.arguments)):
+                self.refuse(f"numpy made an array from a list holding this call's own arrays (one of shape "
+                            f"{array.shape}), outside labgrad's ops (a replay would keep the recording's): use "
+                            "autograd.stack or autograd.cat")
+                return
 
     def array(self, name):
         """``name`` where an array is needed: a variable holding a number (see :meth:`number`) becomes a
@@ -440,6 +462,20 @@ class Tape:
             name = self.constant(t.data, "param" if t.requires_grad else "const")
         if t.op is None and id(t) not in self.params and name in self.namespace:
             self.params[id(t)] = (t, name)
+        return name
+
+    def tensor_name(self, t):
+        """The name of guarded leaf tensor ``t`` in the namespace: its array's and ``_tensor``, and a number where
+        another leaf shares that array (``leaf`` and ``leaf.detach()``: each guarded, neither hiding the other)."""
+        name = self.tensor_names.get(id(t))
+        if name is None:
+            base = name = self.params[id(t)][1] + "_tensor"
+            taken = set(self.tensor_names.values())
+            k = 1
+            while name in taken:
+                name, k = f"{base}{k}", k + 1
+            self.tensor_names[id(t)] = name
+            self.namespace[name] = t
         return name
 
     def own_name(self, obj):
@@ -604,9 +640,7 @@ class Tape:
                         "a replay makes no new tensor to give the gradient to; make it outside the step and pass "
                         "it in, or read the gradient outside")
             return
-        tensors = {t: self.params[id(t)][1] + "_tensor" for t in finished}
-        for t, name in tensors.items():
-            self.namespace[name] = t
+        tensors = {t: self.tensor_name(t) for t in finished}
         self.lines.append("# the gradients into .grad")
         entries = ", ".join(f"{tensors[t]}: {self.array(self.grads[t])}" for t in finished)
         handed = "{" + ", ".join(f"id({h})" for h in self.handed) + "}" if self.handed else "set()"
@@ -637,6 +671,7 @@ class Tape:
         (with ``build``: a recording made only to be compared with the first is not compiled)."""
         self.result_template, outputs = self._template(result)
         self.returned = self.writes = None    # (the last backward's gradients: not kept alive with the tape)
+        self.arguments = []                   # (nor the recorded call's arguments)
         self.ops = {}
         if self.refused is not None:
             return
@@ -667,6 +702,8 @@ class Tape:
             if type(obj) is np.ndarray and id(obj) in self.names:
                 outputs.append(self.names[id(obj)])
                 return _Output(len(outputs) - 1, tensor=False)
+            if isinstance(obj, (Tensor, np.ndarray)):     # (an array the tape did not compute: a constant)
+                self.refuse_view_of_own(obj.data if isinstance(obj, Tensor) else obj)
             if obj is not None and not isinstance(obj, (str, Tensor, np.ndarray)):
                 self.refuse(f"the step returns a {type(obj).__name__} ({_short(obj)}), a value computed in Python "
                             "that a replay would repeat: return a Tensor (computed with labgrad's ops), or compute "
@@ -683,8 +720,8 @@ class Tape:
         ``map`` over tuples cost more, measured on the tiny net's step)."""
         checks = []
         for t, name in self.params.values():      # (the arrays the statements read, which may have been replaced)
-            self.namespace[f"{name}_tensor"] = t
-            checks += [f"{name}_tensor.data is {name}", f"{name}_tensor.requires_grad is {t.requires_grad!r}"]
+            checks += [f"{self.tensor_name(t)}.data is {name}", f"{self.tensor_name(t)}.requires_grad is "
+                       f"{t.requires_grad!r}"]
         for path, value in self.bound:
             root, key, entry = path
             value_name = self.constant_quiet(value, "bound")
@@ -1317,6 +1354,9 @@ class CompiledStep:
         if open_blocks.count and thread_modes.forward_levels:     # (a replay would give values without tangents)
             self._said_once("forward-mode tangents are not replayed (a call inside autograd.forward_ad.dual_level "
                             "or a forward-mode transform)", args)
+            return self.fn(*args)
+        if open_blocks.count and thread_modes.anomaly:    # (a replay checks no op's output for nan or inf)
+            self._said_once("anomaly detection is not replayed (a call inside autograd.detect_anomaly)", args)
             return self.fn(*args)
         key = self._key(args)
         if type(key) is str:              # arguments a replay cannot be guarded on: eager

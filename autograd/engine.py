@@ -23,7 +23,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from autograd.graph import is_tensor, topological_order
-from autograd.modes import check_anomaly, enable_grad, is_anomaly_enabled, open_blocks, thread_modes
+from autograd.modes import check_anomaly, enable_grad, is_anomaly_enabled, open_blocks, replayed, thread_modes
 
 __all__ = ["backward", "grad", "record_backward", "reduce_broadcast"]
 
@@ -218,7 +218,7 @@ def _seeds(roots, grads, caller, create_graph=False, batched=False):
             data = r.data                # (a 0-d one, the usual loss, is cheapest made by np.array)
             g, owned = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype), True
         else:
-            g_data = g.data if is_tensor(g) else np.asarray(g, dtype=r.dtype)
+            g_data = g.data if is_tensor(g) else np.asarray(g)
             if batched:
                 if g_data.ndim != r.ndim + 1 or g_data.shape[1:] != r.shape:
                     raise ValueError(f"{caller}: with is_grads_batched, grad of shape {g_data.shape} must be a batch "
@@ -228,11 +228,19 @@ def _seeds(roots, grads, caller, create_graph=False, batched=False):
                                      f"got {seeds[0][1].shape[0]} and {g_data.shape[0]}")
             elif g_data.shape != r.shape:
                 raise ValueError(f"{caller}: grad of shape {g_data.shape} does not match root shape {r.shape}")
-            g, owned = (g if create_graph and is_tensor(g) else g_data.astype(r.dtype, copy=False)), False
+            if not (create_graph and is_tensor(g)):
+                # (another dtype cast through replayed: a step recorded by autograd.compile casts each call's own)
+                g = g_data if g_data.dtype == r.dtype else replayed(_cast, g if is_tensor(g) else g_data, r.dtype)
+            owned = False
         if create_graph and not is_tensor(g):
             g = r.wrap(g)
         seeds.append((r, g, owned))
     return seeds
+
+
+def _cast(g, dtype):
+    """A copy of gradient ``g`` (an array or a Tensor) in the root's ``dtype``."""
+    return (g.data if is_tensor(g) else g).astype(dtype)
 
 
 def _write_grads(finished, handed):

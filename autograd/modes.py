@@ -352,13 +352,19 @@ def replayed(func, *args, **kwargs):
     return tape.call(func, args, kwargs)
 
 
-def shape_from_values(array, what):
-    """Say that ``what`` makes a shape from the values of ``array`` (a boolean mask as an index): while a step is
-    recorded and ``array`` is one of its own (an argument, or computed in the step, from parameters too: they
-    change), it then runs eagerly, with a warning that names ``what`` (a replay keeps its recording's shapes)."""
+def shape_from_values(values, what):
+    """Say that ``what`` makes a shape from ``values`` (an array or a Tensor: a boolean mask as an index): while a
+    step is recorded and they are its own (an argument, or computed in the step, from parameters too: they
+    change), it then runs eagerly, with a warning that names ``what`` (a replay keeps its recording's shapes); a
+    leaf tensor's are guarded (its array replaced: the step records again)."""
     tape = thread_modes.capture if open_blocks.count else None
-    if tape is not None and tape.computes(array):
+    if tape is None:
+        return
+    array = values if isinstance(values, np.ndarray) else values.data
+    if tape.computes(array):
         tape.refuse(f"{what} makes a shape from the values of this call (a replay keeps its recording's shapes)")
+    elif array is not values and values.op is None:
+        tape.input_name(values)
 
 
 def read_into_python(what):

@@ -66,6 +66,7 @@ class Tensor:
     __array_priority__ = 1000          # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        source = data
         if isinstance(data, Tensor):
             data = data.data
         given = data
@@ -78,9 +79,13 @@ class Tensor:
             if kind == "c":
                 raise TypeError(f"Tensor: complex dtype {data.dtype} cannot require grad")
             data = data.astype(np.float64)
-        if data is not given and type(given) is np.ndarray and open_blocks.count and thread_modes.capture is not None:
-            # a step recorded by autograd.compile: a replay converts its own batch the same way
-            thread_modes.capture.record_call(_converted, (given, dtype, requires_grad), {}, data)
+        if data is not given and open_blocks.count and thread_modes.capture is not None:
+            # a step recorded by autograd.compile: a replay converts its own batch the same way (a Tensor handed on:
+            # a leaf converted is guarded, its array kept); a list of the step's own arrays is refused
+            if type(given) is np.ndarray:
+                thread_modes.capture.record_call(_converted, (source, dtype, requires_grad), {}, data)
+            elif isinstance(given, (list, tuple)):
+                thread_modes.capture.refuse_list_of_own(given)
         self.data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -235,6 +240,8 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut from the graph."""
+        if self.op is None and open_blocks.count and thread_modes.capture is not None:
+            thread_modes.capture.input_name(self)     # (a step recorded by autograd.compile: a leaf read is guarded)
         return Tensor.wrap(self.data)
 
     def draw(self, **kwargs):

@@ -199,9 +199,10 @@ def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=
     name = "cross_entropy"
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind in "iu":                         # class labels: the fused primitive (which checks reduction)
+        labels = target if isinstance(target, Tensor) else t     # (a Tensor handed on: a leaf's labels guarded)
         if weight is None and ignore_index == -100 and not label_smoothing:     # (the training hot path)
-            return softmax_cross_entropy(input, t, reduction)
-        return softmax_cross_entropy(input, t, reduction, weight=weight, ignore_index=ignore_index,
+            return softmax_cross_entropy(input, labels, reduction)
+        return softmax_cross_entropy(input, labels, reduction, weight=weight, ignore_index=ignore_index,
                                      label_smoothing=label_smoothing)
     check_reduction(reduction, name)
     x = class_scores(input, name)

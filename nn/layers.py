@@ -38,7 +38,7 @@ def match_dtype(x, dtype, layer):
         raise TypeError(f"{layer}: input of dtype {x.dtype} {what} and meets parameters of dtype {dtype}; "
                         f"cast one side: x.astype(np.{dtype}), or convert the model with "
                         f"model.to(np.{x.dtype})")
-    return Tensor(x.data, dtype=dtype)             # (a cast a step captured by autograd.compile repeats)
+    return Tensor(x, dtype=dtype)                  # (a cast a step captured by autograd.compile repeats)
 
 
 class Linear(Module):

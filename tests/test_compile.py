@@ -277,19 +277,37 @@ def _under(block, step, *args):
 
 
 def test_a_step_called_under_a_mode_block_replays_its_own_tape():
+    """An evaluation called under no_grad in turn with one called outside: a tape for each."""
     results = []
     for compile_step in (False, True):
-        model, opt, step = MODELS["MLP, SGD"](0)
-        step = autograd.compile(step) if compile_step else step
+        model, _, _ = MODELS["MLP, SGD"](0)
+
+        def evaluate(x, y):
+            return F.cross_entropy(model(x), y)
+        step = autograd.compile(evaluate) if compile_step else evaluate
         for i, (x, y) in enumerate(batches(12)):
             if i % 4 >= 2:
-                with autograd.detect_anomaly():
-                    results.append(step(x, y)[0].data.copy())
+                with autograd.no_grad():
+                    results.append(step(x, y).data.copy())
             else:
-                results.append(step(x, y)[0].data.copy())
+                results.append(step(x, y).data.copy())
     for k, (e, g) in enumerate(zip(results[:12], results[12:], strict=True)):
         assert_same_bits(e, g, f"step {k}")
     assert len(step.tapes) == 2 and step.replays == 8
+
+
+def test_a_step_called_under_detect_anomaly_runs_eagerly_and_its_ops_are_checked():
+    """A replay checks no op's output for nan or inf: under detect_anomaly the step runs eagerly (said once), and
+    the anomaly is raised as eagerly (a replay used to compute on)."""
+    w = Tensor(np.ones(3), requires_grad=True)
+    step = autograd.compile(lambda x: (w * autograd.log(Tensor(x))).sum())
+    for _ in range(3):
+        step(np.ones(3))
+    with autograd.detect_anomaly(), pytest.warns(CaptureWarning, match="anomaly detection is not replayed"):
+        step(np.ones(3))
+        with pytest.raises(autograd.AnomalyError):
+            step(np.zeros(3))
+    assert step.replays == 1
 
 
 def _step_and_forget():
@@ -1080,8 +1098,8 @@ def _integers(shape, high=4):
     return lambda k: np.random.default_rng(k).integers(0, high, shape)
 
 
-def _reals(shape):
-    return lambda k: np.random.default_rng(k).standard_normal(shape)
+def _reals(shape, dtype=np.float64):
+    return lambda k: np.random.default_rng(k).standard_normal(shape).astype(dtype)
 
 
 # name -> (the loss of a (6, 4) parameter w and the step's argument a, the argument of call k, None or what the
@@ -1105,7 +1123,27 @@ ARGUMENT_STEPS = {
                                            _integers(4), "repeat_interleave's repeats makes a shape"),
     "one_hot with num_classes=-1": (lambda w, a: (w * autograd.one_hot(a)[:, :1]).sum(), _integers(6),
                                     "one_hot with num_classes=-1 makes a shape"),
+    "class weights passed": (lambda w, a: F.cross_entropy(w, np.arange(6) % 4, weight=a), _reals(4), None),
+    "pos_weight passed as integers": (
+        lambda w, a: F.binary_cross_entropy_with_logits(w, np.ones((6, 4)), pos_weight=a), _integers(4), None),
+    "a float32 gradient handed to backward": (lambda w, a: (w * 2.0, a), _reals((6, 4), np.float32), None),
+    "np.isclose of the step's tensors": (
+        lambda w, a: autograd.where(np.isclose(Tensor(a), 0.0, atol=0.5), w, 0.0).sum(), _reals((6, 4)), None),
+    "a numpy view of a batch slice as an index": (lambda w, a: autograd.gather(w, 1, a[:, None]).sum(),
+                                                  lambda k: _BATCHES[6 * k:6 * k + 6],
+                                                  "is a numpy view of the step's argument 0"),
+    "full_like filled with a 0-d tensor": (lambda w, a: (w * autograd.full_like(w, Tensor(a))).sum(), _reals(()),
+                                           "full_like's fill_value given as a 0-d tensor reads a value"),
+    "a tensor made from a list of the step's arrays": (lambda w, a: (w[:2] * Tensor([a, a])).sum(), _reals(4),
+                                                       "from a list holding this call's own arrays"),
+    "a slice bound passed as a 0-d array": (lambda w, a: w[:a].sum(), lambda k: np.array(k + 2),
+                                            "a slice bound given as an array makes a shape"),
+    "a size passed as a 0-d array": (lambda w, a: w.view(a, -1).sum(0).sum(), lambda k: np.array((2, 3, 4)[k]),
+                                     "a size given as an array makes a shape"),
+    "np.allclose of the step's tensors": (lambda w, a: w.sum() * float(np.allclose(Tensor(a), 0.0)), _reals(3),
+                                          "np.allclose of tensors reads a value"),
 }
+_BATCHES = np.random.default_rng(7).integers(0, 4, 60)
 
 
 @pytest.mark.parametrize("name", ARGUMENT_STEPS)
@@ -1121,10 +1159,11 @@ def test_library_functions_given_a_steps_argument_compute_from_each_calls_own(na
 
         def step(a):
             opt.zero_grad()
-            loss = loss_of(w, a)
-            loss.backward()
+            loss = loss_of(w, a)          # (or a root and the gradient handed to its backward)
+            root, grad = loss if isinstance(loss, tuple) else (loss, None)
+            root.backward(grad)
             opt.step()
-            return loss
+            return root
         fn = autograd.compile(step) if compiled else step
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -1139,17 +1178,81 @@ def test_library_functions_given_a_steps_argument_compute_from_each_calls_own(na
         assert fn.replays == 0 and len(said) == 1 and refused in said[0]
 
 
-@pytest.mark.parametrize("bad", [np.array([[0], [4]]), np.array([[0], [-1]])])
-def test_a_replay_checks_each_calls_gather_index(bad):
-    """An index out of range on a replay raises gather's error (it used to be checked at the recording only: numpy's
-    IndexError, or a negative position read from the end)."""
+# name -> (a step's result from w (2, 4) and its argument, a good argument, a bad one, the error it raises)
+BAD_ARGUMENT_STEPS = {
+    "gather, a position past the end": (lambda w, a: autograd.gather(w, 1, a).sum(), np.array([[0], [3]]),
+                                        np.array([[0], [4]]), r"gather: index values must be in \[0, 4\) for axis 1"),
+    "gather, a negative position": (lambda w, a: autograd.gather(w, 1, a).sum(), np.array([[0], [3]]),
+                                    np.array([[0], [-1]]), r"gather: index values must be in \[0, 4\) for axis 1"),
+    "binary_cross_entropy of no probability": (
+        lambda w, a: F.binary_cross_entropy(autograd.sigmoid(w) * a, np.ones((2, 4))), np.ones((2, 4)),
+        np.full((2, 4), 3.0), r"binary_cross_entropy: input must be probabilities in \[0, 1\]"),
+    "one_hot of a label past the classes": (lambda w, a: (w * autograd.one_hot(a, 4)).sum(), np.array([0, 3]),
+                                            np.array([0, 4]), r"one_hot: labels of shape \(2,\) must be in \[0, 4\)"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_ARGUMENT_STEPS)
+def test_a_replay_checks_each_calls_argument_as_eagerly(name):
+    """A bad argument on a replay raises the op's error (these were checked at the recording only: numpy's
+    IndexError, a negative position read from the end, a loss computed from no probability)."""
+    result_of, good, bad, error = BAD_ARGUMENT_STEPS[name]
     w = Tensor(np.ones((2, 4)), requires_grad=True)
-    step = autograd.compile(lambda index: autograd.gather(w, 1, index).sum())
+    step = autograd.compile(lambda a: result_of(w, a))
     for _ in range(3):                    # (recorded, checked, replayed)
-        step(np.array([[0], [3]]))
-    with pytest.raises(ValueError, match=r"gather: index values must be in \[0, 4\) for axis 1"):
+        step(good)
+    with pytest.raises(ValueError, match=error):
         step(bad)
     assert step.replays == 2
+
+
+# name -> (the loss of a (6, 4) parameter w and a leaf tensor, the leaf's array before call k); the library reads
+# the leaf's values outside its ops
+LEAF_STEPS = {
+    "sqrt of an integer leaf (the cast)": (lambda w, t: (w * autograd.sqrt(t)).sum(), _integers((6, 4))),
+    "mse_loss of an integer leaf": (lambda w, t: F.mse_loss(t, w), _integers((6, 4))),
+    "a float64 leaf into a float32 layer": (lambda w, t: (w * _FROZEN_FLOAT32(t)).sum(), _reals((6, 4))),
+    "a leaf detached": (lambda w, t: (w * t.detach()).sum(), _reals((6, 4))),
+    "a leaf mask of masked_fill": (lambda w, t: autograd.masked_fill(w, t, 0.0).sum() ** 2,
+                                   lambda k: np.random.default_rng(k).random((6, 4)) > 0.5),
+    "a leaf's labels to cross_entropy": (lambda w, t: F.cross_entropy(w, t), _integers(6)),
+    "a leaf's counts to repeat_interleave": (lambda w, t: autograd.repeat_interleave(w[0], t, 0).sum() ** 2,
+                                             _integers(4)),
+}
+
+
+_FROZEN_FLOAT32 = nn.Linear(4, 4, rng=0)
+for _p in _FROZEN_FLOAT32.parameters():
+    _p.requires_grad = False
+
+
+@pytest.mark.parametrize("name", LEAF_STEPS)
+def test_a_leaf_the_library_reads_is_guarded(name):
+    """Eager against compiled, the leaf's array replaced before the third and fourth calls: the guards see it
+    (the step records again), where a replay used to read the recording's array, no warning."""
+    loss_of, data = LEAF_STEPS[name]
+    results = []
+    for compiled in (False, True):
+        w = Tensor(np.linspace(-1.0, 1.0, 24).reshape(6, 4), requires_grad=True)
+        leaf = Tensor(data(0))
+        opt = nn.SGD([w], lr=0.1)
+
+        def step():
+            opt.zero_grad()
+            loss = loss_of(w, leaf)
+            loss.backward()
+            opt.step()
+            return loss
+        fn = autograd.compile(step) if compiled else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CaptureWarning)
+            results.append([])
+            for k in (0, 0, 0, 1, 2, 2):
+                leaf.data = data(k)
+                results[-1].append((fn().data.copy(), w.data.copy()))
+    for (e, ew), (g, gw) in zip(*results, strict=True):
+        assert_same_bits(e, g, name)
+        assert_same_bits(ew, gw, name)
 
 
 def _ops_of(t):

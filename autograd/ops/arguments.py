@@ -28,6 +28,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.checks import integer, is_int, one_of
 from autograd.modes import carries_derivative, replayed
+from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
@@ -103,7 +104,7 @@ def floating(a):
         return a
     # (ints never require grad; through Tensor(), which a step recorded by autograd.compile has every replay
     # repeat: a cast of the recording's array would be replayed as a constant)
-    return Tensor(a.data, dtype=np.result_type(dtype, np.float16))
+    return Tensor(a, dtype=np.result_type(dtype, np.float16))
 
 
 # --- axes -------------------------------------------------------------------------------
@@ -180,20 +181,20 @@ def float_input(x, op):
         if x.requires_grad or kind not in "iub":
             raise TypeError(f"{op}: input must be a float tensor, got dtype {x.dtype}; "
                             "pass float data (x.astype(np.float32))")
-        x = Tensor(x.data, dtype=np.float64)       # (a cast a replay repeats, as floating's)
+        x = Tensor(x, dtype=np.float64)            # (a cast a replay repeats, as floating's)
     return x
 
 
 def float_target(target, x, op):
     """The target as a Tensor of the input's shape and dtype (a float cast keeps any graph)."""
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    t = target if isinstance(target, Tensor) else Tensor(target)
     if t.shape != x.shape:
         raise ValueError(f"{op}: input of shape {x.shape} and target of shape {t.shape} must have the same "
                          "shape (reshape one of them; broadcasting (N,) against (N, 1) gives an (N, N) loss)")
     if t.dtype.kind not in "iubf":
         raise TypeError(f"{op}: target must be numeric, got dtype {t.dtype}; pass numbers")
     if t.dtype != x.dtype:
-        t = t.astype(x.dtype) if carries_derivative(t) else Tensor(t.data, dtype=x.dtype)   # (a cast a replay repeats)
+        t = t.astype(x.dtype) if carries_derivative(t) else Tensor(t, dtype=x.dtype)   # (a cast a replay repeats)
     return t
 
 
@@ -232,13 +233,15 @@ def class_labels(target, x, op, ignore_index=None):
     if labels.shape != expected:
         raise ValueError(f"{op}: input of shape {shape} needs labels of shape {expected}, "
                          f"got {labels.shape}")
-    # (the values are checked, and cast, again on every replay of a step captured by autograd.compile)
-    return replayed(labels_in_range, labels, shape, op, ignore_index)
+    # (the values are checked, and cast, again on every replay of a step captured by autograd.compile; a Tensor
+    # handed on: a leaf's labels are guarded)
+    return replayed(labels_in_range, target if isinstance(target, Tensor) else labels, shape, op, ignore_index)
 
 
 def labels_in_range(labels, shape, op, ignore_index=None):
     """``labels`` as int64 after checking that each is in [0, C) for scores of ``shape`` (N, C, ...), or is
-    ``ignore_index``."""
+    ``ignore_index``; ``labels`` an array or a Tensor."""
+    labels = values(labels)
     n_classes = shape[1]
     flat = labels if labels.ndim == 1 else labels.ravel()
     # the extremes read at their argmax and argmin, which numpy runs as vectorised loops (its max and min are

@@ -23,7 +23,7 @@ arguments, and the ``*_like`` forms keep the dtype of the tensor they copy the s
 import numpy as np
 
 from autograd.checks import boolean, dtype_and_device, float_dtype, integer, is_int, shape_tuple, show
-from autograd.modes import open_blocks, thread_modes
+from autograd.modes import open_blocks, read_into_python, thread_modes
 from autograd.seeding import as_rng
 from autograd.tensor import Tensor, as_tensor
 
@@ -67,6 +67,7 @@ def _number(value, name, op):
         if value.ndim != 0:
             raise ValueError(f"{op}: {name} must be a number or a 0-d tensor, got a tensor of shape {value.shape}; "
                              "pass one number")
+        read_into_python(f"{op}'s {name} given as a 0-d tensor")      # (a replay would keep the recording's)
         value = value.data[()]
     if not isinstance(value, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"{op}: {name} must be a number, got {show(value)} ({type(value).__name__}); pass e.g. 0.5")

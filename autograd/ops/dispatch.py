@@ -7,7 +7,9 @@ gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
+from autograd.modes import read_into_python, replayed
 from autograd.ops import contraction, creation, elementwise as ew, linalg, movement, reduce, scan, shape as shape_ops
+from autograd.ops.arrays import applied, values
 
 __all__ = ["UFUNCS", "FUNCTIONS", "ON_VALUES"]
 
@@ -64,9 +66,14 @@ FUNCTIONS = {
 
 
 def _on_values(func):
-    """``func`` applied to the tensors' values: for comparisons whose result has no gradient."""
+    """``func`` applied to the tensors' values: for comparisons whose result has no gradient. An array of answers
+    (``np.isclose``) is made through ``replayed`` (a step recorded by autograd.compile computes each call's own);
+    one True or False is a value read into Python (such a step runs eagerly, said once)."""
     def on_values(*args, **kwargs):
-        return func(*[getattr(a, "data", a) for a in args], **kwargs)
+        if func is np.isclose:
+            return replayed(applied, func, *args, **kwargs)
+        read_into_python(f"np.{func.__name__} of tensors")
+        return func(*[values(a) for a in args], **kwargs)
     return on_values
 
 

@@ -33,7 +33,7 @@ from autograd.checks import real_number
 from autograd.modes import replayed
 from autograd.ops.arguments import (check_reduction, class_scores, class_labels, float_input, float_target,
                                     reduced)
-from autograd.ops.arrays import ones_vector, row_starts, shift_by_max
+from autograd.ops.arrays import ones_vector, row_starts, shift_by_max, values
 from autograd.ops.elementwise import sigmoid, where
 from autograd.ops.reduce import SoftmaxFunction
 from autograd.tensor import Tensor
@@ -44,8 +44,9 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_
 
 
 def _check_binary_targets(t, op):
-    """ValueError unless every target in the array ``t`` is in [0, 1] (labels 0/1, or probabilities): one min
-    and one max (again on every replay of a step captured by autograd.compile)."""
+    """ValueError unless every target in ``t`` (an array or a Tensor) is in [0, 1] (labels 0/1, or
+    probabilities): one min and one max (again on every replay of a step captured by autograd.compile)."""
+    t = values(t)
     if t.size:
         low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)
         if not (low >= 0 and high <= 1):            # (also false for nan)
@@ -53,6 +54,16 @@ def _check_binary_targets(t, op):
             raise ValueError(f"{op}: targets must be in [0, 1] (class labels 0/1 or probabilities), got "
                              f"{np.unique(bad)[:5].tolist()} in shape {t.shape} (values from {low} to {high}); "
                              "for labels -1/+1 use (y + 1) / 2")
+
+
+def _check_probabilities(p, op):
+    """ValueError unless every input in ``p`` (an array or a Tensor) is a probability in [0, 1] (again on every
+    replay of a step captured by autograd.compile)."""
+    p = values(p)
+    if p.size and not ((p >= 0) & (p <= 1)).all():
+        bad = p[~((p >= 0) & (p <= 1))].flat[0]
+        raise ValueError(f"{op}: input must be probabilities in [0, 1] (apply sigmoid, or use "
+                         f"binary_cross_entropy_with_logits on raw scores); found {bad} in shape {p.shape}")
 
 
 _BCE_EPS = float(np.float32(1e-12))      # PyTorch's clamp of p (1 - p): 1e-12 rounded to float32
@@ -133,11 +144,8 @@ def binary_cross_entropy(input, target, reduction="mean"):
     check_reduction(reduction, name)
     p = float_input(input, name)
     y = float_target(target, p, name)
-    replayed(_check_binary_targets, y.data, name)
-    if p.size and not ((p.data >= 0) & (p.data <= 1)).all():
-        bad = p.data[~((p.data >= 0) & (p.data <= 1))].flat[0]
-        raise ValueError(f"{name}: input must be probabilities in [0, 1] (apply sigmoid, or use "
-                         f"binary_cross_entropy_with_logits on raw scores); found {bad} in shape {p.shape}")
+    replayed(_check_binary_targets, y, name)
+    replayed(_check_probabilities, p, name)
     return reduced(BinaryCrossEntropy.apply(p, y), reduction)
 
 
@@ -247,7 +255,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean", *, weight=
     check_reduction(reduction, name)
     z = float_input(input, name)
     y = float_target(target, z, name)
-    replayed(_check_binary_targets, y.data, name)
+    replayed(_check_binary_targets, y, name)
     if pos_weight is None:
         loss = BinaryCrossEntropyWithLogits.apply(z, y)
     else:
@@ -264,14 +272,19 @@ def _elementwise_weight(weight, z, what, op):
         if weight.requires_grad:
             raise TypeError(f"{op}: {what} requires grad, but it is a constant of the loss (PyTorch does not "
                             f"differentiate it either); pass {what}.detach()")
-        weight = weight.data
-    weight = np.asarray(weight)
-    if weight.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: {what} must be numbers, got dtype {weight.dtype}; pass a float array")
-    if not _broadcasts_to(weight.shape, z.shape):
-        raise ValueError(f"{op}: {what} of shape {weight.shape} does not broadcast to the input's shape {z.shape}; "
+    array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: {what} must be numbers, got dtype {array.dtype}; pass a float array")
+    if not _broadcasts_to(array.shape, z.shape):
+        raise ValueError(f"{op}: {what} of shape {array.shape} does not broadcast to the input's shape {z.shape}; "
                          f"pass one of shape {z.shape[-1:]} (per class) or {z.shape}")
-    return weight.astype(z.dtype, copy=False)
+    return replayed(_weight_copy, weight if isinstance(weight, Tensor) else array, z.dtype)
+
+
+def _weight_copy(weight, dtype):
+    """A copy of a loss's constant ``weight`` (an array or a Tensor) in ``dtype``: a later change of the caller's
+    array must not move the loss; through replayed, a step recorded by autograd.compile copies each call's own."""
+    return values(weight).astype(dtype)
 
 
 def _broadcasts_to(shape, to):
@@ -512,12 +525,11 @@ def class_weight(weight, x, op):
         if weight.requires_grad:
             raise TypeError(f"{op}: weight requires grad, but it is a constant of the loss (PyTorch does not "
                             "differentiate it either); pass weight.detach()")
-        weight = weight.data
-    weight = np.asarray(weight)
-    if weight.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: weight must be numbers, got dtype {weight.dtype}; pass a float array of shape "
+    array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: weight must be numbers, got dtype {array.dtype}; pass a float array of shape "
                         f"({x.shape[1]},)")
-    if weight.shape != (x.shape[1],):
+    if array.shape != (x.shape[1],):
         raise ValueError(f"{op}: weight must have shape ({x.shape[1]},), one per class of the input of shape "
-                         f"{x.shape}, got {weight.shape}")
-    return weight.astype(x.dtype)
+                         f"{x.shape}, got {array.shape}")
+    return replayed(_weight_copy, weight if isinstance(weight, Tensor) else array, x.dtype)

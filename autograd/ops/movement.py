@@ -36,7 +36,7 @@ from autograd.checks import integer, is_int, one_of, positive_int, real_number
 from autograd.function import Function
 from autograd.modes import replayed, shape_from_values
 from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
-from autograd.ops.arrays import values
+from autograd.ops.arrays import applied, values
 from autograd.ops.elementwise import Where
 from autograd.ops.shape import BroadcastTo, GetItem, Reshape, ScatterAdd
 from autograd.tensor import Tensor, as_tensor
@@ -368,7 +368,7 @@ def repeat_interleave(a, repeats, axis=None):
     axis = single_axis(axis, a.ndim, "repeat_interleave")
     n = a.shape[axis]
     if isinstance(repeats, (Tensor, np.ndarray)):       # (the output's shape is made from the counts' values)
-        shape_from_values(values(repeats), "repeat_interleave's repeats")
+        shape_from_values(repeats, "repeat_interleave's repeats")
     if is_int(repeats) or (isinstance(repeats, (Tensor, np.ndarray)) and np.ndim(repeats) == 0):
         count = integer(int(_index_array(repeats, "repeat_interleave", "repeats")), "repeats",
                         "repeat_interleave", low=0)
@@ -740,6 +740,7 @@ def masked_fill(a, mask, value):
     Tensor([0., 2., 0.])
     """
     a = as_tensor(a)
+    given = mask
     mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != bool:
         raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype} with shape {mask.shape}; "
@@ -759,7 +760,10 @@ def masked_fill(a, mask, value):
             value = value.astype(a.dtype)
     else:                                  # (cast as PyTorch does: an int tensor filled with 1.5 gets 1)
         value = Tensor.wrap(np.asarray(real_number(value, "value", "masked_fill", finite=False), a.dtype))
-    return MaskedFill.apply(value, a, condition=mask)
+    # (through replayed, as where's condition: a step recorded by autograd.compile reads each call's own, a leaf's
+    # guarded)
+    condition = replayed(applied, np.asarray, given if isinstance(given, Tensor) else mask)
+    return MaskedFill.apply(value, a, condition=condition)
 
 
 def one_hot(labels, num_classes=-1):
@@ -777,7 +781,7 @@ def one_hot(labels, num_classes=-1):
         if not data.size:
             raise ValueError(f"one_hot: cannot infer num_classes from empty labels of shape {data.shape}; "
                              "pass num_classes")
-        shape_from_values(data, "one_hot with num_classes=-1")
+        shape_from_values(labels if isinstance(labels, Tensor) else data, "one_hot with num_classes=-1")
         num_classes = int(data.max()) + 1
     # through replayed (a Tensor handed on: a leaf is guarded): a step recorded by autograd.compile makes each
     # call's own one-hot vectors on every replay, not the recording's

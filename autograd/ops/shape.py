@@ -27,8 +27,23 @@ __all__ = [
 def _shape_arg(shape):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = shape[0]
+    if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
+        return tuple(shape)
+    return tuple(_size(n, "a size given as an array") for n in shape)
+
+
+_ARRAYS = (np.ndarray, Tensor)
+_ARRAY_TYPES = frozenset(_ARRAYS)
+
+
+def _size(n, what):
+    """A size or a slice bound ``n`` as it is, or one given as a 0-d array or Tensor as an int: a shape made from
+    values (a step recorded by autograd.compile that computes or is passed it runs eagerly, said once)."""
+    if isinstance(n, _ARRAYS) and n.ndim == 0:
+        shape_from_values(n, what)
+        return int(values(n))
+    return n
 
 
 def _batch_shape(dx, a):
@@ -301,12 +316,15 @@ def _plain_index(index):
     for i in items:
         if isinstance(i, (Tensor, np.ndarray)):
             if values(i).dtype == bool:
-                shape_from_values(values(i), "indexing with a boolean mask")
+                shape_from_values(i, "indexing with a boolean mask")
             i = replayed(_index_array, i)         # (a Tensor handed on: a leaf used as an index is guarded)
             advanced = True
         elif isinstance(i, (list, tuple)):
             i = _index_array(i)
             advanced = True
+        elif type(i) is slice and (isinstance(i.start, _ARRAYS) or isinstance(i.stop, _ARRAYS)
+                                   or isinstance(i.step, _ARRAYS)):
+            i = slice(*(_size(b, "a slice bound given as an array") for b in (i.start, i.stop, i.step)))
         plain.append(i)
     return (tuple(plain) if isinstance(index, tuple) else plain[0]), advanced
 
