@@ -68,8 +68,9 @@ arrays it builds from its arguments' numpy arrays with numpy (``rows = list(idx)
 ``int(y[0])``, ``np.eye(10)[y]``: numpy's work is not seen) are recorded as constants; a
 numpy view of one of the step's own arrays (``y[:, None]``, ``x.T``, also of a batch slice
 passed), which would read the recording's memory, makes the step run eagerly, said once, as
-does a tensor made from a list of its arrays, a size or slice bound given as a 0-d array
-and ``np.allclose`` of tensors. Pass what changes from call to call as an argument, as an array or a Tensor
+does an array made from a list holding tensors or arrays, a shape, size, slice bound or pad
+widths given as an array, ``np.allclose`` of tensors and ``detect_anomaly()`` opened inside.
+Pass what changes from call to call as an argument, as an array or a Tensor
 (``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
 its value), or compute it in the step with labgrad's ops.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
@@ -258,6 +259,7 @@ class Tape:
             name = self.names.get(id(obj))
             if name is not None:
                 return self.array(name)
+            self.refuse_view_of_own(obj)
         elif isinstance(obj, tuple):
             items = [self.value(x) for x in obj]
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
@@ -269,8 +271,6 @@ class Tape:
         if type(obj) in _LITERALS and (type(obj) is not float or math.isfinite(obj)):
             self.signature.append(obj)
             return repr(obj)              # (written as it is: repr gives back the same value, to the last bit)
-        if type(obj) is np.ndarray:
-            self.refuse_view_of_own(obj)
         name = self.fresh(hint)
         self.namespace[name] = obj
         if isinstance(obj, (np.random.Generator, np.random.RandomState)):
@@ -282,13 +282,16 @@ class Tape:
         return name
 
     def refuse_view_of_own(self, array):
-        """Refuse a constant (or a returned array) that is a numpy view of one of the step's own arrays
-        (``y[:, None]``, ``x.T``, a ``sliding_window_view`` of an argument, made with numpy outside labgrad's
-        ops): a replay would read the recording's memory, not its call's. An argument is told by the memory it
-        shares (a batch slice ``Y[i:i + 64]`` passed, its view's ``.base`` is ``Y``), a computed array by the
-        view's ``.base``."""
+        """Refuse an array the step made with numpy outside labgrad's ops (handed to an op or a replayed call, made
+        into a Tensor, returned) that is a view of one of its own arrays (``y[:, None]``, ``x.T``, a
+        ``sliding_window_view`` of an argument): a replay would read the recording's memory, not its call's. An
+        argument is told by the memory it shares (a batch slice ``Y[i:i + 64]`` passed, its view's ``.base`` is
+        ``Y``), a computed array by the view's ``.base``. (A leaf tensor made before the call is not asked: a
+        replay reads its memory as the eager step does.)"""
+        if id(array) in self.names:
+            return
         of = next((f"the step's argument {k}" for k, argument in self.arguments
-                   if np.may_share_memory(array, argument)), None)
+                   if np.shares_memory(array, argument)), None)
         base = array.base
         while of is None and isinstance(base, np.ndarray):
             if self.computes(base):
@@ -300,18 +303,16 @@ class Tape:
                         "(Tensor(y)[:, None]), or pass it to the step as an argument")
 
     def refuse_list_of_own(self, items):
-        """Refuse an array numpy makes from a list (or tuple, nested or not) holding the step's own arrays or
-        tensors (``Tensor([a, b])``): a constant, which a replay would not make again from its call's."""
+        """Refuse an array numpy makes from a list (or tuple, nested or not) holding tensors or arrays
+        (``Tensor([a, b])``): a constant of their values now, which a replay would not make again from its call's
+        (nor from a leaf's written in place)."""
         for x in items:
             if isinstance(x, (list, tuple)):
                 self.refuse_list_of_own(x)
-                continue
-            array = x.data if isinstance(x, Tensor) else x
-            if type(array) is np.ndarray and (self.computes(array) or any(
-                    np.may_share_memory(array, argument) for _, argument in self.arguments)):
-                self.refuse(f"numpy made an array from a list holding this call's own arrays (one of shape "
-                            f"{array.shape}), outside labgrad's ops (a replay would keep the recording's): use "
-                            "autograd.stack or autograd.cat")
+            elif isinstance(x, (Tensor, np.ndarray)):
+                self.refuse(f"numpy made an array from a list holding arrays (one of shape {np.shape(x)}), outside "
+                            "labgrad's ops (a replay would keep the recording's values): use autograd.stack or "
+                            "autograd.cat")
                 return
 
     def array(self, name):

@@ -23,7 +23,8 @@ from heapq import heappop, heappush
 import numpy as np
 
 from autograd.graph import is_tensor, topological_order
-from autograd.modes import check_anomaly, enable_grad, is_anomaly_enabled, open_blocks, replayed, thread_modes
+from autograd.modes import (check_anomaly, enable_grad, is_anomaly_enabled, open_blocks, refuse_listed_arrays,
+                            replayed, thread_modes)
 
 __all__ = ["backward", "grad", "record_backward", "reduce_broadcast"]
 
@@ -218,6 +219,7 @@ def _seeds(roots, grads, caller, create_graph=False, batched=False):
             data = r.data                # (a 0-d one, the usual loss, is cheapest made by np.array)
             g, owned = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype), True
         else:
+            refuse_listed_arrays(g)
             g_data = g.data if is_tensor(g) else np.asarray(g)
             if batched:
                 if g_data.ndim != r.ndim + 1 or g_data.shape[1:] != r.shape:

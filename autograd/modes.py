@@ -29,7 +29,7 @@ from autograd.checks import positive_int
 __all__ = [
     "no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
     "AnomalyError", "check_anomaly", "open_blocks", "thread_modes", "dual_level", "carries_derivative", "replayed",
-    "read_into_python",
+    "refuse_listed_arrays", "read_into_python",
 ]
 
 
@@ -306,6 +306,11 @@ class detect_anomaly(_ModeBlock):
     attribute = "anomaly"
     value = True
 
+    def __enter__(self):
+        if open_blocks.count and thread_modes.capture is not None:       # (a replay checks no op's output)
+            thread_modes.capture.refuse("detect_anomaly() inside the step (a replay would check no op's output)")
+        return super().__enter__()
+
 
 def check_anomaly(stage, op, produced, sources):
     """Raise :class:`AnomalyError` if ``produced`` has nan/inf while every numeric source array is finite.
@@ -353,18 +358,20 @@ def replayed(func, *args, **kwargs):
 
 
 def shape_from_values(values, what):
-    """Say that ``what`` makes a shape from ``values`` (an array or a Tensor: a boolean mask as an index): while a
-    step is recorded and they are its own (an argument, or computed in the step, from parameters too: they
-    change), it then runs eagerly, with a warning that names ``what`` (a replay keeps its recording's shapes); a
-    leaf tensor's are guarded (its array replaced: the step records again)."""
+    """Say that ``what`` makes a shape from ``values`` (an array or a Tensor: a boolean mask as an index, counts,
+    a size): while a step is recorded, it then runs eagerly, with a warning that names ``what`` (a replay keeps
+    its recording's shapes; the values may be the call's own, or a leaf's or a constant's written in place,
+    which no guard sees)."""
     tape = thread_modes.capture if open_blocks.count else None
-    if tape is None:
-        return
-    array = values if isinstance(values, np.ndarray) else values.data
-    if tape.computes(array):
-        tape.refuse(f"{what} makes a shape from the values of this call (a replay keeps its recording's shapes)")
-    elif array is not values and values.op is None:
-        tape.input_name(values)
+    if tape is not None:
+        tape.refuse(f"{what} makes a shape from the values of an array (a replay keeps its recording's shapes)")
+
+
+def refuse_listed_arrays(value):
+    """While a step is recorded, refuse ``value`` if it is a list or tuple holding Tensors or arrays that numpy
+    is about to copy into one array (a constant, which a replay would keep: ``autograd.stack`` is replayed)."""
+    if open_blocks.count and thread_modes.capture is not None and isinstance(value, (list, tuple)):
+        thread_modes.capture.refuse_list_of_own(value)
 
 
 def read_into_python(what):

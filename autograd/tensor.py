@@ -86,6 +86,11 @@ class Tensor:
                 thread_modes.capture.record_call(_converted, (source, dtype, requires_grad), {}, data)
             elif isinstance(given, (list, tuple)):
                 thread_modes.capture.refuse_list_of_own(given)
+        elif open_blocks.count and thread_modes.capture is not None:
+            if source is data:                # (a tensor the step makes of a view of its own array: refused)
+                thread_modes.capture.refuse_view_of_own(data)
+            elif source.op is None:           # (Tensor(leaf): the leaf guarded, as detach() does)
+                thread_modes.capture.input_name(source)
         self.data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)

@@ -1135,7 +1135,16 @@ ARGUMENT_STEPS = {
     "full_like filled with a 0-d tensor": (lambda w, a: (w * autograd.full_like(w, Tensor(a))).sum(), _reals(()),
                                            "full_like's fill_value given as a 0-d tensor reads a value"),
     "a tensor made from a list of the step's arrays": (lambda w, a: (w[:2] * Tensor([a, a])).sum(), _reals(4),
-                                                       "from a list holding this call's own arrays"),
+                                                       "numpy made an array from a list holding arrays"),
+    "a list of the step's arrays as an index": (lambda w, a: w[[a, a]].sum(), lambda k: np.array(k % 6),
+                                                "numpy made an array from a list holding arrays"),
+    "a shape passed as an array": (lambda w, a: w.reshape(a).sum(0).sum(), lambda k: np.array(((2, 12), (3, 8),
+                                                                                                (4, 6))[k]),
+                                   "a shape given as an array makes a shape"),
+    "np.pad's widths passed as an array": (lambda w, a: np.pad(w, a).sum(), lambda k: np.array([[k, 1], [1, k]]),
+                                           "np.pad's widths given as an array makes a shape"),
+    "detect_anomaly opened inside the step": (lambda w, a: _under_anomaly(lambda: (w * Tensor(a)).sum()),
+                                              _reals((6, 4)), "detect_anomaly() inside the step"),
     "a slice bound passed as a 0-d array": (lambda w, a: w[:a].sum(), lambda k: np.array(k + 2),
                                             "a slice bound given as an array makes a shape"),
     "a size passed as a 0-d array": (lambda w, a: w.view(a, -1).sum(0).sum(), lambda k: np.array((2, 3, 4)[k]),
@@ -1144,6 +1153,11 @@ ARGUMENT_STEPS = {
                                           "np.allclose of tensors reads a value"),
 }
 _BATCHES = np.random.default_rng(7).integers(0, 4, 60)
+
+
+def _under_anomaly(compute):
+    with autograd.detect_anomaly():
+        return compute()
 
 
 @pytest.mark.parametrize("name", ARGUMENT_STEPS)
@@ -1218,6 +1232,9 @@ LEAF_STEPS = {
     "a leaf's labels to cross_entropy": (lambda w, t: F.cross_entropy(w, t), _integers(6)),
     "a leaf's counts to repeat_interleave": (lambda w, t: autograd.repeat_interleave(w[0], t, 0).sum() ** 2,
                                              _integers(4)),
+    "a leaf sorted by argsort": (lambda w, t: (w * autograd.argsort(t, axis=1)).sum(), _reals((6, 4))),
+    "a leaf in a list made into a tensor": (lambda w, t: (w * Tensor([t, t]).sum(0)).sum(), _reals((6, 4))),
+    "a leaf as a size": (lambda w, t: w.view(t, -1).sum(0).sum(), lambda k: np.array((2, 3, 4)[k])),
 }
 
 

@@ -304,3 +304,26 @@ def test_bad_input_raises_a_message_naming_the_op_and_shapes(call, error, fragme
     message = str(info.value)
     missing = [f for f in fragments if f not in message]
     assert not missing, f"{missing} not in: {message}"
+
+
+# how a size, an axis or a slice bound may be given -> the shape it gives
+SIZES_GIVEN = {
+    "a generator of sizes": (lambda t: t.reshape(n for n in (6, 4)), (6, 4)),
+    "an iterator of axes": (lambda t: t.permute(iter([1, 0])), (6, 4)),
+    "a shape as an int array": (lambda t: t.reshape(np.array([6, 4])), (6, 4)),
+    "a size as a 0-d int array": (lambda t: t.view(np.array(3), -1), (3, 8)),
+    "a slice bound as a 0-d int tensor": (lambda t: t[:Tensor(np.array(2))], (2, 6)),
+}
+
+
+@pytest.mark.parametrize("name", SIZES_GIVEN)
+def test_sizes_axes_and_slice_bounds_are_taken_as_numpy_takes_them(name):
+    make, shape = SIZES_GIVEN[name]
+    assert make(Tensor(np.zeros((4, 6)))).shape == shape
+
+
+@pytest.mark.parametrize("make", [lambda t: t[:np.array(2.5)], lambda t: t[:Tensor(2.9)], lambda t: t[:np.array(True)],
+                                  lambda t: t.reshape(np.array(3.0), 8)])
+def test_a_size_or_slice_bound_that_is_no_integer_is_refused(make):
+    with pytest.raises(TypeError, match="given as an array must hold an integer, got one of dtype"):
+        make(Tensor(np.zeros((4, 6))))

@@ -23,7 +23,7 @@ arguments, and the ``*_like`` forms keep the dtype of the tensor they copy the s
 import numpy as np
 
 from autograd.checks import boolean, dtype_and_device, float_dtype, integer, is_int, shape_tuple, show
-from autograd.modes import open_blocks, read_into_python, thread_modes
+from autograd.modes import open_blocks, read_into_python, shape_from_values, thread_modes
 from autograd.seeding import as_rng
 from autograd.tensor import Tensor, as_tensor
 
@@ -38,6 +38,9 @@ DEFAULT_FLOAT = np.dtype(np.float32)
 
 def _size(size, op):
     """PyTorch's ``*size``: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f()`` (0-d)."""
+    for n in (size[0] if len(size) == 1 and isinstance(size[0], (list, tuple)) else size):
+        if isinstance(n, (np.ndarray, Tensor)):
+            shape_from_values(n, f"{op}'s size given as an array")
     if len(size) == 1 and not is_int(size[0]):
         return shape_tuple(size[0], "size", op, hint="pass ints, e.g. zeros(2, 3) or zeros((2, 3))")
     return shape_tuple(size, "size", op, hint="pass ints, e.g. zeros(2, 3) or zeros((2, 3))")

@@ -7,9 +7,10 @@ gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
-from autograd.modes import read_into_python, replayed
+from autograd.modes import read_into_python, replayed, shape_from_values
 from autograd.ops import contraction, creation, elementwise as ew, linalg, movement, reduce, scan, shape as shape_ops
 from autograd.ops.arrays import applied, values
+from autograd.tensor import Tensor
 
 __all__ = ["UFUNCS", "FUNCTIONS", "ON_VALUES"]
 
@@ -58,11 +59,18 @@ FUNCTIONS = {
     np.diagonal: lambda a, offset=0, axis1=0, axis2=1: movement.diagonal(a, offset, axis1, axis2),
     np.split: lambda ary, indices_or_sections, axis=0: movement.numpy_split(ary, indices_or_sections, axis),
     np.pad: lambda array, pad_width, mode="constant", constant_values=0: movement.pad(
-        array, tuple(int(w) for w in np.broadcast_to(pad_width, (array.ndim, 2))[::-1].ravel()),
-        {"edge": "replicate"}.get(mode, mode), constant_values if mode == "constant" else None),
+        array, _pad_widths(pad_width, array.ndim), {"edge": "replicate"}.get(mode, mode),
+        constant_values if mode == "constant" else None),
     np.einsum: lambda subscripts, *operands, optimize=False: contraction.einsum(subscripts, *operands),
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None: np.size(a.data, axis),
 }
+
+
+def _pad_widths(pad_width, ndim):
+    """numpy's ``pad_width`` as PyTorch's flat widths, last axis first (from an array: a shape made from values)."""
+    if isinstance(pad_width, (np.ndarray, Tensor)):
+        shape_from_values(pad_width, "np.pad's widths given as an array")
+    return tuple(int(w) for w in np.broadcast_to(values(pad_width), (ndim, 2))[::-1].ravel())
 
 
 def _on_values(func):

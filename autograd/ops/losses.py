@@ -30,7 +30,7 @@ import numpy as np
 
 from autograd.function import Function
 from autograd.checks import real_number
-from autograd.modes import replayed
+from autograd.modes import refuse_listed_arrays, replayed
 from autograd.ops.arguments import (check_reduction, class_scores, class_labels, float_input, float_target,
                                     reduced)
 from autograd.ops.arrays import ones_vector, row_starts, shift_by_max, values
@@ -272,6 +272,7 @@ def _elementwise_weight(weight, z, what, op):
         if weight.requires_grad:
             raise TypeError(f"{op}: {what} requires grad, but it is a constant of the loss (PyTorch does not "
                             f"differentiate it either); pass {what}.detach()")
+    refuse_listed_arrays(weight)
     array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{op}: {what} must be numbers, got dtype {array.dtype}; pass a float array")
@@ -525,6 +526,7 @@ def class_weight(weight, x, op):
         if weight.requires_grad:
             raise TypeError(f"{op}: weight requires grad, but it is a constant of the loss (PyTorch does not "
                             "differentiate it either); pass weight.detach()")
+    refuse_listed_arrays(weight)
     array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{op}: weight must be numbers, got dtype {array.dtype}; pass a float array of shape "

@@ -34,7 +34,7 @@ import numpy as np
 
 from autograd.checks import integer, is_int, one_of, positive_int, real_number
 from autograd.function import Function
-from autograd.modes import replayed, shape_from_values
+from autograd.modes import refuse_listed_arrays, replayed, shape_from_values
 from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
 from autograd.ops.arrays import applied, values
 from autograd.ops.elementwise import Where
@@ -65,6 +65,7 @@ def _sizes_arg(sizes, op):
 
 def _index_array(index, op, name="index"):
     """An integer index (Tensor, array or list) as a numpy array; TypeError for anything else."""
+    refuse_listed_arrays(index)
     data = index.data if isinstance(index, Tensor) else np.asarray(index)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{op}: {name} must hold integers, got dtype {data.dtype} with shape {data.shape}; "
@@ -741,6 +742,7 @@ def masked_fill(a, mask, value):
     """
     a = as_tensor(a)
     given = mask
+    refuse_listed_arrays(mask)
     mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != bool:
         raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype} with shape {mask.shape}; "

@@ -25,7 +25,7 @@ from autograd.function import Function
 from autograd.ops.arguments import accepts_pytorch_names, floating, single_axis
 from autograd.ops.arrays import values
 from autograd.ops.elementwise import where
-from autograd.modes import open_blocks, thread_modes
+from autograd.modes import replayed
 from autograd.ops.reduce import ValuesIndices
 from autograd.tensor import Tensor, as_tensor
 
@@ -212,11 +212,12 @@ def logcumsumexp(a, axis=None):
 # --- orderings ------------------------------------------------------------------------------
 
 def _order(data, axis, descending, k=None):
-    """Indices that sort ``data`` along ``axis`` (the first ``k``), ties first come first (also descending: the
-    stable ascending order of the reversed data, reversed; it puts nan first, as PyTorch).
+    """Indices that sort ``data`` (an array or a Tensor) along ``axis`` (the first ``k``), ties first come first
+    (also descending: the stable ascending order of the reversed data, reversed; it puts nan first, as PyTorch).
 
     Called through :func:`_ordering`: a step recorded by :func:`autograd.compile` sorts its own batch on
     every replay."""
+    data = values(data)
     if not descending:
         order = np.argsort(data, axis=axis, kind="stable")
     else:
@@ -225,14 +226,10 @@ def _order(data, axis, descending, k=None):
     return order if k is None else order[(slice(None),) * axis + (slice(0, k),)]
 
 
-def _ordering(data, axis, descending, k=None):
-    """:func:`_order`, written down while :func:`autograd.compile` records a step, so that every replay sorts
-    its own batch (what :func:`autograd.capture.replayed` does, which autograd's ops cannot import: a cycle;
-    ``Tensor()`` records its casts the same way)."""
-    indices = _order(data, axis, descending, k)
-    if open_blocks.count and thread_modes.capture is not None:
-        thread_modes.capture.record_call(_order, (data, axis, descending, k), {}, indices)
-    return indices
+def _ordering(x, axis, descending, k=None):
+    """:func:`_order` of Tensor ``x`` through ``replayed``: a step recorded by :func:`autograd.compile` sorts its
+    own batch on every replay (a leaf sorted is guarded)."""
+    return replayed(_order, x, axis, descending, k)
 
 
 class TakeAlongAxis(Function):
@@ -330,7 +327,7 @@ def sort(a, axis=-1, descending=False, stable=False):
     (Tensor([[3., 2., 1.]]), Tensor([[0, 2, 1]]))
     """
     a, x, axis = _ordering_args(a, axis, "sort", descending=descending, stable=stable)
-    indices = _ordering(x.data, axis, descending)
+    indices = _ordering(x, axis, descending)
     values = SortValues.apply(x, indices=indices, axis=axis)
     if a.ndim == 0:
         return ValuesIndices((values.reshape(()), Tensor.wrap(np.asarray(indices[0]))))
@@ -346,7 +343,7 @@ def argsort(a, axis=-1, descending=False, stable=False):
     Tensor([1, 2, 0])
     """
     a, x, axis = _ordering_args(a, axis, "argsort", descending=descending, stable=stable)
-    indices = _ordering(x.data, axis, descending)
+    indices = _ordering(x, axis, descending)
     return Tensor.wrap(np.asarray(indices[0]) if a.ndim == 0 else indices)
 
 
@@ -368,7 +365,7 @@ def topk(a, k, axis=-1, largest=True, sorted=True):
     n = x.shape[axis]
     k = integer(k, "k", "topk", low=0, high=n, what=f"an int in [0, {n}]",
                 hint=f"the tensor of shape {a.shape} has {n} elements along dim {axis}")
-    indices = _ordering(x.data, axis, largest, k)
+    indices = _ordering(x, axis, largest, k)
     values = TopKValues.apply(x, indices=indices, axis=axis)
     if a.ndim == 0 and k == 1:                       # (one element: a 0-d result, as PyTorch)
         return ValuesIndices((values.reshape(()), Tensor.wrap(np.asarray(indices[0]))))

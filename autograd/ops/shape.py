@@ -8,13 +8,14 @@ the op itself). A jvp rule takes a batch of tangents (one more leading axis, wha
 ``jacfwd`` pushes through): it works on the trailing axes, the input's own.
 """
 import math
+import operator
 
 import numpy as np
 
 from autograd.function import Function
 from autograd.checks import is_int
 from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
-from autograd.modes import replayed, shape_from_values
+from autograd.modes import refuse_listed_arrays, replayed, shape_from_values
 from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
@@ -25,11 +26,14 @@ __all__ = [
 
 
 def _shape_arg(shape):
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; sizes given as arrays make a shape from values (see
+    :func:`_size`)."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = shape[0]
+        if isinstance(shape[0], _ARRAYS):
+            shape_from_values(shape[0], "a shape given as an array")
+        shape = tuple(shape[0])
     if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
-        return tuple(shape)
+        return shape
     return tuple(_size(n, "a size given as an array") for n in shape)
 
 
@@ -42,7 +46,10 @@ def _size(n, what):
     values (a step recorded by autograd.compile that computes or is passed it runs eagerly, said once)."""
     if isinstance(n, _ARRAYS) and n.ndim == 0:
         shape_from_values(n, what)
-        return int(values(n))
+        try:
+            return operator.index(values(n))
+        except TypeError:                     # (a float or bool array: numpy refuses it too)
+            raise TypeError(f"{what} must hold an integer, got one of dtype {values(n).dtype}; pass an int") from None
     return n
 
 
@@ -281,6 +288,8 @@ class BroadcastTo(Function):
 
 def broadcast_to(a, shape):
     """Repeat along new or size-1 axes to reach ``shape`` (numpy rules)."""
+    if isinstance(shape, _ARRAYS):
+        shape_from_values(shape, "a shape given as an array")
     return BroadcastTo.apply(as_tensor(a), shape=(shape,) if is_int(shape) else tuple(shape))
 
 
@@ -320,10 +329,10 @@ def _plain_index(index):
             i = replayed(_index_array, i)         # (a Tensor handed on: a leaf used as an index is guarded)
             advanced = True
         elif isinstance(i, (list, tuple)):
+            refuse_listed_arrays(i)
             i = _index_array(i)
             advanced = True
-        elif type(i) is slice and (isinstance(i.start, _ARRAYS) or isinstance(i.stop, _ARRAYS)
-                                   or isinstance(i.step, _ARRAYS)):
+        elif type(i) is slice and not _ARRAY_TYPES.isdisjoint((type(i.start), type(i.stop), type(i.step))):
             i = slice(*(_size(b, "a slice bound given as an array") for b in (i.start, i.stop, i.step)))
         plain.append(i)
     return (tuple(plain) if isinstance(index, tuple) else plain[0]), advanced
