@@ -25,7 +25,7 @@ import numpy as np
 from autograd import Function, Tensor, as_tensor
 from autograd.checks import probability, real_number
 from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # (dim= accepted)
-from autograd.modes import replayed
+from autograd.modes import refuse_listed_arrays, replayed
 from autograd.ops.activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                       selu, silu, softplus, softsign)
 from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_scores, class_labels, float_input,
@@ -197,6 +197,7 @@ def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=
     0.7176
     """
     name = "cross_entropy"
+    refuse_listed_arrays(target)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind in "iu":                         # class labels: the fused primitive (which checks reduction)
         labels = target if isinstance(target, Tensor) else t     # (a Tensor handed on: a leaf's labels guarded)

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.checks import integer, is_int, one_of
-from autograd.modes import carries_derivative, replayed
+from autograd.modes import carries_derivative, refuse_listed_arrays, replayed
 from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
@@ -222,6 +222,7 @@ def class_labels(target, x, op, ignore_index=None):
     """
     labels = target.data if isinstance(target, Tensor) else target
     if type(labels) is not np.ndarray:
+        refuse_listed_arrays(labels)
         labels = np.asarray(labels)
     if type(ignore_index) is not int and ignore_index is not None:
         ignore_index = integer(ignore_index, "ignore_index", op)
