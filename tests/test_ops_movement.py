@@ -323,7 +323,7 @@ def test_sizes_axes_and_slice_bounds_are_taken_as_numpy_takes_them(name):
 
 
 @pytest.mark.parametrize("make", [lambda t: t[:np.array(2.5)], lambda t: t[:Tensor(2.9)], lambda t: t[:np.array(True)],
-                                  lambda t: t.reshape(np.array(3.0), 8)])
+                                  lambda t: t.reshape(np.array(3.0), 8), lambda t: np.pad(t, 1.5)])
 def test_a_size_or_slice_bound_that_is_no_integer_is_refused(make):
-    with pytest.raises(TypeError, match="given as an array must hold an integer, got one of dtype"):
+    with pytest.raises(TypeError, match="given as an array must hold an integer, got one of dtype|must hold integers"):
         make(Tensor(np.zeros((4, 6))))

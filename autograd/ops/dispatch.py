@@ -7,7 +7,7 @@ gradients) and on Tensors (``create_graph=True``).
 """
 import numpy as np
 
-from autograd.modes import read_into_python, replayed, shape_from_values
+from autograd.modes import read_into_python, refuse_listed_arrays, replayed, shape_from_values
 from autograd.ops import contraction, creation, elementwise as ew, linalg, movement, reduce, scan, shape as shape_ops
 from autograd.ops.arrays import applied, values
 from autograd.tensor import Tensor
@@ -67,10 +67,15 @@ FUNCTIONS = {
 
 
 def _pad_widths(pad_width, ndim):
-    """numpy's ``pad_width`` as PyTorch's flat widths, last axis first (from an array: a shape made from values)."""
+    """numpy's ``pad_width`` as PyTorch's flat widths, last axis first (from an array, or arrays in a tuple: a shape
+    made from values); integers only, as numpy's."""
     if isinstance(pad_width, (np.ndarray, Tensor)):
         shape_from_values(pad_width, "np.pad's widths given as an array")
-    return tuple(int(w) for w in np.broadcast_to(values(pad_width), (ndim, 2))[::-1].ravel())
+    refuse_listed_arrays(pad_width)
+    widths = np.broadcast_to(values(pad_width), (ndim, 2))[::-1].ravel()
+    if widths.dtype.kind not in "iu":
+        raise TypeError(f"np.pad: pad_width must hold integers, got {pad_width!r} (dtype {widths.dtype}); pass ints")
+    return tuple(int(w) for w in widths)
 
 
 def _on_values(func):

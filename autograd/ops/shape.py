@@ -30,11 +30,11 @@ def _shape_arg(shape):
     :func:`_size`)."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         if isinstance(shape[0], _ARRAYS):
-            shape_from_values(shape[0], "a shape given as an array")
+            shape_from_values(shape[0], "a shape or axes given as an array")
         shape = tuple(shape[0])
     if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
         return shape
-    return tuple(_size(n, "a size given as an array") for n in shape)
+    return tuple(_size(n, "a size or an axis given as an array") for n in shape)
 
 
 _ARRAYS = (np.ndarray, Tensor)
