@@ -268,18 +268,24 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean", *, weight=
 
 def _elementwise_weight(weight, z, what, op):
     """A constant weight that broadcasts against the input ``z``, as an array of z's dtype."""
-    if isinstance(weight, Tensor):
-        if weight.requires_grad:
-            raise TypeError(f"{op}: {what} requires grad, but it is a constant of the loss (PyTorch does not "
-                            f"differentiate it either); pass {what}.detach()")
-    refuse_listed_arrays(weight)
-    array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: {what} must be numbers, got dtype {array.dtype}; pass a float array")
+    given, array = _constant_weight(weight, what, op, "a float array")
     if not _broadcasts_to(array.shape, z.shape):
         raise ValueError(f"{op}: {what} of shape {array.shape} does not broadcast to the input's shape {z.shape}; "
                          f"pass one of shape {z.shape[-1:]} (per class) or {z.shape}")
-    return replayed(_weight_copy, weight if isinstance(weight, Tensor) else array, z.dtype)
+    return replayed(_weight_copy, given, z.dtype)
+
+
+def _constant_weight(weight, what, op, hint):
+    """A loss's ``weight`` (a Tensor, an array or numbers) checked to be a constant of numbers: ``(given, array)``,
+    ``given`` what to hand to ``replayed`` (the Tensor itself: a leaf is guarded) and ``array`` its values."""
+    if isinstance(weight, Tensor) and weight.requires_grad:
+        raise TypeError(f"{op}: {what} requires grad, but it is a constant of the loss (PyTorch does not "
+                        f"differentiate it either); pass {what}.detach()")
+    refuse_listed_arrays(weight)
+    array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: {what} must be numbers, got dtype {array.dtype}; pass {hint}")
+    return (weight if isinstance(weight, Tensor) else array), array
 
 
 def _weight_copy(weight, dtype):
@@ -522,16 +528,8 @@ def class_weight(weight, x, op):
     A constant, as in PyTorch (which refuses to differentiate it)."""
     if weight is None:
         return None
-    if isinstance(weight, Tensor):
-        if weight.requires_grad:
-            raise TypeError(f"{op}: weight requires grad, but it is a constant of the loss (PyTorch does not "
-                            "differentiate it either); pass weight.detach()")
-    refuse_listed_arrays(weight)
-    array = values(weight) if isinstance(weight, Tensor) else np.asarray(weight)
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: weight must be numbers, got dtype {array.dtype}; pass a float array of shape "
-                        f"({x.shape[1]},)")
+    given, array = _constant_weight(weight, "weight", op, f"a float array of shape ({x.shape[1]},)")
     if array.shape != (x.shape[1],):
         raise ValueError(f"{op}: weight must have shape ({x.shape[1]},), one per class of the input of shape "
                          f"{x.shape}, got {array.shape}")
-    return replayed(_weight_copy, weight if isinstance(weight, Tensor) else array, x.dtype)
+    return replayed(_weight_copy, given, x.dtype)
