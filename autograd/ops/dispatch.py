@@ -82,11 +82,13 @@ def _on_values(func):
     """``func`` applied to the tensors' values: for comparisons whose result has no gradient. An array of answers
     (``np.isclose``) is made through ``replayed`` (a step recorded by autograd.compile computes each call's own);
     one True or False is a value read into Python (such a step runs eagerly, said once)."""
-    def on_values(*args, **kwargs):
-        if func is np.isclose:
+    if func is np.isclose:
+        def on_values(*args, **kwargs):
             return replayed(applied, func, *args, **kwargs)
-        read_into_python(f"np.{func.__name__} of tensors")
-        return func(*[values(a) for a in args], **kwargs)
+    else:
+        def on_values(*args, **kwargs):
+            read_into_python(f"np.{func.__name__} of tensors")
+            return func(*[values(a) for a in args], **kwargs)
     return on_values
 
 
