@@ -745,6 +745,7 @@ class Tape:
         if others:
             checks += ["tuple(map(len, attributes)) == counts",
                        "all(map(is_, chained(map(values_of, attributes)), held))"]
+        self.guard_checks = checks
         return ("def guards():\n    try:\n        return (" + "\n                and ".join(checks or ["True"]) + ")\n"
                 "    except ValueError:            # (a closure variable deleted since: an empty cell)\n"
                 "        return False\n")
@@ -781,11 +782,25 @@ class Tape:
                 checks.append(f"{name} is {same}")
             arrays.append((a, name))
             replayed.append(name)
+        # the guards written in, not called (see guard_code), and a lone Tensor result made here, not by ``filled``:
+        # each Python call a replay makes costs about a microsecond inside a tiny step (docs/performance.md)
+        replay = f"replayed_{self.name}({', '.join(replayed)})"
+        template = self.result_template
+        if type(template) is _Output and template.tensor:
+            self.namespace["wrap"] = Tensor.wrap
+            result = f"wrap({replay}[{template.index}])"
+        else:
+            result = f"filled({replay})"
         body = [f"if len(args) == {len(args)}:"]
         if args:
             body.append(f"    {', '.join(f'a{k}' for k in range(len(args)))}, = args")
-        body += ["    if (" + "\n            and ".join(checks + ["guards()"]) + "):",
-                 f"        return filled(replayed_{self.name}({', '.join(replayed)}))",
+        body += ["    if (" + "\n            and ".join(checks) + "):",
+                 "        try:",
+                 "            held = (" + "\n                    and ".join(self.guard_checks or ["True"]) + ")",
+                 "        except ValueError:    # (a closure variable deleted since: an empty cell)",
+                 "            held = False",
+                 "        if held:",
+                 f"            return {result}",
                  "return MISS"]
         return "def entry(*args):\n" + "".join(f"    {line}\n" for line in body)
 
