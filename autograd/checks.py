@@ -26,6 +26,7 @@ ValueError: Linear: in_features must be a positive int, got -3; pass an int >= 1
 >>> one_of("sum", ("mean", "sum", "none"), "reduction", "mse_loss")
 'sum'
 """
+import collections.abc
 import math
 import numbers
 
@@ -33,7 +34,7 @@ import numpy as np
 
 __all__ = [
     "is_int", "integer", "positive_int", "non_negative_int", "int_pair", "real_number", "probability", "boolean",
-    "one_of", "shape_tuple", "float_dtype", "dtype_and_device", "show",
+    "one_of", "shape_tuple", "unordered", "float_dtype", "dtype_and_device", "show",
 ]
 
 
@@ -283,6 +284,16 @@ def one_of(value, choices, name, op, *, hint=None):
     raise ValueError(f"{op}: {name} must be one of {listed}, got {show(value)}; {fix}")
 
 
+def unordered(value):
+    """True for a set or a mapping: iterable, but not in the order written, so never taken as sizes or axes
+    (``reshape({3, 2})`` would read (2, 3)).
+
+    >>> unordered({3, 2}), unordered({6: 0}), unordered((3, 2))
+    (True, True, False)
+    """
+    return isinstance(value, (collections.abc.Set, collections.abc.Mapping))
+
+
 def shape_tuple(value, name, op, *, hint=None):
     """``value`` as a shape: a tuple of non-negative ints; one int ``n`` means ``(n,)``.
 
@@ -307,7 +318,7 @@ def shape_tuple(value, name, op, *, hint=None):
             items = tuple(value)
         except TypeError:
             items = None
-        if items is None or isinstance(value, (str, bytes)) or not all(is_int(n) for n in items):
+        if items is None or isinstance(value, (str, bytes)) or unordered(value) or not all(is_int(n) for n in items):
             raise TypeError(f"{op}: {name} must be an int or a tuple of ints, {_got(value)}; {fix}") from None
         dims = tuple(int(n) for n in items)
     if any(n < 0 for n in dims):

@@ -6,6 +6,7 @@ tests/op_cases.py; here each case is written once and run through both libraries
 ``autograd`` or a namespace of torch's functions), so the comparison is of PyTorch's semantics:
 argument orders, the direction of ``pad``'s widths, ``repeat``'s tiling, ``split``'s sizes.
 """
+import re
 import types
 
 import numpy as np
@@ -313,6 +314,7 @@ SIZES_GIVEN = {
     "a shape as an int array": (lambda t: t.reshape(np.array([6, 4])), (6, 4)),
     "a size as a 0-d int array": (lambda t: t.view(np.array(3), -1), (3, 8)),
     "a slice bound as a 0-d int tensor": (lambda t: t[:Tensor(np.array(2))], (2, 6)),
+    "a shape to broadcast to as an int tensor": (lambda t: t[:1].broadcast_to(Tensor(np.array([3, 6]))), (3, 6)),
 }
 
 
@@ -320,6 +322,30 @@ SIZES_GIVEN = {
 def test_sizes_axes_and_slice_bounds_are_taken_as_numpy_takes_them(name):
     make, shape = SIZES_GIVEN[name]
     assert make(Tensor(np.zeros((4, 6)))).shape == shape
+
+
+# sizes or axes given in a container without the written order, or as no container of ints at all
+SIZES_REFUSED = {
+    "reshape of a set": (lambda t: t.reshape({6, 4}), "reshape: sizes or axes must be ints or a tuple of them, got a "
+                                                      "set"),
+    "view of a dict": (lambda t: t.view({24: 0}), "view: sizes or axes must be ints or a tuple of them, got a dict"),
+    "permute of a set": (lambda t: t.permute({1, 0}), "whose order is not the one written"),
+    "transpose of a dict": (lambda t: t.transpose({1: 0, 0: 1}), "transpose: sizes or axes"),
+    "broadcast_to a dict": (lambda t: t.broadcast_to({4: 0, 6: 1}), "broadcast_to: sizes or axes"),
+    "broadcast_to a float": (lambda t: t.broadcast_to(2.0), "broadcast_to: sizes or axes must be ints or a tuple of "
+                                                            "them, got a float (2.0)"),
+    "reshape of a string": (lambda t: t.reshape("24"), "reshape: sizes or axes must be ints or a tuple of them, got a "
+                                                        "str"),
+    "zeros of a set": (lambda t: ag.zeros({2, 3}), "zeros: size must be an int or a tuple of ints, got {2, 3} (set)"),
+    "randn of a dict": (lambda t: ag.randn({2: 0}), "pass ints, e.g. randn(2, 3) or randn((2, 3))"),
+}
+
+
+@pytest.mark.parametrize("name", SIZES_REFUSED)
+def test_sizes_in_a_set_a_dict_or_no_container_are_refused(name):
+    make, message = SIZES_REFUSED[name]
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make(Tensor(np.zeros((4, 6))))
 
 
 @pytest.mark.parametrize("make", [lambda t: t[:np.array(2.5)], lambda t: t[:Tensor(2.9)], lambda t: t[:np.array(True)],

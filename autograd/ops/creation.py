@@ -41,9 +41,8 @@ def _size(size, op):
     for n in (size[0] if len(size) == 1 and isinstance(size[0], (list, tuple)) else size):
         if isinstance(n, (np.ndarray, Tensor)):
             shape_from_values(n, f"{op}'s size given as an array")
-    if len(size) == 1 and not is_int(size[0]):
-        return shape_tuple(size[0], "size", op, hint="pass ints, e.g. zeros(2, 3) or zeros((2, 3))")
-    return shape_tuple(size, "size", op, hint="pass ints, e.g. zeros(2, 3) or zeros((2, 3))")
+    hint = f"pass ints, e.g. {op}(2, 3) or {op}((2, 3))"
+    return shape_tuple(size[0] if len(size) == 1 and not is_int(size[0]) else size, "size", op, hint=hint)
 
 
 def _dtype(dtype, device, op, default):

@@ -9,11 +9,12 @@ the op itself). A jvp rule takes a batch of tangents (one more leading axis, wha
 """
 import math
 import operator
+from collections.abc import Iterable
 
 import numpy as np
 
 from autograd.function import Function
-from autograd.checks import is_int
+from autograd.checks import is_int, unordered
 from autograd.ops.arguments import accepts_pytorch_names, normalize_axes, single_axis
 from autograd.modes import refuse_listed_arrays, replayed, shape_from_values
 from autograd.ops.arrays import values
@@ -25,12 +26,16 @@ __all__ = [
 ]
 
 
-def _shape_arg(shape):
+def _shape_arg(shape, op):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; sizes given as arrays make a shape from values (see
-    :func:`_size`)."""
+    :func:`_size`); a set or a dict is refused (its order is not the one written)."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         if isinstance(shape[0], _ARRAYS):
             shape_from_values(shape[0], "a shape or axes given as an array")
+        elif unordered(shape[0]) or isinstance(shape[0], (str, bytes)) or not isinstance(shape[0], Iterable):
+            why = ", whose order is not the one written" if unordered(shape[0]) else ""
+            raise TypeError(f"{op}: sizes or axes must be ints or a tuple of them, got a {type(shape[0]).__name__} "
+                            f"({shape[0]!r}){why}; pass a tuple, e.g. (2, 3)")
         shape = tuple(shape[0])
     if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
         return shape
@@ -102,7 +107,7 @@ class Reshape(Function):
 
 def reshape(a, *shape):
     """Same values in a new shape (one dimension may be -1)."""
-    return Reshape.apply(as_tensor(a), shape=_shape_arg(shape))
+    return Reshape.apply(as_tensor(a), shape=_shape_arg(shape, "reshape"))
 
 
 class View(Reshape):
@@ -113,7 +118,7 @@ class View(Reshape):
 
 def view(a, *shape):
     """PyTorch's name for :func:`reshape` (a copy where numpy cannot make a view: it never fails for that)."""
-    return View.apply(as_tensor(a), shape=_shape_arg(shape))
+    return View.apply(as_tensor(a), shape=_shape_arg(shape, "view"))
 
 
 class Squeeze(Reshape):
@@ -230,7 +235,7 @@ def transpose(a, *axes):
     """
     a = as_tensor(a)
     pytorch_swap = axes == (0, 1) and a.ndim == 2
-    axes = _shape_arg(axes) if axes and axes != (None,) else None
+    axes = _shape_arg(axes, "transpose") if axes and axes != (None,) else None
     if pytorch_swap:
         raise ValueError("transpose: transpose(0, 1) of a 2-d tensor is numpy's identity permutation (it changes "
                          "nothing), not PyTorch's swap; to swap the axes use t.T, t.t() or t.swapaxes(0, 1)")
@@ -245,7 +250,7 @@ class Permute(Transpose):
 
 def permute(a, *axes):
     """Reorder the axes (PyTorch's name): ``permute(t, 2, 0, 1)``."""
-    return Permute.apply(as_tensor(a), axes=_shape_arg(axes))
+    return Permute.apply(as_tensor(a), axes=_shape_arg(axes, "permute"))
 
 
 class SwapAxes(Transpose):
@@ -288,9 +293,7 @@ class BroadcastTo(Function):
 
 def broadcast_to(a, shape):
     """Repeat along new or size-1 axes to reach ``shape`` (numpy rules)."""
-    if isinstance(shape, _ARRAYS):
-        shape_from_values(shape, "a shape given as an array")
-    return BroadcastTo.apply(as_tensor(a), shape=(shape,) if is_int(shape) else tuple(shape))
+    return BroadcastTo.apply(as_tensor(a), shape=_shape_arg((shape,), "broadcast_to"))
 
 
 def _index_text(index):
