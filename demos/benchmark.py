@@ -8,7 +8,7 @@ a) **Per-op overhead.** A 1000-op chain on tiny float32 tensors of shape (8,)
    (``y * w``, ``y + 0.5``, ``tanh`` repeated 333 times, then ``sum``), forward
    and backward. With 8 elements the arithmetic costs next to nothing, so the
    time is the framework's own bookkeeping per op. Reported in microseconds per
-   op, median over repeats. Target: labgrad no slower than PyTorch.
+   op, median over repeats. Target: labgrad at most 0.8x PyTorch's time (issue #19).
 
 b) **One MLP training epoch.** A 784-256-128-10 ReLU network, softmax
    cross-entropy (mean over the batch, via log_softmax), plain SGD with
@@ -262,6 +262,7 @@ MLP_NAMES = {"numpy": "numpy (hand-written)", "labgrad": "labgrad eager", "labgr
 LR = 0.01
 BATCH = 64
 CHAIN_CYCLES = 333                  # (y*w, y+0.5, tanh) x 333 + sum = 1000 ops
+PER_OP_BOUND = 0.8                  # a)'s target (issue #19: eager keeps its per-op figure at most 0.8x PyTorch's)
 PAIRED_CHUNK = 25                   # batches of numpy, then of labgrad, in turn (about 15 ms each)
 TRANSFORM_SIZES = (784, 64, 10)     # d): the MLP of the function transforms
 TRANSFORMS = ("jacrev", "jacfwd", "hvp")
@@ -714,8 +715,9 @@ def bench_overhead(workers, repeats):
         return per_op
     err = np.abs(grads["labgrad"] - grads["torch"]).max()
     print(f"sanity: max |dx labgrad - dx torch| = {err:.1e}")
-    verdict = "met" if per_op["labgrad"] <= per_op["torch"] else "NOT met"
-    print(f"target labgrad <= torch per op: {verdict} ({per_op['labgrad']:.2f} vs {per_op['torch']:.2f} us/op)")
+    ratio = per_op["labgrad"] / per_op["torch"]
+    print(f"target labgrad <= {PER_OP_BOUND}x torch per op (issue #19): {'met' if ratio <= PER_OP_BOUND else 'NOT met'} "
+          f"({ratio:.2f}x: {per_op['labgrad']:.2f} vs {per_op['torch']:.2f} us/op)")
     return per_op
 
 
@@ -792,8 +794,11 @@ def bench_mlp(workers, epochs, n, random_data):
     print("labgrad compiled / GEMM floor epoch by epoch: "
           + ", ".join(f"{a / b:.2f}" for a, b in zip(times["labgrad compiled"], times["gemm"])))
     n_epochs = len(times["numpy"])
-    print(f"target labgrad eager <= 1.10x numpy (total time of the {n_epochs} paired epochs): "
-          f"{'met' if ratio <= 1.10 else 'NOT met'} ({ratio:.3f}x)")
+    if SIZES == DEFAULT_SIZES:                       # (the eager target is the 784-256-128-10 net's)
+        print(f"target labgrad eager <= 1.10x numpy (total time of the {n_epochs} paired epochs): "
+              f"{'met' if ratio <= 1.10 else 'NOT met'} ({ratio:.3f}x)")
+    else:
+        print(f"labgrad eager / numpy: {ratio:.3f}x (no eager target for --sizes)")
     compiled_numpy = total["labgrad compiled"] / total["numpy"]
     compiled_gemm = total["labgrad compiled"] / total["gemm"]
     wrong = "" if compiled_ok else "; its result differs from eager's"
