@@ -28,7 +28,6 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from autograd.checks import integer, is_int, one_of
 from autograd.modes import carries_derivative, refuse_listed_arrays, replayed
-from autograd.ops.arrays import values
 from autograd.tensor import Tensor, as_tensor
 
 __all__ = ["PYTORCH_NAMES", "accepts_pytorch_names", "operands", "floating", "normalize_axes",
@@ -239,10 +238,14 @@ def class_labels(target, x, op, ignore_index=None):
     return replayed(labels_in_range, target if isinstance(target, Tensor) else labels, shape, op, ignore_index)
 
 
+_INT64 = np.dtype(np.int64)     # (tested by identity: native int64 arrays carry this dtype object; another is cast)
+
+
 def labels_in_range(labels, shape, op, ignore_index=None):
     """``labels`` as int64 after checking that each is in [0, C) for scores of ``shape`` (N, C, ...), or is
     ``ignore_index``; ``labels`` an array or a Tensor."""
-    labels = values(labels)
+    if isinstance(labels, Tensor):
+        labels = labels.data
     n_classes = shape[1]
     flat = labels if labels.ndim == 1 else labels.ravel()
     # the extremes read at their argmax and argmin, which numpy runs as vectorised loops (its max and min are
@@ -256,4 +259,4 @@ def labels_in_range(labels, shape, op, ignore_index=None):
             also = f", such as {bad[0]}, which is not ignore_index={ignore_index}" if ignore_index is not None else ""
             raise ValueError(f"{op}: labels must be in [0, {n_classes}) for input of shape {shape}, "
                              f"got values from {labels.min()} to {labels.max()}{also}")
-    return labels if labels.dtype == np.int64 else labels.astype(np.int64)   # in range: a safe cast
+    return labels if labels.dtype is _INT64 else labels.astype(np.int64)   # in range: a safe cast

@@ -332,8 +332,12 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
         ignored = labels == ignore_index
         labels = np.where(ignored, 0, labels)    # (any class: its row's target weight is 0)
     # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
-    flat = labels + row_starts(n, c)
-    shifted, _ = shift_by_max(z, 1)
+    starts = row_starts(n, c)
+    flat = labels + starts
+    # the rows' maxima picked at their argmax, as shift_by_max does for rows, without its call and tests (2.5 us of
+    # a compiled tiny net's step, measured); shift_by_max where one is infinite or nan, or z is empty
+    m = z.ravel()[z.argmax(axis=1) + starts] if z.size else None
+    shifted = z - m[:, None] if m is not None and math.isfinite(m.dot(m)) else shift_by_max(z, 1)[0]
     e = np.exp(shifted)
     s = e @ ones_vector(c, e.dtype)              # each row's sum (BLAS: 2x numpy's sum over short rows)
     probabilities = e / s[:, None]               # saved: backward needs softmax(z)
