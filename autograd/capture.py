@@ -490,15 +490,15 @@ class Tape:
 
     def helpers_of(self, op_class):
         """Put the functions ``op_class.array_code`` calls by name (``_sum_rows`` of the module of the class that
-        states it) in the namespace; False if a name is taken there by something else (the op is then called as
-        usual)."""
+        states it) in the namespace; False if a name is taken there by something else, or is one the generated
+        code uses itself (``wrap``, ``v3``: the op is then called as usual)."""
         module = sys.modules.get(op_class.__module__)
         if module is None:                # (a class made by exec, or of a module not registered)
             return False
         module = vars(module)
         for name in _called_names(op_class.array_code):
             if name in module:
-                if self.namespace.setdefault(name, module[name]) is not module[name]:
+                if not _free_name(name) or self.namespace.setdefault(name, module[name]) is not module[name]:
                     return False
         return True
 
@@ -796,10 +796,10 @@ class Tape:
             body.append(f"    {', '.join(f'a{k}' for k in range(len(args)))}, = args")
         body += ["    if (" + "\n            and ".join(checks) + "):",
                  "        try:",
-                 "            held = (" + "\n                    and ".join(self.guard_checks or ["True"]) + ")",
+                 "            guarded = (" + "\n                       and ".join(self.guard_checks or ["True"]) + ")",
                  "        except ValueError:    # (a closure variable deleted since: an empty cell)",
-                 "            held = False",
-                 "        if held:",
+                 "            guarded = False",
+                 "        if guarded:",
                  f"            return {result}",
                  "return MISS"]
         return "def entry(*args):\n" + "".join(f"    {line}\n" for line in body)
@@ -992,9 +992,9 @@ def _bitwise(a, b):
 _OWN_PREFIXES = frozenset({"a", "v", "g", "revision"})
 """What the generated code numbers itself: the arguments (a0), values (v3), gradients (g7), module counts."""
 
-_GENERATED_NAMES = frozenset({"r", "guards", "entry", "filled", "MISS", "ndarray", "open_blocks", "thread_modes",
-                              "modes_key", "value_key", "attributes", "values_of", "chained", "follow", "counts",
-                              "held"})
+_GENERATED_NAMES = frozenset({"r", "guards", "entry", "filled", "wrap", "guarded", "MISS", "ndarray", "open_blocks",
+                              "thread_modes", "modes_key", "value_key", "attributes", "values_of", "chained", "follow",
+                              "counts", "held"})
 
 
 def _free_name(name):

@@ -120,7 +120,23 @@ MODELS = {
         lambda: [nn.Linear(6, 8), nn.Sigmoid(), nn.Linear(8, 4), _Normalised()], lambda p: nn.SGD(p, lr=0.1)),
     "MLP float64": classifier(lambda: [nn.Linear(6, 8, dtype=np.float64), nn.ReLU(), nn.Linear(8, 4, dtype=np.float64)],
                               lambda p: nn.SGD(p, lr=0.1)),
+    "a module that counts no changes (made without Module.__new__), SGD": classifier(
+        lambda: [nn.Linear(6, 8), _Uncounted(), nn.Linear(8, 4)], lambda p: nn.SGD(p, lr=0.1)),
 }
+
+
+class _MadeElsewhere:
+    """A mixin with a ``__new__`` of its own (a registry's, say): Module.__new__ never runs, so no ``revision``."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+
+class _Uncounted(_MadeElsewhere, nn.Module):
+    """Swish, guarded attribute by attribute (the guards' path for modules without a count of their changes)."""
+
+    def forward(self, x):
+        return x * F.sigmoid(x)
 
 
 class _Normalised(nn.Module):
@@ -1519,6 +1535,39 @@ class ClippedTanh(autograd.ops.elementwise.TanhFunction):
 
     def backward(self, g, out, a):
         return (np.clip(g, -1, 1) * (1 - out * out),)
+
+
+def wrap(a):
+    """The helper of an op's array_code, named as one the generated entry uses (``Tensor.wrap``)."""
+    return a * 2.0
+
+
+class DoubledByWrap(Function):
+    capturable = True
+    array_code = ("wrap(a)", "g * 2.0")
+
+    def forward(self, a):
+        return wrap(a)
+
+    def backward(self, g, out, a):
+        return (g * 2.0,)
+
+
+class _Doubled(nn.Module):
+    def forward(self, x):
+        return DoubledByWrap.apply(x)
+
+
+def test_an_ops_helper_named_as_a_name_of_the_generated_code_is_the_ops():
+    def build(seed):                              # (the loss alone returned: the entry makes its Tensor itself)
+        autograd.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(6, 4), _Doubled())
+        opt = nn.SGD(model.parameters(), lr=0.1)
+        return model, opt, training_step(model, opt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # (replayed: no CaptureWarning that the replay differs)
+        compiled = run_both(build, 5)
+    assert (compiled.recordings, compiled.replays) == (2, 3)
 
 
 PLUGIN = {}

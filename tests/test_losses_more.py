@@ -67,6 +67,19 @@ COMBINATIONS = list(itertools.product(SHAPES, [False, True], [None, "-100", "cla
                                       ["mean", "sum", "none"]))
 
 
+@pytest.mark.parametrize("scores, warned", [
+    ([[300.0, 1.0], [2.0, 3.0]], ["overflow encountered in dot"]),       # (the maxima's squares pass float16's max)
+    ([[np.inf, 1.0], [2.0, 3.0]], []),                                   # (an infinite max: shifted, no warning)
+    ([[3.0, 1.0], [2.0, 3.0]], []),
+])
+def test_cross_entropy_warns_once_where_the_row_maxima_overflow_when_squared(scores, warned):
+    """The maxima are tested once: a safe shift where one is infinite or their squares overflow, and one warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        F.cross_entropy(Tensor(np.array(scores, np.float16)), np.array([0, 1]))
+    assert [str(w.message) for w in caught] == warned
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
 @pytest.mark.parametrize("shape, weighted, ignore, smoothing, reduction", COMBINATIONS,
                          ids=["-".join(map(str, c)) for c in COMBINATIONS])

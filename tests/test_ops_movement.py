@@ -315,7 +315,18 @@ SIZES_GIVEN = {
     "a size as a 0-d int array": (lambda t: t.view(np.array(3), -1), (3, 8)),
     "a slice bound as a 0-d int tensor": (lambda t: t[:Tensor(np.array(2))], (2, 6)),
     "a shape to broadcast to as an int tensor": (lambda t: t[:1].broadcast_to(Tensor(np.array([3, 6]))), (3, 6)),
+    "a sequence without __iter__": (lambda t: t.reshape(_Sizes((6, 4))), (6, 4)),
 }
+
+
+class _Sizes:
+    """A sequence by the old protocol: __getitem__ up to an IndexError, no __iter__."""
+
+    def __init__(self, sizes):
+        self.sizes = sizes
+
+    def __getitem__(self, i):
+        return self.sizes[i]
 
 
 @pytest.mark.parametrize("name", SIZES_GIVEN)
@@ -326,16 +337,17 @@ def test_sizes_axes_and_slice_bounds_are_taken_as_numpy_takes_them(name):
 
 # sizes or axes given in a container without the written order, or as no container of ints at all
 SIZES_REFUSED = {
-    "reshape of a set": (lambda t: t.reshape({6, 4}), "reshape: sizes or axes must be ints or a tuple of them, got a "
-                                                      "set"),
-    "view of a dict": (lambda t: t.view({24: 0}), "view: sizes or axes must be ints or a tuple of them, got a dict"),
-    "permute of a set": (lambda t: t.permute({1, 0}), "whose order is not the one written"),
+    "reshape of a set": (lambda t: t.reshape({6, 4}), "reshape: sizes or axes must be ints or a sequence of them, "
+                                                      "got a set"),
+    "view of a dict": (lambda t: t.view({24: 0}), "view: sizes or axes must be ints or a sequence of them, got a dict"),
+    "permute of a set": (lambda t: t.permute({1, 0}), "permute: sizes or axes must be ints or a sequence of them"),
+    "reshape of a dict's keys": (lambda t: t.reshape({24: 0}.keys()), "got a dict_keys (dict_keys([24]))"),
     "transpose of a dict": (lambda t: t.transpose({1: 0, 0: 1}), "transpose: sizes or axes"),
     "broadcast_to a dict": (lambda t: t.broadcast_to({4: 0, 6: 1}), "broadcast_to: sizes or axes"),
-    "broadcast_to a float": (lambda t: t.broadcast_to(2.0), "broadcast_to: sizes or axes must be ints or a tuple of "
-                                                            "them, got a float (2.0)"),
-    "reshape of a string": (lambda t: t.reshape("24"), "reshape: sizes or axes must be ints or a tuple of them, got a "
-                                                        "str"),
+    "broadcast_to a float": (lambda t: t.broadcast_to(2.0), "broadcast_to: sizes or axes must be ints or a sequence "
+                                                            "of them, got a float (2.0)"),
+    "reshape of a string": (lambda t: t.reshape("24"), "reshape: sizes or axes must be ints or a sequence of them, "
+                                                        "got a str"),
     "zeros of a set": (lambda t: ag.zeros({2, 3}), "zeros: size must be an int or a tuple of ints, got {2, 3} (set)"),
     "randn of a dict": (lambda t: ag.randn({2: 0}), "pass ints, e.g. randn(2, 3) or randn((2, 3))"),
 }

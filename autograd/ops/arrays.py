@@ -10,8 +10,8 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
-__all__ = ["values", "applied", "all_finite", "row_starts", "ones_vector", "shift_by_max", "softmax_array",
-           "erf_array", "erfc_array"]
+__all__ = ["values", "applied", "all_finite", "row_starts", "ones_vector", "shift_by_max", "subtract_max",
+           "softmax_array", "erf_array", "erfc_array"]
 
 
 def values(x):
@@ -102,9 +102,20 @@ def shift_by_max(x, axis):
         flat = m.ravel()
     if math.isfinite(flat.dot(flat)):                    # every max finite (an overflow: safe path); a sum of
         return x - m, m                                  # squares, as +inf + -inf would warn and give nan
+    return subtract_max(x, m), m
+
+
+def subtract_max(x, m):
+    """``x - m`` for maxima ``m`` of ``x`` (broadcast against it) of which some may be infinite or nan: what
+    :func:`shift_by_max` returns then (0 where an entry is its +inf max or every entry is -inf).
+
+    >>> subtract_max(np.array([[1.0, np.inf], [-np.inf, -np.inf]]), np.array([[np.inf], [-np.inf]]))
+    array([[-inf,   0.],
+           [  0.,   0.]])
+    """
     with np.errstate(invalid="ignore"):
         z = x - m
-    return np.where(np.isnan(z) & ~np.isnan(x), 0, z), m
+    return np.where(np.isnan(z) & ~np.isnan(x), 0, z)
 
 
 def _axis_tuple(axis, ndim):

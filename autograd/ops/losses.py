@@ -33,7 +33,7 @@ from autograd.checks import real_number
 from autograd.modes import refuse_listed_arrays, replayed
 from autograd.ops.arguments import (check_reduction, class_scores, class_labels, float_input, float_target,
                                     reduced)
-from autograd.ops.arrays import ones_vector, row_starts, shift_by_max, values
+from autograd.ops.arrays import ones_vector, row_starts, shift_by_max, subtract_max, values
 from autograd.ops.elementwise import sigmoid, where
 from autograd.ops.reduce import SoftmaxFunction
 from autograd.tensor import Tensor
@@ -335,9 +335,12 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
     starts = row_starts(n, c)
     flat = labels + starts
     # the rows' maxima picked at their argmax, as shift_by_max does for rows, without its call and tests (2.5 us of
-    # a compiled tiny net's step, measured); shift_by_max where one is infinite or nan, or z is empty
-    m = z.ravel()[z.argmax(axis=1) + starts] if z.size else None
-    shifted = z - m[:, None] if m is not None and math.isfinite(m.dot(m)) else shift_by_max(z, 1)[0]
+    # a compiled tiny net's step, measured); where one is infinite or nan (or their squares overflow), as it does
+    if z.size:
+        top = z.ravel()[z.argmax(axis=1) + starts]
+        shifted = z - top[:, None] if math.isfinite(top.dot(top)) else subtract_max(z, top[:, None])
+    else:
+        shifted, _ = shift_by_max(z, 1)
     e = np.exp(shifted)
     s = e @ ones_vector(c, e.dtype)              # each row's sum (BLAS: 2x numpy's sum over short rows)
     probabilities = e / s[:, None]               # saved: backward needs softmax(z)

@@ -9,7 +9,6 @@ the op itself). A jvp rule takes a batch of tangents (one more leading axis, wha
 """
 import math
 import operator
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -28,15 +27,18 @@ __all__ = [
 
 def _shape_arg(shape, op):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; sizes given as arrays make a shape from values (see
-    :func:`_size`); a set or a dict is refused (its order is not the one written)."""
+    :func:`_size`); a set, a mapping or a string is refused (see :func:`autograd.checks.unordered`)."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        if isinstance(shape[0], _ARRAYS):
-            shape_from_values(shape[0], "a shape or axes given as an array")
-        elif unordered(shape[0]) or isinstance(shape[0], (str, bytes)) or not isinstance(shape[0], Iterable):
-            why = ", whose order is not the one written" if unordered(shape[0]) else ""
-            raise TypeError(f"{op}: sizes or axes must be ints or a tuple of them, got a {type(shape[0]).__name__} "
-                            f"({shape[0]!r}){why}; pass a tuple, e.g. (2, 3)")
-        shape = tuple(shape[0])
+        given = shape[0]
+        if isinstance(given, _ARRAYS):
+            shape_from_values(given, "a shape or axes given as an array")
+        try:
+            if unordered(given) or isinstance(given, (str, bytes)):
+                raise TypeError
+            shape = tuple(given)
+        except TypeError:
+            raise TypeError(f"{op}: sizes or axes must be ints or a sequence of them, got a {type(given).__name__} "
+                            f"({given!r}); pass a tuple, e.g. (2, 3)") from None
     if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
         return shape
     return tuple(_size(n, "a size or an axis given as an array") for n in shape)
