@@ -316,6 +316,7 @@ SIZES_GIVEN = {
     "a slice bound as a 0-d int tensor": (lambda t: t[:Tensor(np.array(2))], (2, 6)),
     "a shape to broadcast to as an int tensor": (lambda t: t[:1].broadcast_to(Tensor(np.array([3, 6]))), (3, 6)),
     "a sequence without __iter__": (lambda t: t.reshape(_Sizes((6, 4))), (6, 4)),
+    "transpose's axes as an int array": (lambda t: t.transpose(np.array([1, 0])), (6, 4)),
 }
 
 

@@ -236,8 +236,9 @@ def transpose(a, *axes):
     a trap. The permutation as one tuple, ``transpose((0, 1))``, is numpy's and is kept.
     """
     a = as_tensor(a)
-    pytorch_swap = axes == (0, 1) and a.ndim == 2
-    axes = _shape_arg(axes, "transpose") if axes and axes != (None,) else None
+    # (tested item by item: an array among the axes is no int, and comparing it to a tuple's would be ambiguous)
+    pytorch_swap = a.ndim == 2 and len(axes) == 2 and all(map(is_int, axes)) and axes == (0, 1)
+    axes = _shape_arg(axes, "transpose") if axes and not (len(axes) == 1 and axes[0] is None) else None
     if pytorch_swap:
         raise ValueError("transpose: transpose(0, 1) of a 2-d tensor is numpy's identity permutation (it changes "
                          "nothing), not PyTorch's swap; to swap the axes use t.T, t.t() or t.swapaxes(0, 1)")
