@@ -225,6 +225,7 @@ class Tape:
         self.replay = None
         self.verified = False             # True once a second recording did the same
         self.writes = None                # (where the .grad writes end, the gradients they wrote)
+        self.guard_checks = []            # the guards' tests, written into the entry too (see guard_code)
 
     # the step's inputs and values
     def bind_argument(self, k, array):

@@ -32,16 +32,20 @@ def _shape_arg(shape, op):
         given = shape[0]
         if isinstance(given, _ARRAYS):
             shape_from_values(given, "a shape or axes given as an array")
+        if unordered(given) or isinstance(given, (str, bytes)):
+            raise _not_sizes(given, op)
         try:
-            if unordered(given) or isinstance(given, (str, bytes)):
-                raise TypeError
             shape = tuple(given)
         except TypeError:
-            raise TypeError(f"{op}: sizes or axes must be ints or a sequence of them, got a {type(given).__name__} "
-                            f"({given!r}); pass a tuple, e.g. (2, 3)") from None
+            raise _not_sizes(given, op) from None
     if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
         return shape
     return tuple(_size(n, "a size or an axis given as an array") for n in shape)
+
+
+def _not_sizes(given, op):
+    return TypeError(f"{op}: sizes or axes must be ints or a sequence of them, got a {type(given).__name__} "
+                     f"({given!r}); pass a tuple, e.g. (2, 3)")
 
 
 _ARRAYS = (np.ndarray, Tensor)
@@ -236,7 +240,7 @@ def transpose(a, *axes):
     a trap. The permutation as one tuple, ``transpose((0, 1))``, is numpy's and is kept.
     """
     a = as_tensor(a)
-    # (tested item by item: an array among the axes is no int, and comparing it to a tuple's would be ambiguous)
+    # (ints first: an array among the axes compared with (0, 1) would be ambiguous)
     pytorch_swap = a.ndim == 2 and len(axes) == 2 and all(map(is_int, axes)) and axes == (0, 1)
     axes = _shape_arg(axes, "transpose") if axes and not (len(axes) == 1 and axes[0] is None) else None
     if pytorch_swap:
