@@ -317,6 +317,8 @@ SIZES_GIVEN = {
     "a shape to broadcast to as an int tensor": (lambda t: t[:1].broadcast_to(Tensor(np.array([3, 6]))), (3, 6)),
     "a sequence without __iter__": (lambda t: t.reshape(_Sizes((6, 4))), (6, 4)),
     "transpose's axes as an int array": (lambda t: t.transpose(np.array([1, 0])), (6, 4)),
+    "one size as a 0-d int array": (lambda t: t.reshape(np.array(24)), (24,)),
+    "one size as a 0-d int tensor": (lambda t: t.view(Tensor(np.array(24))), (24,)),
 }
 
 

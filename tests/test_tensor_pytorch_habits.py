@@ -353,10 +353,12 @@ def test_max_refuses_axis_and_dim_together():
         Tensor([[1.0]]).max(axis=0, dim=0)
 
 
-def test_transpose_0_1_of_a_matrix_is_refused_with_the_swap_to_write():
+@pytest.mark.parametrize("axes", [(0, 1), (np.int64(0), np.int64(1)), (np.array(0), np.array(1)),
+                                  (Tensor(np.array(0)), 1)], ids=["ints", "numpy ints", "0-d arrays", "a 0-d tensor"])
+def test_transpose_0_1_of_a_matrix_is_refused_with_the_swap_to_write(axes):
     x = Tensor([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(ValueError, match=r"identity permutation .* t.T, t.t\(\) or t.swapaxes\(0, 1\)"):
-        x.transpose(0, 1)
+        x.transpose(*axes)
     np.testing.assert_array_equal(x.transpose(1, 0).data, x.data.T)      # a real permutation still works
     np.testing.assert_array_equal(x.transpose((0, 1)).data, x.data)      # numpy's tuple form: the identity
     np.testing.assert_array_equal(np.transpose(x, (0, 1)).data, x.data)

@@ -32,6 +32,8 @@ def _shape_arg(shape, op):
         given = shape[0]
         if isinstance(given, _ARRAYS):
             shape_from_values(given, "a shape or axes given as an array")
+            if given.ndim == 0:                # (one size, as numpy takes it: f(np.array(24)))
+                return (_size(given, "a size or an axis given as an array"),)
         if unordered(given) or isinstance(given, (str, bytes)):
             raise _not_sizes(given, op)
         try:
@@ -240,10 +242,10 @@ def transpose(a, *axes):
     a trap. The permutation as one tuple, ``transpose((0, 1))``, is numpy's and is kept.
     """
     a = as_tensor(a)
-    # (ints first: an array among the axes compared with (0, 1) would be ambiguous)
-    pytorch_swap = a.ndim == 2 and len(axes) == 2 and all(map(is_int, axes)) and axes == (0, 1)
+    given = axes
     axes = _shape_arg(axes, "transpose") if axes and not (len(axes) == 1 and axes[0] is None) else None
-    if pytorch_swap:
+    # (two axes given apart, each an int once parsed: 0-d arrays too; an array compared with (0, 1) is ambiguous)
+    if a.ndim == 2 and len(given) == 2 and all(map(is_int, axes)) and axes == (0, 1):
         raise ValueError("transpose: transpose(0, 1) of a 2-d tensor is numpy's identity permutation (it changes "
                          "nothing), not PyTorch's swap; to swap the axes use t.T, t.t() or t.swapaxes(0, 1)")
     return Transpose.apply(a, axes=axes)
