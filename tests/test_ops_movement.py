@@ -356,6 +356,13 @@ SIZES_REFUSED = {
 }
 
 
+def test_an_error_raised_while_sizes_are_iterated_is_the_iterables_own():
+    def sizes():
+        yield int(None)
+    with pytest.raises(TypeError, match="int.. argument must be"):
+        Tensor(np.zeros(6)).reshape(sizes())
+
+
 @pytest.mark.parametrize("name", SIZES_REFUSED)
 def test_sizes_in_a_set_a_dict_or_no_container_are_refused(name):
     make, message = SIZES_REFUSED[name]

@@ -37,9 +37,10 @@ def _shape_arg(shape, op):
         if unordered(given) or isinstance(given, (str, bytes)):
             raise _not_sizes(given, op)
         try:
-            shape = tuple(given)
+            items = iter(given)             # (not tuple(given): a TypeError the user's iterable raises is its own)
         except TypeError:
             raise _not_sizes(given, op) from None
+        shape = tuple(items)
     if _ARRAY_TYPES.isdisjoint(map(type, shape)):      # (the usual ints: one pass in C)
         return shape
     return tuple(_size(n, "a size or an axis given as an array") for n in shape)
