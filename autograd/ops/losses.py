@@ -43,27 +43,36 @@ from autograd.tensor import Tensor
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
 
 
+def _outside_unit_interval(x):
+    """The values of array ``x`` outside [0, 1] (nan included), or None where there is none: one min and one max
+    (a mask only where one is outside)."""
+    if x.size:
+        low, high = np.minimum.reduce(x, axis=None), np.maximum.reduce(x, axis=None)
+        if not (low >= 0 and high <= 1):            # (also false for nan)
+            return x[~((x >= 0) & (x <= 1))]
+    return None
+
+
 def _check_binary_targets(t, op):
     """ValueError unless every target in ``t`` (an array or a Tensor) is in [0, 1] (labels 0/1, or
-    probabilities): one min and one max (again on every replay of a step captured by autograd.compile)."""
+    probabilities); again on every replay of a step captured by autograd.compile."""
     t = values(t)
-    if t.size:
-        low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)
-        if not (low >= 0 and high <= 1):            # (also false for nan)
-            bad = t[~((t >= 0) & (t <= 1))]
-            raise ValueError(f"{op}: targets must be in [0, 1] (class labels 0/1 or probabilities), got "
-                             f"{np.unique(bad)[:5].tolist()} in shape {t.shape} (values from {low} to {high}); "
-                             "for labels -1/+1 use (y + 1) / 2")
+    bad = _outside_unit_interval(t)
+    if bad is not None:
+        raise ValueError(f"{op}: targets must be in [0, 1] (class labels 0/1 or probabilities), got "
+                         f"{np.unique(bad)[:5].tolist()} in shape {t.shape} (values from "
+                         f"{np.minimum.reduce(t, axis=None)} to {np.maximum.reduce(t, axis=None)}); "
+                         "for labels -1/+1 use (y + 1) / 2")
 
 
 def _check_probabilities(p, op):
     """ValueError unless every input in ``p`` (an array or a Tensor) is a probability in [0, 1] (again on every
     replay of a step captured by autograd.compile)."""
     p = values(p)
-    if p.size and not ((p >= 0) & (p <= 1)).all():
-        bad = p[~((p >= 0) & (p <= 1))].flat[0]
+    bad = _outside_unit_interval(p)
+    if bad is not None:
         raise ValueError(f"{op}: input must be probabilities in [0, 1] (apply sigmoid, or use "
-                         f"binary_cross_entropy_with_logits on raw scores); found {bad} in shape {p.shape}")
+                         f"binary_cross_entropy_with_logits on raw scores); found {bad.flat[0]} in shape {p.shape}")
 
 
 _BCE_EPS = float(np.float32(1e-12))      # PyTorch's clamp of p (1 - p): 1e-12 rounded to float32

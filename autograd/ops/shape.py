@@ -31,9 +31,9 @@ def _shape_arg(shape, op):
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         given = shape[0]
         if isinstance(given, _ARRAYS):
-            shape_from_values(given, "a shape or axes given as an array")
             if given.ndim == 0:                # (one size, as numpy takes it: f(np.array(24)))
                 return (_size(given, "a size or an axis given as an array"),)
+            shape_from_values(given, "a shape or axes given as an array")
         if unordered(given) or isinstance(given, (str, bytes)):
             raise _not_sizes(given, op)
         try:
