@@ -217,7 +217,8 @@ def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=
     t = float_target(target, x, name)
     if label_smoothing != 0:
         eps = real_number(label_smoothing, "label_smoothing", name, 0, 1)
-        t = t * (1 - eps) + eps / x.shape[1]
+        if x.shape[1]:                            # (no classes: an empty target, nothing to smooth)
+            t = t * (1 - eps) + eps / x.shape[1]
     log_p = x.log_softmax(axis=1)
     if weight is not None:
         log_p = log_p * weight.reshape((-1,) + (1,) * (x.ndim - 2))

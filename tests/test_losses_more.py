@@ -220,6 +220,24 @@ def test_every_target_ignored_gives_nan_for_the_mean_zero_for_the_sum_and_a_zero
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
+EMPTY_BATCH = [("labels", "mean", np.nan), ("labels", "sum", 0.0), ("labels", "none", np.zeros(0)),
+               ("probabilities", "sum", 0.0), ("probabilities", "none", np.zeros(0))]
+
+
+@pytest.mark.parametrize("target, reduction, expected", EMPTY_BATCH, ids=[f"{t}-{r}" for t, r, _ in EMPTY_BATCH])
+@pytest.mark.parametrize("classes", [0, 3])
+def test_an_empty_batch_with_label_smoothing_is_an_empty_loss_even_with_no_classes(classes, target, reduction,
+                                                                                    expected):
+    """A batch of no samples (of no classes too: eps / C is not taken) gives the empty batch's loss, its gradient
+    an empty array. (The mean over probability targets is ``mean``'s, which refuses an empty array.)"""
+    x = Tensor(np.zeros((0, classes)), requires_grad=True)
+    targets = np.zeros(0, np.int64) if target == "labels" else np.zeros((0, classes))
+    value = F.cross_entropy(x, targets, label_smoothing=0.1, reduction=reduction)
+    np.testing.assert_array_equal(value.data, expected)
+    value.sum().backward()
+    assert x.grad.shape == (0, classes)
+
+
 def test_nll_loss_of_a_big_float16_batch_is_averaged_without_overflow():
     """The mean of 32,768 positions adds up in float32, as numpy's mean of float16 does (their sum, about 75,000
     in float16, would overflow its largest number, 65,504)."""

@@ -386,7 +386,7 @@ def _with_options(losses, log_s, shifted, flat, weight, ignored, eps):
         target_weight = np.where(ignored, 0, target_weight).astype(shifted.dtype)
     with np.errstate(invalid="ignore"):
         losses = np.where(target_weight != 0, target_weight * losses, 0) * dtype(1 - eps)
-        if eps:                                   # eps / C times -sum_c w_c log softmax(z)_c
+        if eps and c:                             # eps / C times -sum_c w_c log softmax(z)_c (C = 0: no samples)
             w = np.ones(c, shifted.dtype) if weight is None else weight
             smooth = w.sum() * log_s - shifted @ w
             if ignored is not None:
@@ -435,7 +435,7 @@ def _target_rows(residuals):
     target_weight, weight, ignored, eps = options
     n, c = q.shape
     q.ravel()[flat] = target_weight * (1 - eps)
-    if eps:
+    if eps and c:                                 # (C = 0: no samples either, nothing to smooth)
         w = np.ones(c, q.dtype) if weight is None else weight
         smooth = (eps / c) * w * np.ones((n, 1), q.dtype)
         if ignored is not None:
