@@ -12,7 +12,7 @@ declares its ``array_code`` is written out as numpy (``v3 = v2 @ param2 + param3
 (``v6, cross_entropy0 = cross_entropy_forward(v4, ...)``, ``r = cross_entropy_backward(cross_entropy0, g7)``;
 a backward function that takes ``needs_input_grad`` is given the op's, as convolution's);
 any other is called, a new op object on each replay as eagerly (``clip0 = new_op(...)``,
-``v6 = clip0.forward(...)``, ``r = clip0.backward(...)``).
+``v6 = forward_of(clip0, ...)``, ``r = clip0.backward(...)``).
 Each array of 64 KiB or more is deleted after its last use: a replay holds about as
 much memory as the eager step. ``step.code`` shows that function: backprop, written out.
 
@@ -125,6 +125,7 @@ from itertools import count
 import numpy as np
 
 from autograd.engine import reduce_broadcast
+from autograd.function import named_error
 from autograd.modes import open_blocks, read_into_python, replayed, thread_modes
 from autograd.tensor import Tensor
 
@@ -200,7 +201,7 @@ class Tape:
         self.name = name
         self.lines = []
         self.namespace = {"np": np, "Tensor": Tensor, "reduce_broadcast": reduce_broadcast, "is_": operator.is_,
-                          "new_op": _new_op}
+                          "new_op": _new_op, "forward_of": _forward_of}
         self.names = {}                   # id(array) -> its variable
         self.alive = []                   # the recorded arrays, kept so that their ids stay theirs
         self.signature = []
@@ -417,14 +418,15 @@ class Tape:
         replayed = self.ops[id(fn)] = _Replayed(self.fresh(fn.name if fn.name.isidentifier() else
                                                            type(fn).__name__.lower()))
         code, _ = _stated_code(type(fn), "scalar_code")
-        if code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs):
+        if (code is not None and not params and _scalar(data) and all(_scalar(t.data) for t in inputs)
+                and _writable(code, len(inputs))):
             replayed.code = code, [self.number(name) for name in args], True      # (on numbers)
             out = self.new_variable(data)
             self.lines.append(f"{out} = {_filled_in(code[0], replayed.code[1])}")
             self.held_numbers.add(out)
             return
         code, owner = _stated_code(type(fn), "array_code")
-        if code is not None and not params and data.ndim and self.helpers_of(owner):
+        if code is not None and not params and data.ndim and _writable(code, len(inputs)) and self.helpers_of(owner):
             replayed.code = code, [self.array(name) for name in args], False
             self.lines.append(f"{self.new_variable(data)} = {_filled_in(code[0], replayed.code[1])}")
             return
@@ -448,10 +450,12 @@ class Tape:
             return
         # a new op object on every replay, as Function.apply makes one per call: what its forward saves for its
         # backward lives as long as the replay (not from one step to the next), and the recording's is let go
-        inputs = self.constant_quiet(tuple(_Input(t.requires_grad) for t in inputs), replayed.name + "_inputs")
-        self.lines.append(f"{replayed.name} = new_op({self.own_name(type(fn))}, {inputs})")
+        flags = self.constant_quiet(tuple(_Input(t.requires_grad) for t in inputs), replayed.name + "_inputs")
+        self.lines.append(f"{replayed.name} = new_op({self.own_name(type(fn))}, {flags})")
         self.note_size(replayed.name, _nbytes(list(vars(fn).values())))
-        call = f"{replayed.name}.forward({arguments})"
+        # (through forward_of: an error names the op and its inputs' shapes, as eagerly)
+        shapes = self.constant_quiet(tuple(t.shape for t in inputs), replayed.name + "_shapes")
+        call = f"forward_of({replayed.name}, {shapes}, {arguments})"
         out = self.new_variable(data)
         self.lines.append(f"{out} = {call}" if data.ndim else f"{out} = np.asarray({call})")
 
@@ -698,6 +702,11 @@ class Tape:
         outputs = []
 
         def leaf(obj):
+            if isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params:
+                # a parameter (a leaf that requires grad, which the guards keep): itself, as eagerly, not a new
+                # Tensor of its array
+                self.signature.append(obj)
+                return obj
             if isinstance(obj, Tensor) and id(obj.data) in self.names:
                 outputs.append(self.names[id(obj.data)])
                 return _Output(len(outputs) - 1)
@@ -1075,11 +1084,26 @@ def _called_names(code):
     return {name for expr in code for name in re.findall(r"(?<![\w.])([A-Za-z_]\w*)", expr)} - _NOT_CALLED
 
 
+def _writable(code, n_inputs):
+    """Whether an op's ``scalar_code`` or ``array_code`` can be filled in for an op of ``n_inputs`` inputs: an
+    expression for the output, naming inputs only, and one per input's gradient, and no operand name called as a
+    function (a helper of the op's module named ``g``): else the op is called through its methods."""
+    if type(code) is not tuple or len(code) != 1 + n_inputs or not all(type(e) is str for e in code):
+        return False
+    inputs = set("abc"[:n_inputs])
+    return (set(_OPERAND.findall(code[0])) <= inputs
+            and all(set(_OPERAND.findall(e)) <= inputs | {"g", "out"} for e in code[1:])
+            and not any(re.search(r"\b(?:a|b|c|g|out)\s*\(", e) for e in code))
+
+
+_OPERAND = re.compile(r"\b(a|b|c|g|out)\b")
+
+
 @functools.lru_cache(maxsize=None)
 def _template_of(code):
     """``code`` as a format string: ``"g * b"`` -> ``"{g} * {b}"`` (once per expression)."""
     code = code.replace("{", "{{").replace("}", "}}")
-    return re.sub(r"\b(a|b|c|g|out)\b", r"{\1}", code)
+    return _OPERAND.sub(r"{\1}", code)
 
 
 class _Replayed:
@@ -1106,6 +1130,15 @@ def _new_op(op_class, inputs):
     op = op_class()
     op.parents = inputs
     return op
+
+
+def _forward_of(op, shapes, *arrays, **params):
+    """``op.forward(*arrays, **params)`` in a replay, for a recorded op of inputs of ``shapes`` (see
+    :meth:`Tape.record_op`); its ValueError or TypeError named as :meth:`Function.apply` names it."""
+    try:
+        return op.forward(*arrays, **params)
+    except (ValueError, TypeError) as e:
+        raise named_error(op, shapes, e) from e
 
 
 class _Output:

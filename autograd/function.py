@@ -45,7 +45,7 @@ import numpy as np
 
 from autograd.modes import AnomalyError, check_anomaly, open_blocks, thread_modes
 
-__all__ = ["Function"]
+__all__ = ["Function", "named_error"]
 
 
 _op_counter = count()              # numbers recorded ops in the order they ran
@@ -78,15 +78,25 @@ def _check_leaves(fn, inputs):
             "this op outside detect_anomaly if the values are meant (an -inf mask)")
 
 
-def _named_error(fn, inputs, e):
-    """The ValueError/TypeError ``e`` of a forward, naming the op and the input shapes."""
+def named_error(fn, shapes, e):
+    """The ValueError or TypeError ``e`` that op ``fn``'s forward raised on inputs of ``shapes``, naming the op and
+    the shapes (numpy's own errors, of broadcasting say, do not say which op failed); ``e`` itself where it names
+    the op already, as labgrad's ops' errors do. (Also what a replay of :func:`autograd.compile` raises.)
+
+    >>> str(named_error(Function(), [(2,), (3,)], ValueError("shapes do not match")))
+    'function: shapes do not match (inputs of shapes (2,), (3,))'
+    """
     if str(e).startswith(f"{fn.name}:"):         # our ops' errors already name the op
         return e
-    _check_tensors(type(fn), inputs)
-    # numpy's (e.g. broadcasting) do not say which op failed
-    shapes = ", ".join(str(t.shape) for t in inputs)
     kind = TypeError if isinstance(e, TypeError) else ValueError
-    return kind(f"{fn.name}: {str(e).strip()} (inputs of shapes {shapes})")
+    return kind(f"{fn.name}: {str(e).strip()} (inputs of shapes {', '.join(map(str, shapes))})")
+
+
+def _named_error(fn, inputs, e):
+    """:func:`named_error` of a forward called by :meth:`Function.apply`, whose inputs must be Tensors."""
+    if not str(e).startswith(f"{fn.name}:"):
+        _check_tensors(type(fn), inputs)
+    return named_error(fn, [t.shape for t in inputs], e)
 
 
 def _watched_forward(fn, inputs, params):

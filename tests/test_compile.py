@@ -1405,6 +1405,41 @@ def test_bad_labels_are_refused_on_a_replay_as_eagerly():
     assert compiled.replays == 2                  # (the second, refused, before it changed anything)
 
 
+class CheckedRoot(Function):
+    """A user op whose forward refuses negative values with an error of its own words."""
+    name = "checked_root"
+    capturable = True
+
+    def forward(self, a):
+        if (a < 0).any():
+            raise ValueError("negative input")
+        return np.sqrt(a)
+
+    def backward(self, g, out, a):
+        return (g / (2 * out),)
+
+
+def test_a_user_ops_error_on_a_replay_names_the_op_and_shapes_as_eagerly():
+    weight = Tensor(np.ones(3), requires_grad=True)
+    opt = nn.SGD([weight], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = CheckedRoot.apply(Tensor(x) * weight).sum()
+        loss.backward()
+        opt.step()
+        return loss
+    compiled = autograd.compile(step)
+    for _ in range(3):
+        compiled(np.ones(3))
+    said = r"checked_root: negative input \(inputs of shapes \(3,\)\)"
+    with pytest.raises(ValueError, match=said):
+        compiled(-np.ones(3))
+    assert compiled.replays == 2
+    with pytest.raises(ValueError, match=said):
+        step(-np.ones(3))
+
+
 IGNORING_LOSSES = {                                 # a loss, and the label it ignores
     "cross_entropy": (F.cross_entropy, -100),
     "cross_entropy, ignore_index a class": (lambda z, y: F.cross_entropy(z, y, ignore_index=3), 3),
@@ -1542,6 +1577,11 @@ def wrap(a):
     return a * 2.0
 
 
+def g(a):
+    """The helper of an op's array_code, named as the upstream gradient of the expressions."""
+    return a * 2.0
+
+
 class DoubledByWrap(Function):
     capturable = True
     array_code = ("wrap(a)", "g * 2.0")
@@ -1553,15 +1593,33 @@ class DoubledByWrap(Function):
         return (g * 2.0,)
 
 
+class DoubledByG(Function):
+    capturable = True
+    array_code = ("g(a)", "g * 2.0")
+
+    def forward(self, a):
+        return g(a)
+
+    def backward(self, grad, out, a):
+        return (grad * 2.0,)
+
+
 class _Doubled(nn.Module):
+    def __init__(self, op):
+        super().__init__()
+        self.op = op
+
     def forward(self, x):
-        return DoubledByWrap.apply(x)
+        return self.op.apply(x)
 
 
-def test_an_ops_helper_named_as_a_name_of_the_generated_code_is_the_ops():
+@pytest.mark.parametrize("op", [DoubledByWrap, DoubledByG])
+def test_an_ops_helper_named_as_a_name_of_the_generated_code_is_the_ops(op):
+    """A helper named as the entry's ``wrap`` or as the expressions' ``g``: the op is called through its methods
+    (not given ``Tensor.wrap``, not failing to fill ``g(a)`` in)."""
     def build(seed):                              # (the loss alone returned: the entry makes its Tensor itself)
         autograd.manual_seed(seed)
-        model = nn.Sequential(nn.Linear(6, 4), _Doubled())
+        model = nn.Sequential(nn.Linear(6, 4), _Doubled(op))
         opt = nn.SGD(model.parameters(), lr=0.1)
         return model, opt, training_step(model, opt)
     with warnings.catch_warnings():
@@ -1883,6 +1941,26 @@ def test_returned_tensors_hold_the_values_and_no_graph():
     for x, y in batches(3):
         loss, out = compiled(x, y)
     assert not loss.requires_grad and loss.op is None and loss.shape == () and out.shape == (32, 4)
+
+
+def test_a_returned_parameter_is_the_parameter_itself_and_a_detached_one_a_tensor_without_grad():
+    """As eagerly: ``return loss, model.weight`` gives the Parameter (not a Tensor of its array);
+    ``weight.detach()`` a Tensor of the parameter's array that requires no grad."""
+    model = nn.Linear(3, 2)
+    opt = nn.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = model(x).sum()
+        loss.backward()
+        opt.step()
+        return loss, model.weight, model.weight.detach()
+    compiled = autograd.compile(step)
+    for _ in range(4):
+        _, weight, detached = compiled(np.ones((4, 3), np.float32))
+        assert weight is model.weight and weight.requires_grad
+        assert not detached.requires_grad and detached.data is model.weight.data
+    assert compiled.replays == 2
 
 
 def test_tensor_arguments_are_batches_like_arrays():
