@@ -704,8 +704,8 @@ class Tape:
         def leaf(obj):
             if isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params:
                 # a parameter (a leaf that requires grad, which the guards keep): itself, as eagerly, not a new
-                # Tensor of its array
-                self.signature.append(obj)
+                # Tensor of its array; the next recording must return the same object (not one made in the step)
+                self.signature.append(_Identical(obj))
                 return obj
             if isinstance(obj, Tensor) and id(obj.data) in self.names:
                 outputs.append(self.names[id(obj.data)])
@@ -1088,7 +1088,7 @@ def _writable(code, n_inputs):
     """Whether an op's ``scalar_code`` or ``array_code`` can be filled in for an op of ``n_inputs`` inputs: an
     expression for the output, naming inputs only, and one per input's gradient, and no operand name called as a
     function (a helper of the op's module named ``g``): else the op is called through its methods."""
-    if type(code) is not tuple or len(code) != 1 + n_inputs or not all(type(e) is str for e in code):
+    if not isinstance(code, (tuple, list)) or len(code) != 1 + n_inputs or not all(type(e) is str for e in code):
         return False
     inputs = set("abc"[:n_inputs])
     return (set(_OPERAND.findall(code[0])) <= inputs
@@ -1132,13 +1132,30 @@ def _new_op(op_class, inputs):
     return op
 
 
-def _forward_of(op, shapes, *arrays, **params):
+def _forward_of(op, shapes, /, *arrays, **params):
     """``op.forward(*arrays, **params)`` in a replay, for a recorded op of inputs of ``shapes`` (see
     :meth:`Tape.record_op`); its ValueError or TypeError named as :meth:`Function.apply` names it."""
     try:
         return op.forward(*arrays, **params)
     except (ValueError, TypeError) as e:
         raise named_error(op, shapes, e) from e
+
+
+class _Identical:
+    """A tape's signature entry equal only to one of the same object (a returned parameter, see
+    :meth:`Tape._template`: a replay returns that object)."""
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other):
+        return self.obj is other.obj
+
+    __hash__ = None
+
+    def __repr__(self):                   # (as the message of recordings that differ shows it)
+        return f"the returned leaf tensor {id(self.obj):#x}"
 
 
 class _Output:

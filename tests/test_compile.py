@@ -1440,6 +1440,54 @@ def test_a_user_ops_error_on_a_replay_names_the_op_and_shapes_as_eagerly():
         step(-np.ones(3))
 
 
+class Scaled(Function):
+    """A user op whose parameters are named as the replay's helper's own (``op``, ``shapes``)."""
+    name = "scaled"
+    capturable = True
+
+    def forward(self, a, shapes=2.0, op=1.0):
+        self.factor = shapes * op
+        return a * self.factor
+
+    def backward(self, g, out, a):
+        return (g * self.factor,)
+
+
+def test_a_user_ops_parameters_named_op_or_shapes_are_passed_on_a_replay():
+    def scaled_step():
+        weight = Tensor(np.ones(3), requires_grad=True)
+        opt = nn.SGD([weight], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            loss = Scaled.apply(Tensor(x) * weight, shapes=3.0, op=0.5).sum()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    eager, compiled = scaled_step(), autograd.compile(scaled_step())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses = [compiled(np.ones(3)).item() for _ in range(4)]
+    assert compiled.replays == 2 and losses == [eager(np.ones(3)).item() for _ in range(4)]
+    assert losses[0] == 4.5 and losses[1] < losses[0]          # (3 x 1.5, then lower: the weights moved)
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_a_returned_leaf_that_requires_grad_made_in_the_step_runs_eagerly(size):
+    """Such a leaf is another object on each call: a replay, which returns the recording's, would not be the eager
+    step; said once (whatever its size: its values are not what differs)."""
+    def step(x):
+        leaf = Tensor(np.ones(size), requires_grad=True)
+        with autograd.no_grad():
+            return (Tensor(x) * leaf).sum(), leaf
+    compiled = autograd.compile(step)
+    with pytest.warns(CaptureWarning, match="the returned leaf tensor 0x"):
+        results = [compiled(np.ones(3)) for _ in range(4)]
+    assert compiled.replays == 0 and all(leaf.requires_grad for _, leaf in results)
+    assert len({id(leaf) for _, leaf in results}) == 4
+
+
 IGNORING_LOSSES = {                                 # a loss, and the label it ignores
     "cross_entropy": (F.cross_entropy, -100),
     "cross_entropy, ignore_index a class": (lambda z, y: F.cross_entropy(z, y, ignore_index=3), 3),
@@ -1604,6 +1652,17 @@ class DoubledByG(Function):
         return (grad * 2.0,)
 
 
+class DoubledByList(Function):
+    capturable = True
+    array_code = ["a * 2.0", "g * 2.0"]          # (a list will do)
+
+    def forward(self, a):
+        return a * 2.0
+
+    def backward(self, g, out, a):
+        return (g * 2.0,)
+
+
 class _Doubled(nn.Module):
     def __init__(self, op):
         super().__init__()
@@ -1613,10 +1672,10 @@ class _Doubled(nn.Module):
         return self.op.apply(x)
 
 
-@pytest.mark.parametrize("op", [DoubledByWrap, DoubledByG])
-def test_an_ops_helper_named_as_a_name_of_the_generated_code_is_the_ops(op):
+@pytest.mark.parametrize("op, written_out", [(DoubledByWrap, False), (DoubledByG, False), (DoubledByList, True)])
+def test_an_ops_array_code_is_written_out_or_its_methods_called(op, written_out):
     """A helper named as the entry's ``wrap`` or as the expressions' ``g``: the op is called through its methods
-    (not given ``Tensor.wrap``, not failing to fill ``g(a)`` in)."""
+    (not given ``Tensor.wrap``, not failing to fill ``g(a)`` in); expressions in a list are written out."""
     def build(seed):                              # (the loss alone returned: the entry makes its Tensor itself)
         autograd.manual_seed(seed)
         model = nn.Sequential(nn.Linear(6, 4), _Doubled(op))
@@ -1626,6 +1685,7 @@ def test_an_ops_helper_named_as_a_name_of_the_generated_code_is_the_ops(op):
         warnings.simplefilter("error")            # (replayed: no CaptureWarning that the replay differs)
         compiled = run_both(build, 5)
     assert (compiled.recordings, compiled.replays) == (2, 3)
+    assert ("* 2.0" in compiled.code) is written_out and ("forward_of(" in compiled.code) is not written_out
 
 
 PLUGIN = {}
