@@ -702,20 +702,23 @@ class Tape:
         outputs = []
 
         def leaf(obj):
-            if isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params:
-                # a parameter (a leaf that requires grad, which the guards keep): itself, as eagerly, not a new
-                # Tensor of its array; the next recording must return the same object (not one made in the step)
-                self.signature.append(_Identical(obj))
-                return obj
-            if isinstance(obj, Tensor) and id(obj.data) in self.names:
+            # a parameter (a leaf that requires grad, which the guards keep) is returned itself, as eagerly, not as
+            # a new Tensor of its array
+            parameter = isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params
+            if not parameter and isinstance(obj, Tensor) and id(obj.data) in self.names:
                 outputs.append(self.names[id(obj.data)])
                 return _Output(len(outputs) - 1)
             if type(obj) is np.ndarray and id(obj) in self.names:
                 outputs.append(self.names[id(obj)])
                 return _Output(len(outputs) - 1, tensor=False)
-            if isinstance(obj, (Tensor, np.ndarray)):     # (an array the tape did not compute: a constant)
+            if isinstance(obj, (Tensor, np.ndarray)):
+                # a parameter, or an array the tape did not compute (a constant): the object itself, as eagerly; the
+                # next recording must return the same object (one the step makes anew on each call would be the
+                # recording's on every replay, changes made to it included: such a step runs eagerly)
                 self.refuse_view_of_own(obj.data if isinstance(obj, Tensor) else obj)
-            if obj is not None and not isinstance(obj, (str, Tensor, np.ndarray)):
+                self.signature.append(_Identical(obj))
+                return obj
+            if obj is not None and not isinstance(obj, str):
                 self.refuse(f"the step returns a {type(obj).__name__} ({_short(obj)}), a value computed in Python "
                             "that a replay would repeat: return a Tensor (computed with labgrad's ops), or compute "
                             "it outside the step")
@@ -1142,7 +1145,7 @@ def _forward_of(op, shapes, /, *arrays, **params):
 
 
 class _Identical:
-    """A tape's signature entry equal only to one of the same object (a returned parameter, see
+    """A tape's signature entry equal only to one of the same object (a returned parameter or constant, see
     :meth:`Tape._template`: a replay returns that object)."""
     __slots__ = ("obj",)
 
@@ -1155,7 +1158,7 @@ class _Identical:
     __hash__ = None
 
     def __repr__(self):                   # (as the message of recordings that differ shows it)
-        return f"the returned leaf tensor {id(self.obj):#x}"
+        return f"the returned {type(self.obj).__name__} at {id(self.obj):#x}"
 
 
 class _Output:

@@ -1473,19 +1473,43 @@ def test_a_user_ops_parameters_named_op_or_shapes_are_passed_on_a_replay():
     assert losses[0] == 4.5 and losses[1] < losses[0]          # (3 x 1.5, then lower: the weights moved)
 
 
-@pytest.mark.parametrize("size", [1, 3])
-def test_a_returned_leaf_that_requires_grad_made_in_the_step_runs_eagerly(size):
-    """Such a leaf is another object on each call: a replay, which returns the recording's, would not be the eager
-    step; said once (whatever its size: its values are not what differs)."""
+def _returning_a_leaf_that_requires_grad(size):
     def step(x):
         leaf = Tensor(np.ones(size), requires_grad=True)
         with autograd.no_grad():
             return (Tensor(x) * leaf).sum(), leaf
-    compiled = autograd.compile(step)
-    with pytest.warns(CaptureWarning, match="the returned leaf tensor 0x"):
-        results = [compiled(np.ones(3)) for _ in range(4)]
-    assert compiled.replays == 0 and all(leaf.requires_grad for _, leaf in results)
-    assert len({id(leaf) for _, leaf in results}) == 4
+    return step
+
+
+def _returning_a_constant_tensor(size):
+    return lambda x: ((Tensor(x) * 2.0).sum(), Tensor(np.ones(size)))
+
+
+def _returning_a_constant_array(size):
+    return lambda x: ((Tensor(x) * 2.0).sum(), np.ones(size))
+
+
+@pytest.mark.parametrize("size", [1, 3])
+@pytest.mark.parametrize("returning, kind", [(_returning_a_leaf_that_requires_grad, "Tensor"),
+                                             (_returning_a_constant_tensor, "Tensor"),
+                                             (_returning_a_constant_array, "ndarray")])
+def test_a_step_returning_a_tensor_or_array_it_makes_anew_runs_eagerly(returning, kind, size):
+    """Such a value is another object on each call: a replay, which would return the recording's on every call
+    (changes a caller made to it included), is not the eager step; said once, whatever its size (its values are not
+    what differs)."""
+    compiled = autograd.compile(returning(size))
+    with pytest.warns(CaptureWarning, match=f"the returned {kind} at 0x"):
+        results = [compiled(np.ones(3))[1] for _ in range(4)]
+    assert compiled.replays == 0 and len({id(value) for value in results}) == 4     # (each the caller's own)
+
+
+def test_a_constant_made_before_the_step_is_returned_itself():
+    constant = Tensor(np.arange(3.0))
+    compiled = autograd.compile(lambda x: ((Tensor(x) * 2.0).sum(), constant))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all(compiled(np.ones(3))[1] is constant for _ in range(4))
+    assert compiled.replays == 2
 
 
 IGNORING_LOSSES = {                                 # a loss, and the label it ignores
