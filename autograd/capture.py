@@ -39,7 +39,11 @@ What a replay trusts, and how it is made sure of:
   buffers and attributes, the state of the optimisers and schedulers it stepped, the
   random generators), the step runs eagerly while it is recorded again, and both must
   agree to the last bit: the same statements and constants, the same results, the same
-  state afterwards.
+  state afterwards;
+* what the step returns: a replay returns new Tensors (or arrays) of the values it computed,
+  and the objects the step returns as they are (a parameter, a constant tensor made before
+  it) themselves, as eagerly; those must be the same objects at both recordings (one the
+  step makes anew on each call runs it eagerly, said once).
 
 A call first tries the tape it replayed last, through that tape's ``entry``: one generated
 function that tests the arguments as the key would (except that a tape recorded with
