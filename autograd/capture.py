@@ -41,9 +41,10 @@ What a replay trusts, and how it is made sure of:
   agree to the last bit: the same statements and constants, the same results, the same
   state afterwards;
 * what the step returns: a replay returns new Tensors (or arrays) of the values it computed,
-  and the objects the step returns as they are (a parameter, a constant tensor made before
-  it) themselves, as eagerly; those must be the same objects at both recordings (one the
-  step makes anew on each call runs it eagerly, said once).
+  and of a frozen leaf an op read or a Tensor argument (of the same array); a parameter and a
+  tensor or array no op computed or read (a constant made before the step) itself, as eagerly:
+  it must be the same object at both recordings (one the step makes anew on each call runs it
+  eagerly, said once), and the names that lead to it are guarded as above.
 
 A call first tries the tape it replayed last, through that tape's ``entry``: one generated
 function that tests the arguments as the key would (except that a tape recorded with
@@ -371,9 +372,9 @@ class Tape:
         attribute by identity (see :meth:`guard_code`)."""
         self.modules[id(module)] = module
 
-    def note_bindings(self, fn, args):
+    def note_bindings(self, fn, args, result=None):
         """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
-        tensors): each global its code names, each variable of its closure, a bound method's instance and each
+        tensors, the tensors and arrays of its ``result`` that it did not compute): each global its code names, each variable of its closure, a bound method's instance and each
         hashable argument (a trainer object), directly or one entry or attribute further (``model``,
         ``state["opt"]``, ``self.opt``, ``trainer.opt``), must lead to the same object. A notebook cell run
         again binds a new ``model`` to the old name; eagerly the step would train the new one: here it records
@@ -395,6 +396,10 @@ class Tape:
         used = {id(o) for group in (self.modules, self.optimizers, self.stateful, self.generators)
                 for o in group.values()}
         used.update(id(t) for t, _ in self.params.values())
+        returned = []
+        _mapped(result, lambda obj: returned.append(obj))
+        used.update(id(obj) for obj in returned if isinstance(obj, Tensor) and id(obj.data) not in self.names
+                    or type(obj) is np.ndarray and id(obj) not in self.names)     # (a replay returns them: see finish)
         for root, key in roots:
             value = _step_into(root, key)
             if id(value) in used:
@@ -852,6 +857,10 @@ class Tape:
         if len(self.signature) != len(other.signature):
             return False, "the step did other work the second time"
         for a, b in zip(self.signature, other.signature):
+            if type(a) is _Identical and not _same(a, b):
+                return False, (f"the step returns a value it makes anew on each call ({_short(a.obj)}, not "
+                               "computed by labgrad's ops), which a replay would return itself on every call: make "
+                               "it outside the step, or compute it with labgrad's ops")
             if not _same(a, b):
                 return False, f"a value of the step changed between calls ({_short(a)} then {_short(b)})"
         return True, ""
@@ -1161,8 +1170,6 @@ class _Identical:
 
     __hash__ = None
 
-    def __repr__(self):                   # (as the message of recordings that differ shows it)
-        return f"the returned {type(self.obj).__name__} at {id(self.obj):#x}"
 
 
 class _Output:
@@ -1541,7 +1548,7 @@ class CompiledStep:
             open_blocks.add(-1)
         self.recordings += 1
         if tape.refused is None:
-            tape.note_bindings(self.fn, args)
+            tape.note_bindings(self.fn, args, result)
             tape.finish(result, key, args, build=first is None)
         if tape.refused is not None:
             what, where = tape.refused

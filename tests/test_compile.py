@@ -1490,26 +1490,28 @@ def _returning_a_constant_array(size):
 
 
 @pytest.mark.parametrize("size", [1, 3])
-@pytest.mark.parametrize("returning, kind", [(_returning_a_leaf_that_requires_grad, "Tensor"),
-                                             (_returning_a_constant_tensor, "Tensor"),
-                                             (_returning_a_constant_array, "ndarray")])
-def test_a_step_returning_a_tensor_or_array_it_makes_anew_runs_eagerly(returning, kind, size):
+@pytest.mark.parametrize("returning, shown", [(_returning_a_leaf_that_requires_grad, r"Tensor\("),
+                                              (_returning_a_constant_tensor, r"Tensor\("),
+                                              (_returning_a_constant_array, "an array of shape")])
+def test_a_step_returning_a_tensor_or_array_it_makes_anew_runs_eagerly(returning, shown, size):
     """Such a value is another object on each call: a replay, which would return the recording's on every call
     (changes a caller made to it included), is not the eager step; said once, whatever its size (its values are not
     what differs)."""
     compiled = autograd.compile(returning(size))
-    with pytest.warns(CaptureWarning, match=f"the returned {kind} at 0x"):
+    with pytest.warns(CaptureWarning, match=rf"the step returns a value it makes anew on each call \({shown}"):
         results = [compiled(np.ones(3))[1] for _ in range(4)]
     assert compiled.replays == 0 and len({id(value) for value in results}) == 4     # (each the caller's own)
 
 
-def test_a_constant_made_before_the_step_is_returned_itself():
+def test_a_constant_made_before_the_step_is_returned_itself_and_the_name_that_holds_it_guarded():
     constant = Tensor(np.arange(3.0))
     compiled = autograd.compile(lambda x: ((Tensor(x) * 2.0).sum(), constant))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert all(compiled(np.ones(3))[1] is constant for _ in range(4))
-    assert compiled.replays == 2
+        constant = Tensor(np.ones(3))             # (bound anew: recorded again, the new one returned)
+        assert all(compiled(np.ones(3))[1] is constant for _ in range(4))
+    assert (compiled.recordings, compiled.replays) == (4, 4)
 
 
 IGNORING_LOSSES = {                                 # a loss, and the label it ignores
