@@ -1656,37 +1656,20 @@ def g(a):
     return a * 2.0
 
 
-class DoubledByWrap(Function):
-    capturable = True
-    array_code = ("wrap(a)", "g * 2.0")
-
+def _doubling_op(name, array_code, double):
+    """A user op that doubles its input with ``double`` and states ``array_code`` for it."""
     def forward(self, a):
-        return wrap(a)
-
-    def backward(self, g, out, a):
-        return (g * 2.0,)
-
-
-class DoubledByG(Function):
-    capturable = True
-    array_code = ("g(a)", "g * 2.0")
-
-    def forward(self, a):
-        return g(a)
+        return double(a)
 
     def backward(self, grad, out, a):
         return (grad * 2.0,)
+    return type(name, (Function,), {"capturable": True, "array_code": array_code, "forward": forward,
+                                    "backward": backward, "__module__": __name__})
 
 
-class DoubledByList(Function):
-    capturable = True
-    array_code = ["a * 2.0", "g * 2.0"]          # (a list will do)
-
-    def forward(self, a):
-        return a * 2.0
-
-    def backward(self, g, out, a):
-        return (g * 2.0,)
+DoubledByWrap = _doubling_op("DoubledByWrap", ("wrap(a)", "g * 2.0"), wrap)
+DoubledByG = _doubling_op("DoubledByG", ("g(a)", "g * 2.0"), g)
+DoubledByList = _doubling_op("DoubledByList", ["a * 2.0", "g * 2.0"], lambda a: a * 2.0)   # (a list will do)
 
 
 class _Doubled(nn.Module):
