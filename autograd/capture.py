@@ -374,7 +374,8 @@ class Tape:
 
     def note_bindings(self, fn, args, result=None):
         """Guard the ways ``fn`` reaches what the recording used (its modules, optimisers, random sources, leaf
-        tensors, the tensors and arrays of its ``result`` that it did not compute): each global its code names, each variable of its closure, a bound method's instance and each
+        tensors, the tensors and arrays of its ``result`` that it did not compute): each global its code names,
+        each variable of its closure, a bound method's instance and each
         hashable argument (a trainer object), directly or one entry or attribute further (``model``,
         ``state["opt"]``, ``self.opt``, ``trainer.opt``), must lead to the same object. A notebook cell run
         again binds a new ``model`` to the old name; eagerly the step would train the new one: here it records
@@ -1169,7 +1170,6 @@ class _Identical:
         return self.obj is other.obj
 
     __hash__ = None
-
 
 
 class _Output:
