@@ -40,11 +40,11 @@ What a replay trusts, and how it is made sure of:
   random generators), the step runs eagerly while it is recorded again, and both must
   agree to the last bit: the same statements and constants, the same results, the same
   state afterwards;
-* what the step returns: a replay returns new Tensors (or arrays) of the values it computed,
-  and of a frozen leaf an op read or a Tensor argument (of the same array); a parameter and a
-  tensor or array no op computed or read (a constant made before the step) itself, as eagerly:
-  it must be the same object at both recordings (one the step makes anew on each call runs it
-  eagerly, said once), and the names that lead to it are guarded as above.
+* what the step returns: a replay returns new Tensors (or arrays) of the values it computed
+  (and of a Tensor argument, of the same array); a leaf tensor (a parameter, a constant), or
+  an array no op computed, itself, as eagerly: it must be the same object at both recordings
+  (one the step makes anew on each call runs it eagerly, said once), and the names that lead
+  to it are guarded as above.
 
 A call first tries the tape it replayed last, through that tape's ``entry``: one generated
 function that tests the arguments as the key would (except that a tape recorded with
@@ -712,18 +712,18 @@ class Tape:
         outputs = []
 
         def leaf(obj):
-            # a parameter (a leaf that requires grad, which the guards keep) is returned itself, as eagerly, not as
-            # a new Tensor of its array
-            parameter = isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params
-            if not parameter and isinstance(obj, Tensor) and id(obj.data) in self.names:
+            # a leaf an op read (a parameter, a constant tensor: the guards keep it) is returned itself, as eagerly,
+            # not as a new Tensor of its array (which a replay reads: a caller's change to it would change the next)
+            guarded_leaf = isinstance(obj, Tensor) and id(obj) in self.params
+            if not guarded_leaf and isinstance(obj, Tensor) and id(obj.data) in self.names:
                 outputs.append(self.names[id(obj.data)])
                 return _Output(len(outputs) - 1)
             if type(obj) is np.ndarray and id(obj) in self.names:
                 outputs.append(self.names[id(obj)])
                 return _Output(len(outputs) - 1, tensor=False)
             if isinstance(obj, (Tensor, np.ndarray)):
-                # a parameter, or an array the tape did not compute (a constant): the object itself, as eagerly; the
-                # next recording must return the same object (one the step makes anew on each call would be the
+                # a guarded leaf, or an array the tape did not compute (a constant): the object itself, as eagerly;
+                # the next recording must return the same object (one the step makes anew on each call would be the
                 # recording's on every replay, changes made to it included: such a step runs eagerly)
                 self.refuse_view_of_own(obj.data if isinstance(obj, Tensor) else obj)
                 self.signature.append(_Identical(obj))

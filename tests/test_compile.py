@@ -1481,6 +1481,13 @@ def _returning_a_leaf_that_requires_grad(size):
     return step
 
 
+def _returning_a_constant_it_reads(size):
+    def step(x):
+        constant = Tensor(np.ones(size))
+        return (Tensor(x) * constant).sum(), constant
+    return step
+
+
 def _returning_a_constant_tensor(size):
     return lambda x: ((Tensor(x) * 2.0).sum(), Tensor(np.ones(size)))
 
@@ -1491,6 +1498,7 @@ def _returning_a_constant_array(size):
 
 @pytest.mark.parametrize("size", [1, 3])
 @pytest.mark.parametrize("returning, shown", [(_returning_a_leaf_that_requires_grad, r"Tensor\("),
+                                              (_returning_a_constant_it_reads, r"Tensor\("),
                                               (_returning_a_constant_tensor, r"Tensor\("),
                                               (_returning_a_constant_array, "an array of shape")])
 def test_a_step_returning_a_tensor_or_array_it_makes_anew_runs_eagerly(returning, shown, size):
@@ -1503,9 +1511,10 @@ def test_a_step_returning_a_tensor_or_array_it_makes_anew_runs_eagerly(returning
     assert compiled.replays == 0 and len({id(value) for value in results}) == 4     # (each the caller's own)
 
 
-def test_a_constant_made_before_the_step_is_returned_itself_and_the_name_that_holds_it_guarded():
+@pytest.mark.parametrize("read", [False, True])
+def test_a_constant_made_before_the_step_is_returned_itself_and_the_name_that_holds_it_guarded(read):
     constant = Tensor(np.arange(3.0))
-    compiled = autograd.compile(lambda x: ((Tensor(x) * 2.0).sum(), constant))
+    compiled = autograd.compile(lambda x: ((Tensor(x) * (constant if read else 2.0)).sum(), constant))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert all(compiled(np.ones(3))[1] is constant for _ in range(4))
