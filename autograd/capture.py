@@ -41,10 +41,12 @@ What a replay trusts, and how it is made sure of:
   agree to the last bit: the same statements and constants, the same results, the same
   state afterwards;
 * what the step returns: a replay returns new Tensors (or arrays) of the values it computed
-  (and of a Tensor argument, of the same array); a leaf tensor (a parameter, a constant), or
-  an array no op computed, itself, as eagerly: it must be the same object at both recordings
-  (one the step makes anew on each call runs it eagerly, said once), and the names that lead
-  to it are guarded as above.
+  and of the leaf tensors it returns (a Tensor argument, a frozen leaf: of the same array); a
+  parameter, and a tensor or array no op computed or read, itself, as eagerly: it must be the
+  same object at both recordings, and the names that lead to it are guarded as above; nor may
+  it return, or return a view of, an array its ops read as a constant that it makes anew on
+  each call (a replay would read the recording's again, a caller's changes included). Either
+  runs the step eagerly, said once.
 
 A call first tries the tape it replayed last, through that tape's ``entry``: one generated
 function that tests the arguments as the key would (except that a tape recorded with
@@ -712,18 +714,18 @@ class Tape:
         outputs = []
 
         def leaf(obj):
-            # a leaf an op read (a parameter, a constant tensor: the guards keep it) is returned itself, as eagerly,
-            # not as a new Tensor of its array (which a replay reads: a caller's change to it would change the next)
-            guarded_leaf = isinstance(obj, Tensor) and id(obj) in self.params
-            if not guarded_leaf and isinstance(obj, Tensor) and id(obj.data) in self.names:
+            # a parameter (a leaf that requires grad, which the guards keep) is returned itself, as eagerly, not as
+            # a new Tensor of its array
+            parameter = isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params
+            if not parameter and isinstance(obj, Tensor) and id(obj.data) in self.names:
                 outputs.append(self.names[id(obj.data)])
                 return _Output(len(outputs) - 1)
             if type(obj) is np.ndarray and id(obj) in self.names:
                 outputs.append(self.names[id(obj)])
                 return _Output(len(outputs) - 1, tensor=False)
             if isinstance(obj, (Tensor, np.ndarray)):
-                # a guarded leaf, or an array the tape did not compute (a constant): the object itself, as eagerly;
-                # the next recording must return the same object (one the step makes anew on each call would be the
+                # a parameter, or an array the tape did not compute (a constant): the object itself, as eagerly; the
+                # next recording must return the same object (one the step makes anew on each call would be the
                 # recording's on every replay, changes made to it included: such a step runs eagerly)
                 self.refuse_view_of_own(obj.data if isinstance(obj, Tensor) else obj)
                 self.signature.append(_Identical(obj))
@@ -864,6 +866,22 @@ class Tape:
                                "it outside the step, or compute it with labgrad's ops")
             if not _same(a, b):
                 return False, f"a value of the step changed between calls ({_short(a)} then {_short(b)})"
+        return True, ""
+
+    def returns_no_array_made_anew(self, other, result):
+        """(True, "") unless ``result``, what the step returned at ``other`` (the next recording), shares memory
+        with a constant array the step made anew: equal in both recordings but another object (``c =
+        Tensor(np.ones(3))`` read by an op). A replay reads the recording's array as that constant on every call,
+        so a caller's change to the returned value (``c``, ``c.detach()``, a view of it) would change the next
+        replay's results; eagerly each call makes its own."""
+        returned = []
+        _mapped(result, lambda obj: returned.append(obj.data if isinstance(obj, Tensor) else obj))
+        returned = [r for r in returned if type(r) is np.ndarray]
+        for a, b in zip(self.signature, other.signature):
+            if type(a) is np.ndarray and a is not b and any(np.may_share_memory(b, r) for r in returned):
+                return False, (f"the step returns {_short(b)} that it makes anew on each call (or a view of it) and "
+                               "its ops read as a constant, which a replay would read again on every call, changes "
+                               "made to the returned value included: make it outside the step, or return a copy")
         return True, ""
 
     def run(self, arrays):
@@ -1558,6 +1576,8 @@ class CompiledStep:
             self.tapes[key] = tape        # replayed once the next call agrees
             return result
         same, difference = first.same_as(tape)
+        if same:
+            same, difference = first.returns_no_array_made_anew(tape, result)
         if same:
             same, difference = after_replay.same_as(_Snapshot(first), replayed_result, result)
         if not same:
