@@ -79,7 +79,10 @@ does an array made from a list holding tensors or arrays, a shape, size, slice b
 widths given as an array, ``np.allclose`` of tensors and ``detect_anomaly()`` opened inside.
 Pass what changes from call to call as an argument, as an array or a Tensor
 (``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
-its value), or compute it in the step with labgrad's ops.
+its value), or compute it in the step with labgrad's ops. Nor are the step's Python side
+effects repeated, as in JAX's ``jit``: ``history.append(t)`` or a tensor kept in a global
+happen at its recordings only (and such a tensor of a constant made in the step is the one
+every replay reads: return what the caller needs instead).
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
 (the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
 casts do). Where the replay has just given every ``.grad`` a new array and the step calls
@@ -878,7 +881,10 @@ class Tape:
         _mapped(result, lambda obj: returned.append(obj.data if isinstance(obj, Tensor) else obj))
         returned = [r for r in returned if type(r) is np.ndarray]
         for a, b in zip(self.signature, other.signature):
-            if type(a) is np.ndarray and a is not b and any(np.may_share_memory(b, r) for r in returned):
+            # (made anew: another object, not a view of the same memory, PE[:n] of a table say; and one a caller can
+            # change: not read-only, as np.broadcast_to's views are)
+            if (type(a) is np.ndarray and a is not b and b.flags.writeable and not np.may_share_memory(a, b)
+                    and any(np.may_share_memory(b, r) for r in returned)):
                 return False, (f"the step returns {_short(b)} that it makes anew on each call (or a view of it) and "
                                "its ops read as a constant, which a replay would read again on every call, changes "
                                "made to the returned value included: make it outside the step, or return a copy")
@@ -917,13 +923,16 @@ class _Snapshot:
         self.generators = [(g, _generator_state(g)) for g in [np.random, *tape.generators.values()]]
 
     def restore(self):
+        # (a read-only array, a frozen constant's, nothing can have changed: not written)
         for t, data, grad, values in self.tensors:
-            t.data[...] = data
+            if t.data.flags.writeable:
+                t.data[...] = data
             t.grad = grad
-            if grad is not None:
+            if grad is not None and grad.flags.writeable:
                 grad[...] = values
         for _, _, array, values in self.buffers:
-            array[...] = values
+            if array.flags.writeable:
+                array[...] = values
         for obj, state in self.stateful:
             obj.load_state_dict(state)
         for opt, state, hyper in self.optimizers:
@@ -1015,7 +1024,8 @@ def _set_generator_state(g, state):
 def _mapped(result, leaf):
     """``result`` (a step's return value: tuples, lists and dicts of values) with ``leaf`` applied to each value."""
     if isinstance(result, (tuple, list)):
-        return type(result)(_mapped(x, leaf) for x in result)
+        items = [_mapped(x, leaf) for x in result]
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)     # (a namedtuple)
     if isinstance(result, dict):
         return {k: _mapped(v, leaf) for k, v in result.items()}
     return leaf(result)

@@ -1520,6 +1520,9 @@ RETURNING_CONSTANTS = {           # a step, and whether a replay may return what
     "an array it reads, made anew": (lambda x: (lambda m: ((Tensor(x) * m).sum(), m))(np.ones(3)), False),
     "a Tensor of an array made before it": (lambda x: (lambda e: ((Tensor(x) * e).sum(), e))(Tensor(TABLE)), True),
     "a parameter's detach() it reads": (lambda x: (lambda w: ((Tensor(x) * w).sum(), w))(WEIGHT.detach()), True),
+    "a view of a table made before it": (lambda x: (lambda e: ((Tensor(x) * e).sum(), e))(Tensor(TABLE[:3])), True),
+    "a read-only broadcast": (lambda x: (lambda e: ((Tensor(x) * e).sum(), e))(
+        Tensor(np.broadcast_to(np.ones(1), (3,)))), True),
 }
 WEIGHT = Tensor(np.ones(3), requires_grad=True)
 
@@ -1542,6 +1545,25 @@ def test_a_returned_constant_the_step_makes_anew_is_not_the_recordings_on_a_repl
     said = [str(w.message) for w in caught if w.category is CaptureWarning]
     assert losses == [step(np.ones(3))[0].item()] * 6 and compiled.replays == (4 if replays else 0)
     assert len(said) == (0 if replays else 1) and all("makes anew on each call" in m for m in said)
+
+
+READ_ONLY = np.arange(3.0)
+READ_ONLY.flags.writeable = False
+Halves = collections.namedtuple("Halves", "loss doubled")
+
+
+@pytest.mark.parametrize("step", [
+    lambda x: (Tensor(x) * Tensor(READ_ONLY)).sum(),                 # (a read-only leaf: not written back)
+    lambda x: Halves((Tensor(x) * 2.0).sum(), Tensor(x) * 2.0),      # (a namedtuple: rebuilt as one)
+], ids=["a read-only leaf", "a namedtuple returned"])
+def test_steps_of_unusual_forms_replay_as_eagerly(step):
+    compiled = autograd.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [compiled(np.ones(3)) for _ in range(4)]
+    expected = step(np.ones(3))
+    assert compiled.replays == 2 and type(results[-1]) is type(expected)
+    assert all(np.array_equal(a, b) for r in results for a, b in zip(_arrays(r), _arrays(expected), strict=True))
 
 
 def test_a_constant_made_before_the_step_is_returned_itself_and_the_name_that_holds_it_guarded():
