@@ -41,12 +41,12 @@ What a replay trusts, and how it is made sure of:
   agree to the last bit: the same statements and constants, the same results, the same
   state afterwards;
 * what the step returns: a replay returns new Tensors (or arrays) of the values it computed
-  and of the leaf tensors it returns (a Tensor argument, a frozen leaf: of the same array); a
-  parameter, and a tensor or array no op computed or read, itself, as eagerly: it must be the
-  same object at both recordings, and the names that lead to it are guarded as above; nor may
-  it return, or return a view of, an array its ops read as a constant that it makes anew on
-  each call (a replay would read the recording's again, a caller's changes included). Either
-  runs the step eagerly, said once.
+  and of the leaf tensors it returns (a Tensor argument, a frozen leaf, a frozen parameter too:
+  a plain Tensor of the same array); a parameter, and a tensor or array no op computed or read,
+  itself, as eagerly: it must be the same object at both recordings, and the names that lead
+  to it are guarded as above; nor may it return, or return a view of, a writable array its ops
+  read as a constant that it makes anew on each call (a replay would read the recording's
+  again, a caller's changes included). Either runs the step eagerly, said once.
 
 A call first tries the tape it replayed last, through that tape's ``entry``: one generated
 function that tests the arguments as the key would (except that a tape recorded with
@@ -81,8 +81,9 @@ Pass what changes from call to call as an argument, as an array or a Tensor
 (``step(x, y, np.array(beta, np.float32))``: a 0-d array, not a numpy scalar, which is keyed by
 its value), or compute it in the step with labgrad's ops. Nor are the step's Python side
 effects repeated, as in JAX's ``jit``: ``history.append(t)`` or a tensor kept in a global
-happen at its recordings only (and such a tensor of a constant made in the step is the one
-every replay reads: return what the caller needs instead).
+happen at its recordings only; a constant tensor the step makes and keeps in a global is the
+recording's, which every replay reads (a change to it changes later replays): return what the
+caller needs instead.
 Library work outside the ops that a replay must repeat goes through :func:`replayed`
 (the optimisers, schedulers, ``zero_grad``, ``clip_grad_norm_``, label checks and
 casts do). Where the replay has just given every ``.grad`` a new array and the step calls
@@ -251,6 +252,10 @@ class Tape:
         self.note_size(name, array.nbytes)
         return name
 
+    def name_of(self, obj):
+        """The name of a Tensor's array, or of an array, in the replay (a variable or a constant), or None."""
+        return self.names.get(id(obj.data if isinstance(obj, Tensor) else obj))
+
     def computes(self, array):
         """Whether ``array`` is one of the step's own: an argument or a value the replay computes (not a constant)."""
         name = self.names.get(id(array))
@@ -402,10 +407,8 @@ class Tape:
         used = {id(o) for group in (self.modules, self.optimizers, self.stateful, self.generators)
                 for o in group.values()}
         used.update(id(t) for t, _ in self.params.values())
-        returned = []
-        _mapped(result, lambda obj: returned.append(obj))
-        used.update(id(obj) for obj in returned if isinstance(obj, Tensor) and id(obj.data) not in self.names
-                    or type(obj) is np.ndarray and id(obj) not in self.names)     # (a replay returns them: see finish)
+        used.update(id(obj) for obj in _leaves(result)       # (a replay returns them: see _template)
+                    if isinstance(obj, (Tensor, np.ndarray)) and self.name_of(obj) is None)
         for root, key in roots:
             value = _step_into(root, key)
             if id(value) in used:
@@ -720,12 +723,10 @@ class Tape:
             # a parameter (a leaf that requires grad, which the guards keep) is returned itself, as eagerly, not as
             # a new Tensor of its array
             parameter = isinstance(obj, Tensor) and obj.requires_grad and id(obj) in self.params
-            if not parameter and isinstance(obj, Tensor) and id(obj.data) in self.names:
-                outputs.append(self.names[id(obj.data)])
-                return _Output(len(outputs) - 1)
-            if type(obj) is np.ndarray and id(obj) in self.names:
-                outputs.append(self.names[id(obj)])
-                return _Output(len(outputs) - 1, tensor=False)
+            name = self.name_of(obj) if isinstance(obj, (Tensor, np.ndarray)) else None
+            if name is not None and not parameter:
+                outputs.append(name)
+                return _Output(len(outputs) - 1, tensor=isinstance(obj, Tensor))
             if isinstance(obj, (Tensor, np.ndarray)):
                 # a parameter, or an array the tape did not compute (a constant): the object itself, as eagerly; the
                 # next recording must return the same object (one the step makes anew on each call would be the
@@ -863,7 +864,7 @@ class Tape:
         if len(self.signature) != len(other.signature):
             return False, "the step did other work the second time"
         for a, b in zip(self.signature, other.signature):
-            if type(a) is _Identical and not _same(a, b):
+            if type(a) is _Identical and type(b) is _Identical and a != b:
                 return False, (f"the step returns a value it makes anew on each call ({_short(a.obj)}, not "
                                "computed by labgrad's ops), which a replay would return itself on every call: make "
                                "it outside the step, or compute it with labgrad's ops")
@@ -877,9 +878,8 @@ class Tape:
         Tensor(np.ones(3))`` read by an op). A replay reads the recording's array as that constant on every call,
         so a caller's change to the returned value (``c``, ``c.detach()``, a view of it) would change the next
         replay's results; eagerly each call makes its own."""
-        returned = []
-        _mapped(result, lambda obj: returned.append(obj.data if isinstance(obj, Tensor) else obj))
-        returned = [r for r in returned if type(r) is np.ndarray]
+        returned = [obj.data if isinstance(obj, Tensor) else obj for obj in _leaves(result)
+                    if isinstance(obj, (Tensor, np.ndarray))]
         for a, b in zip(self.signature, other.signature):
             # (made anew: another object, not a view of the same memory, PE[:n] of a table say; and one a caller can
             # change: not read-only, as np.broadcast_to's views are)
@@ -1021,6 +1021,18 @@ def _set_generator_state(g, state):
         g.bit_generator.state = state
 
 
+def _leaves(result):
+    """The values of ``result`` (a step's return value: tuples, lists and dicts of values), one by one."""
+    if isinstance(result, (tuple, list)):
+        for x in result:
+            yield from _leaves(x)
+    elif isinstance(result, dict):
+        for x in result.values():
+            yield from _leaves(x)
+    else:
+        yield result
+
+
 def _mapped(result, leaf):
     """``result`` (a step's return value: tuples, lists and dicts of values) with ``leaf`` applied to each value."""
     if isinstance(result, (tuple, list)):
@@ -1129,6 +1141,10 @@ def _called_names(code):
     return {name for expr in code for name in re.findall(r"(?<![\w.])([A-Za-z_]\w*)", expr)} - _NOT_CALLED
 
 
+_OPERAND = re.compile(r"\b(a|b|c|g|out)\b")
+_CALLED_OPERAND = re.compile(_OPERAND.pattern + r"\s*\(")
+
+
 def _writable(code, n_inputs):
     """Whether an op's ``scalar_code`` or ``array_code`` can be filled in for an op of ``n_inputs`` inputs: an
     expression for the output, naming inputs only, and one per input's gradient, and no operand name called as a
@@ -1138,10 +1154,7 @@ def _writable(code, n_inputs):
     inputs = set("abc"[:n_inputs])
     return (set(_OPERAND.findall(code[0])) <= inputs
             and all(set(_OPERAND.findall(e)) <= inputs | {"g", "out"} for e in code[1:])
-            and not any(re.search(r"\b(?:a|b|c|g|out)\s*\(", e) for e in code))
-
-
-_OPERAND = re.compile(r"\b(a|b|c|g|out)\b")
+            and not any(_CALLED_OPERAND.search(e) for e in code))
 
 
 @functools.lru_cache(maxsize=None)
@@ -1634,7 +1647,8 @@ def compile(fn=None, *, fullgraph=False):
     fn : callable
         The step: called with numpy arrays or Tensors (a batch) and hashable values;
         it may call models, losses, ``backward`` and an optimiser's ``zero_grad`` and
-        ``step``, and return Tensors (the loss, the outputs), arrays or values.
+        ``step``, and return Tensors (the loss, the outputs), arrays, None or strings (tuples, lists and
+        dicts of them).
     fullgraph : bool
         Raise :class:`CaptureError` for a step that cannot be captured, instead of
         running it eagerly with a :class:`CaptureWarning` (as ``torch.compile``): on every

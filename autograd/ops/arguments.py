@@ -233,7 +233,7 @@ def class_labels(target, x, op, ignore_index=None):
     if labels.shape != expected:
         raise ValueError(f"{op}: input of shape {shape} needs labels of shape {expected}, "
                          f"got {labels.shape}")
-    if shape[1] == 0 and labels.size:             # (no label can be in [0, 0): every one would be ignore_index)
+    if shape[1] == 0 and labels.size:             # (no label can be in [0, 0): refused even where all are ignored)
         raise ValueError(f"{op}: input of shape {shape} has no classes for its {labels.size} labels; scores need "
                          "at least one class (C = shape[1])")
     # (the values are checked, and cast, again on every replay of a step captured by autograd.compile; a Tensor
