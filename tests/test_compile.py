@@ -1504,6 +1504,7 @@ def test_a_step_returning_a_tensor_or_array_it_makes_anew_runs_eagerly(returning
 
 
 TABLE = np.arange(3.0)
+WEIGHT = Tensor(np.ones(3), requires_grad=True)
 
 
 def _constant(x):
@@ -1524,7 +1525,6 @@ RETURNING_CONSTANTS = {           # a step, and whether a replay may return what
     "a read-only broadcast": (lambda x: (lambda e: ((Tensor(x) * e).sum(), e))(
         Tensor(np.broadcast_to(np.ones(1), (3,)))), True),
 }
-WEIGHT = Tensor(np.ones(3), requires_grad=True)
 
 
 @pytest.mark.parametrize("name", RETURNING_CONSTANTS)
