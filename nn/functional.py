@@ -25,15 +25,12 @@ import numpy as np
 from autograd import Function, Tensor, as_tensor
 from autograd.checks import probability, real_number
 from autograd.ops import leaky_relu, linear, log_softmax, relu, sigmoid, softmax, tanh  # (dim= accepted)
-from autograd.modes import refuse_listed_arrays, replayed
+from autograd.modes import refuse_listed_arrays
 from autograd.ops.activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6,
                                       selu, silu, softplus, softsign)
-from autograd.ops.arguments import (REDUCTIONS, check_reduction, class_scores, class_labels, float_input,
-                                    float_target, reduced)
+from autograd.ops.arguments import check_reduction, class_scores, float_input, float_target, reduced
 from autograd.ops.conv import avg_pool2d, conv2d, max_pool2d
-from autograd.ops.elementwise import where
-from autograd.ops.scan import TakeAlongAxis
-from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, class_weight,
+from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, class_weight, nll_loss,
                                  softmax_cross_entropy)
 from autograd.ops.normalization import batch_norm
 from nn.init import as_rng
@@ -114,69 +111,6 @@ def dropout(x, p=0.5, training=True, rng=None):
 # --- losses ------------------------------------------------------------------------------
 # The fused ones (binary_cross_entropy, binary_cross_entropy_with_logits, and cross_entropy with
 # class labels) are primitives of autograd.ops.losses, imported above; the others are composed here.
-
-def nll_loss(input, target, reduction="mean", *, weight=None, ignore_index=-100):
-    """Negative log-likelihood of integer labels under log-probabilities ``input`` of shape (N, C).
-
-    ``nll_loss(log_softmax(z), y)`` is ``cross_entropy(z, y)``. As PyTorch's: inputs of shape
-    (N, C, d1, ...) take labels (N, d1, ...); a class ``weight`` (C,) weights each sample by its
-    label's weight, and the mean divides by the sum of those weights; samples labelled
-    ``ignore_index`` count for nothing (the mean is over the others; nan if none is left).
-
-    >>> import numpy as np
-    >>> import nn.functional as F
-    >>> logp = np.log(np.array([[0.5, 0.5], [0.25, 0.75], [0.9, 0.1]]))
-    >>> round(F.nll_loss(logp, np.array([0, 1, -100])).item(), 4)        # (log 2 + log 4/3) / 2
-    0.4904
-    >>> round(F.nll_loss(logp, np.array([0, 1, 0]), weight=np.array([1.0, 3.0])).item(), 4)
-    0.3323
-    """
-    name = "nll_loss"
-    check_reduction(reduction, name)
-    x = class_scores(input, name)
-    labels = class_labels(target, x, name, ignore_index)
-    weight = class_weight(weight, x, name)
-    # -x[n, label, d1, ...] at each position; the indices (and weights) come from replayed(): a step recorded by
-    # autograd.compile computes its own batch's on every replay. With an ignore_index (PyTorch's default -100)
-    # the target weights are always applied, whether or not this batch ignores a sample: a branch on the labels
-    # would be taken once, on the batch a step is recorded on
-    ignore = None if ignore_index is None else int(ignore_index)
-    picked = TakeAlongAxis.apply(x, indices=replayed(_label_indices, labels, ignore), axis=1)
-    loss = -picked.reshape(labels.shape)
-    if weight is None and ignore is None:
-        return reduced(loss, reduction)
-    target_weight = replayed(_target_weights, labels, ignore, weight, x.dtype)
-    loss = where(replayed(np.not_equal, target_weight, 0), loss * target_weight, 0.0)   # (an ignored -inf: 0 too)
-    if reduction == "mean":
-        # sum / total weight, as the mean times N / total: the mean adds up float16 in float32 (a sum of a big
-        # batch in float16 overflows), and without weights or ignored samples the scale is 1, the plain mean
-        with np.errstate(invalid="ignore", divide="ignore"):          # every label ignored: 0 / 0 = nan, as PyTorch
-            return loss.mean() * Tensor.wrap(replayed(_mean_scale, target_weight))
-    return reduced(loss, reduction)
-
-
-def _label_indices(labels, ignore_index=None):
-    """The labels (N, d1, ...) as indices along the class axis of (N, C, d1, ...) scores: shape (N, 1, d1, ...),
-    ``ignore_index`` replaced by class 0 (whose pick the target weight 0 then cancels)."""
-    if ignore_index is not None:
-        labels = np.where(labels == ignore_index, 0, labels)
-    return np.expand_dims(labels, 1)
-
-
-def _target_weights(labels, ignore_index, weight, dtype):
-    """Each position's weight in a classification loss: its label's class weight (1 without), 0 where ignored."""
-    counted = np.ones(labels.shape, dtype) if ignore_index is None else (labels != ignore_index).astype(dtype)
-    if weight is None:
-        return counted
-    return weight[np.where(counted != 0, labels, 0)] * counted
-
-
-def _mean_scale(weights):
-    """``N / sum(weights)`` as a 0-d array of their dtype: the weighted mean is the mean of the weighted terms
-    times it (inf where every weight is 0: the mean is then nan, 0 / 0, as PyTorch's)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(weights.size / weights.sum(dtype=np.float64), weights.dtype)
-
 
 def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):
     """Cross-entropy of raw scores (logits) ``input`` of shape (N, C) against the target.

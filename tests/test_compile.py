@@ -1582,6 +1582,9 @@ IGNORING_LOSSES = {                                 # a loss, and the label it i
     "cross_entropy, ignore_index a class": (lambda z, y: F.cross_entropy(z, y, ignore_index=3), 3),
     "cross_entropy with label smoothing": (lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1), -100),
     "nll_loss": (lambda z, y: F.nll_loss(z.log_softmax(axis=1), y), -100),
+    "nll_loss with a class weight": (lambda z, y: F.nll_loss(z.log_softmax(axis=1), y, weight=np.arange(1.0, 5.0)),
+                                     -100),
+    "nll_loss, ignore_index a class": (lambda z, y: F.nll_loss(z.log_softmax(axis=1), y, ignore_index=3), 3),
 }
 
 

@@ -1,6 +1,6 @@
 """Forward mode is right for every op: the ``jvp`` rules property-tested over the op table.
 
-The table is tests/op_cases.py (the one tests/test_ops.py uses for gradients), plus the three fused
+The table is tests/op_cases.py (the one tests/test_ops.py uses for gradients), plus the four fused
 losses. For every differentiable op, in float64, over random shapes, broadcasts and parameters:
 
 1. the dot-product identity ``<u, J v> = <J^T u, v>``: ``func.jvp`` (forward) against ``func.vjp`` (reverse);
@@ -27,7 +27,8 @@ import nn
 from autograd import Tensor, engine, func
 from autograd.forward_ad import dual_level, make_dual, unpack_dual
 from autograd.function import Function
-from autograd.ops.losses import binary_cross_entropy, binary_cross_entropy_with_logits, softmax_cross_entropy
+from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, nll_loss,
+                                 softmax_cross_entropy)
 from autograd.testing import tensors
 from op_cases import DIFFERENTIABLE, OPS, SIDE, Op, floats
 
@@ -81,6 +82,20 @@ def class_cases(draw, dtype):
     return [draw(tensors((n, c), dtype))], {"labels": labels, "reduction": draw(REDUCTION)}
 
 
+@st.composite
+def weighted_class_cases(draw, dtype):
+    """Log-probabilities (N, C) (any numbers: the loss is linear in them), labels (N,) some of which are ignored
+    (-100, never the first: some sample counts) and a positive class weight or none."""
+    [x], params = draw(class_cases(dtype))
+    n, c = x.shape
+    ignored = draw(hnp.arrays(bool, n))
+    ignored[0] = False
+    params["labels"] = np.where(ignored, -100, params["labels"])
+    if draw(st.booleans()):
+        params["weight"] = draw(hnp.arrays(np.float64, c, elements=st.floats(0.5, 2.0))).astype(dtype)
+    return [x], params
+
+
 # (their forward values are tested in tests/test_nn_losses.py: no numpy reference here)
 FUSED_LOSSES = [
     Op("binary_cross_entropy", lambda p, y, reduction: binary_cross_entropy(p, y, reduction), None, bce_cases),
@@ -88,6 +103,8 @@ FUSED_LOSSES = [
        lambda z, y, reduction: binary_cross_entropy_with_logits(z, y, reduction), None, logits_cases),
     Op("softmax_cross_entropy", lambda z, labels, reduction: softmax_cross_entropy(z, labels, reduction), None,
        class_cases),
+    Op("nll_loss", lambda x, labels, reduction, weight=None: nll_loss(x, labels, reduction, weight=weight), None,
+       weighted_class_cases),
 ]
 FORWARD_OPS = DIFFERENTIABLE + FUSED_LOSSES
 
@@ -334,6 +351,7 @@ _B = np.array([0.1, -0.2, 0.3, 0.0])
 _MASK = np.array([True, False, True, False, False, True])
 _LABELS = np.array([2, 0])
 _TARGETS = np.array([0.0, 1.0, 0.25, 1.0, 0.5, 0.0])
+_CLASS_WEIGHT = np.array([0.5, 1.0, 2.0])
 
 # scalar functions of x of shape (6,), with values in [0.25, 2] (random: no ties, kinks far away)
 SCALAR_FUNCTIONS = {
@@ -348,6 +366,7 @@ SCALAR_FUNCTIONS = {
     "x with itself through matmul and transposes": lambda x: ((x.reshape(2, 3).T @ x.reshape(2, 3)).tanh().sum()
                                                               + x.reshape(2, 3).swapaxes(0, 1).reshape(-1) @ x),
     "the fused losses": lambda x: (softmax_cross_entropy(x.reshape(2, 3), _LABELS)
+                                   + nll_loss(x.reshape(2, 3).log_softmax(axis=1), _LABELS, weight=_CLASS_WEIGHT)
                                    + binary_cross_entropy_with_logits(x - 1, _TARGETS, "sum")
                                    + binary_cross_entropy((x - 1).sigmoid(), _TARGETS)),
     "stack, concatenate, broadcast, squeeze": lambda x: (

@@ -238,6 +238,25 @@ def test_an_empty_batch_with_label_smoothing_is_an_empty_loss_even_with_no_class
     assert x.grad.shape == (0, classes)
 
 
+EMPTY_LOG_PROBABILITIES = [({}, "mean", np.nan), ({}, "sum", 0.0), ({}, "none", np.zeros(0)),
+                           ({"weight": np.ones(3)}, "mean", np.nan), ({"ignore_index": None}, "mean", np.nan)]
+
+
+@pytest.mark.parametrize("options, reduction, expected", EMPTY_LOG_PROBABILITIES,
+                         ids=[f"{r} {o}" for o, r, _ in EMPTY_LOG_PROBABILITIES])
+def test_nll_loss_of_an_empty_batch_is_the_empty_loss_as_cross_entropy_s(options, reduction, expected):
+    """No samples: the mean is 0 / 0, nan, as PyTorch's (it was refused, by ``mean``), without a warning; the
+    gradient an empty array."""
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = F.nll_loss(x, np.zeros(0, np.int64), reduction=reduction, **options)
+        value.sum().backward()
+    np.testing.assert_array_equal(value.data, expected)
+    np.testing.assert_array_equal(value.data, F.cross_entropy(x, np.zeros(0, np.int64), reduction, **options).data)
+    assert x.grad.shape == (0, 3)
+
+
 def test_nll_loss_of_a_big_float16_batch_is_averaged_without_overflow():
     """The mean of 32,768 positions adds up in float32, as numpy's mean of float16 does (their sum, about 75,000
     in float16, would overflow its largest number, 65,504)."""

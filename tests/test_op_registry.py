@@ -37,8 +37,8 @@ CREATION = {"zeros", "ones", "full", "eye", "arange", "linspace", "zeros_like", 
 ACTIVATIONS_WITHOUT_METHODS = {"gelu", "silu", "elu", "selu", "celu", "softplus", "softsign", "logsigmoid", "hardtanh",
                                "relu6", "hardsigmoid", "hardswish", "mish"}
 NOT_METHODS = {"concatenate", "cat", "stack", "where", "linear", "pad", "one_hot", "einsum",
-               "binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "batch_norm",
-               "conv2d", "max_pool2d", "avg_pool2d"} | CREATION | ACTIVATIONS_WITHOUT_METHODS
+               "binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "nll_loss",
+               "batch_norm", "conv2d", "max_pool2d", "avg_pool2d"} | CREATION | ACTIVATIONS_WITHOUT_METHODS
 # numpy's creation functions take shapes and numbers: no tensor to dispatch on (their *_like forms are dispatched)
 NUMPY_TAKES_NO_TENSOR = {"zeros", "ones", "full", "eye", "arange", "linspace"}
 OPERATORS = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "div": "__truediv__", "neg": "__neg__",

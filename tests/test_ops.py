@@ -110,7 +110,7 @@ def test_table_covers_every_public_op():
     aliases = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">",
                "greater_equal": ">="}
     # the fused losses are tested through nn.functional, which re-exports them (tests/test_nn_losses.py)
-    elsewhere = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy"}
+    elsewhere = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "nll_loss"}
     # the creation functions take no tensor: tests/test_ops_creation.py
     elsewhere |= {"zeros", "ones", "full", "eye", "arange", "linspace", "zeros_like", "ones_like", "full_like",
                   "rand", "randn", "rand_like", "randn_like"}

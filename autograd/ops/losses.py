@@ -1,19 +1,21 @@
-"""Fused loss primitives: binary cross-entropy (of probabilities and of logits) and softmax cross-entropy.
+"""Fused loss primitives: binary cross-entropy (of probabilities and of logits), softmax cross-entropy and the
+negative log-likelihood.
 
 Each is one node where the composed formula would be slow (softmax cross-entropy:
-one node instead of five) or inexact (the clamps and saturations of the binary
-cross-entropies). They take PyTorch's ``(input, target, reduction="mean")`` and
-its options by keyword (softmax cross-entropy: a class ``weight``, ``ignore_index``,
-``label_smoothing`` and (N, C, d1, ...) scores, in the same one node; with logits:
-``pos_weight``, and ``weight`` as a product after the node), and check their
-arguments; :mod:`nn.functional` re-exports them beside the losses composed from
-ops (``mse_loss``, ``nll_loss``).
+one node instead of five; the negative log-likelihood: one instead of a gather, a
+negation, the weights and the mean) or inexact (the clamps and saturations of the
+binary cross-entropies). They take PyTorch's ``(input, target, reduction="mean")``
+and its options by keyword (the two of class labels: a class ``weight``,
+``ignore_index`` and (N, C, d1, ...) scores, softmax cross-entropy
+``label_smoothing`` too, in the same one node; with logits: ``pos_weight``, and
+``weight`` as a product after the node), and check their arguments;
+:mod:`nn.functional` re-exports them beside ``mse_loss``, composed from ops.
 
 Each states its derivative in ``backward`` and in ``jvp`` (forward mode), with
 the same clamps, so forward and reverse mode agree. The binary cross-entropies are
 elementwise primitives (their reduction is a ``mean`` or ``sum`` op after them), so
-both rules take a batch of directions as they are; softmax cross-entropy's
-``jvp`` does, its ``backward`` (the training hot path) is given one at a time.
+both rules take a batch of directions as they are; the losses of class labels'
+``jvp`` do, their ``backward`` (the training hot path) is given one at a time.
 
 >>> import numpy as np
 >>> from autograd import Tensor
@@ -40,7 +42,7 @@ from autograd.tensor import Tensor
 
 # (the op functions, re-exported by autograd.ops; cross_entropy_forward and cross_entropy_backward work on
 # arrays: not ops)
-__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax_cross_entropy"]
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "softmax_cross_entropy"]
 
 
 def _outside_unit_interval(x):
@@ -311,6 +313,23 @@ def _broadcasts_to(shape, to):
         return False
 
 
+def _counted_labels(labels, c, ignore_index):
+    """``(labels, ignored)``: the labels of (N, C) scores flattened to (N,), those equal to ``ignore_index`` replaced
+    by class 0 (any class: the sample's target weight is then 0), and ``ignored`` the mask of those samples, None
+    where no sample of this call is ignored (the hot path). Found on each call's labels, so that a step recorded by
+    :func:`autograd.compile` takes the path each batch needs."""
+    if labels.ndim != 1:
+        labels = labels.reshape(-1)
+    # is a sample ignored? The labels are in [0, C) or ignore_index, so one outside [0, C) is told by the labels'
+    # min or max, read at its argmin or argmax (a vectorised pass; a comparison of every label costs 5x that)
+    if ignore_index is not None and labels.size and (
+            labels[labels.argmin()] < 0 if ignore_index < 0 else
+            labels[labels.argmax()] >= c if ignore_index >= c else ignore_index in labels):
+        ignored = labels == ignore_index
+        return np.where(ignored, 0, labels), ignored
+    return labels, None
+
+
 def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
     """:class:`SoftmaxCrossEntropy`'s forward as a plain function of arrays: ``(loss, residuals)``, the residuals
     being what :func:`cross_entropy_backward` needs.
@@ -330,16 +349,7 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
     [[-0.0596, 0.0596], [0.25, -0.25]]
     """
     n, c = z.shape
-    if labels.ndim != 1:
-        labels = labels.reshape(-1)
-    ignored = None
-    # is a sample ignored? The labels are in [0, C) or ignore_index, so one outside [0, C) is told by the labels'
-    # min or max, read at its argmin or argmax (a vectorised pass; a comparison of every label costs 5x that)
-    if ignore_index is not None and labels.size and (
-            labels[labels.argmin()] < 0 if ignore_index < 0 else
-            labels[labels.argmax()] >= c if ignore_index >= c else ignore_index in labels):
-        ignored = labels == ignore_index
-        labels = np.where(ignored, 0, labels)    # (any class: its row's target weight is 0)
+    labels, ignored = _counted_labels(labels, c, ignore_index)
     # each sample's own score as an index into the flattened (N, C) array: the cheapest gather
     starts = row_starts(n, c)
     flat = labels + starts
@@ -375,15 +385,22 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
         return np.asarray(total / residuals[3]), residuals
 
 
+def _target_weight(labels, weight, ignored, dtype):
+    """Each sample's weight in a classification loss: its label's class weight (1 without ``weight``), 0 where
+    ``ignored`` (a mask, or None)."""
+    target_weight = np.ones(labels.shape, dtype) if weight is None else weight[labels]
+    if ignored is not None:
+        target_weight = np.where(ignored, 0, target_weight).astype(dtype)
+    return target_weight
+
+
 def _with_options(losses, log_s, shifted, flat, weight, ignored, eps):
     """The per-sample losses with class weights, ignored samples and label smoothing, and the target weight of
     each sample (``w[label]``, 0 where ignored)."""
     n, c = shifted.shape
     eps = float(eps)
     dtype = shifted.dtype.type
-    target_weight = np.ones(n, shifted.dtype) if weight is None else weight[flat - row_starts(n, c)]
-    if ignored is not None:
-        target_weight = np.where(ignored, 0, target_weight).astype(shifted.dtype)
+    target_weight = _target_weight(flat - row_starts(n, c), weight, ignored, shifted.dtype)
     with np.errstate(invalid="ignore"):
         losses = np.where(target_weight != 0, target_weight * losses, 0) * dtype(1 - eps)
         if eps and c:                             # eps / C times -sum_c w_c log softmax(z)_c (C = 0: no samples)
@@ -524,18 +541,32 @@ def softmax_cross_entropy(input, target, reduction="mean", *, weight=None, ignor
     check_reduction(reduction, name)
     x = class_scores(input, name)
     labels = class_labels(target, x, name, ignore_index)
-    options = {}        # (given where not the defaults: the training hot path's call, and its replay, stay short)
-    if weight is not None:
-        options["weight"] = class_weight(weight, x, name)
-    if ignore_index != -100:
-        options["ignore_index"] = None if ignore_index is None else int(ignore_index)
+    options = _class_options(x, name, weight, ignore_index)
     if label_smoothing != 0:
         options["label_smoothing"] = float(real_number(label_smoothing, "label_smoothing", name, 0, 1))
+    return _per_position(SoftmaxCrossEntropy, x, labels, reduction, options)
+
+
+def _class_options(x, op, weight, ignore_index):
+    """A classification loss's options for its op, as keyword arguments: given only where not the defaults (the
+    training hot path's call, and its replay, stay short)."""
+    options = {}
+    if weight is not None:
+        options["weight"] = class_weight(weight, x, op)
+    if ignore_index != -100:
+        options["ignore_index"] = None if ignore_index is None else int(ignore_index)
+    return options
+
+
+def _per_position(op_class, x, labels, reduction, options):
+    """The classification loss ``op_class`` of scores ``x`` (N, C) or (N, C, d1, ...), checked, against its
+    ``labels`` (N,) or (N, d1, ...): for more than two axes, one sample per position (the class axis moved last,
+    the positions made rows); ``"none"`` gives the labels' shape."""
     positions = labels.shape
-    if x.data.ndim > 2:                               # (N, C, d1, ...): one sample per position
+    if x.data.ndim > 2:
         x = x.transpose((0,) + tuple(range(2, x.ndim)) + (1,)).reshape(-1, x.shape[1])
     # (labels of (N, d1, ...) are flattened inside the op, so that a step recorded by autograd.compile replays it)
-    loss = SoftmaxCrossEntropy.apply(x, labels=labels, reduction=reduction, **options)
+    loss = op_class.apply(x, labels=labels, reduction=reduction, **options)
     return loss.reshape(positions) if reduction == "none" and len(positions) > 1 else loss
 
 
@@ -549,3 +580,138 @@ def class_weight(weight, x, op):
         raise ValueError(f"{op}: weight must have shape ({x.shape[1]},), one per class of the input of shape "
                          f"{x.shape}, got {array.shape}")
     return replayed(_weight_copy, given, x.dtype)
+
+
+# --- negative log-likelihood ---------------------------------------------------------------------------------
+
+def nll_loss_forward(x, labels, reduction="mean", weight=None, ignore_index=-100):
+    """:class:`NegativeLogLikelihood`'s forward as a plain function of arrays: ``(loss, residuals)``, the residuals
+    being what :func:`nll_loss_backward` needs.
+
+    ``x``: (N, C) log-probabilities; ``labels``, ``reduction``, ``weight`` and ``ignore_index`` as for
+    :func:`cross_entropy_forward`. Each sample's loss is ``-w[label] x[n, label]`` (0 where ignored, even for
+    an ``x`` of -inf there); the mean divides by the sum of the target weights (their number without options).
+
+    >>> loss, residuals = nll_loss_forward(np.log(np.array([[0.5, 0.5], [0.25, 0.75]])), np.array([0, 1]))
+    >>> round(float(loss), 4)                                               # (log 2 + log 4/3) / 2
+    0.4904
+    >>> nll_loss_backward(residuals, np.array(1.0))[0].tolist()            # -1/N at each label
+    [[-0.5, 0.0], [0.0, -0.5]]
+    """
+    n, c = x.shape
+    labels, ignored = _counted_labels(labels, c, ignore_index)
+    flat = labels + row_starts(n, c)
+    losses = -x.ravel()[flat]
+    target_weight = None
+    if weight is not None or ignored is not None:
+        target_weight = _target_weight(labels, weight, ignored, x.dtype)
+        with np.errstate(invalid="ignore"):
+            losses = np.where(target_weight != 0, losses * target_weight, 0).astype(x.dtype, copy=False)
+    scale = None
+    if reduction == "mean" and target_weight is not None:
+        # sum / total weight, as the mean times N / total: numpy's mean adds float16 up in float32 (a sum of a big
+        # batch in float16 overflows); inf where every weight is 0, the mean then nan (0 * inf), as PyTorch's
+        with np.errstate(divide="ignore", invalid="ignore"):     # (an empty batch: 0 / 0)
+            scale = np.asarray(n / target_weight.sum(dtype=np.float64), x.dtype)
+    options = None if target_weight is None else (target_weight, weight, ignored)
+    residuals = (x.shape, x.dtype, flat, reduction, scale, options)
+    if reduction == "none":
+        return losses, residuals
+    if reduction == "sum":
+        return np.asarray(np.add.reduce(losses)), residuals
+    if not n:
+        return np.asarray(np.nan, x.dtype), residuals         # (an empty batch's mean: 0 / 0, as PyTorch's)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(losses.mean() if scale is None else losses.mean() * scale), residuals
+
+
+def nll_loss_backward(residuals, g):
+    """:class:`NegativeLogLikelihood`'s backward as a plain function: the gradient with respect to the
+    log-probabilities, as a one-element tuple: ``-g w[label]`` at each sample's label (divided by the total
+    target weight for the mean), 0 elsewhere and for ignored samples."""
+    shape, dtype, flat, reduction, scale, options = residuals
+    d = np.zeros(shape, dtype)
+    if not flat.size:
+        return (d,)
+    if reduction == "none":
+        g = g.reshape(-1)
+    elif reduction == "mean":
+        g = (g if scale is None else g * scale) / shape[0]
+    if options is not None:
+        target_weight = options[0]
+        with np.errstate(invalid="ignore"):      # (every sample ignored: inf * 0, where takes 0)
+            g = np.where(target_weight != 0, g * target_weight, 0)
+    d.ravel()[flat] = -g
+    return (d,)
+
+
+class NegativeLogLikelihood(Function):
+    """``-x[label]`` per sample (times its class weight), reduced, as one node: the loss of log-probabilities
+    ``x`` (``log_softmax``'s output) and integer labels, with PyTorch's options.
+
+    Fused for measured speed: one node instead of a gather, a negation, the weights and the
+    mean (19 against 82 us for a (64, 10) batch, forward and backward). Its derivative is ``-w[label]``
+    at each sample's label and 0 elsewhere, times the upstream gradient (divided by the total
+    target weight for the mean); linear in ``x``, so differentiating it again gives 0.
+
+    The work is done by :func:`nll_loss_forward` and :func:`nll_loss_backward` (the op's
+    ``residual_functions``): a step recorded by :func:`autograd.compile` calls them without an
+    op object.
+    """
+    name = "nll_loss"
+    trusted = True
+    capturable = True
+    residual_functions = (nll_loss_forward, nll_loss_backward)
+    batched_jvp = True
+
+    def forward(self, x, labels=None, reduction="mean", weight=None, ignore_index=-100):
+        self.reduction = reduction           # (shown in the op's repr)
+        out, self.residuals = nll_loss_forward(x, labels, reduction, weight, ignore_index)
+        return out
+
+    def backward(self, g, out, x):
+        if not isinstance(g, Tensor):
+            return nll_loss_backward(self.residuals, g)
+        # create_graph: g times the derivative, a constant (an upstream gradient that is a Tensor is differentiated)
+        return (g.reshape(-1, 1) * self._derivative() if self.reduction == "none" else g * self._derivative(),)
+
+    def jvp(self, i, dx, out, x):
+        # d loss_n = sum over classes of the derivative times dx (negative axes: dx may carry a batch axis in front)
+        per_sample = (dx * self._derivative()).sum(axis=-1)
+        return per_sample if self.reduction == "none" else per_sample.sum(axis=-1)
+
+    def _derivative(self):
+        """The loss's derivative with respect to ``x`` (per sample for ``"none"``): the backward of an upstream
+        gradient of ones."""
+        shape, dtype, _, reduction, _, _ = self.residuals
+        ones = np.ones(shape[:1] if reduction == "none" else (), dtype)
+        return nll_loss_backward(self.residuals, ones)[0]
+
+    def describe(self):
+        options = self.residuals[5]
+        _, weight, ignored = options if options is not None else (None, None, None)
+        return " ".join([f"reduction={self.reduction!r}"] + ["weight"] * (weight is not None)
+                        + ["ignore_index"] * (ignored is not None))
+
+
+def nll_loss(input, target, reduction="mean", *, weight=None, ignore_index=-100):
+    """Negative log-likelihood of integer labels under log-probabilities ``input`` of shape (N, C).
+
+    ``nll_loss(log_softmax(z), y)`` is ``cross_entropy(z, y)``. As PyTorch's: inputs of shape
+    (N, C, d1, ...) take labels (N, d1, ...); a class ``weight`` (C,) weights each sample by its
+    label's weight, and the mean divides by the sum of those weights; samples labelled
+    ``ignore_index`` count for nothing (the mean is over the others; nan if none is left, or if the
+    batch is empty). One node (:class:`NegativeLogLikelihood`).
+
+    >>> import numpy as np
+    >>> logp = np.log(np.array([[0.5, 0.5], [0.25, 0.75], [0.9, 0.1]]))
+    >>> round(nll_loss(logp, np.array([0, 1, -100])).item(), 4)        # (log 2 + log 4/3) / 2
+    0.4904
+    >>> round(nll_loss(logp, np.array([0, 1, 0]), weight=np.array([1.0, 3.0])).item(), 4)
+    0.3323
+    """
+    name = "nll_loss"
+    check_reduction(reduction, name)
+    x = class_scores(input, name)
+    labels = class_labels(target, x, name, ignore_index)
+    return _per_position(NegativeLogLikelihood, x, labels, reduction, _class_options(x, name, weight, ignore_index))
