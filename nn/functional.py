@@ -109,7 +109,7 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 
 # --- losses ------------------------------------------------------------------------------
-# The fused ones (binary_cross_entropy, binary_cross_entropy_with_logits, and cross_entropy with
+# The fused ones (binary_cross_entropy, binary_cross_entropy_with_logits, nll_loss, and cross_entropy with
 # class labels) are primitives of autograd.ops.losses, imported above; the others are composed here.
 
 def cross_entropy(input, target, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):

@@ -15,6 +15,7 @@ import pytest
 import nn
 import nn.functional as F
 from autograd import Tensor, func, grad, gradcheck
+from autograd.forward_ad import dual_level, make_dual, unpack_dual
 from autograd.ops.losses import SoftmaxCrossEntropy
 
 DTYPES = [np.float64, np.float32]
@@ -252,9 +253,41 @@ def test_nll_loss_of_an_empty_batch_is_the_empty_loss_as_cross_entropy_s(options
         warnings.simplefilter("error")
         value = F.nll_loss(x, np.zeros(0, np.int64), reduction=reduction, **options)
         value.sum().backward()
+        same = F.cross_entropy(x, np.zeros(0, np.int64), reduction, **options)      # (it warned: 0 / 0)
     np.testing.assert_array_equal(value.data, expected)
-    np.testing.assert_array_equal(value.data, F.cross_entropy(x, np.zeros(0, np.int64), reduction, **options).data)
+    np.testing.assert_array_equal(value.data, same.data)
     assert x.grad.shape == (0, 3)
+
+
+with np.errstate(divide="ignore"):
+    LOG_PROBABILITIES_WITH_ZEROS = np.log(np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [0.0, 0.25, 0.75]]))
+LABELS_ONE_IGNORED = np.array([0, -100, 2])
+UNREAD_NON_FINITE = np.array([[1.0, np.nan, np.inf], [np.nan, np.inf, 1.0], [-np.inf, 2.0, 3.0]])
+READ_TANGENT = {"mean": -2.0, "sum": -4.0, "none": np.array([-1.0, 0.0, -3.0])}      # -(1 + 3), over 2 counted
+
+
+@pytest.mark.parametrize("reduction", list(READ_TANGENT))
+def test_nll_loss_in_forward_mode_and_under_create_graph_reads_only_the_labels_places(reduction):
+    """inf and nan where the loss reads nothing (off the labels, an ignored sample: a log of a softmax that
+    underflowed) give no nan (inf * 0) in forward mode or under ``create_graph``, as in the plain backward and in
+    PyTorch."""
+    with dual_level():
+        out = F.nll_loss(make_dual(LOG_PROBABILITIES_WITH_ZEROS, UNREAD_NON_FINITE), LABELS_ONE_IGNORED, reduction)
+        np.testing.assert_array_equal(unpack_dual(out).tangent.data, READ_TANGENT[reduction])
+    x = Tensor(LOG_PROBABILITIES_WITH_ZEROS, requires_grad=True)
+    upstream = np.array([1.0, np.inf, 2.0]) if reduction == "none" else np.array(np.inf)    # (inf at the ignored)
+    gradients = [grad(F.nll_loss(x, LABELS_ONE_IGNORED, reduction), x, grad_outputs=Tensor(upstream),
+                      create_graph=create_graph)[0].data for create_graph in (False, True)]
+    assert not np.isnan(gradients[0]).any()
+    np.testing.assert_array_equal(gradients[1], gradients[0])
+
+
+def test_nll_loss_s_float16_mean_with_small_class_weights_is_finite():
+    """The weighted mean divides the losses' sum by the total weight: a scale N / total cast to float16 overflowed
+    where the weights are small (PyTorch: 1.879)."""
+    log_p = np.full((100, 2), -1.875, np.float16)
+    got = F.nll_loss(log_p, np.zeros(100, np.int64), weight=np.array([1e-5, 1.0])).item()
+    assert got == pytest.approx(1.875, rel=1e-3)
 
 
 def test_nll_loss_of_a_big_float16_batch_is_averaged_without_overflow():

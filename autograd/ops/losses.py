@@ -40,8 +40,8 @@ from autograd.ops.elementwise import sigmoid, where
 from autograd.ops.reduce import SoftmaxFunction
 from autograd.tensor import Tensor
 
-# (the op functions, re-exported by autograd.ops; cross_entropy_forward and cross_entropy_backward work on
-# arrays: not ops)
+# (the op functions, re-exported by autograd.ops; cross_entropy_forward, cross_entropy_backward, nll_loss_forward
+# and nll_loss_backward work on arrays: not ops)
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "softmax_cross_entropy"]
 
 
@@ -370,7 +370,7 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
         # (an empty batch's mean is 0 / 0, nan, and so is the scale of its empty gradient)
         residuals = (probabilities, flat, reduction, n or math.nan, None)
     else:
-        losses, target_weight = _with_options(losses, log_s, shifted, flat, weight, ignored, label_smoothing)
+        losses, target_weight = _with_options(losses, log_s, shifted, labels, weight, ignored, label_smoothing)
         # the mean divides by sum w[label] over the samples that count (their number)
         residuals = (probabilities, flat, reduction, target_weight.sum(),
                      (target_weight, weight, ignored, label_smoothing))
@@ -380,7 +380,7 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
     if reduction == "sum":
         return np.asarray(total), residuals
     if plain:
-        return np.asarray(total / n), residuals
+        return np.asarray(total / n if n else math.nan, z.dtype), residuals     # (an empty batch: 0 / 0, nan)
     with np.errstate(invalid="ignore", divide="ignore"):     # every target ignored: 0 / 0 = nan, as PyTorch
         return np.asarray(total / residuals[3]), residuals
 
@@ -394,13 +394,13 @@ def _target_weight(labels, weight, ignored, dtype):
     return target_weight
 
 
-def _with_options(losses, log_s, shifted, flat, weight, ignored, eps):
+def _with_options(losses, log_s, shifted, labels, weight, ignored, eps):
     """The per-sample losses with class weights, ignored samples and label smoothing, and the target weight of
     each sample (``w[label]``, 0 where ignored)."""
     n, c = shifted.shape
     eps = float(eps)
     dtype = shifted.dtype.type
-    target_weight = _target_weight(flat - row_starts(n, c), weight, ignored, shifted.dtype)
+    target_weight = _target_weight(labels, weight, ignored, shifted.dtype)
     with np.errstate(invalid="ignore"):
         losses = np.where(target_weight != 0, target_weight * losses, 0) * dtype(1 - eps)
         if eps and c:                             # eps / C times -sum_c w_c log softmax(z)_c (C = 0: no samples)
@@ -607,39 +607,42 @@ def nll_loss_forward(x, labels, reduction="mean", weight=None, ignore_index=-100
         target_weight = _target_weight(labels, weight, ignored, x.dtype)
         with np.errstate(invalid="ignore"):
             losses = np.where(target_weight != 0, losses * target_weight, 0).astype(x.dtype, copy=False)
-    scale = None
-    if reduction == "mean" and target_weight is not None:
-        # sum / total weight, as the mean times N / total: numpy's mean adds float16 up in float32 (a sum of a big
-        # batch in float16 overflows); inf where every weight is 0, the mean then nan (0 * inf), as PyTorch's
-        with np.errstate(divide="ignore", invalid="ignore"):     # (an empty batch: 0 / 0)
-            scale = np.asarray(n / target_weight.sum(dtype=np.float64), x.dtype)
-    options = None if target_weight is None else (target_weight, weight, ignored)
-    residuals = (x.shape, x.dtype, flat, reduction, scale, options)
+    # the mean's denominator: the total target weight (in float64: float16 weights add up past its range)
+    total_weight = None if target_weight is None else target_weight.sum(dtype=np.float64)
+    options = None if target_weight is None else (target_weight, weight, ignored, total_weight)
+    residuals = (x.shape, x.dtype, flat, reduction, options)
     if reduction == "none":
         return losses, residuals
     if reduction == "sum":
         return np.asarray(np.add.reduce(losses)), residuals
     if not n:
         return np.asarray(np.nan, x.dtype), residuals         # (an empty batch's mean: 0 / 0, as PyTorch's)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(losses.mean() if scale is None else losses.mean() * scale), residuals
+    if options is None:
+        return np.asarray(losses.mean()), residuals
+    # float16 losses added up in float32, as numpy's mean does (a big batch's float16 sum overflows); every weight
+    # 0: 0 / 0, nan, as PyTorch's
+    total = np.add.reduce(losses, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / total_weight, x.dtype), residuals
 
 
 def nll_loss_backward(residuals, g):
     """:class:`NegativeLogLikelihood`'s backward as a plain function: the gradient with respect to the
     log-probabilities, as a one-element tuple: ``-g w[label]`` at each sample's label (divided by the total
     target weight for the mean), 0 elsewhere and for ignored samples."""
-    shape, dtype, flat, reduction, scale, options = residuals
+    shape, dtype, flat, reduction, options = residuals
     d = np.zeros(shape, dtype)
     if not flat.size:
         return (d,)
     if reduction == "none":
         g = g.reshape(-1)
-    elif reduction == "mean":
-        g = (g if scale is None else g * scale) / shape[0]
+    elif reduction == "mean" and options is None:
+        g = g / shape[0]
     if options is not None:
-        target_weight = options[0]
-        with np.errstate(invalid="ignore"):      # (every sample ignored: inf * 0, where takes 0)
+        target_weight, _, _, total_weight = options
+        with np.errstate(invalid="ignore", divide="ignore"):     # (every weight 0: g / 0 * 0, where takes 0)
+            if reduction == "mean":
+                g = g / total_weight
             g = np.where(target_weight != 0, g * target_weight, 0)
     d.ravel()[flat] = -g
     return (d,)
@@ -673,23 +676,25 @@ class NegativeLogLikelihood(Function):
         if not isinstance(g, Tensor):
             return nll_loss_backward(self.residuals, g)
         # create_graph: g times the derivative, a constant (an upstream gradient that is a Tensor is differentiated)
-        return (g.reshape(-1, 1) * self._derivative() if self.reduction == "none" else g * self._derivative(),)
+        return (self._times_derivative(g.reshape(-1, 1) if self.reduction == "none" else g),)
 
     def jvp(self, i, dx, out, x):
         # d loss_n = sum over classes of the derivative times dx (negative axes: dx may carry a batch axis in front)
-        per_sample = (dx * self._derivative()).sum(axis=-1)
+        per_sample = self._times_derivative(dx).sum(axis=-1)
         return per_sample if self.reduction == "none" else per_sample.sum(axis=-1)
 
-    def _derivative(self):
-        """The loss's derivative with respect to ``x`` (per sample for ``"none"``): the backward of an upstream
-        gradient of ones."""
-        shape, dtype, _, reduction, _, _ = self.residuals
-        ones = np.ones(shape[:1] if reduction == "none" else (), dtype)
-        return nll_loss_backward(self.residuals, ones)[0]
+    def _times_derivative(self, t):
+        """``t`` (a Tensor) times the loss's derivative with respect to ``x`` (per sample for ``"none"``: the
+        backward of an upstream gradient of ones), and 0 where the loss reads no ``x``: an inf or nan of ``t``
+        there must not give nan (inf * 0), as the array path, which writes only the labels' places."""
+        shape, dtype, _, reduction, _ = self.residuals
+        derivative = nll_loss_backward(self.residuals, np.ones(shape[:1] if reduction == "none" else (), dtype))[0]
+        with np.errstate(invalid="ignore"):          # (inf * 0 where the loss reads nothing: masked)
+            return where(derivative != 0, t * derivative, 0.0)
 
     def describe(self):
-        options = self.residuals[5]
-        _, weight, ignored = options if options is not None else (None, None, None)
+        options = self.residuals[4]
+        _, weight, ignored, _ = options if options is not None else (None, None, None, None)
         return " ".join([f"reduction={self.reduction!r}"] + ["weight"] * (weight is not None)
                         + ["ignore_index"] * (ignored is not None))
 
@@ -701,7 +706,8 @@ def nll_loss(input, target, reduction="mean", *, weight=None, ignore_index=-100)
     (N, C, d1, ...) take labels (N, d1, ...); a class ``weight`` (C,) weights each sample by its
     label's weight, and the mean divides by the sum of those weights; samples labelled
     ``ignore_index`` count for nothing (the mean is over the others; nan if none is left, or if the
-    batch is empty). One node (:class:`NegativeLogLikelihood`).
+    batch is empty). One node, :class:`NegativeLogLikelihood` (after a transpose and a reshape for
+    (N, C, d1, ...) inputs).
 
     >>> import numpy as np
     >>> logp = np.log(np.array([[0.5, 0.5], [0.25, 0.75], [0.9, 0.1]]))
