@@ -85,14 +85,18 @@ def class_cases(draw, dtype):
 @st.composite
 def weighted_class_cases(draw, dtype):
     """Log-probabilities (N, C) (any numbers: the loss is linear in them), labels (N,) some of which are ignored
-    (-100, never the first: some sample counts) and a positive class weight or none."""
+    (-100, never the first: some sample counts) and a class weight (0 for some classes, not the first sample's:
+    its mean is not 0 / 0) or none."""
     [x], params = draw(class_cases(dtype))
     n, c = x.shape
+    labels = params["labels"]
     ignored = draw(hnp.arrays(bool, n))
     ignored[0] = False
-    params["labels"] = np.where(ignored, -100, params["labels"])
+    params["labels"] = np.where(ignored, -100, labels)
     if draw(st.booleans()):
-        params["weight"] = draw(hnp.arrays(np.float64, c, elements=st.floats(0.5, 2.0))).astype(dtype)
+        weight = draw(hnp.arrays(np.float64, c, elements=st.sampled_from([0.0]) | st.floats(0.5, 2.0)))
+        weight[labels[0]] = max(weight[labels[0]], 0.5)
+        params["weight"] = weight.astype(dtype)
     return [x], params
 
 

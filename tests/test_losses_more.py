@@ -259,10 +259,11 @@ def test_nll_loss_of_an_empty_batch_is_the_empty_loss_as_cross_entropy_s(options
     assert x.grad.shape == (0, 3)
 
 
-with np.errstate(divide="ignore"):
-    LOG_PROBABILITIES_WITH_ZEROS = np.log(np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [0.0, 0.25, 0.75]]))
-LABELS_ONE_IGNORED = np.array([0, -100, 2])
-UNREAD_NON_FINITE = np.array([[1.0, np.nan, np.inf], [np.nan, np.inf, 1.0], [-np.inf, 2.0, 3.0]])
+with np.errstate(divide="ignore"):              # (3, 4), labels off the diagonal: a misplaced axis fails
+    LOG_PROBABILITIES_WITH_ZEROS = np.log(np.array([[0.25, 0.5, 0.25, 0.0], [0.1, 0.2, 0.3, 0.4],
+                                                    [0.0, 0.25, 0.25, 0.5]]))
+LABELS_ONE_IGNORED = np.array([1, -100, 3])
+UNREAD_NON_FINITE = np.array([[np.nan, 1.0, np.inf, -np.inf], [np.nan, np.inf, 1.0, 2.0], [-np.inf, np.nan, 2.0, 3.0]])
 READ_TANGENT = {"mean": -2.0, "sum": -4.0, "none": np.array([-1.0, 0.0, -3.0])}      # -(1 + 3), over 2 counted
 
 
@@ -282,12 +283,48 @@ def test_nll_loss_in_forward_mode_and_under_create_graph_reads_only_the_labels_p
     np.testing.assert_array_equal(gradients[1], gradients[0])
 
 
-def test_nll_loss_s_float16_mean_with_small_class_weights_is_finite():
-    """The weighted mean divides the losses' sum by the total weight: a scale N / total cast to float16 overflowed
-    where the weights are small (PyTorch: 1.879)."""
-    log_p = np.full((100, 2), -1.875, np.float16)
-    got = F.nll_loss(log_p, np.zeros(100, np.int64), weight=np.array([1e-5, 1.0])).item()
-    assert got == pytest.approx(1.875, rel=1e-3)
+FLOAT16_MEANS = {                  # samples, the last one's label, options: log-probabilities of -1.875 at the labels
+    "small class weights": (100, -100, {"weight": np.array([1e-5, 1.0])}),     # (N / total weight overflowed: inf)
+    "a batch past float16's largest number": (70_000, 0, {}),
+    "a batch past float16's largest number, one sample ignored": (70_000, -100, {}),
+    "a batch past float16's largest number, weighted": (70_000, 0, {"weight": np.array([0.5, 2.0])}),
+}
+
+
+@pytest.mark.parametrize("case", list(FLOAT16_MEANS))
+def test_nll_loss_s_float16_mean_and_its_tangent_stay_in_range(case):
+    """The weighted mean is the losses' sum (in float32) over the total weight (in float64), and forward mode's
+    tangent the mean of the samples' changes: no float16 overflow or underflow on the way (PyTorch: 1.875)."""
+    n, last_label, options = FLOAT16_MEANS[case]
+    labels = np.zeros(n, np.int64)
+    labels[-1] = last_label
+    log_p = np.full((n, 2), -1.875, np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert F.nll_loss(log_p, labels, **options).item() == pytest.approx(1.875, rel=1e-3)
+        with dual_level():
+            out = F.nll_loss(make_dual(log_p, np.ones_like(log_p)), labels, **options)
+            tangent = unpack_dual(out).tangent
+    # (a weight of 1e-5 is below float16's normal numbers: its samples' changes keep 2 to 3 digits)
+    assert tangent.dtype == np.float16 and tangent.item() == pytest.approx(-1.0, rel=5e-3)
+
+
+NOTHING_COUNTED = {                  # log-probabilities and labels whose mean is 0 / 0
+    "every sample ignored": (np.zeros((2, 3)), np.array([-100, -100]), {}),
+    "every target weight 0": (np.zeros((2, 3)), np.array([0, 1]), {"weight": np.array([0.0, 0.0, 1.0])}),
+    "an empty batch": (np.zeros((0, 3)), np.zeros(0, np.int64), {}),
+}
+
+
+@pytest.mark.parametrize("case", list(NOTHING_COUNTED))
+def test_a_mean_of_nothing_has_a_nan_tangent_as_cross_entropy_s_and_pytorch_s(case):
+    x, labels, options = NOTHING_COUNTED[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for loss in (F.nll_loss, F.cross_entropy):
+            with dual_level():
+                out = unpack_dual(loss(make_dual(x, np.ones_like(x)), labels, **options))
+            assert np.isnan(out.primal.item()) and np.isnan(out.tangent.item()), loss.__name__
 
 
 def test_nll_loss_of_a_big_float16_batch_is_averaged_without_overflow():

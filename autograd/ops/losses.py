@@ -506,7 +506,10 @@ class SoftmaxCrossEntropy(Function):
         if reduction == "none":
             return per_sample
         total_change = per_sample.sum(axis=-1)
-        return total_change / float(denominator) if reduction == "mean" else total_change
+        if reduction != "mean":
+            return total_change
+        with np.errstate(divide="ignore", invalid="ignore"):     # (nothing counted: 0 / 0, nan, as the loss)
+            return total_change / float(denominator)
 
     def describe(self):
         _, _, reduction, _, options = self.residuals
@@ -676,19 +679,33 @@ class NegativeLogLikelihood(Function):
         if not isinstance(g, Tensor):
             return nll_loss_backward(self.residuals, g)
         # create_graph: g times the derivative, a constant (an upstream gradient that is a Tensor is differentiated)
-        return (self._times_derivative(g.reshape(-1, 1) if self.reduction == "none" else g),)
+        return (self._times_derivative(g.reshape(-1, 1) if self.reduction == "none" else g, self.reduction),)
 
     def jvp(self, i, dx, out, x):
-        # d loss_n = sum over classes of the derivative times dx (negative axes: dx may carry a batch axis in front)
-        per_sample = self._times_derivative(dx).sum(axis=-1)
-        return per_sample if self.reduction == "none" else per_sample.sum(axis=-1)
+        # each sample's change, -w[label] times its label's dx (negative axes: dx may carry a batch axis in front),
+        # then the reduction, the mean as numpy's (float16 added up in float32: a sum of a big batch overflows)
+        per_sample = self._times_derivative(dx, "none").sum(axis=-1)
+        shape, _, _, reduction, options = self.residuals
+        if reduction == "none":
+            return per_sample
+        if reduction == "sum":
+            return per_sample.sum(axis=-1)
+        if not shape[0]:
+            return per_sample.sum(axis=-1) * math.nan        # (the loss is 0 / 0: so is its change, as PyTorch's)
+        mean = per_sample.mean(axis=-1)
+        if options is None:
+            return mean
+        with np.errstate(divide="ignore", invalid="ignore"):     # (every weight 0: nan, the loss's 0 / 0)
+            return mean * (shape[0] / options[3])
 
-    def _times_derivative(self, t):
-        """``t`` (a Tensor) times the loss's derivative with respect to ``x`` (per sample for ``"none"``: the
-        backward of an upstream gradient of ones), and 0 where the loss reads no ``x``: an inf or nan of ``t``
-        there must not give nan (inf * 0), as the array path, which writes only the labels' places."""
-        shape, dtype, _, reduction, _ = self.residuals
-        derivative = nll_loss_backward(self.residuals, np.ones(shape[:1] if reduction == "none" else (), dtype))[0]
+    def _times_derivative(self, t, reduction):
+        """``t`` (a Tensor) times the derivative with respect to ``x`` of the loss with ``reduction`` (``"none"``:
+        each sample's; the backward of an upstream gradient of ones), and 0 where the loss reads no ``x``: an
+        inf or nan of ``t`` there must not give nan (inf * 0), as in the array path, which writes only the labels'
+        places."""
+        shape, dtype, flat, _, options = self.residuals
+        residuals = (shape, dtype, flat, reduction, options)
+        derivative = nll_loss_backward(residuals, np.ones(shape[:1] if reduction == "none" else (), dtype))[0]
         with np.errstate(invalid="ignore"):          # (inf * 0 where the loss reads nothing: masked)
             return where(derivative != 0, t * derivative, 0.0)
 
