@@ -309,6 +309,30 @@ def test_nll_loss_s_float16_mean_and_its_tangent_stay_in_range(case):
     assert tangent.dtype == np.float16 and tangent.item() == pytest.approx(-1.0, rel=5e-3)
 
 
+FLOAT16_CROSS_ENTROPY = {           # options and the last sample's label: scores of 0 over 10 classes, log 10 each
+    "plain": ({}, 0),
+    "one sample ignored": ({}, -100),
+    "weighted": ({"weight": np.full(10, 2.0)}, 0),
+    "label smoothing": ({"label_smoothing": 0.1}, 0),
+}
+
+
+@pytest.mark.parametrize("case", list(FLOAT16_CROSS_ENTROPY))
+def test_cross_entropy_s_float16_mean_over_a_batch_past_float16_s_largest_number_stays_in_range(case):
+    """The losses (and weights) of 70,000 samples add up in float32, as numpy's mean does: in float16 their sum
+    overflowed and the mean was nan (PyTorch: 2.303); the value and the gradient stay float16."""
+    options, last_label = FLOAT16_CROSS_ENTROPY[case]
+    labels = np.zeros(70_000, np.int64)
+    labels[-1] = last_label
+    x = Tensor(np.zeros((70_000, 10), np.float16), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(x, labels, **options)
+        loss.backward()
+    assert loss.dtype == x.grad.dtype == np.float16 and np.isfinite(x.grad).all()
+    assert loss.item() == pytest.approx(np.log(10), rel=1e-3)
+
+
 NOTHING_COUNTED = {                  # log-probabilities and labels whose mean is 0 / 0
     "every sample ignored": (np.zeros((2, 3)), np.array([-100, -100]), {}),
     "every target weight 0": (np.zeros((2, 3)), np.array([0, 1]), {"weight": np.array([0.0, 0.0, 1.0])}),

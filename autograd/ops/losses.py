@@ -366,23 +366,26 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
     log_s = np.log(s)
     losses = log_s - shifted.ravel()[flat]       # -log softmax(z)[label]
     plain = weight is None and ignored is None and not label_smoothing      # (the training hot path)
+    # float16 losses and weights add up in float32, as numpy's mean does: a big batch's sum passes float16's 65,504
+    wide = np.float32 if z.dtype.char == "e" else None
     if plain:
         # (an empty batch's mean is 0 / 0, nan, and so is the scale of its empty gradient)
         residuals = (probabilities, flat, reduction, n or math.nan, None)
     else:
         losses, target_weight = _with_options(losses, log_s, shifted, labels, weight, ignored, label_smoothing)
-        # the mean divides by sum w[label] over the samples that count (their number)
-        residuals = (probabilities, flat, reduction, target_weight.sum(),
-                     (target_weight, weight, ignored, label_smoothing))
+        # the mean divides by sum w[label] over the samples that count (their number); a float16 one's as a Python
+        # number, which leaves the gradient's dtype alone
+        total_weight = target_weight.sum() if wide is None else float(target_weight.sum(dtype=wide))
+        residuals = (probabilities, flat, reduction, total_weight, (target_weight, weight, ignored, label_smoothing))
     if reduction == "none":
         return losses, residuals
-    total = np.add.reduce(losses)
+    total = np.add.reduce(losses, dtype=wide)
     if reduction == "sum":
-        return np.asarray(total), residuals
+        return np.asarray(total, z.dtype), residuals
     if plain:
         return np.asarray(total / n if n else math.nan, z.dtype), residuals     # (an empty batch: 0 / 0, nan)
     with np.errstate(invalid="ignore", divide="ignore"):     # every target ignored: 0 / 0 = nan, as PyTorch
-        return np.asarray(total / residuals[3]), residuals
+        return np.asarray(total / residuals[3], z.dtype), residuals
 
 
 def _target_weight(labels, weight, ignored, dtype):
