@@ -293,18 +293,24 @@ FLOAT16_MEANS = {                  # samples, the last one's label, options: log
 
 @pytest.mark.parametrize("case", list(FLOAT16_MEANS))
 def test_nll_loss_s_float16_mean_and_its_tangent_stay_in_range(case):
-    """The weighted mean is the losses' sum (in float32) over the total weight (in float64), and forward mode's
-    tangent the mean of the samples' changes: no float16 overflow or underflow on the way (PyTorch: 1.875)."""
+    """The mean is the losses' sum (in float32) over the total weight (in float64), its gradient scaled by a Python
+    number, and forward mode's tangent the mean of the samples' changes: no float16 overflow on the way (PyTorch's
+    loss: 1.875)."""
     n, last_label, options = FLOAT16_MEANS[case]
     labels = np.zeros(n, np.int64)
     labels[-1] = last_label
-    log_p = np.full((n, 2), -1.875, np.float16)
+    log_p = Tensor(np.full((n, 2), -1.875, np.float16), requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert F.nll_loss(log_p, labels, **options).item() == pytest.approx(1.875, rel=1e-3)
+        loss = F.nll_loss(log_p, labels, **options)
+        loss.backward()
         with dual_level():
-            out = F.nll_loss(make_dual(log_p, np.ones_like(log_p)), labels, **options)
+            out = F.nll_loss(make_dual(log_p.data, np.ones_like(log_p.data)), labels, **options)
             tangent = unpack_dual(out).tangent
+    assert loss.item() == pytest.approx(1.875, rel=1e-3)
+    weight = options.get("weight", np.ones(2))
+    expected = -weight[0] / weight[labels[labels >= 0]].sum()          # d mean / d log_p[0, 0], label 0
+    assert log_p.grad.dtype == np.float16 and log_p.grad[0, 0] == pytest.approx(expected, rel=1e-2)
     # (a weight of 1e-5 is below float16's normal numbers: its samples' changes keep 2 to 3 digits)
     assert tangent.dtype == np.float16 and tangent.item() == pytest.approx(-1.0, rel=5e-3)
 

@@ -619,17 +619,14 @@ def nll_loss_forward(x, labels, reduction="mean", weight=None, ignore_index=-100
     residuals = (x.shape, x.dtype, flat, reduction, options)
     if reduction == "none":
         return losses, residuals
+    # float16 losses add up in float32, as numpy's mean does (a big batch's float16 sum overflows)
+    total = np.add.reduce(losses, dtype=np.float32 if x.dtype.char == "e" else None)
     if reduction == "sum":
-        return np.asarray(np.add.reduce(losses)), residuals
+        return np.asarray(total, x.dtype), residuals
     if not n:
         return np.asarray(np.nan, x.dtype), residuals         # (an empty batch's mean: 0 / 0, as PyTorch's)
-    if options is None:
-        return np.asarray(losses.mean()), residuals
-    # float16 losses added up in float32, as numpy's mean does (a big batch's float16 sum overflows); every weight
-    # 0: 0 / 0, nan, as PyTorch's
-    total = np.add.reduce(losses, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(total / total_weight, x.dtype), residuals
+    with np.errstate(invalid="ignore", divide="ignore"):     # (every weight 0: 0 / 0, nan, as PyTorch's)
+        return np.asarray(total / (n if options is None else total_weight), x.dtype), residuals
 
 
 def nll_loss_backward(residuals, g):
@@ -643,7 +640,7 @@ def nll_loss_backward(residuals, g):
     if reduction == "none":
         g = g.reshape(-1)
     elif reduction == "mean" and options is None:
-        g = g / shape[0]
+        g = float(g) / shape[0]             # (a Python number: 1 / N of a float16 batch past 65,504 overflows float16)
     if options is not None:
         target_weight, _, _, total_weight = options
         with np.errstate(invalid="ignore", divide="ignore"):     # (every weight 0: g / 0 * 0, where takes 0)
