@@ -253,7 +253,7 @@ def test_nll_loss_of_an_empty_batch_is_the_empty_loss_as_cross_entropy_s(options
         warnings.simplefilter("error")
         value = F.nll_loss(x, np.zeros(0, np.int64), reduction=reduction, **options)
         value.sum().backward()
-        same = F.cross_entropy(x, np.zeros(0, np.int64), reduction, **options)      # (it warned: 0 / 0)
+        same = F.cross_entropy(x, np.zeros(0, np.int64), reduction, **options)      # (it warned 0 / 0 before)
     np.testing.assert_array_equal(value.data, expected)
     np.testing.assert_array_equal(value.data, same.data)
     assert x.grad.shape == (0, 3)
