@@ -313,6 +313,12 @@ def _broadcasts_to(shape, to):
         return False
 
 
+def _summed_in(dtype):
+    """The dtype a classification loss adds its losses (and weights) of ``dtype`` up in: float32 for float16, as
+    numpy's mean does (a big batch's sum passes float16's largest number, 65,504), else None (their own)."""
+    return np.float32 if dtype.char == "e" else None
+
+
 def _counted_labels(labels, c, ignore_index):
     """``(labels, ignored)``: the labels of (N, C) scores flattened to (N,), those equal to ``ignore_index`` replaced
     by class 0 (any class: the sample's target weight is then 0), and ``ignored`` the mask of those samples, None
@@ -366,8 +372,7 @@ def cross_entropy_forward(z, labels, reduction="mean", weight=None, ignore_index
     log_s = np.log(s)
     losses = log_s - shifted.ravel()[flat]       # -log softmax(z)[label]
     plain = weight is None and ignored is None and not label_smoothing      # (the training hot path)
-    # float16 losses and weights add up in float32, as numpy's mean does: a big batch's sum passes float16's 65,504
-    wide = np.float32 if z.dtype.char == "e" else None
+    wide = _summed_in(z.dtype)
     if plain:
         # (an empty batch's mean is 0 / 0, nan, and so is the scale of its empty gradient)
         residuals = (probabilities, flat, reduction, n or math.nan, None)
@@ -619,8 +624,7 @@ def nll_loss_forward(x, labels, reduction="mean", weight=None, ignore_index=-100
     residuals = (x.shape, x.dtype, flat, reduction, options)
     if reduction == "none":
         return losses, residuals
-    # float16 losses add up in float32, as numpy's mean does (a big batch's float16 sum overflows)
-    total = np.add.reduce(losses, dtype=np.float32 if x.dtype.char == "e" else None)
+    total = np.add.reduce(losses, dtype=_summed_in(x.dtype))
     if reduction == "sum":
         return np.asarray(total, x.dtype), residuals
     if not n:
